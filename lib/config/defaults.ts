@@ -1,0 +1,90 @@
+import { StageConfig } from './stage-config';
+
+/**
+ * Built-in stages. `dev` is cheap (serverless endpoint that costs nothing idle, short
+ * retention, full payloads for debugging); `prod` is safe (two instances with autoscaling,
+ * canary deployments with rollback, hashed payloads, retained and protected data).
+ * `cdk.json` can add stages that `extends` one of these.
+ */
+const dev: StageConfig = {
+  stage: 'dev',
+  project: 'inference',
+  logRetentionDays: 7,
+  model: {
+    name: 'iris-classifier',
+    version: '1.0.0',
+    contentType: 'application/json',
+    environment: {},
+    featureCount: 4,
+  },
+  endpoint: {
+    capacity: { mode: 'serverless', memorySizeMiB: 2048, maxConcurrency: 5, provisionedConcurrency: 0 },
+    dataCapture: { enabled: false, samplingPercent: 0 },
+    networkIsolation: false,
+    deployment: { type: 'all-at-once', stepPercent: 100, waitIntervalSec: 0, terminationWaitSec: 0, autoRollback: false },
+  },
+  api: {
+    authorization: 'iam',
+    throttleRateLimit: 20,
+    throttleBurstLimit: 40,
+    apiKeyQuotaPerDay: 10_000,
+    maxRequestBytes: 262_144,
+    waf: { enabled: false, rateLimitPer5Min: 1_000 },
+  },
+  functions: {
+    memorySizeMiB: 1024,
+    // A serverless endpoint's cold start can take several seconds: give each attempt room.
+    timeoutSec: 28,
+    invokeTimeoutMs: 12_000,
+    maxAttempts: 2,
+    reservedConcurrency: 0,
+  },
+  records: { payloadMode: 'full', overflow: 's3', maxInlineBytes: 65_536, ttlDays: 7, idempotencyWindowSec: 3_600 },
+  table: { pointInTimeRecovery: false, deletionProtection: false, retainOnDelete: false },
+  monitoring: { enabled: true, alarmEmails: [], minSampleCount: 10, alarms: {}, dashboard: true },
+  audit: {
+    enabled: true,
+    managementEvents: 'write-only',
+    dataEvents: true,
+    retentionDays: 7,
+    terminationProtection: false,
+    multiRegion: false,
+    organization: false,
+    responderWorkspace: { enabled: false, instanceType: 'ml.t3.medium' },
+  },
+  network: { vpc: false },
+  tags: {},
+};
+
+const prod: StageConfig = {
+  ...dev,
+  stage: 'prod',
+  logRetentionDays: 90,
+  endpoint: {
+    capacity: {
+      mode: 'instance',
+      instanceType: 'ml.m5.large',
+      initialInstanceCount: 2,
+      minInstanceCount: 2,
+      maxInstanceCount: 4,
+      targetInvocationsPerInstance: 600,
+    },
+    dataCapture: { enabled: true, samplingPercent: 10 },
+    networkIsolation: true,
+    deployment: { type: 'canary', stepPercent: 20, waitIntervalSec: 300, terminationWaitSec: 600, autoRollback: true },
+  },
+  api: { ...dev.api, throttleRateLimit: 200, throttleBurstLimit: 400 },
+  functions: { memorySizeMiB: 1024, timeoutSec: 15, invokeTimeoutMs: 5_000, maxAttempts: 2, reservedConcurrency: 0 },
+  records: { ...dev.records, payloadMode: 'hash', ttlDays: 90 },
+  table: { pointInTimeRecovery: true, deletionProtection: true, retainOnDelete: true },
+  monitoring: { ...dev.monitoring, minSampleCount: 20 },
+  audit: {
+    ...dev.audit,
+    managementEvents: 'all',
+    retentionDays: 365,
+    terminationProtection: true,
+    multiRegion: true,
+  },
+};
+
+export const BUILT_IN_STAGES: Readonly<Record<string, StageConfig>> = { dev, prod };

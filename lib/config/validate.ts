@@ -1,0 +1,151 @@
+import { StageConfig } from './stage-config';
+
+/** Every problem of a configuration at once, one per line, each naming the setting. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid pipeline configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Instance families whose local NVMe storage rules out a KMS key on the endpoint config. */
+const NVME_FAMILIES = /^ml\.(c5d|c6id|m5d|m6id|r5d|r6id|g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|p5e|inf2|trn1|trn1n|x2iedn)\./;
+const INSTANCE_TYPE = /^ml\.[a-z][a-z0-9-]*\.(medium|large|[0-9]*xlarge)$/;
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const API_GATEWAY_MAX_TIMEOUT_SEC = 29;
+/** Room left in the Lambda timeout after the endpoint call, for the record write and response. */
+const RECORD_BUDGET_MS = 2_000;
+
+export function validateStageConfig(c: StageConfig): void {
+  const p: string[] = [];
+  const need = (ok: boolean, message: string) => {
+    if (!ok) p.push(message);
+  };
+  const int = (v: number, min: number, max: number, path: string, unit = '') =>
+    need(Number.isInteger(v) && v >= min && v <= max, `${path}: must be a whole number from ${min} to ${max}${unit}, got ${v}`);
+
+  need(NAME.test(c.stage), `stage: must be lowercase letters, digits and hyphens (at most 20, starting with a letter), got '${c.stage}'`);
+  need(NAME.test(c.project), `project: must be lowercase letters, digits and hyphens (at most 20, starting with a letter), got '${c.project}'`);
+  need(c.account === undefined || /^\d{12}$/.test(c.account), `account: must be a 12-digit AWS account id, got '${c.account}'`);
+  need(c.region === undefined || /^[a-z]{2}(-[a-z]+)+-\d$/.test(c.region), `region: must be an AWS region such as us-east-1, got '${c.region}'`);
+  need(LOG_RETENTION_DAYS.includes(c.logRetentionDays), `logRetentionDays: must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${c.logRetentionDays}`);
+
+  // Model
+  const m = c.model;
+  need(/^[a-z0-9](-?[a-z0-9])*$/.test(m.name) && m.name.length <= 30, `model.name: must be lowercase letters, digits and single hyphens, at most 30, got '${m.name}'`);
+  need(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(m.version), `model.version: must be 1 to 32 letters, digits, '.', '_' or '-', got '${m.version}'`);
+  need(m.imageUri === undefined || /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/.test(m.imageUri),
+    `model.imageUri: must be an ECR image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), got '${m.imageUri}'`);
+  need(m.modelDataUrl === undefined || /^s3:\/\/[a-z0-9.-]{3,63}\/.+\.tar\.gz$/.test(m.modelDataUrl), `model.modelDataUrl: must be s3://BUCKET/KEY.tar.gz, got '${m.modelDataUrl}'`);
+  need(m.imageUri !== undefined || m.modelDataUrl === undefined, 'model.modelDataUrl: needs model.imageUri too (the built-in container only serves the built-in model format)');
+  need(['application/json', 'text/csv'].includes(m.contentType), `model.contentType: must be application/json or text/csv, got '${m.contentType}'`);
+  int(m.featureCount, 0, 10_000, 'model.featureCount');
+
+  // Endpoint capacity
+  const cap = c.endpoint.capacity;
+  if (cap.mode === 'serverless') {
+    need(Number.isInteger(cap.memorySizeMiB) && cap.memorySizeMiB % 1024 === 0 && cap.memorySizeMiB >= 1024 && cap.memorySizeMiB <= 6144,
+      `endpoint.capacity.memorySizeMiB: serverless memory must be 1024, 2048, 3072, 4096, 5120 or 6144, got ${cap.memorySizeMiB}`);
+    int(cap.maxConcurrency, 1, 200, 'endpoint.capacity.maxConcurrency');
+    int(cap.provisionedConcurrency, 0, cap.maxConcurrency, 'endpoint.capacity.provisionedConcurrency', ' (at most maxConcurrency)');
+    need(!c.endpoint.dataCapture.enabled, 'endpoint.dataCapture.enabled: serverless endpoints do not support data capture; use capacity mode instance or disable data capture');
+    need(!c.endpoint.networkIsolation, 'endpoint.networkIsolation: serverless endpoints do not support network isolation; use capacity mode instance');
+    need(!c.network.vpc, 'network.vpc: serverless endpoints cannot run in a VPC; use capacity mode instance or set network.vpc=false');
+  } else if (cap.mode === 'instance') {
+    need(INSTANCE_TYPE.test(cap.instanceType), `endpoint.capacity.instanceType: '${cap.instanceType}' is not a SageMaker instance type (expected ml.FAMILY.SIZE, for example ml.m5.large)`);
+    int(cap.minInstanceCount, 1, 100, 'endpoint.capacity.minInstanceCount');
+    int(cap.maxInstanceCount, 1, 100, 'endpoint.capacity.maxInstanceCount');
+    need(cap.minInstanceCount <= cap.maxInstanceCount, `endpoint.capacity.minInstanceCount: ${cap.minInstanceCount} exceeds maxInstanceCount ${cap.maxInstanceCount}`);
+    need(cap.initialInstanceCount >= cap.minInstanceCount && cap.initialInstanceCount <= cap.maxInstanceCount,
+      `endpoint.capacity.initialInstanceCount: ${cap.initialInstanceCount} must lie within [minInstanceCount, maxInstanceCount] = [${cap.minInstanceCount}, ${cap.maxInstanceCount}]`);
+    need(cap.targetInvocationsPerInstance > 0, `endpoint.capacity.targetInvocationsPerInstance: must be positive, got ${cap.targetInvocationsPerInstance}`);
+    const burstable = /^ml\.t[23]\./.test(cap.instanceType);
+    need(!burstable || cap.minInstanceCount === cap.maxInstanceCount,
+      `endpoint.capacity.instanceType: burstable ${cap.instanceType} cannot autoscale; set minInstanceCount = maxInstanceCount or choose another family`);
+    if (cap.offHours) {
+      need(/^cron\(.+\)$/.test(cap.offHours.scaleDownCron), `endpoint.capacity.offHours.scaleDownCron: must be cron(...), got '${cap.offHours.scaleDownCron}'`);
+      need(/^cron\(.+\)$/.test(cap.offHours.scaleUpCron), `endpoint.capacity.offHours.scaleUpCron: must be cron(...), got '${cap.offHours.scaleUpCron}'`);
+      int(cap.offHours.minInstanceCount, 1, cap.minInstanceCount, 'endpoint.capacity.offHours.minInstanceCount', ' (real-time variants keep at least 1 instance)');
+    }
+  } else {
+    p.push(`endpoint.capacity.mode: must be 'serverless' or 'instance', got '${(cap as { mode: string }).mode}'`);
+  }
+  const dc = c.endpoint.dataCapture;
+  need(!dc.enabled || (Number.isInteger(dc.samplingPercent) && dc.samplingPercent >= 1 && dc.samplingPercent <= 100),
+    `endpoint.dataCapture.samplingPercent: must be a whole number from 1 to 100 when data capture is enabled, got ${dc.samplingPercent}`);
+  const d = c.endpoint.deployment;
+  need(['all-at-once', 'canary', 'linear'].includes(d.type), `endpoint.deployment.type: must be all-at-once, canary or linear, got '${d.type}'`);
+  if (d.type !== 'all-at-once') {
+    int(d.stepPercent, 1, 50, 'endpoint.deployment.stepPercent', ' for canary and linear shifts');
+    int(d.waitIntervalSec, 0, 3600, 'endpoint.deployment.waitIntervalSec');
+  }
+  int(d.terminationWaitSec, 0, 3600, 'endpoint.deployment.terminationWaitSec');
+  need(!d.autoRollback || c.monitoring.enabled, 'endpoint.deployment.autoRollback: rolls back on the endpoint alarms, which need monitoring.enabled=true');
+
+  // API
+  const a = c.api;
+  need(['iam', 'api-key'].includes(a.authorization), `api.authorization: must be iam or api-key, got '${a.authorization}'`);
+  need(a.throttleRateLimit > 0 && a.throttleRateLimit <= 10_000, `api.throttleRateLimit: must be from 1 to 10000 requests per second, got ${a.throttleRateLimit}`);
+  need(a.throttleBurstLimit >= a.throttleRateLimit && a.throttleBurstLimit <= 5_000 * 2,
+    `api.throttleBurstLimit: must be at least throttleRateLimit (${a.throttleRateLimit}), got ${a.throttleBurstLimit}`);
+  int(a.apiKeyQuotaPerDay, 0, 100_000_000, 'api.apiKeyQuotaPerDay');
+  // Serverless endpoints take 4 MB, real-time 6 MB, and the Lambda event wraps the body.
+  const payloadLimit = cap.mode === 'serverless' ? 4_000_000 : 5_500_000;
+  int(a.maxRequestBytes, 1_024, payloadLimit, 'api.maxRequestBytes', ` bytes (the ${cap.mode} endpoint's payload limit)`);
+  need(!a.waf.enabled || (a.waf.rateLimitPer5Min >= 10 && a.waf.rateLimitPer5Min <= 2_000_000_000),
+    `api.waf.rateLimitPer5Min: must be at least 10 requests per 5 minutes per IP, got ${a.waf.rateLimitPer5Min}`);
+
+  // Functions: SDK timeout x attempts < Lambda timeout < API Gateway's 29 s.
+  const f = c.functions;
+  int(f.memorySizeMiB, 128, 10_240, 'functions.memorySizeMiB', ' MiB');
+  int(f.timeoutSec, 3, API_GATEWAY_MAX_TIMEOUT_SEC - 1, 'functions.timeoutSec', ` (API Gateway answers 504 after ${API_GATEWAY_MAX_TIMEOUT_SEC} s)`);
+  int(f.maxAttempts, 1, 5, 'functions.maxAttempts');
+  need(f.invokeTimeoutMs >= 100, `functions.invokeTimeoutMs: must be at least 100, got ${f.invokeTimeoutMs}`);
+  need(f.invokeTimeoutMs * f.maxAttempts + RECORD_BUDGET_MS <= f.timeoutSec * 1000,
+    `functions.invokeTimeoutMs: ${f.maxAttempts} attempt(s) x ${f.invokeTimeoutMs} ms + ${RECORD_BUDGET_MS} ms to record must fit in functions.timeoutSec (${f.timeoutSec} s)`);
+  int(f.reservedConcurrency, 0, 10_000, 'functions.reservedConcurrency');
+
+  // Records
+  const r = c.records;
+  need(['full', 'hash', 'none'].includes(r.payloadMode), `records.payloadMode: must be full, hash or none, got '${r.payloadMode}'`);
+  need(['s3', 'truncate'].includes(r.overflow), `records.overflow: must be s3 or truncate, got '${r.overflow}'`);
+  int(r.maxInlineBytes, 1_024, 150_000, 'records.maxInlineBytes', ' (input and output both inline must fit a 400 KB item)');
+  int(r.ttlDays, 0, 3_650, 'records.ttlDays', ' (0 keeps records forever)');
+  int(r.idempotencyWindowSec, 60, 7 * 86_400, 'records.idempotencyWindowSec');
+
+  // Monitoring
+  for (const email of c.monitoring.alarmEmails) {
+    need(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `monitoring.alarmEmails: '${email}' is not an email address`);
+  }
+  int(c.monitoring.minSampleCount, 0, 1_000_000, 'monitoring.minSampleCount');
+  for (const [id, o] of Object.entries(c.monitoring.alarms)) {
+    need(o.severity === undefined || ['Critical', 'Warning'].includes(o.severity), `monitoring.alarms.${id}.severity: must be Critical or Warning, got '${o.severity}'`);
+    need(o.threshold === undefined || Number.isFinite(o.threshold), `monitoring.alarms.${id}.threshold: must be a number`);
+  }
+
+  // Audit
+  const au = c.audit;
+  need(['all', 'write-only'].includes(au.managementEvents), `audit.managementEvents: must be all or write-only, got '${au.managementEvents}'`);
+  int(au.retentionDays, 7, 3_653, 'audit.retentionDays', ' days');
+  need(!au.organization || au.multiRegion, 'audit.organization: an organization event data store must also be multiRegion');
+  need(!au.responderWorkspace.enabled || INSTANCE_TYPE.test(au.responderWorkspace.instanceType),
+    `audit.responderWorkspace.instanceType: '${au.responderWorkspace.instanceType}' is not a SageMaker instance type`);
+  need(!au.responderWorkspace.enabled || au.enabled, 'audit.responderWorkspace.enabled: needs audit.enabled=true (it queries the event data store)');
+
+  if (c.ci) {
+    need(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(c.ci.githubRepository ?? ''), `ci.githubRepository: must be OWNER/NAME, got '${c.ci.githubRepository}'`);
+    need(/^[A-Za-z0-9._/-]+$/.test(c.ci.branch ?? ''), `ci.branch: must be a branch name, got '${c.ci.branch}'`);
+  }
+  for (const [k, v] of Object.entries(c.tags)) {
+    need(k.length <= 128 && String(v).length <= 256 && !k.startsWith('aws:'), `tags.${k}: tag keys are at most 128 characters and not aws:, values at most 256`);
+  }
+
+  if (p.length > 0) throw new ConfigError(p);
+}
+
+/** Whether the endpoint config can carry a KMS key for this capacity (not with local NVMe storage). */
+export function endpointSupportsKms(c: StageConfig): boolean {
+  return c.endpoint.capacity.mode === 'instance' && !NVME_FAMILIES.test(c.endpoint.capacity.instanceType);
+}
