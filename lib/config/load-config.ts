@@ -45,10 +45,19 @@ export function resolveStageConfig(context: Readonly<Record<string, unknown>>): 
   return resolved;
 }
 
-/** Dotted context keys are setting overrides; CDK's own keys (`@aws-cdk/...`, `aws:cdk:...`) are not. */
+/** Top-level settings that `-c name=value` may set without a dot. */
+const TOP_LEVEL_OVERRIDES = new Set(['project', 'account', 'region', 'logRetentionDays']);
+
+/**
+ * Dotted context keys and top-level setting names are overrides; CDK's own keys
+ * (`@aws-cdk/...`, `aws:cdk:...`) and `stage`/`stages` are not.
+ */
 function isOverrideKey(key: string): boolean {
-  return key.includes('.') && !key.startsWith('@') && !key.includes(':');
+  return TOP_LEVEL_OVERRIDES.has(key) || (key.includes('.') && !key.startsWith('@') && !key.includes(':'));
 }
+
+/** Fields of one alarm's tuning (`monitoring.alarms.<id>.<field>`), with their types. */
+const ALARM_FIELDS: Readonly<Record<string, unknown>> = { enabled: true, threshold: 0, severity: '' };
 
 /** Top-level settings that may be absent from the defaults. */
 const OPTIONAL_KEYS: Readonly<Record<string, 'string' | 'object'>> = {
@@ -104,13 +113,20 @@ function applyOverride(config: Record<string, unknown>, key: string, raw: unknow
   const parts = key.split('.');
   const parentPath = parts.slice(0, -1).join('.');
   const leaf = parts[parts.length - 1];
+  const alarmField = /^monitoring\.alarms\.[A-Za-z0-9]+\.[a-z]+$/.test(key);
+  if (alarmField && !(leaf in ALARM_FIELDS)) {
+    errors.push(`-c ${key}: unknown alarm setting (expected enabled, threshold or severity)`);
+    return;
+  }
   let parent: unknown = config;
   for (const part of parts.slice(0, -1)) {
+    // An alarm's tuning object is created on first use.
+    if (alarmField && isObject(parent) && parent[part] === undefined) parent[part] = {};
     parent = isObject(parent) ? parent[part] : undefined;
   }
-  const current = isObject(parent) ? parent[leaf] : undefined;
+  const current = isObject(parent) ? parent[leaf] ?? (alarmField ? ALARM_FIELDS[leaf] : undefined) : undefined;
   const optional = OPTIONAL_KEYS[key];
-  if (!isObject(parent) || (current === undefined && !optional && !OPEN_MAPS.has(parentPath))) {
+  if (!isObject(parent) || (current === undefined && !optional && !OPEN_MAPS.has(parentPath) && !alarmField)) {
     errors.push(`-c ${key}: unknown setting`);
     return;
   }

@@ -1,0 +1,248 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { DeploymentStrategy, EndpointCapacity } from '../../config/stage-config';
+import { ModelData } from './model-data';
+import { ModelImage } from './model-image';
+
+/** The one variant name: blue/green deployments require the same name across configs. */
+export const VARIANT_NAME = 'AllTraffic';
+
+export interface ModelEndpointProps {
+  /**
+   * The endpoint's name. It stays the same across model updates: a new model version
+   * replaces the model and the endpoint config, and updates this endpoint in place.
+   */
+  readonly endpointName: string;
+  readonly image: ModelImage;
+  readonly modelData: ModelData;
+  /** Recorded in the container environment (`MODEL_VERSION`) so each version is a new model. */
+  readonly modelVersion: string;
+  /** @default - no extra environment */
+  readonly environment?: Record<string, string>;
+  readonly capacity: EndpointCapacity;
+  /**
+   * Encrypts the instances' ML storage volumes. Ignored for serverless capacity and for
+   * instance types with local NVMe storage, which SageMaker encrypts itself.
+   * @default - AWS-managed encryption
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Capture inputs and outputs to this bucket (instance capacity only).
+   * @default - no data capture
+   */
+  readonly dataCapture?: { readonly bucket: s3.IBucket; readonly key: kms.IKey; readonly samplingPercent: number };
+  /** @default false */
+  readonly networkIsolation?: boolean;
+  /** @default - all at once, no rollback */
+  readonly deployment?: DeploymentStrategy;
+  /** Thresholds of the alarms that roll a deployment back. */
+  readonly rollbackThresholds?: { readonly errorRate: number; readonly modelLatencyP99Micros: number };
+  /** Retention of `/aws/sagemaker/Endpoints/NAME`. */
+  readonly logRetentionDays: number;
+}
+
+/**
+ * A SageMaker real-time endpoint serving one model: the model, its endpoint config, the
+ * endpoint, an execution role scoped to this model's image, artifact and log group, the
+ * container log group, autoscaling for instance capacity, and deployment guardrails.
+ */
+export class ModelEndpoint extends Construct {
+  readonly endpoint: sagemaker.CfnEndpoint;
+  readonly endpointName: string;
+  readonly endpointArn: string;
+  readonly variantName = VARIANT_NAME;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly imageUri: string;
+  readonly modelDataUrl: string;
+  readonly model: sagemaker.CfnModel;
+  readonly endpointConfig: sagemaker.CfnEndpointConfig;
+  /** The alarms that roll back a deployment; empty when auto-rollback is off. */
+  readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { capacity } = props;
+    if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(props.endpointName)) {
+      throw new Error(`endpoint name '${props.endpointName}' must be 1 to 63 letters, digits and hyphens`);
+    }
+    if (props.dataCapture && capacity.mode === 'serverless') {
+      throw new Error('data capture is not supported on serverless endpoints');
+    }
+    this.endpointName = props.endpointName;
+    this.endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: props.endpointName.toLowerCase() });
+
+    // SageMaker creates this group on first log; creating it first sets retention and lets
+    // metric filters exist before the endpoint does.
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: `/aws/sagemaker/Endpoints/${props.endpointName}`,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.role = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `Execution role of SageMaker endpoint ${props.endpointName}: pulls its image, reads its artifact, writes its logs`,
+    });
+    this.logGroup.grant(this.role, 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams');
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'EndpointInstanceMetrics',
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'], // PutMetricData has no resource-level permissions; the namespace condition scopes it.
+      conditions: { StringEquals: { 'cloudwatch:namespace': ['/aws/sagemaker/Endpoints', 'AWS/SageMaker'] } },
+    }));
+    this.imageUri = props.image.bind(this, this.role);
+    this.modelDataUrl = props.modelData.bind(this, this.role);
+
+    this.model = new sagemaker.CfnModel(this, 'Model', {
+      executionRoleArn: this.role.roleArn,
+      primaryContainer: {
+        image: this.imageUri,
+        modelDataUrl: this.modelDataUrl,
+        environment: { ...props.environment, MODEL_VERSION: props.modelVersion },
+      },
+      enableNetworkIsolation: props.networkIsolation ?? false,
+    });
+    // CreateModel checks that the role can pull the image: its policy must exist first.
+    this.model.node.addDependency(this.role);
+
+    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
+      productionVariants: [this.productionVariant(capacity)],
+      kmsKeyId: capacity.mode === 'instance' ? props.encryptionKey?.keyArn : undefined,
+      dataCaptureConfig: props.dataCapture ? this.dataCaptureConfig(props.dataCapture) : undefined,
+    });
+
+    if (props.deployment?.autoRollback) {
+      this.rollbackAlarms.push(...this.createRollbackAlarms(props.rollbackThresholds ?? { errorRate: 0.05, modelLatencyP99Micros: 2_000_000 }));
+    }
+
+    this.endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
+      endpointName: props.endpointName,
+      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+      deploymentConfig: props.deployment ? this.deploymentConfig(props.deployment) : undefined,
+    });
+    this.endpoint.node.addDependency(this.logGroup);
+
+    if (capacity.mode === 'instance') this.addAutoScaling(capacity);
+  }
+
+  /** A metric of this endpoint's variant in `AWS/SageMaker`. */
+  metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.variantName },
+      period: Duration.minutes(1),
+      ...props,
+    });
+  }
+
+  private productionVariant(capacity: EndpointCapacity): sagemaker.CfnEndpointConfig.ProductionVariantProperty {
+    const common = { variantName: VARIANT_NAME, modelName: this.model.attrModelName, initialVariantWeight: 1 };
+    if (capacity.mode === 'serverless') {
+      return {
+        ...common,
+        serverlessConfig: {
+          memorySizeInMb: capacity.memorySizeMiB,
+          maxConcurrency: capacity.maxConcurrency,
+          provisionedConcurrency: capacity.provisionedConcurrency || undefined,
+        },
+      };
+    }
+    return { ...common, instanceType: capacity.instanceType, initialInstanceCount: capacity.initialInstanceCount };
+  }
+
+  private dataCaptureConfig(dc: NonNullable<ModelEndpointProps['dataCapture']>): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
+    dc.bucket.grantPut(this.role, 'datacapture/*');
+    dc.key.grantEncryptDecrypt(this.role);
+    return {
+      enableCapture: true,
+      initialSamplingPercentage: dc.samplingPercent,
+      destinationS3Uri: dc.bucket.s3UrlForObject('datacapture'),
+      kmsKeyId: dc.key.keyArn,
+      captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+      captureContentTypeHeader: { jsonContentTypes: ['application/json'], csvContentTypes: ['text/csv'] },
+    };
+  }
+
+  /** Blue/green deployment: the new fleet takes traffic in steps while the alarms are watched. */
+  private deploymentConfig(d: DeploymentStrategy): sagemaker.CfnEndpoint.DeploymentConfigProperty {
+    const trafficRoutingConfiguration: sagemaker.CfnEndpoint.TrafficRoutingConfigProperty =
+      d.type === 'all-at-once'
+        ? { type: 'ALL_AT_ONCE', waitIntervalInSeconds: d.waitIntervalSec }
+        : d.type === 'canary'
+          ? { type: 'CANARY', waitIntervalInSeconds: d.waitIntervalSec, canarySize: { type: 'CAPACITY_PERCENT', value: d.stepPercent } }
+          : { type: 'LINEAR', waitIntervalInSeconds: d.waitIntervalSec, linearStepSize: { type: 'CAPACITY_PERCENT', value: d.stepPercent } };
+    return {
+      blueGreenUpdatePolicy: {
+        trafficRoutingConfiguration,
+        terminationWaitInSeconds: d.terminationWaitSec,
+      },
+      autoRollbackConfiguration: this.rollbackAlarms.length
+        ? { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) }
+        : undefined,
+    };
+  }
+
+  private createRollbackAlarms(t: NonNullable<ModelEndpointProps['rollbackThresholds']>): cloudwatch.Alarm[] {
+    const errors = new cloudwatch.Alarm(this, 'RollbackErrorRateAlarm', {
+      alarmName: `${this.endpointName}-deployment-error-rate`,
+      alarmDescription: `Rolls back a model deployment when more than ${t.errorRate * 100}% of invocations fail with 5XX. First action: read /aws/sagemaker/Endpoints/${this.endpointName} for the new model's errors.`,
+      // Invocation5XXErrors is 0 or 1 per request, so its average is the error rate.
+      metric: this.metric('Invocation5XXErrors', { statistic: 'Average' }),
+      threshold: t.errorRate,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const latency = new cloudwatch.Alarm(this, 'RollbackLatencyAlarm', {
+      alarmName: `${this.endpointName}-deployment-model-latency`,
+      alarmDescription: `Rolls back a model deployment when p99 ModelLatency exceeds ${t.modelLatencyP99Micros / 1000} ms. First action: compare the new model's latency with the previous version's.`,
+      metric: this.metric('ModelLatency', { statistic: 'p99' }), // microseconds
+      threshold: t.modelLatencyP99Micros,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    return [errors, latency];
+  }
+
+  private addAutoScaling(capacity: Extract<EndpointCapacity, { mode: 'instance' }>): void {
+    const target = new appscaling.ScalableTarget(this, 'ScalableTarget', {
+      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+      resourceId: `endpoint/${this.endpointName}/variant/${VARIANT_NAME}`,
+      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      minCapacity: capacity.minInstanceCount,
+      maxCapacity: capacity.maxInstanceCount,
+    });
+    target.node.addDependency(this.endpoint);
+    target.scaleToTrackMetric('InvocationsPerInstance', {
+      predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+      targetValue: capacity.targetInvocationsPerInstance,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+    if (capacity.offHours) {
+      target.scaleOnSchedule('ScaleDownOffHours', {
+        schedule: appscaling.Schedule.expression(capacity.offHours.scaleDownCron),
+        minCapacity: capacity.offHours.minInstanceCount,
+        maxCapacity: capacity.offHours.minInstanceCount,
+      });
+      target.scaleOnSchedule('ScaleUpWorkingHours', {
+        schedule: appscaling.Schedule.expression(capacity.offHours.scaleUpCron),
+        minCapacity: capacity.minInstanceCount,
+        maxCapacity: capacity.maxInstanceCount,
+      });
+    }
+  }
+}

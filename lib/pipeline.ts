@@ -1,0 +1,57 @@
+import { App, Environment, Stack, Tags } from 'aws-cdk-lib';
+import { StageConfig, resourcePrefix } from './config/stage-config';
+import { ApiStack } from './stacks/api-stack';
+import { DataStack } from './stacks/data-stack';
+import { EndpointStack } from './stacks/endpoint-stack';
+
+/** The stacks of one stage, in deployment order. */
+export interface Pipeline {
+  readonly data: DataStack;
+  readonly endpoint: EndpointStack;
+  readonly api: ApiStack;
+  readonly all: Stack[];
+}
+
+/**
+ * Declares one stage of the pipeline, reading like the architecture:
+ * data (table, payloads, key) -> endpoint (the model) -> API (functions and REST API).
+ * Account and region come from the stage config, else from the CLI's environment; with
+ * neither (tests, offline synth) the stacks are environment-agnostic.
+ */
+export function createPipeline(app: App, config: StageConfig): Pipeline {
+  const prefix = resourcePrefix(config);
+  const env: Environment = {
+    account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT,
+    region: config.region ?? process.env.CDK_DEFAULT_REGION,
+  };
+  const common = { env, config };
+
+  const data = new DataStack(app, `${prefix}-data`, {
+    ...common,
+    description: `${prefix}: inference records, model deployment history and payloads`,
+    terminationProtection: config.table.deletionProtection,
+  });
+  const endpoint = new EndpointStack(app, `${prefix}-endpoint`, {
+    ...common,
+    description: `${prefix}: SageMaker endpoint serving ${config.model.name} ${config.model.version}`,
+    table: data.table,
+    key: data.key,
+  });
+  const api = new ApiStack(app, `${prefix}-api`, {
+    ...common,
+    description: `${prefix}: inference API and functions`,
+    table: data.table,
+    payloadBucket: data.payloadBucket,
+    endpointName: endpoint.modelEndpoint.endpointName,
+    endpointArn: endpoint.modelEndpoint.endpointArn,
+  });
+
+  const all: Stack[] = [data, endpoint, api];
+  for (const stack of all) {
+    Tags.of(stack).add('project', config.project);
+    Tags.of(stack).add('stage', config.stage);
+    Tags.of(stack).add('model-version', config.model.version);
+    for (const [key, value] of Object.entries(config.tags)) Tags.of(stack).add(key, value);
+  }
+  return { data, endpoint, api, all };
+}

@@ -1,0 +1,118 @@
+import { CustomResource, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import * as path from 'path';
+import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { endpointSupportsKms } from '../config/validate';
+import { ModelData } from '../constructs/model-endpoint/model-data';
+import { ModelEndpoint } from '../constructs/model-endpoint/model-endpoint';
+import { ModelImage } from '../constructs/model-endpoint/model-image';
+import { PipelineFunction } from '../constructs/pipeline-function';
+import { DEPLOYMENT_PK } from '../../lambda/shared/table-design';
+
+export interface EndpointStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly table: dynamodb.ITable;
+  readonly key: kms.IKey;
+}
+
+/** The project's own model container and trained artifact: the zero-configuration default. */
+export const MODEL_DIR = path.join(__dirname, '..', '..', 'model');
+export const DEFAULT_MODEL_ARTIFACT = path.join(MODEL_DIR, 'artifacts', 'model.tar.gz');
+
+/**
+ * The model being served: the SageMaker endpoint, its data capture, and the record of each
+ * deployment in the metadata table (written by the stack itself on every model change).
+ */
+export class EndpointStack extends Stack {
+  readonly modelEndpoint: ModelEndpoint;
+  readonly dataCaptureBucket?: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: EndpointStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const prefix = resourcePrefix(config);
+
+    if (config.endpoint.dataCapture.enabled) {
+      this.dataCaptureBucket = new s3.Bucket(this, 'DataCaptureBucket', {
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: props.key,
+        bucketKeyEnabled: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        lifecycleRules: [{ expiration: Duration.days(Math.max(config.records.ttlDays, 30)) }],
+        removalPolicy: config.table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        autoDeleteObjects: !config.table.retainOnDelete,
+      });
+    }
+
+    const { model, endpoint } = config;
+    this.modelEndpoint = new ModelEndpoint(this, 'ModelEndpoint', {
+      endpointName: `${prefix}-${model.name}`,
+      image: model.imageUri ? ModelImage.fromUri(model.imageUri) : ModelImage.fromAsset(MODEL_DIR),
+      modelData: model.modelDataUrl ? ModelData.fromS3Url(model.modelDataUrl) : ModelData.fromAsset(DEFAULT_MODEL_ARTIFACT),
+      modelVersion: model.version,
+      environment: model.environment,
+      capacity: endpoint.capacity,
+      encryptionKey: endpointSupportsKms(config) ? props.key : undefined,
+      dataCapture: this.dataCaptureBucket
+        ? { bucket: this.dataCaptureBucket, key: props.key, samplingPercent: endpoint.dataCapture.samplingPercent }
+        : undefined,
+      networkIsolation: endpoint.networkIsolation,
+      deployment: endpoint.deployment,
+      rollbackThresholds: {
+        errorRate: config.monitoring.alarms.EndpointErrorRate?.threshold ?? 0.05,
+        modelLatencyP99Micros: config.monitoring.alarms.EndpointModelLatencyP99?.threshold ?? 2_000_000,
+      },
+      logRetentionDays: config.logRetentionDays,
+    });
+
+    this.recordDeployment(config, props.table);
+  }
+
+  /**
+   * Writes this model version's deployment record once the endpoint serves it. The custom
+   * resource's properties change exactly when the model does, so each change adds one record.
+   */
+  private recordDeployment(config: StageConfig, table: dynamodb.ITable): void {
+    const recorder = new PipelineFunction(this, 'DeploymentRecorder', {
+      entry: 'record-deployment',
+      functionName: `${resourcePrefix(config)}-record-deployment`,
+      description: 'Records each model deployment in the metadata table (CloudFormation custom resource)',
+      serviceName: 'deployment-recorder',
+      environment: { TABLE_NAME: table.tableName },
+      memorySizeMiB: 256,
+      timeoutSec: 30,
+      logRetentionDays: config.logRetentionDays,
+    });
+    // Only the deployment partition: the recorder can never touch an inference record.
+    recorder.function.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DEPLOYMENT_PK] } },
+    }));
+    table.encryptionKey?.grantEncryptDecrypt(recorder.function);
+
+    const ep = this.modelEndpoint;
+    const capacity = config.endpoint.capacity;
+    const record = new CustomResource(this, 'DeploymentRecord', {
+      serviceToken: recorder.function.functionArn,
+      resourceType: 'Custom::ModelDeployment',
+      properties: {
+        stage: config.stage,
+        modelName: config.model.name,
+        modelVersion: config.model.version,
+        imageUri: ep.imageUri,
+        modelDataUrl: ep.modelDataUrl,
+        endpointName: ep.endpointName,
+        endpointConfigName: ep.endpointConfig.attrEndpointConfigName,
+        capacity: JSON.stringify(capacity),
+      },
+    });
+    record.node.addDependency(ep.endpoint);
+  }
+}
