@@ -28,6 +28,37 @@ export const READ_ENV = {
   tableName: 'TABLE_NAME',
 } as const;
 
+/** Environment of the deployment-record custom resource function. */
+export const RECORD_DEPLOYMENT_ENV = {
+  tableName: 'TABLE_NAME',
+} as const;
+
+/**
+ * `Properties` of the deployment-record custom resource. CloudFormation passes every leaf
+ * as a string, so the handler turns numeric and boolean strings in `Capacity` back into
+ * numbers and booleans.
+ */
+export const DEPLOYMENT_PROPERTIES = {
+  modelName: 'ModelName',
+  modelVersion: 'ModelVersion',
+  imageUri: 'ImageUri',
+  modelDataUrl: 'ModelDataUrl',
+  endpointName: 'EndpointName',
+  endpointConfigName: 'EndpointConfigName',
+  capacity: 'Capacity',
+  stage: 'Stage',
+} as const;
+
+/** Header carrying the request id on every response of the API (also the record's key). */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/**
+ * Payloads over the inline limit are written under this prefix of the payload bucket, as
+ * `payloads/<yyyy-mm-dd>/<requestId>/input.json` and `.../output.json` (day first, so a
+ * lifecycle rule or an Athena partition can work by day).
+ */
+export const PAYLOAD_KEY_PREFIX = 'payloads/';
+
 /** Powertools settings common to every function. */
 export const METRICS_NAMESPACE = 'InferencePipeline';
 
@@ -47,6 +78,10 @@ export const ERROR_KINDS = [
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
+/** Error kinds of the read-only API (`error` of its JSON error bodies); not recorded, not metered. */
+export const READ_ERROR_KINDS = ['ValidationError', 'NotFound', 'InternalError'] as const;
+export type ReadErrorKind = (typeof READ_ERROR_KINDS)[number];
+
 /** The `message` of the one summary line each prediction request logs. */
 export const SUMMARY_MESSAGE = 'inference summary';
 /** The `message` of the line that carries a record the table refused (the fallback). */
@@ -61,3 +96,6 @@ export const METRIC_NAMES = {
   recordFallbacks: 'RecordWriteFallbacks',
   coldStart: 'ColdStart',
 } as const;
+
+/** The one extra dimension of InferenceErrors (its values are the ERROR_KINDS: low cardinality). */
+export const ERROR_KIND_DIMENSION = 'errorKind';

@@ -1,0 +1,68 @@
+/**
+ * Turns the request and response bodies into the payload records of the inference record
+ * (see shared/payload.ts for the modes). Only full payloads over the inline limit can need
+ * S3, which is rare, so the S3 client is loaded on first use: a cold start that never
+ * overflows never loads it.
+ */
+import { PAYLOAD_KEY_PREFIX } from '../shared/contract';
+import type { PredictConfig } from '../shared/env';
+import { errorFacts, type Logger } from '../shared/observability';
+import { inlinePayloadRecord, PayloadRecord, s3PayloadRecord, truncatedPayloadRecord } from '../shared/payload';
+
+export type PayloadPart = 'input' | 'output';
+export type PayloadRecorder = (
+  bytes: Uint8Array | undefined,
+  part: PayloadPart,
+  requestId: string,
+  createdAt: string,
+) => Promise<PayloadRecord | undefined>;
+
+type PutObject = (bucket: string, key: string, body: Uint8Array) => Promise<void>;
+
+/** Time one S3 write may take: the record is written after it, within the function's budget. */
+const S3_TIMEOUT_MS = 2_000;
+
+export function createPayloadRecorder(config: PredictConfig, logger: Logger): PayloadRecorder {
+  let putObject: Promise<PutObject> | undefined;
+
+  return async function recordPayload(bytes, part, requestId, createdAt) {
+    if (bytes === undefined) return undefined;
+    const inline = inlinePayloadRecord(bytes, config.payloadMode, config.maxInlineBytes);
+    if (inline !== 'overflow') return inline;
+    if (config.overflow === 'truncate' || !config.payloadBucket) return truncatedPayloadRecord(bytes, config.maxInlineBytes);
+
+    const bucket = config.payloadBucket;
+    const key = payloadKey(createdAt, requestId, part);
+    try {
+      // A failed load is forgotten, so the next overflow tries again.
+      putObject ??= loadS3(config.maxAttempts).catch((error: unknown) => {
+        putObject = undefined;
+        throw error;
+      });
+      await (await putObject)(bucket, key, bytes);
+      return s3PayloadRecord(bytes, `s3://${bucket}/${key}`);
+    } catch (error) {
+      // Keep what fits rather than fail the request or lose the record.
+      logger.warn('payload kept truncated: writing it to S3 failed', { part, ...errorFacts(error) });
+      return truncatedPayloadRecord(bytes, config.maxInlineBytes);
+    }
+  };
+}
+
+/** `payloads/<yyyy-mm-dd>/<requestId>/<part>.json` */
+export function payloadKey(createdAt: string, requestId: string, part: PayloadPart): string {
+  return `${PAYLOAD_KEY_PREFIX}${createdAt.slice(0, 10)}/${requestId}/${part}.json`;
+}
+
+async function loadS3(maxAttempts: number): Promise<PutObject> {
+  const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    maxAttempts,
+    // A local S3-compatible server (AWS_ENDPOINT_URL_S3) rarely serves virtual-hosted buckets.
+    forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
+    requestHandler: { requestTimeout: S3_TIMEOUT_MS, throwOnRequestTimeout: true, connectionTimeout: 1_000 },
+  });
+  return async (bucket, key, body) => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+  };
+}
