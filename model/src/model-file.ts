@@ -1,0 +1,118 @@
+/**
+ * The model file, `model.json`: the one definition of its shape and of what a valid one is.
+ *
+ * `train.ts` writes it at the root of `model.tar.gz`; SageMaker unpacks that archive into
+ * the model directory, where `predictor.ts` reads it back. Any model file that passes
+ * `parseModelFile` can be served, whoever trained it (see "Use your own model" in the README).
+ */
+import type { RandomForestClassifier } from 'ml-random-forest';
+
+export const MODEL_FILE_NAME = 'model.json';
+
+/** Bumped on any change a reader of an older version could misread. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** The forest as `RandomForestClassifier#toJSON` returns it; `RandomForestClassifier.load` reads it. */
+export type SerializedForest = ReturnType<RandomForestClassifier['toJSON']>;
+
+export interface ModelFile {
+  readonly formatVersion: typeof MODEL_FORMAT_VERSION;
+  readonly kind: 'random-forest-classifier';
+  /** Class labels; the forest predicts indexes into this list. */
+  readonly labels: readonly string[];
+  /** Names of the input columns, in the order every input row must follow. */
+  readonly featureNames: readonly string[];
+  readonly metrics: {
+    /** Accuracy on the held-out test split, which the forest never saw. */
+    readonly heldOutAccuracy: number;
+    /** Held-out counts: `confusionMatrix[actual][predicted]`, indexes into `labels`. */
+    readonly confusionMatrix: readonly (readonly number[])[];
+  };
+  readonly samples: { readonly total: number; readonly train: number; readonly test: number };
+  /** The library whose `load` reads `forest`. */
+  readonly library: { readonly name: string; readonly version: string };
+  readonly trainingData: {
+    readonly name: string;
+    readonly version: string;
+    /** SHA-256 of the canonical JSON of the data set's rows, in the data set's order. */
+    readonly sha256: string;
+  };
+  /** Everything that decides the forest besides the data, so a run can be reproduced. */
+  readonly training: Readonly<Record<string, unknown>>;
+  readonly forest: SerializedForest;
+}
+
+/** The model directory or its model file cannot be used; the message says why. */
+export class ModelLoadError extends Error {
+  override readonly name = 'ModelLoadError';
+}
+
+/**
+ * Checks everything the predictor relies on, so a bad file fails at startup (and the
+ * endpoint never turns healthy) instead of on the first request.
+ */
+export function parseModelFile(text: string, source: string): ModelFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ModelLoadError(`model file is not valid json: ${source}: ${(error as Error).message}`);
+  }
+  const invalid = (reason: string) => new ModelLoadError(`model file ${source} is invalid: ${reason}`);
+
+  if (!isRecord(value)) throw invalid('the top level must be an object');
+  if (value.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw invalid(`"formatVersion" must be ${MODEL_FORMAT_VERSION}, got ${JSON.stringify(value.formatVersion)}`);
+  }
+  if (value.kind !== 'random-forest-classifier') {
+    throw invalid(`"kind" must be "random-forest-classifier", got ${JSON.stringify(value.kind)}`);
+  }
+  checkNames(value.labels, 'labels', 2, invalid);
+  checkNames(value.featureNames, 'featureNames', 1, invalid);
+
+  const forest = value.forest;
+  if (!isRecord(forest) || forest.name !== 'RFClassifier' || !isRecord(forest.baseModel)) {
+    throw invalid('"forest" must be a serialized ml-random-forest RandomForestClassifier');
+  }
+  const base = forest.baseModel;
+  if (base.isClassifier !== true) throw invalid('"forest.baseModel.isClassifier" must be true');
+  const trees = base.estimators;
+  if (!Array.isArray(trees) || trees.length === 0) {
+    throw invalid('"forest.baseModel.estimators" must be a non-empty array');
+  }
+  if (base.nEstimators !== trees.length) {
+    throw invalid(`"forest.baseModel.nEstimators" is ${JSON.stringify(base.nEstimators)} but there are ${trees.length} estimators`);
+  }
+  const indexes = base.indexes;
+  if (!Array.isArray(indexes) || indexes.length !== trees.length) {
+    throw invalid('"forest.baseModel.indexes" must list the feature columns of every estimator');
+  }
+  const featureCount = value.featureNames.length;
+  indexes.forEach((columns: unknown, tree) => {
+    const valid =
+      Array.isArray(columns) &&
+      columns.every((column) => Number.isInteger(column) && column >= 0 && column < featureCount);
+    if (!valid) {
+      throw invalid(`estimator ${tree} uses feature columns ${JSON.stringify(columns)}; the model has ${featureCount} features`);
+    }
+  });
+  return value as unknown as ModelFile;
+}
+
+function checkNames(
+  value: unknown,
+  field: string,
+  minimum: number,
+  invalid: (reason: string) => Error,
+): asserts value is string[] {
+  const valid =
+    Array.isArray(value) &&
+    value.length >= minimum &&
+    value.every((name) => typeof name === 'string' && name !== '') &&
+    new Set(value).size === value.length;
+  if (!valid) throw invalid(`"${field}" must be an array of at least ${minimum} distinct non-empty strings`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
