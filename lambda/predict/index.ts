@@ -121,7 +121,7 @@ export function createPredictHandler(config: PredictConfig): PredictHandler {
 }
 
 function bodyBytes(event: APIGatewayProxyEvent): Buffer | undefined {
-  if (event.body === null || event.body === undefined) return undefined;
+  if (!event.body) return undefined;
   // API Gateway base64-encodes bodies of binary media types: the limit is on the decoded bytes.
   return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
