@@ -191,6 +191,6 @@ function describe(value: unknown): string {
 }
 
 /** Keeps messages short when the offending value is long (or is the whole body). */
-function truncate(text: string, max = 40): string {
+function truncate(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max)}...`;
 }

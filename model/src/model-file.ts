@@ -91,12 +91,54 @@ export function parseModelFile(text: string, source: string): ModelFile {
   indexes.forEach((columns: unknown, tree) => {
     const valid =
       Array.isArray(columns) &&
+      columns.length > 0 &&
       columns.every((column) => Number.isInteger(column) && column >= 0 && column < featureCount);
     if (!valid) {
       throw invalid(`estimator ${tree} uses feature columns ${JSON.stringify(columns)}; the model has ${featureCount} features`);
     }
+    checkTree(trees[tree], tree, (columns as unknown[]).length, value.labels.length, invalid);
   });
   return value as unknown as ModelFile;
+}
+
+/**
+ * Walks one serialized decision tree: every split must name one of the tree's columns and
+ * a finite threshold, every leaf a class distribution over at most `labelCount` classes.
+ * Iterative, so a deeply nested (or hostile) file cannot overflow the stack.
+ */
+function checkTree(
+  estimator: unknown,
+  tree: number,
+  columnCount: number,
+  labelCount: number,
+  invalid: (reason: string) => Error,
+): void {
+  const bad = (reason: string) => invalid(`estimator ${tree}: ${reason}`);
+  if (!isRecord(estimator) || estimator.name !== 'DTClassifier') throw bad('must be a serialized DTClassifier');
+  const pending: unknown[] = [estimator.root];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (!isRecord(node)) throw bad('has a node that is not an object');
+    if (node.distribution !== undefined) {
+      const distribution = node.distribution;
+      const valid =
+        Array.isArray(distribution) &&
+        Array.isArray(distribution[0]) &&
+        distribution[0].length >= 1 &&
+        distribution[0].length <= labelCount &&
+        distribution[0].every((share: unknown) => typeof share === 'number' && Number.isFinite(share));
+      if (!valid) throw bad(`has a leaf that is not a distribution over at most ${labelCount} classes`);
+      continue;
+    }
+    const { splitColumn, splitValue } = node;
+    if (!Number.isInteger(splitColumn) || (splitColumn as number) < 0 || (splitColumn as number) >= columnCount) {
+      throw bad(`has a split on column ${JSON.stringify(splitColumn)}; the tree has ${columnCount} columns`);
+    }
+    if (typeof splitValue !== 'number' || !Number.isFinite(splitValue)) {
+      throw bad(`has a split at ${JSON.stringify(splitValue)}, not a finite number`);
+    }
+    pending.push(node.left, node.right);
+  }
 }
 
 function checkNames(
