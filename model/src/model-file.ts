@@ -67,8 +67,8 @@ export function parseModelFile(text: string, source: string): ModelFile {
   if (value.kind !== 'random-forest-classifier') {
     throw invalid(`"kind" must be "random-forest-classifier", got ${JSON.stringify(value.kind)}`);
   }
-  checkNames(value.labels, 'labels', 2, invalid);
-  checkNames(value.featureNames, 'featureNames', 1, invalid);
+  const labelCount = checkNames(value.labels, 'labels', 2, invalid).length;
+  const featureCount = checkNames(value.featureNames, 'featureNames', 1, invalid).length;
 
   const forest = value.forest;
   if (!isRecord(forest) || forest.name !== 'RFClassifier' || !isRecord(forest.baseModel)) {
@@ -87,7 +87,6 @@ export function parseModelFile(text: string, source: string): ModelFile {
   if (!Array.isArray(indexes) || indexes.length !== trees.length) {
     throw invalid('"forest.baseModel.indexes" must list the feature columns of every estimator');
   }
-  const featureCount = value.featureNames.length;
   indexes.forEach((columns: unknown, tree) => {
     const valid =
       Array.isArray(columns) &&
@@ -96,7 +95,7 @@ export function parseModelFile(text: string, source: string): ModelFile {
     if (!valid) {
       throw invalid(`estimator ${tree} uses feature columns ${JSON.stringify(columns)}; the model has ${featureCount} features`);
     }
-    checkTree(trees[tree], tree, (columns as unknown[]).length, value.labels.length, invalid);
+    checkTree(trees[tree], tree, (columns as unknown[]).length, labelCount, invalid);
   });
   return value as unknown as ModelFile;
 }
@@ -146,13 +145,14 @@ function checkNames(
   field: string,
   minimum: number,
   invalid: (reason: string) => Error,
-): asserts value is string[] {
+): string[] {
   const valid =
     Array.isArray(value) &&
     value.length >= minimum &&
     value.every((name) => typeof name === 'string' && name !== '') &&
     new Set(value).size === value.length;
   if (!valid) throw invalid(`"${field}" must be an array of at least ${minimum} distinct non-empty strings`);
+  return value as string[];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
