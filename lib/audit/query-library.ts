@@ -176,16 +176,19 @@ function normalise(id: string, p: ParamSpec, value: string, now: Date): string {
 
 function lakeTime(id: string, name: string, value: string, now: Date): string {
   const relative = RELATIVE.exec(value);
-  let ms: number;
-  if (relative) {
-    ms = now.getTime() - (relative[1] ? Number(relative[1]) * UNIT_MS[relative[2]] : 0);
-  } else {
-    // A time without a zone is UTC, as CloudTrail's eventTime is.
-    const iso = value.replace(' ', 'T');
-    ms = Date.parse(/T/.test(iso) && !/(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? `${iso}Z` : iso);
-  }
+  const ms = relative ? now.getTime() - (relative[1] ? Number(relative[1]) * UNIT_MS[relative[2]] : 0) : absoluteTime(value);
   if (Number.isNaN(ms)) throw new QueryInputError(`query ${id}: parameter '${name}' is '${value}', which is not a valid time`);
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Milliseconds of an ISO-like time, NaN for impossible dates (Date.parse rolls 2024-02-30 over). */
+function absoluteTime(value: string): number {
+  const [y, mo, d, h = 0, mi = 0, sec = 0] = (value.match(/\d+/g) ?? []).slice(0, 6).map(Number);
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) return NaN;
+  // A time without a zone is UTC, as CloudTrail's eventTime is.
+  const iso = value.replace(' ', 'T');
+  return Date.parse(/T/.test(iso) && !/(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? `${iso}Z` : iso);
 }
 
 /** The windows a query compares must be in order, or it silently returns nothing. */
