@@ -58,6 +58,9 @@ class HttpError extends Error {
   }
 }
 
+/** The client hung up mid-request: nothing can be answered, and it is not our error. */
+class ClientGone extends Error {}
+
 /** Loads the model (throwing `ModelLoadError` if it cannot), then listens. */
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
   const logger = createLogger(options.logSink);
@@ -96,6 +99,10 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         throw new HttpError(404, 'NotFound', `no route for ${path}; this container serves GET /ping and POST /invocations`);
       }
     } catch (caught) {
+      if (caught instanceof ClientGone) {
+        res.destroy();
+        return logAccess();
+      }
       const failure = toHttpError(caught);
       const internal = failure.status >= 500 && !(caught instanceof HttpError);
       logger.error(failure.message, {
@@ -108,19 +115,25 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       });
       send(res, failure.status, JSON.stringify({ error: failure.error, message: failure.message }), failure.headers);
     }
-    logger.info('request', {
-      method,
-      path,
-      status: res.statusCode,
-      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-      ...(rows === undefined ? {} : { rows }),
-    });
+    logAccess();
+
+    function logAccess(): void {
+      logger.info('request', {
+        method,
+        path,
+        // No status when the client hung up before an answer could be sent.
+        ...(res.headersSent ? { status: res.statusCode } : { status: null, clientClosed: true }),
+        latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+        ...(rows === undefined ? {} : { rows }),
+      });
+    }
   }
 
   const server = http.createServer((req, res) => void handle(req, res));
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    // A client that hung up is not an error of ours; a malformed request is worth a line.
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // A client that hung up (mid-request: HPE_INVALID_EOF_STATE) is not an error of ours;
+    // a malformed request is worth a line.
+    if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
       return;
     }
@@ -188,9 +201,9 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
       else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    req.on('error', () => reject(new ClientGone()));
     req.on('close', () => {
-      if (!req.complete) reject(new HttpError(400, 'ValidationError', 'request body was not fully received'));
+      if (!req.complete) reject(new ClientGone());
     });
   });
 }

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { MAX_BODY_BYTES, startModelServer, type ModelServer } from '../../model/src/server';
 import {
   collectingLogSink,
@@ -219,6 +220,44 @@ describe('model server: errors', () => {
       'method POST is not allowed on /ping; use GET, HEAD',
     );
     expect(ping.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('400: a malformed http request, answered in json on the raw socket', async () => {
+    const start = log.lines.length;
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'BadRequest', message: 'malformed http request' });
+    expect(log.lines.slice(start)).toEqual([
+      expect.objectContaining({ stream: 'stderr', record: expect.objectContaining({ level: 'ERROR', status: 400, error: 'BadRequest' }) }),
+    ]);
+  });
+
+  it('a client that hangs up mid-body is logged as such, not as an error', async () => {
+    const start = log.lines.length;
+    const request = http.request(`${server.url}/invocations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/csv', 'Content-Length': 1000 },
+    });
+    request.on('error', () => undefined);
+    request.write('5.1,3.5,1.4,0.2\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    request.destroy();
+    const deadline = Date.now() + 5_000;
+    while (!log.lines.slice(start).some((line) => line.record.message === 'request') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(log.lines.slice(start)).toEqual([
+      expect.objectContaining({
+        stream: 'stdout',
+        record: expect.objectContaining({ level: 'INFO', path: '/invocations', status: null, clientClosed: true }),
+      }),
+    ]);
   });
 
   it('keeps serving after errors', async () => {
