@@ -21,6 +21,14 @@ export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 /** How long `close()` lets in-flight requests finish before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/**
+ * After refusing a body as too large, how much more of it is read and dropped, and for how
+ * long, before the connection is cut. A client still sending would otherwise get a reset
+ * instead of the 413; a client that never stops sending must not hold the server.
+ */
+const DISCARD_LIMIT_BYTES = 4 * MAX_BODY_BYTES;
+const DISCARD_LIMIT_MS = 10_000;
+
 export interface ModelServerOptions {
   /** Directory holding `model.json` (SageMaker unpacks the artifact into `/opt/ml/model`). */
   readonly modelDir: string;
@@ -184,11 +192,10 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () =>
-    // Connection: close, since the rest of the body is not read: the socket cannot be reused.
-    new HttpError(413, 'PayloadTooLarge', `request body is larger than the limit of ${limit} bytes`, {
-      Connection: 'close',
-    });
+  const tooLarge = () => {
+    discardRest(req);
+    return new HttpError(413, 'PayloadTooLarge', `request body is larger than the limit of ${limit} bytes`);
+  };
   if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
 
   return new Promise((resolve, reject) => {
@@ -197,8 +204,12 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       if (size > limit) return;
       size += chunk.length;
-      if (size > limit) reject(tooLarge());
-      else chunks.push(chunk);
+      if (size > limit) {
+        chunks.length = 0;
+        reject(tooLarge());
+      } else {
+        chunks.push(chunk);
+      }
     });
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     req.on('error', () => reject(new ClientGone()));
@@ -206,6 +217,19 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
       if (!req.complete) reject(new ClientGone());
     });
   });
+}
+
+/** Reads and drops the rest of a refused body, within DISCARD_LIMIT_BYTES and DISCARD_LIMIT_MS. */
+function discardRest(req: http.IncomingMessage): void {
+  let discarded = 0;
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, DISCARD_LIMIT_MS);
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_LIMIT_BYTES) cut();
+  });
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 function methodNotAllowed(method: string, path: string, allow: string): HttpError {
