@@ -1,0 +1,320 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { AwsClients, createClients, describeCall, destroyClients } from './aws-calls';
+import {
+  CONTAINMENT_ACTIONS,
+  ContainmentError,
+  applyPlan,
+  applyRestore,
+  planContainment,
+  planRestore,
+  readRecord,
+} from './containment';
+import { LakeQueryError, runOnLake } from './lake-runner';
+import { notebookJson } from './notebook';
+import { OFFLINE_TABLE, OfflineEngine } from './offline-engine';
+import { DEFAULT_QUERY_DIR, QueryInputError, findQuery, loadQueryLibrary, renderQuery, resolveParams } from './query-library';
+import { OUTPUT_FORMATS, OutputFormat, formatRows } from './query-result';
+import { TrailFileError } from './trail-files';
+
+/**
+ * The runbook command line. Everything a responder types goes through {@link runRunbook}, which
+ * returns an exit code instead of throwing: input mistakes print one clear line and exit 2,
+ * failures of AWS or of the data exit 1, and no stack trace is shown unless RUNBOOK_DEBUG is set.
+ */
+export interface RunbookIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Builds the AWS clients; tests point them at a local fake service. */
+  readonly clients?: (options: { region: string; endpoint?: string }) => AwsClients;
+  readonly now?: () => Date;
+  readonly queryDir?: string;
+  readonly lakePollIntervalMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export const USAGE = `usage: runbook COMMAND [options]
+
+Investigate (CloudTrail Lake SQL, the same on Lake and offline):
+  list                                   the incident-response queries
+  show QUERY                             a query's question, parameters and SQL
+  run QUERY [--param NAME=VALUE]...      run a query
+      (--offline FILE|DIR | --event-data-store ID|ARN [--region R])
+      [--format table|csv|json]
+  export-notebook --out FILE.ipynb       the library as a Jupyter runbook (boto3, pandas)
+
+Contain (dry run unless --confirm; acts only on resources of --stack):
+  contain ACTION --stack NAME [--region R] [--record FILE] [--confirm]
+      throttle-api          [--via auto|stage|api-key]
+      stop-predictions      [--function NAME]
+      detach-policy         --role ROLE --policy-arn ARN
+      revoke-role-sessions  --role ROLE
+  restore --record FILE [--region R] [--confirm]
+                                         undo what a contain record says was done
+
+--endpoint-url URL sends every AWS call to URL (an emulator); credentials come from the
+usual AWS environment, profile or role.`;
+
+class UsageError extends Error {}
+
+interface ParsedArgs {
+  readonly positionals: string[];
+  readonly options: Map<string, string[]>;
+}
+
+const VALUE_OPTIONS = new Set([
+  'param', 'offline', 'event-data-store', 'region', 'format', 'out', 'stack', 'record', 'role', 'policy-arn', 'function', 'via', 'endpoint-url', 'timeout',
+]);
+const FLAGS = new Set(['confirm', 'help']);
+
+export async function runRunbook(argv: readonly string[], io: RunbookIo): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    const [command, ...rest] = args.positionals;
+    if (!command || command === 'help' || args.options.has('help')) {
+      io.stdout(`${USAGE}\n`);
+      return command || args.options.has('help') ? 0 : 2;
+    }
+    switch (command) {
+      case 'list':
+        return list(io);
+      case 'show':
+        return show(io, only(rest, 'show QUERY'));
+      case 'run':
+        return await run(io, only(rest, 'run QUERY'), args);
+      case 'export-notebook':
+        return exportNotebook(io, args);
+      case 'contain':
+        return await contain(io, only(rest, 'contain ACTION'), args);
+      case 'restore':
+        return await restore(io, args);
+      default:
+        throw new UsageError(`unknown command '${command}' (commands: list, show, run, export-notebook, contain, restore)`);
+    }
+  } catch (error) {
+    return report(io, error);
+  }
+}
+
+function report(io: RunbookIo, error: unknown): number {
+  const e = error as Error & { name?: string; $metadata?: unknown };
+  const env = io.env ?? process.env;
+  if (error instanceof UsageError || error instanceof QueryInputError || error instanceof ContainmentError) {
+    io.stderr(`runbook: ${e.message}\n`);
+    return 2;
+  }
+  if (error instanceof TrailFileError || error instanceof LakeQueryError) {
+    io.stderr(`runbook: ${e.message}\n`);
+    return 1;
+  }
+  const kind = e?.$metadata ? `AWS error ${e.name}: ` : '';
+  io.stderr(`runbook: ${kind}${e?.message ?? String(error)}\n`);
+  if (env.RUNBOOK_DEBUG) io.stderr(`${e?.stack ?? ''}\n`);
+  return 1;
+}
+
+function parseArgs(argv: readonly string[]): ParsedArgs {
+  const positionals: string[] = [];
+  const options = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+    if (FLAGS.has(name)) {
+      options.set(name, ['true']);
+    } else if (VALUE_OPTIONS.has(name)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      options.set(name, [...(options.get(name) ?? []), value]);
+    } else {
+      throw new UsageError(`unknown option --${name} (see runbook help)`);
+    }
+  }
+  return { positionals, options };
+}
+
+function option(args: ParsedArgs, name: string): string | undefined {
+  const values = args.options.get(name);
+  if (values && values.length > 1 && name !== 'param') throw new UsageError(`--${name} given more than once`);
+  return values?.[0];
+}
+
+function only(rest: string[], usage: string): string {
+  if (rest.length !== 1) throw new UsageError(`expected ${usage}${rest.length > 1 ? `, got extra arguments: ${rest.slice(1).join(' ')}` : ''}`);
+  return rest[0];
+}
+
+function library(io: RunbookIo) {
+  return loadQueryLibrary(io.queryDir ?? DEFAULT_QUERY_DIR);
+}
+
+function list(io: RunbookIo): number {
+  const queries = library(io);
+  const width = Math.max(...queries.map((q) => q.id.length));
+  for (const q of queries) {
+    const params = q.params.map((p) => (p.default === undefined ? `${p.name}*` : p.name)).join(' ');
+    io.stdout(`${q.id.padEnd(width)}  ${q.title}\n${' '.repeat(width)}  params: ${params}\n`);
+  }
+  io.stdout(`(* required) run one with: runbook run QUERY --param NAME=VALUE (--offline DIR | --event-data-store ID)\n`);
+  return 0;
+}
+
+function show(io: RunbookIo, id: string): number {
+  const q = findQuery(library(io), id);
+  io.stdout(`${q.title}\n\n${q.description}\n\nparameters:\n`);
+  for (const p of q.params) {
+    const dflt = p.default === undefined ? 'required' : p.default === '' ? "default '' (any)" : `default ${p.default}`;
+    io.stdout(`  ${p.name} (${p.type}, ${dflt}): ${p.description}\n`);
+  }
+  io.stdout(`\n${q.sql}\n`);
+  return 0;
+}
+
+async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number> {
+  const query = findQuery(library(io), id);
+  const given: Record<string, string> = {};
+  for (const pair of args.options.get('param') ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param expects NAME=VALUE, got '${pair}'`);
+    given[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const format = (option(args, 'format') ?? 'table') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got '${format}'`);
+  const offline = option(args, 'offline');
+  const eds = option(args, 'event-data-store');
+  if (Boolean(offline) === Boolean(eds)) throw new UsageError('run needs exactly one of --offline FILE|DIR or --event-data-store ID|ARN');
+  const params = resolveParams(query, given, io.now?.() ?? new Date());
+
+  if (offline) {
+    const engine = await OfflineEngine.create();
+    try {
+      const loaded = await engine.load(offline);
+      io.stderr(`loaded ${loaded.records} records from ${loaded.files} file(s) in ${loaded.milliseconds} ms\n`);
+      const rows = await engine.query(renderQuery(query, params, { kind: 'offline', table: OFFLINE_TABLE }));
+      io.stdout(formatRows(rows, format));
+    } finally {
+      engine.close();
+    }
+    return 0;
+  }
+
+  const statement = renderQuery(query, params, { kind: 'lake', eventDataStoreId: eds! });
+  const clients = makeClients(io, args, regionOf(io, args, eds!));
+  try {
+    const timeout = option(args, 'timeout');
+    const rows = await runOnLake({
+      client: clients.cloudtrail,
+      statement,
+      pollIntervalMs: io.lakePollIntervalMs,
+      timeoutMs: timeout ? Number(timeout) * 1000 : undefined,
+      onProgress: (line) => io.stderr(`${line}\n`),
+      signal: io.signal,
+    });
+    io.stdout(formatRows(rows, format));
+  } finally {
+    destroyClients(clients);
+  }
+  return 0;
+}
+
+function exportNotebook(io: RunbookIo, args: ParsedArgs): number {
+  const out = option(args, 'out');
+  if (!out) throw new UsageError('export-notebook needs --out FILE.ipynb');
+  const queries = library(io);
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  fs.writeFileSync(out, notebookJson(queries));
+  io.stdout(`wrote ${out}: ${queries.length} queries and the containment cells\n`);
+  return 0;
+}
+
+async function contain(io: RunbookIo, action: string, args: ParsedArgs): Promise<number> {
+  if (!(action in CONTAINMENT_ACTIONS)) {
+    throw new UsageError(`unknown action '${action}' (actions: ${Object.keys(CONTAINMENT_ACTIONS).join(', ')})`);
+  }
+  const stack = option(args, 'stack');
+  if (!stack) throw new UsageError(`contain ${action} needs --stack NAME (the CloudFormation stack whose resources it may touch)`);
+  const via = option(args, 'via');
+  if (via && !['auto', 'stage', 'api-key'].includes(via)) throw new UsageError(`--via must be auto, stage or api-key, got '${via}'`);
+  const now = io.now?.() ?? new Date();
+  const clients = makeClients(io, args, regionOf(io, args));
+  try {
+    const plan = await planContainment(clients, {
+      action,
+      stack,
+      role: option(args, 'role'),
+      policyArn: option(args, 'policy-arn'),
+      functionName: option(args, 'function'),
+      via: via as 'auto' | 'stage' | 'api-key' | undefined,
+      now,
+    });
+    const confirm = args.options.has('confirm');
+    const recordFile = option(args, 'record') ?? `containment-${action}-${stack}-${now.toISOString().replace(/[:.]/g, '-')}.json`;
+    io.stdout(`contain ${action} on stack ${stack} (${clients.region})${confirm ? '' : ': DRY RUN, nothing is sent'}\n`);
+    io.stdout(`targets:\n${plan.targets.map((t) => `  - ${t}\n`).join('')}`);
+    io.stdout(`prior state:\n${indent(JSON.stringify(plan.prior, null, 2))}\n`);
+    io.stdout(`${confirm ? 'sending' : 'would send'}:\n${numbered(plan.changes.map(describeCall))}`);
+    io.stdout(`undo (restore):\n${numbered(plan.undo.map(describeCall))}`);
+    if (plan.notes.length > 0) io.stdout(`notes:\n${plan.notes.map((n) => `  - ${n}\n`).join('')}`);
+    if (plan.changes.length === 0) {
+      io.stdout('nothing to change; no record written\n');
+      return 0;
+    }
+    if (!confirm) {
+      io.stdout(`run again with --confirm to send; the prior state will be recorded in ${recordFile}\n`);
+      return 0;
+    }
+    await applyPlan(clients, plan, recordFile);
+    io.stdout(`sent ${plan.changes.length} change(s); record: ${recordFile}\nundo with: runbook restore --record ${recordFile} --confirm\n`);
+    return 0;
+  } finally {
+    destroyClients(clients);
+  }
+}
+
+async function restore(io: RunbookIo, args: ParsedArgs): Promise<number> {
+  const file = option(args, 'record');
+  if (!file) throw new UsageError('restore needs --record FILE (written by contain --confirm)');
+  const record = readRecord(file);
+  const clients = makeClients(io, args, option(args, 'region') ?? record.region);
+  try {
+    const calls = await planRestore(clients, record);
+    const confirm = args.options.has('confirm');
+    io.stdout(`restore ${record.action} on stack ${record.stack} (${clients.region}) from ${file}${confirm ? '' : ': DRY RUN, nothing is sent'}\n`);
+    io.stdout(`${confirm ? 'sending' : 'would send'}:\n${numbered(calls.map(describeCall))}`);
+    if (!confirm) {
+      io.stdout('run again with --confirm to send\n');
+      return 0;
+    }
+    await applyRestore(clients, record, file, calls, io.now?.() ?? new Date());
+    io.stdout(`restored: ${calls.length} call(s) sent; ${file} marked restored\n`);
+    return 0;
+  } finally {
+    destroyClients(clients);
+  }
+}
+
+function regionOf(io: RunbookIo, args: ParsedArgs, arn?: string): string {
+  const env = io.env ?? process.env;
+  const fromArn = arn?.startsWith('arn:') ? arn.split(':')[3] : undefined;
+  const region = option(args, 'region') ?? fromArn ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`'${region}' is not an AWS region`);
+  return region;
+}
+
+function makeClients(io: RunbookIo, args: ParsedArgs, region: string): AwsClients {
+  const endpoint = option(args, 'endpoint-url');
+  return (io.clients ?? createClients)({ region, endpoint });
+}
+
+function numbered(items: readonly string[]): string {
+  return items.length === 0 ? '  (none)\n' : items.map((item, i) => `  ${i + 1}. ${item}\n`).join('');
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((line) => `  ${line}`).join('\n');
+}
