@@ -1,0 +1,178 @@
+/**
+ * The pipeline's monitoring, assembled layer by layer with a fluent facade:
+ *
+ *   new MonitoringFacade(stack, 'Monitoring', { config, targets, topic })
+ *     .addMetricFilters()
+ *     .monitorApi().monitorFunctions().monitorEndpoint(rollbackAlarms).monitorTable().monitorHandler()
+ *     .addPipelineUnhealthyAlarm()
+ *     .addDashboard(layout);
+ *
+ * Each monitorX() creates the enabled catalog alarms of that layer, notifying the topic on
+ * ALARM and OK, and files them by severity; the composite alarm is built over the Critical
+ * ones. Construct ids are the catalog's alarm ids and the filters' ids, so they are stable.
+ */
+import { Annotations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { StageConfig } from '../config/stage-config';
+import { Layer, ResolvedAlarm, Severity, enabledAlarms, gatedSignal } from './alarm-catalog';
+import { buildCloudWatchDashboard } from './cdk/dashboard-builder';
+import { MetricResolver } from './cdk/metric-resolver';
+import { MonitoringTargets, literalProperty } from './cdk/monitoring-targets';
+import { DashboardLayout, PIPELINE_UNHEALTHY_ID } from './dashboard-layout';
+import { LogSource, METRIC_FILTERS, validateMetricFilter } from './metric-filters';
+
+export interface MonitoringFacadeProps {
+  readonly config: StageConfig;
+  readonly targets: MonitoringTargets;
+  readonly topic: sns.ITopic;
+}
+
+export class MonitoringFacade extends Construct {
+  /** Every alarm created, by catalog id (and the composite under PIPELINE_UNHEALTHY_ID). */
+  readonly alarms = new Map<string, cloudwatch.IAlarm>();
+  readonly alarmsBySeverity: Record<Severity, cloudwatch.IAlarm[]> = { Critical: [], Warning: [] };
+  readonly metricFilters: logs.MetricFilter[] = [];
+  dashboard?: cloudwatch.Dashboard;
+
+  private readonly resolver: MetricResolver;
+  private readonly catalog: ResolvedAlarm[];
+  private readonly action: actions.SnsAction;
+  /** Filters and alarms share ids (PredictTimeouts is both), so each kind has its own scope. */
+  private readonly filterScope = new Construct(this, 'MetricFilters');
+  private readonly alarmScope = new Construct(this, 'Alarms');
+
+  constructor(scope: Construct, id: string, private readonly props: MonitoringFacadeProps) {
+    super(scope, id);
+    this.resolver = new MetricResolver(props.targets);
+    this.catalog = enabledAlarms(props.config);
+    this.action = new actions.SnsAction(props.topic);
+  }
+
+  /** The metric filters on the functions' and the endpoint's log groups (which their stacks create). */
+  addMetricFilters(): this {
+    const groups = new Map<LogSource, logs.ILogGroup>();
+    const groupOf = (source: LogSource) => {
+      if (!groups.has(source)) groups.set(source, logs.LogGroup.fromLogGroupName(this.filterScope, `${source}LogGroup`, this.props.targets.logGroupNames[source]));
+      return groups.get(source)!;
+    };
+    for (const def of METRIC_FILTERS) {
+      validateMetricFilter(def);
+      this.metricFilters.push(new logs.MetricFilter(this.filterScope, def.id, {
+        logGroup: groupOf(def.logGroup),
+        filterPattern: logs.FilterPattern.literal(def.pattern),
+        metricNamespace: this.props.targets.logMetricsNamespace,
+        metricName: def.metricName,
+        metricValue: def.metricValue,
+        unit: def.unit === 'Milliseconds' ? cloudwatch.Unit.MILLISECONDS : cloudwatch.Unit.COUNT,
+        dimensions: def.dimensions ? { ...def.dimensions } : undefined,
+      }));
+    }
+    return this;
+  }
+
+  monitorApi(): this {
+    return this.monitorLayer('API Gateway');
+  }
+
+  monitorFunctions(): this {
+    return this.monitorLayer('Lambda');
+  }
+
+  /**
+   * The endpoint's alarms. Its deployment-rollback alarms (error rate, model latency) already
+   * watch two of the catalog's signals: those are reused, wrapped in a composite alarm that
+   * notifies, instead of being duplicated.
+   */
+  monitorEndpoint(rollbackAlarms: readonly cloudwatch.Alarm[] = []): this {
+    const reusable = {
+      errorRate: rollbackAlarms.find((a) => a.node.id === 'RollbackErrorRateAlarm'),
+      modelLatency: rollbackAlarms.find((a) => a.node.id === 'RollbackLatencyAlarm'),
+    };
+    return this.monitorLayer('SageMaker', (def) => (def.reuses ? reusable[def.reuses] : undefined));
+  }
+
+  monitorTable(): this {
+    return this.monitorLayer('DynamoDB');
+  }
+
+  monitorHandler(): this {
+    return this.monitorLayer('Handler');
+  }
+
+  /** One alarm a pager can follow: any Critical alarm in ALARM. */
+  addPipelineUnhealthyAlarm(): this {
+    const critical = this.alarmsBySeverity.Critical;
+    if (critical.length === 0) {
+      Annotations.of(this).addWarningV2('@pipeline/monitoring:noCriticalAlarms', 'every Critical alarm is disabled: no pipeline-unhealthy composite alarm is created');
+      return this;
+    }
+    const alarm = new cloudwatch.CompositeAlarm(this.alarmScope, PIPELINE_UNHEALTHY_ID, {
+      compositeAlarmName: `${this.props.targets.prefix}-${PIPELINE_UNHEALTHY_ID}`,
+      alarmDescription: `[Critical] The inference pipeline is unhealthy: at least one Critical alarm is in ALARM. First action: open the dashboard ${this.props.targets.prefix}-pipeline and follow the red alarm's own first action.`,
+      alarmRule: cloudwatch.AlarmRule.anyOf(...critical.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM))),
+    });
+    this.notify(alarm);
+    this.alarms.set(PIPELINE_UNHEALTHY_ID, alarm);
+    return this;
+  }
+
+  addDashboard(layout: DashboardLayout): this {
+    this.dashboard = buildCloudWatchDashboard(this, 'Dashboard', { layout, resolver: this.resolver, alarms: this.alarms, targets: this.props.targets });
+    return this;
+  }
+
+  private monitorLayer(layer: Layer, reusable: (def: ResolvedAlarm) => cloudwatch.Alarm | undefined = () => undefined): this {
+    for (const def of this.catalog.filter((a) => a.layer === layer)) {
+      const existing = reusable(def);
+      const alarm = existing ? this.wrap(def, existing) : this.createAlarm(def);
+      this.notify(alarm);
+      this.alarms.set(def.id, alarm);
+      this.alarmsBySeverity[def.severity].push(existing ? this.importAlarm(def, existing) : alarm);
+    }
+    return this;
+  }
+
+  private createAlarm(def: ResolvedAlarm): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this.alarmScope, def.id, {
+      alarmName: `${this.props.targets.prefix}-${def.id}`,
+      alarmDescription: this.describe(def),
+      metric: this.resolver.resolve(gatedSignal(def, this.props.config.monitoring.minSampleCount), def.periodSec),
+      threshold: def.threshold,
+      comparisonOperator: def.comparison as cloudwatch.ComparisonOperator,
+      evaluationPeriods: def.evaluationPeriods,
+      datapointsToAlarm: def.datapointsToAlarm,
+      treatMissingData: def.treatMissingData as cloudwatch.TreatMissingData,
+    });
+  }
+
+  /** A notifying composite over an alarm another stack owns. */
+  private wrap(def: ResolvedAlarm, existing: cloudwatch.Alarm): cloudwatch.CompositeAlarm {
+    return new cloudwatch.CompositeAlarm(this.alarmScope, def.id, {
+      compositeAlarmName: `${this.props.targets.prefix}-${def.id}`,
+      alarmDescription: this.describe(def, `Follows the deployment-rollback alarm ${literalProperty(existing, 'alarmName')}.`),
+      alarmRule: cloudwatch.AlarmRule.fromAlarm(this.importAlarm(def, existing), cloudwatch.AlarmState.ALARM),
+    });
+  }
+
+  /** By name, not by reference: no export is pinned on the endpoint stack. */
+  private importAlarm(def: ResolvedAlarm, existing: cloudwatch.Alarm): cloudwatch.IAlarm {
+    const id = `${def.id}Source`;
+    return (this.alarmScope.node.tryFindChild(id) as cloudwatch.IAlarm | undefined) ?? cloudwatch.Alarm.fromAlarmName(this.alarmScope, id, literalProperty(existing, 'alarmName'));
+  }
+
+  private notify(alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm): void {
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+  }
+
+  /** Severity, meaning and the runbook's first action, with this stage's names filled in. */
+  private describe(def: ResolvedAlarm, note = ''): string {
+    const text = `[${def.severity}] ${def.meaning} ${note ? `${note} ` : ''}First action: ${def.firstAction}`.replace(/<endpoint>/g, this.props.targets.endpointName);
+    if (text.length > 1024) throw new Error(`alarm ${def.id}: description is ${text.length} characters, CloudWatch allows 1024`);
+    return text;
+  }
+}

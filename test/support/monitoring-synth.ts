@@ -1,0 +1,34 @@
+/**
+ * Synthesizes a stage with its monitoring stack, offline and without bundling (these tests
+ * read templates). Overrides are `-c`-style context keys, as the CLI would pass them.
+ */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { resolveStageConfig } from '../../lib/config/load-config';
+import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
+import { Pipeline, createPipeline } from '../../lib/pipeline';
+import { MonitoringStack } from '../../lib/stacks/monitoring-stack';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cdkContext = require('../../cdk.json').context as Record<string, unknown>;
+
+export interface SynthesizedMonitoring {
+  readonly config: StageConfig;
+  readonly pipeline: Pipeline;
+  readonly stack: MonitoringStack;
+  readonly template: Template;
+}
+
+export function synthMonitoring(stage: string, overrides: Record<string, unknown> = {}): SynthesizedMonitoring {
+  const app = new App({ context: { ...cdkContext, stage, ...overrides, 'aws:cdk:bundling-stacks': [] } });
+  const config = resolveStageConfig(app.node.getAllContext());
+  const pipeline = createPipeline(app, config);
+  const stack = new MonitoringStack(app, `${resourcePrefix(config)}-monitoring`, {
+    config,
+    api: pipeline.api,
+    endpoint: pipeline.endpoint,
+    data: pipeline.data,
+    description: `${resourcePrefix(config)}: alarms, metric filters and dashboard`,
+  });
+  return { config, pipeline, stack, template: Template.fromStack(stack) };
+}
