@@ -40,7 +40,7 @@ interface Expected {
   readonly prodOnly?: boolean;
 }
 
-const m = (where: { namespace: string; dimensions: object }, metricName: string, stat: string, period = 60) => ({ ...where, metricName, stat, period });
+const m = (where: { namespace: string; dimensions: Record<string, unknown> }, metricName: string, stat: string, period = 60) => ({ ...where, metricName, stat, period });
 
 const EXPECTED: Record<string, Expected> = {
   ApiServerErrorRate: { metric: (s) => m(API(s), '5XXError', 'Average'), gate: (s) => m(API(s), 'Count', 'Sum'), threshold: { dev: 0.05, prod: 0.05 }, evaluation: [3, 3], missing: 'notBreaching', severity: 'Critical' },
