@@ -73,13 +73,13 @@ export function buildNotebook(library: readonly QueryDefinition[], options: Note
   }
   md(CONTAINMENT_INTRO);
   code(CONTAINMENT_HELPERS);
-  md('### Stop the API\n\nThrottles every stage of the pipeline\'s REST API to 0 requests per second (every call gets 429). In API-key mode, the next cell disables the keys instead.');
+  md("### Stop the API\n\nThrottles every stage of the pipeline's REST API to 0 requests per second (every call gets 429). In API-key mode, the next cell disables the keys instead. API Gateway's management API has no VPC endpoint: on the isolated responder workspace these two cells cannot reach it, so stop the prediction function below, or run `runbook contain throttle-api` from a machine with AWS access.");
   code(THROTTLE_API);
   md("### Disable the API keys (API-key mode)\n\nCallers presenting a disabled key get 403.");
   code(DISABLE_KEYS);
   md('### Stop the prediction function\n\nReserved concurrency 0: every invocation is refused, nothing reaches the endpoint or the table.');
   code(STOP_PREDICTIONS);
-  md("### Detach a policy from a pipeline role\n\nFor a role that was widened (see *Changes to the pipeline's IAM roles and policies*). Only roles of the pipeline are accepted.");
+  md("### Detach a policy from a pipeline role\n\nFor a role that was widened (see *Changes to the pipeline's IAM roles and policies*). Only roles of the pipeline are accepted. IAM has a VPC endpoint only in us-east-1: elsewhere the isolated workspace cannot reach IAM, so use `runbook contain detach-policy`.");
   code(DETACH_POLICY);
   md('### Restore\n\nUndoes the logged changes, newest first. Run it with `DRY_RUN = True` first to read what it will send.');
   code(RESTORE);

@@ -41,7 +41,7 @@ Investigate (CloudTrail Lake SQL, the same on Lake and offline):
   show QUERY                             a query's question, parameters and SQL
   run QUERY [--param NAME=VALUE]...      run a query
       (--offline FILE|DIR | --event-data-store ID|ARN [--region R])
-      [--format table|csv|json]
+      [--format table|csv|json] [--timeout SECONDS (Lake, default 900)]
   export-notebook --out FILE.ipynb       the library as a Jupyter runbook (boto3, pandas)
 
 Contain (dry run unless --confirm; acts only on resources of --stack):
@@ -206,6 +206,7 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
   const clients = makeClients(io, args, regionOf(io, args, eds!));
   try {
     const timeout = option(args, 'timeout');
+    if (timeout !== undefined && !(Number(timeout) > 0)) throw new UsageError(`--timeout must be a number of seconds, got '${timeout}'`);
     const rows = await runOnLake({
       client: clients.cloudtrail,
       statement,

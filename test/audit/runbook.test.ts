@@ -123,6 +123,16 @@ describe('runbook run on CloudTrail Lake (local fake speaking the CloudTrail JSO
     expect(JSON.parse(lake.stdout)).toHaveLength(4);
   });
 
+  test('a query still running at --timeout is cancelled on Lake (it would keep scanning and billing)', async () => {
+    fake.state.lake!.runningPolls = 1_000;
+    fake.requests.length = 0;
+    const result = await runbook(['run', 'denied-calls', '--event-data-store', EDS_ARN, '--timeout', '0.05'], { endpoint: fake.url });
+    fake.state.lake!.runningPolls = 2;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/runbook: query query-\d+ timed out; cancelled on CloudTrail Lake\n$/);
+    expect(fake.requests.map((r) => r.operation).slice(-1)).toEqual(['CancelQuery']);
+  });
+
   test('a failed query on Lake is a clear error, not a stack trace', async () => {
     const result = await runbook(['run', 'denied-calls', '--event-data-store', 'OTHER-STORE', '--region', 'eu-west-1'], { endpoint: fake.url });
     expect(result.code).toBe(1);

@@ -1,0 +1,60 @@
+import { aws_cloudtrail as cloudtrail } from 'aws-cdk-lib';
+
+/**
+ * The advanced event selectors of the pipeline's event data store, in CloudTrail's documented
+ * vocabulary (AdvancedFieldSelector in the CloudTrail API reference):
+ *  - `eventCategory` Equals `Management` or `Data`, `readOnly` Equals `false` for write-only;
+ *  - `resources.type` Equals one documented data-event type per selector:
+ *    `AWS::DynamoDB::Table`, `AWS::Lambda::Function`, `AWS::S3::Object`;
+ *  - `resources.ARN` Equals the exact table and function ARNs (the documented Equals formats
+ *    `arn:<partition>:dynamodb:<region>:<account>:table/<name>` and
+ *    `arn:<partition>:lambda:<region>:<account>:function:<name>`), StartsWith `<bucket ARN>/`
+ *    for every object of a bucket (the trailing slash is what the documentation asks for).
+ *
+ * DynamoDB documents no separate ARN for indexes in selectors: reads through a global
+ * secondary index are data events on the table (with `indexName` in requestParameters), so the
+ * table's ARN covers them. An event data store takes at most five selectors; this uses four.
+ */
+export interface DataEventResources {
+  readonly tableArns: readonly string[];
+  readonly functionArns: readonly string[];
+  readonly bucketArns: readonly string[];
+}
+
+export type ManagementEvents = 'all' | 'write-only';
+
+export const DATA_RESOURCE_TYPES = {
+  table: 'AWS::DynamoDB::Table',
+  function: 'AWS::Lambda::Function',
+  object: 'AWS::S3::Object',
+} as const;
+
+type Selector = cloudtrail.CfnEventDataStore.AdvancedEventSelectorProperty;
+
+export function advancedEventSelectors(managementEvents: ManagementEvents, data?: DataEventResources): Selector[] {
+  const selectors: Selector[] = [
+    {
+      name: managementEvents === 'all' ? 'Management events, read and write' : 'Management events, write only',
+      fieldSelectors: [
+        { field: 'eventCategory', equalTo: ['Management'] },
+        ...(managementEvents === 'write-only' ? [{ field: 'readOnly', equalTo: ['false'] }] : []),
+      ],
+    },
+  ];
+  if (!data) return selectors;
+  const dataSelector = (name: string, type: string, arn: cloudtrail.CfnEventDataStore.AdvancedFieldSelectorProperty): Selector => ({
+    name,
+    fieldSelectors: [{ field: 'eventCategory', equalTo: ['Data'] }, { field: 'resources.type', equalTo: [type] }, arn],
+  });
+  // A selector without ARNs would log the type account-wide: leave it out instead.
+  if (data.tableArns.length > 0) {
+    selectors.push(dataSelector('Inference table items', DATA_RESOURCE_TYPES.table, { field: 'resources.ARN', equalTo: [...data.tableArns] }));
+  }
+  if (data.functionArns.length > 0) {
+    selectors.push(dataSelector('Pipeline function invocations', DATA_RESOURCE_TYPES.function, { field: 'resources.ARN', equalTo: [...data.functionArns] }));
+  }
+  if (data.bucketArns.length > 0) {
+    selectors.push(dataSelector('Pipeline bucket objects', DATA_RESOURCE_TYPES.object, { field: 'resources.ARN', startsWith: data.bucketArns.map((arn) => `${arn}/`) }));
+  }
+  return selectors;
+}
