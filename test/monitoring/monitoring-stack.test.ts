@@ -6,6 +6,7 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { resolveAlarms } from '../../lib/monitoring/alarm-catalog';
+import { LATEST_ERRORS_QUERY, dashboardLayout, graphsOf } from '../../lib/monitoring/dashboard-layout';
 import { METRIC_FILTERS } from '../../lib/monitoring/metric-filters';
 import { SynthesizedMonitoring, synthMonitoring } from '../support/monitoring-synth';
 import { AlarmMetric, Props, alarmMetrics, alarmsByName, compositeMembers, flatten, only } from '../support/monitoring-template';
@@ -276,6 +277,66 @@ describe('metric filters and log groups', () => {
   test('names, not references: no export is pinned on the watched stacks, which deploy first', () => {
     expect(JSON.stringify(prod.template.toJSON())).not.toContain('Fn::ImportValue');
     expect(prod.stack.dependencies.map((d) => d.stackName).sort()).toEqual(['inference-prod-api', 'inference-prod-data', 'inference-prod-endpoint']);
+  });
+});
+
+describe('CloudWatch dashboard', () => {
+  /** The dashboard body as JSON, tokens shown as <Ref X> / <GetAtt X>. */
+  const widgetsOf = (s: SynthesizedMonitoring): Props[] => JSON.parse(flatten(only(s.template, 'AWS::CloudWatch::Dashboard').props.DashboardBody)).widgets;
+  const graph = (s: SynthesizedMonitoring, title: string) => widgetsOf(s).find((w) => w.type === 'metric' && w.properties.title === title)!.properties;
+
+  test.each(['dev', 'prod'] as const)('%s: reads like the architecture, with the layout\'s rows and charts in order', (stage) => {
+    const s = synth(stage);
+    const layout = dashboardLayout(s.config);
+    const widgets = widgetsOf(s);
+    expect(only(s.template, 'AWS::CloudWatch::Dashboard').props.DashboardName).toBe(`inference-${stage}-pipeline`);
+    expect(widgets.filter((w) => w.type === 'text' && w.height === 1).map((w) => w.properties.markdown)).toEqual(
+      ['## Overview', '## Alarms', '## API Gateway', '## Lambda', '## SageMaker endpoint', '## DynamoDB', '## Latest errors'],
+    );
+    expect(layout.rows.map((r) => `## ${r.title}`)).toEqual(widgets.filter((w) => w.type === 'text' && w.height === 1).map((w) => w.properties.markdown));
+    expect(widgets.filter((w) => w.type === 'metric').map((w) => w.properties.title)).toEqual(graphsOf(layout).map((g) => g.title));
+    // Rows stack top to bottom.
+    const rowY = widgets.filter((w) => w.type === 'text' && w.height === 1).map((w) => w.y);
+    expect([...rowY].sort((a, b) => a - b)).toEqual(rowY);
+  });
+
+  test('the header links to the API, the function and endpoint logs and the table', () => {
+    const header = widgetsOf(dev).find((w) => w.type === 'text' && w.height === 3)!.properties.markdown as string;
+    expect(header).toContain('# inference-dev: inference pipeline');
+    expect(header).toContain('[API inference-dev-api](https://<Ref AWS::Region>.console.aws.amazon.com/apigateway/main/apis?region=<Ref AWS::Region>)');
+    expect(header).toContain('#logsV2:log-groups/log-group/$252Faws$252Flambda$252Finference-dev-predict)');
+    expect(header).toContain('#logsV2:log-groups/log-group/$252Faws$252Fsagemaker$252FEndpoints$252Finference-dev-iris-classifier)');
+    expect(header).toContain('[table inference-dev-inferences](https://<Ref AWS::Region>.console.aws.amazon.com/dynamodbv2/home?region=<Ref AWS::Region>#table?name=inference-dev-inferences)');
+  });
+
+  test('the alarm row shows the composite first, then every alarm', () => {
+    const row = widgetsOf(prod).find((w) => w.type === 'alarm')!.properties;
+    const alarms = alarmsByName(prod.template);
+    expect(row.alarms[0]).toBe(`<GetAtt ${alarms.get('inference-prod-PipelineUnhealthy')!.logicalId}>`);
+    expect(new Set(row.alarms)).toEqual(new Set([...alarms.values()].map((a) => `<GetAtt ${a.logicalId}>`)));
+  });
+
+  test('alarm thresholds are drawn on their charts, per stage', () => {
+    expect(graph(dev, 'Latency (ms)').annotations.horizontal).toEqual([{ value: 6000, label: 'API latency p99 (Warning)', color: '#ff7f0e', yAxis: 'left' }]);
+    expect(graph(prod, 'Latency (ms)').annotations.horizontal).toEqual([{ value: 2000, label: 'API latency p99 (Warning)', color: '#ff7f0e', yAxis: 'left' }]);
+    expect(graph(prod, 'Error rates').annotations.horizontal).toEqual([
+      { value: 0.05, label: 'API 5XX error rate (Critical)', color: '#d62728', yAxis: 'left' },
+      { value: 0.05, label: 'API 4XX error rate (Warning)', color: '#ff7f0e', yAxis: 'left' },
+    ]);
+    expect(graph(prod, 'Instance utilisation (%)').annotations.horizontal.map((a: Props) => a.value)).toEqual([80, 85, 80]);
+    expect(widgetsOf(dev).some((w) => w.properties?.title === 'Instance utilisation (%)')).toBe(false);
+  });
+
+  test('latency percentiles and errors by kind (one line per kind, from the stage namespace)', () => {
+    const latency = graph(prod, 'Latency (ms)').metrics.map((m: unknown[]) => [m[1], (m[m.length - 1] as Props).stat]);
+    expect(latency).toEqual([['Latency', 'p50'], ['Latency', 'p90'], ['Latency', 'p99'], ['IntegrationLatency', 'p99']]);
+    expect(graph(prod, 'Errors by kind').metrics).toEqual([[{ expression: `SEARCH('{"InferencePipeline/inference-prod",errorKind} MetricName="InferenceErrors"', 'Sum', 60)`, period: 60 }]]);
+  });
+
+  test('the latest-errors widget runs its Logs Insights query over both functions\' logs', () => {
+    const logs = widgetsOf(prod).find((w) => w.type === 'log')!.properties;
+    expect(logs.query).toBe(`SOURCE '/aws/lambda/inference-prod-predict' | SOURCE '/aws/lambda/inference-prod-read' | ${LATEST_ERRORS_QUERY}`);
+    expect(logs.view).toBe('table');
   });
 });
 

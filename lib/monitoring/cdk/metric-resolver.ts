@@ -4,39 +4,31 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { METRICS_NAMESPACE } from '../../../lambda/shared/contract';
-import { API_NAMESPACE } from '../api/api-metrics';
-import { DYNAMODB_NAMESPACE } from '../dynamodb/dynamodb-metrics';
-import { LAMBDA_NAMESPACE } from '../lambda/lambda-metrics';
 import { MetricRef, MetricSource, SearchRef, SeriesRef } from '../metric-ref';
-import { SAGEMAKER_INSTANCE_NAMESPACE, SAGEMAKER_NAMESPACE } from '../sagemaker/sagemaker-metrics';
+import { sourceNamespace } from '../sources';
 import { MonitoringTargets } from './monitoring-targets';
 
-interface SourceDescriptor {
-  readonly namespace: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-}
-
 export class MetricResolver {
-  private readonly sources: Readonly<Record<MetricSource, SourceDescriptor>>;
+  /** The dimensions naming this stage's resource of each source. */
+  private readonly dimensions: Readonly<Record<MetricSource, Readonly<Record<string, string>>>>;
 
-  constructor(targets: MonitoringTargets) {
+  constructor(private readonly targets: MonitoringTargets) {
     const endpoint = { EndpointName: targets.endpointName, VariantName: targets.variantName };
-    this.sources = {
-      api: { namespace: API_NAMESPACE, dimensions: { ApiName: targets.apiName, Stage: targets.apiStage } },
-      predictFunction: { namespace: LAMBDA_NAMESPACE, dimensions: { FunctionName: targets.predictFunctionName } },
-      readFunction: { namespace: LAMBDA_NAMESPACE, dimensions: { FunctionName: targets.readFunctionName } },
-      endpoint: { namespace: SAGEMAKER_NAMESPACE, dimensions: endpoint },
-      endpointInstance: { namespace: SAGEMAKER_INSTANCE_NAMESPACE, dimensions: endpoint },
-      table: { namespace: DYNAMODB_NAMESPACE, dimensions: { TableName: targets.tableName } },
-      logs: { namespace: targets.logMetricsNamespace, dimensions: {} },
+    this.dimensions = {
+      api: { ApiName: targets.apiName, Stage: targets.apiStage },
+      predictFunction: { FunctionName: targets.predictFunctionName },
+      readFunction: { FunctionName: targets.readFunctionName },
+      endpoint,
+      endpointInstance: endpoint,
+      table: { TableName: targets.tableName },
+      logs: {},
       // Powertools' cold-start blob carries the function's name beside the service.
-      emf: { namespace: METRICS_NAMESPACE, dimensions: { service: targets.predictServiceName, function_name: targets.predictFunctionName } },
+      emf: { service: targets.predictServiceName, function_name: targets.predictFunctionName },
     };
   }
 
   namespaceOf(source: MetricSource): string {
-    return this.sources[source].namespace;
+    return sourceNamespace(source, this.targets.logMetricsNamespace);
   }
 
   /** A chart or alarm metric over `periodSec` seconds. */
@@ -58,11 +50,10 @@ export class MetricResolver {
   }
 
   private metric(ref: MetricRef, period: Duration): cloudwatch.Metric {
-    const source = this.sources[ref.source];
     return new cloudwatch.Metric({
-      namespace: source.namespace,
+      namespace: this.namespaceOf(ref.source),
       metricName: ref.metricName,
-      dimensionsMap: { ...source.dimensions, ...ref.dimensions },
+      dimensionsMap: { ...this.dimensions[ref.source], ...ref.dimensions },
       statistic: ref.stat,
       label: ref.label,
       period,
@@ -71,7 +62,6 @@ export class MetricResolver {
 
   /** One line per value of the dimension (an empty label lets CloudWatch name each by its value). */
   private searchExpression(ref: SearchRef, periodSec: number): string {
-    const namespace = this.sources[ref.source].namespace;
-    return `SEARCH('{"${namespace}",${ref.dimensionKey}} MetricName="${ref.metricName}"', '${ref.stat}', ${periodSec})`;
+    return `SEARCH('{"${this.namespaceOf(ref.source)}",${ref.dimensionKey}} MetricName="${ref.metricName}"', '${ref.stat}', ${periodSec})`;
   }
 }
