@@ -13,7 +13,11 @@ const NOW = new Date('2024-05-10T03:00:00.000Z');
 let fake: FakeAws;
 let dir: string;
 
-beforeAll(() => fakeCredentialsEnv());
+let restoreEnv: () => void;
+beforeAll(() => {
+  restoreEnv = fakeCredentialsEnv();
+});
+afterAll(() => restoreEnv());
 beforeEach(async () => {
   fake = await startFakeAws(pipelineState());
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-contain-'));

@@ -89,8 +89,9 @@ describe('runbook commands, offline', () => {
 describe('runbook run on CloudTrail Lake (local fake speaking the CloudTrail JSON protocol)', () => {
   let fake: FakeAws;
   let engine: OfflineEngine;
+  let restoreEnv: () => void;
   beforeAll(async () => {
-    fakeCredentialsEnv();
+    restoreEnv = fakeCredentialsEnv();
     engine = await OfflineEngine.create();
     await engine.load(INCIDENT_FIXTURES);
     fake = await startFakeAws({ ...pipelineState(), lake: { engine, eventDataStoreId: EDS_ID, pageSize: 2, runningPolls: 2 } });
@@ -98,6 +99,7 @@ describe('runbook run on CloudTrail Lake (local fake speaking the CloudTrail JSO
   afterAll(async () => {
     await fake.close();
     engine.close();
+    restoreEnv();
   });
 
   test('StartQuery with FROM the store id, DescribeQuery until FINISHED with progress, every GetQueryResults page; same rows as offline', async () => {

@@ -265,10 +265,21 @@ function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Credentials for the SDK to sign with; the fake accepts any signature. */
-export function fakeCredentialsEnv(): void {
+/**
+ * Credentials for the SDK to sign with (the fake accepts any signature). Returns the function
+ * that puts the environment back, since a Jest worker shares process.env between test files.
+ */
+export function fakeCredentialsEnv(): () => void {
+  const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
+  const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
   process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEFAKEFAKEFAKE';
   process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret';
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
 }
