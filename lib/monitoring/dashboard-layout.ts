@@ -134,13 +134,13 @@ export function dashboardLayout(config: StageConfig): DashboardLayout {
       title: 'Lambda',
       widgets: [
         graph('Invocations', 'count', [predict.invocations(), predict.errors(), predict.throttles(), read.invocations(), read.errors(), read.throttles()]),
-        graph('Duration (ms)', 'ms', [predict.duration('p50'), predict.duration('p99'), read.duration('p99')], ['PredictDurationP99']),
+        graph('Duration (ms)', 'ms', [predict.duration('p50'), predict.duration('p99'), read.duration('p99'), handlerMetrics.initDuration('p99')], ['PredictDurationP99']),
         graph('Concurrency', 'count', [predict.concurrentExecutions(), read.concurrentExecutions()], ['PredictConcurrentExecutions']),
         graph('Timeouts and runtime exits', 'count', [handlerMetrics.predictTimeouts(), handlerMetrics.predictRuntimeExits(), handlerMetrics.readTimeouts(), handlerMetrics.readRuntimeExits()]),
         graph('Prediction outcomes', 'count', [handlerMetrics.inferences(), handlerMetrics.serverErrors()]),
         graph('Errors by kind', 'count', [handlerMetrics.errorsByKind()]),
         graph('Server error rate', 'ratio', [handlerMetrics.serverErrorRate()], ['HandlerServerErrorRate']),
-        graph('Cold starts', 'count', [handlerMetrics.coldStarts()]),
+        graph('Cold starts', 'count', [handlerMetrics.coldStarts(), handlerMetrics.powertoolsColdStarts()]),
       ],
     },
     {

@@ -35,6 +35,8 @@ export interface LocalMetricsOptions {
 
 export interface LocalMetricsCollector {
   readonly layout: DashboardLayout;
+  /** Minutes of history kept, and charted by default. */
+  readonly windowMinutes: number;
   /** One line a function printed: an EMF blob, a log line or a platform record (others are ignored). */
   add(line: string, from?: LogSource): void;
   series(): LocalSeries;
@@ -78,6 +80,7 @@ export function collectLocalMetrics(options: LocalMetricsOptions = {}): LocalMet
 
   return {
     layout,
+    windowMinutes,
     add: (line, from = 'predictFunction') => store.add(line, from),
     series: () => store.series(),
     alarmStates,
@@ -115,7 +118,7 @@ export function createLocalDashboardHandler(
       return true;
     }
     const body = path === '/dashboard'
-      ? renderLocalDashboard(collector.layout, collector.series(), collector.alarmStates(), { ...options, latestErrors: collector.latestErrors(), now: collector.now() })
+      ? renderLocalDashboard(collector.layout, collector.series(), collector.alarmStates(), { windowMinutes: collector.windowMinutes, ...options, latestErrors: collector.latestErrors(), now: collector.now() })
       : JSON.stringify(collector.snapshot());
     res.writeHead(200, {
       'content-type': path === '/dashboard' ? 'text/html; charset=utf-8' : 'application/json',

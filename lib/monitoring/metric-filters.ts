@@ -48,6 +48,7 @@ export const LOG_METRIC_NAMES = {
   recordFallbacks: METRIC_NAMES.recordFallbacks,
   predictTimeouts: 'PredictFunctionTimeouts',
   predictRuntimeExits: 'PredictFunctionRuntimeExits',
+  predictInitDuration: 'PredictFunctionInitDuration',
   readTimeouts: 'ReadFunctionTimeouts',
   readRuntimeExits: 'ReadFunctionRuntimeExits',
   containerErrors: 'EndpointContainerErrors',
@@ -149,6 +150,16 @@ export const METRIC_FILTERS: readonly MetricFilterDefinition[] = [
     unit: 'Count',
   },
   ...platformFilters('predictFunction'),
+  {
+    id: 'PredictColdStarts',
+    logGroup: 'predictFunction',
+    // Stage-scoped, unlike Powertools' ColdStart (whose only dimension is the service name).
+    description: 'a cold start of the prediction function: the report carries the init duration (its SampleCount counts cold starts)',
+    pattern: `{ ${REPORT} && $.record.metrics.initDurationMs = * }`,
+    metricName: LOG_METRIC_NAMES.predictInitDuration,
+    metricValue: '$.record.metrics.initDurationMs',
+    unit: 'Milliseconds',
+  },
   ...platformFilters('readFunction'),
   {
     id: 'EndpointContainerErrors',

@@ -48,6 +48,7 @@ beforeAll(async () => {
   // The same traffic in each of the last three minutes: what a steady failure looks like.
   for (const t of MINUTES) for (const line of handler.all) collector.add(at(line, t), 'predictFunction');
   collector.add(at(PLATFORM_LINES.timeout, MINUTES[2]), 'predictFunction');
+  collector.add(at(PLATFORM_LINES.success, MINUTES[2]), 'predictFunction');
   collector.add(at(PLATFORM_LINES.timeout, MINUTES[2]), 'readFunction');
   collector.add(at(PLATFORM_LINES.outOfMemory, MINUTES[2]), 'readFunction');
   for (const line of [...container.served, ...container.failed]) collector.add(at(line, MINUTES[2]), 'endpoint');
@@ -199,9 +200,11 @@ describe('HTTP handler', () => {
       expect(await last('Server error rate', 'Server error rate')).toBe('0.5');
       expect(await last('Latency inside the function (ms)', 'Handler latency p99')).toBe(String(statistic(latencies, 'p99')));
       expect(await last('Latency inside the function (ms)', 'Handler latency p50')).toBe(String(statistic(latencies, 'p50')));
-      expect(await last('Cold starts', 'Cold starts')).toBe(String(coldStarts));
+      expect(await last('Cold starts', 'ColdStart (Powertools EMF)')).toBe(String(coldStarts));
+      expect(await last('Cold starts', 'Cold starts (platform report)')).toBe('1');
+      expect(await last('Duration (ms)', 'predict init p99')).toBe('180');
       expect(await last('Errors by kind', 'EndpointTimeout')).toBe('1');
-      expect(await page.locator('figure[data-widget="Cold starts"] g.series circle').count()).toBe(3);
+      expect(await page.locator('figure[data-widget="Cold starts"] g.series[data-series="ColdStart (Powertools EMF)"] circle').count()).toBe(3);
       // The alarm threshold is drawn on its chart.
       expect(await page.locator('figure[data-widget="Server error rate"] line.threshold').getAttribute('data-threshold')).toBe('0.05');
       // AWS service metrics are labelled, not faked.

@@ -131,6 +131,11 @@ describe('platform report filters (log-only signals) match exactly their records
     expect(matching(id)).toEqual(expected);
   });
 
+  test('PredictColdStarts: the report of a cold start, publishing its init duration', () => {
+    expect(matching('PredictColdStarts')).toEqual([PLATFORM_LINES.success]);
+    expect(applyMetricFilter(metricFilter('PredictColdStarts'), PLATFORM_LINES.success)).toEqual({ value: 180.2, dimensions: {} });
+  });
+
   test('the two functions publish to different metrics from their own log groups', () => {
     expect(metricFilter('PredictTimeouts').logGroup).toBe('predictFunction');
     expect(metricFilter('ReadTimeouts').logGroup).toBe('readFunction');

@@ -333,6 +333,13 @@ describe('CloudWatch dashboard', () => {
     expect(graph(prod, 'Errors by kind').metrics).toEqual([[{ expression: `SEARCH('{"InferencePipeline/inference-prod",errorKind} MetricName="InferenceErrors"', 'Sum', 60)`, period: 60 }]]);
   });
 
+  test('cold starts: stage-scoped from the platform report, and Powertools\' own count by service', () => {
+    expect(graph(prod, 'Cold starts').metrics).toEqual([
+      ['InferencePipeline/inference-prod', 'PredictFunctionInitDuration', { label: 'Cold starts (platform report)', stat: 'SampleCount', period: 60 }],
+      ['InferencePipeline', 'ColdStart', 'service', 'inference-predict', { label: 'ColdStart (Powertools EMF)', period: 60, stat: 'Sum' }],
+    ]);
+  });
+
   test('the latest-errors widget runs its Logs Insights query over both functions\' logs', () => {
     const logs = widgetsOf(prod).find((w) => w.type === 'log')!.properties;
     expect(logs.query).toBe(`SOURCE '/aws/lambda/inference-prod-predict' | SOURCE '/aws/lambda/inference-prod-read' | ${LATEST_ERRORS_QUERY}`);

@@ -22,8 +22,8 @@ export class MetricResolver {
       endpointInstance: endpoint,
       table: { TableName: targets.tableName },
       logs: {},
-      // Powertools' cold-start blob carries the function's name beside the service.
-      emf: { service: targets.predictServiceName, function_name: targets.predictFunctionName },
+      // What Powertools' blobs carry (no stage: every stage of an account shares them).
+      emf: { service: targets.predictServiceName },
     };
   }
 

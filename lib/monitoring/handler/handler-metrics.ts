@@ -1,7 +1,7 @@
 /**
  * The handler's own signals: the metric filters' metrics (source `logs`, one namespace per
  * stage, see metric-filters.ts) and the cold starts Powertools publishes itself (source
- * `emf`, dimensions service and function_name).
+ * `emf`, whose only dimension is `service`).
  */
 import { ERROR_KIND_DIMENSION, METRIC_NAMES } from '../../../lambda/shared/contract';
 import { LOG_METRIC_NAMES } from '../metric-filters';
@@ -30,5 +30,8 @@ export const handlerMetrics = {
   readTimeouts: (): MetricRef => metric('logs', LOG_METRIC_NAMES.readTimeouts, 'Sum', 'read timeouts', 'count'),
   readRuntimeExits: (): MetricRef => metric('logs', LOG_METRIC_NAMES.readRuntimeExits, 'Sum', 'read runtime exits', 'count'),
   containerErrors: (): MetricRef => metric('logs', LOG_METRIC_NAMES.containerErrors, 'Sum', 'Container errors', 'count'),
-  coldStarts: (): MetricRef => metric('emf', METRIC_NAMES.coldStart, 'Sum', 'Cold starts', 'count'),
+  coldStarts: (): MetricRef => metric('logs', LOG_METRIC_NAMES.predictInitDuration, 'SampleCount', 'Cold starts (platform report)', 'count'),
+  initDuration: (stat: string): MetricRef => withStat(metric('logs', LOG_METRIC_NAMES.predictInitDuration, stat, 'predict init', 'ms'), stat),
+  /** Powertools' own count; its only dimension is the service, shared by every stage of an account. */
+  powertoolsColdStarts: (): MetricRef => metric('emf', METRIC_NAMES.coldStart, 'Sum', 'ColdStart (Powertools EMF)', 'count'),
 };
