@@ -47,7 +47,7 @@ export interface ContainmentRequest {
 
 export interface ContainmentPlan {
   readonly version: 1;
-  readonly action: ContainmentAction | 'restore';
+  readonly action: ContainmentAction;
   readonly stack: string;
   readonly region: string;
   readonly createdAt: string;
@@ -103,44 +103,47 @@ type PlanBody = Pick<ContainmentPlan, 'targets' | 'prior' | 'changes' | 'undo' |
 async function planThrottleApi(clients: AwsClients, t: StackTargets, request: ContainmentRequest): Promise<PlanBody> {
   const via = request.via ?? 'auto';
   const useKeys = via === 'api-key' || (via === 'auto' && t.apiKeys.length > 0);
+  const targets: string[] = [];
+  const prior: Record<string, unknown> = {};
+  const changes: AwsCall[] = [];
+  const undo: AwsCall[] = [];
+  const notes: string[] = [];
   if (useKeys) {
     if (t.apiKeys.length === 0) throw new ContainmentError(`stack ${request.stack} has no API keys (AWS::ApiGateway::ApiKey); use --via stage`);
-    const body: Mutable<PlanBody> = { targets: [], prior: {}, changes: [], undo: [], notes: [] };
     for (const apiKey of t.apiKeys) {
       const key = await clients.apigateway.send(new GetApiKeyCommand({ apiKey }));
-      body.targets.push(`API key ${apiKey}${key.name ? ` (${key.name})` : ''}`);
-      (body.prior as Record<string, unknown>)[`apiKey:${apiKey}`] = { enabled: key.enabled ?? false };
+      targets.push(`API key ${apiKey}${key.name ? ` (${key.name})` : ''}`);
+      prior[`apiKey:${apiKey}`] = { enabled: key.enabled ?? false };
       if (!key.enabled) {
-        body.notes.push(`API key ${apiKey} is already disabled: nothing to do`);
+        notes.push(`API key ${apiKey} is already disabled: nothing to do`);
         continue;
       }
-      body.changes.push(apiKeyCall(apiKey, false));
-      body.undo.push(apiKeyCall(apiKey, true));
+      changes.push(apiKeyCall(apiKey, false));
+      undo.push(apiKeyCall(apiKey, true));
     }
-    body.notes.push('callers with a disabled key get 403 Forbidden; IAM-signed calls are not affected by keys');
-    return body;
+    notes.push('callers with a disabled key get 403 Forbidden; IAM-signed calls are not affected by keys');
+    return { targets, prior, changes, undo, notes };
   }
   if (t.restApis.length === 0 || t.stages.length === 0) throw new ContainmentError(`stack ${request.stack} has no REST API stage (AWS::ApiGateway::Stage)`);
-  const body: Mutable<PlanBody> = { targets: [], prior: {}, changes: [], undo: [], notes: [] };
   for (const restApiId of t.restApis) {
     const stages = await clients.apigateway.send(new GetStagesCommand({ restApiId }));
     for (const stage of stages.item ?? []) {
       if (!stage.stageName || !t.stages.includes(stage.stageName)) continue;
       const current = stage.methodSettings?.['*/*'];
-      const prior = { throttlingRateLimit: current?.throttlingRateLimit, throttlingBurstLimit: current?.throttlingBurstLimit };
-      body.targets.push(`REST API ${restApiId} stage ${stage.stageName}`);
-      (body.prior as Record<string, unknown>)[`stage:${restApiId}/${stage.stageName}`] = prior;
-      if (prior.throttlingRateLimit === 0 && prior.throttlingBurstLimit === 0) {
-        body.notes.push(`stage ${stage.stageName} is already throttled to 0: nothing to do`);
+      const before = { throttlingRateLimit: current?.throttlingRateLimit, throttlingBurstLimit: current?.throttlingBurstLimit };
+      targets.push(`REST API ${restApiId} stage ${stage.stageName}`);
+      prior[`stage:${restApiId}/${stage.stageName}`] = before;
+      if (before.throttlingRateLimit === 0 && before.throttlingBurstLimit === 0) {
+        notes.push(`stage ${stage.stageName} is already throttled to 0: nothing to do`);
         continue;
       }
-      body.changes.push(stageCall(restApiId, stage.stageName, [0, 0]));
-      body.undo.push(stageCall(restApiId, stage.stageName, [prior.throttlingRateLimit, prior.throttlingBurstLimit]));
+      changes.push(stageCall(restApiId, stage.stageName, [0, 0]));
+      undo.push(stageCall(restApiId, stage.stageName, [before.throttlingRateLimit, before.throttlingBurstLimit]));
     }
   }
-  if (body.targets.length === 0) throw new ContainmentError(`no stage of stack ${request.stack} was found on its REST APIs (${t.restApis.join(', ')})`);
-  body.notes.push('every method of the stage answers 429 Too Many Requests until restored');
-  return body;
+  if (targets.length === 0) throw new ContainmentError(`no stage of stack ${request.stack} was found on its REST APIs (${t.restApis.join(', ')})`);
+  notes.push('every method of the stage answers 429 Too Many Requests until restored');
+  return { targets, prior, changes, undo, notes };
 }
 
 function apiKeyCall(apiKey: string, enabled: boolean): AwsCall {
@@ -156,25 +159,24 @@ function stageCall(restApiId: string, stageName: string, [rate, burst]: [number 
 async function planStopPredictions(clients: AwsClients, t: StackTargets, request: ContainmentRequest): Promise<PlanBody> {
   const functionName = await predictionFunction(clients, t, request);
   const current = await clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName }));
-  const prior = current.ReservedConcurrentExecutions;
-  const body: Mutable<PlanBody> = {
+  const before = current.ReservedConcurrentExecutions;
+  const body = {
     targets: [`Lambda function ${functionName}`],
-    prior: { [`function:${functionName}`]: { reservedConcurrentExecutions: prior ?? null } },
-    changes: [],
-    undo: [],
+    prior: { [`function:${functionName}`]: { reservedConcurrentExecutions: before ?? null } },
     notes: ['requests to the API get an error while the function is stopped; records already stored are untouched'],
   };
-  if (prior === 0) {
-    body.notes.push(`function ${functionName} already has reserved concurrency 0: nothing to do`);
-    return body;
+  if (before === 0) {
+    return { ...body, changes: [], undo: [], notes: [...body.notes, `function ${functionName} already has reserved concurrency 0: nothing to do`] };
   }
-  body.changes.push({ service: 'lambda', operation: 'PutFunctionConcurrency', input: { FunctionName: functionName, ReservedConcurrentExecutions: 0 } });
-  body.undo.push(
-    prior === undefined
-      ? { service: 'lambda', operation: 'DeleteFunctionConcurrency', input: { FunctionName: functionName } }
-      : { service: 'lambda', operation: 'PutFunctionConcurrency', input: { FunctionName: functionName, ReservedConcurrentExecutions: prior } },
-  );
-  return body;
+  return {
+    ...body,
+    changes: [{ service: 'lambda', operation: 'PutFunctionConcurrency', input: { FunctionName: functionName, ReservedConcurrentExecutions: 0 } }],
+    undo: [
+      before === undefined
+        ? { service: 'lambda', operation: 'DeleteFunctionConcurrency', input: { FunctionName: functionName } }
+        : { service: 'lambda', operation: 'PutFunctionConcurrency', input: { FunctionName: functionName, ReservedConcurrentExecutions: before } },
+    ],
+  };
 }
 
 /** The named function, or the stack's one function whose environment names the endpoint. */
@@ -373,5 +375,3 @@ export async function applyRestore(clients: AwsClients, record: ContainmentRecor
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] };

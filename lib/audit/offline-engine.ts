@@ -20,8 +20,7 @@ import {
 } from '@duckdb/node-api';
 import { FieldType, LAKE_COLUMNS, field, lakeString } from './lake-schema';
 import { QueryRows } from './query-result';
-import { listTrailFiles, readTrailFile } from './trail-files';
-import { isObject } from './trail-files';
+import { isObject, listTrailFiles, readTrailFile } from './trail-files';
 
 /**
  * CloudTrail Lake, offline: an in-memory DuckDB table with Lake's columns and types, loaded from
