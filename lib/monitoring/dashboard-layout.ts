@@ -15,9 +15,12 @@ import { apiMetrics } from './api/api-metrics';
 import { tableMetrics } from './dynamodb/dynamodb-metrics';
 import { handlerMetrics } from './handler/handler-metrics';
 import { lambdaMetrics } from './lambda/lambda-metrics';
-import { DisplayUnit, SeriesRef, withStat } from './metric-ref';
+import { DisplayUnit, SeriesRef } from './metric-ref';
 import { LogSource } from './metric-filters';
 import { endpointMetrics, instanceMetrics, vcpusOf } from './sagemaker/sagemaker-metrics';
+
+/** How each severity is drawn, on both dashboards. */
+export const SEVERITY_COLORS = { Critical: '#d62728', Warning: '#ff7f0e' } as const;
 
 /** The composite alarm's id: it leads the alarm row. */
 export const PIPELINE_UNHEALTHY_ID = 'PipelineUnhealthy';
@@ -162,7 +165,7 @@ export function dashboardLayout(config: StageConfig): DashboardLayout {
       widgets: [
         graph('Capacity used', 'count', [tableMetrics.consumedWriteCapacity(), tableMetrics.consumedReadCapacity()]),
         graph('Throttles and system errors', 'count', [tableMetrics.throttledRequests(), tableMetrics.systemErrors()], ['TableThrottledRequests', 'TableSystemErrors']),
-        graph('Record write latency (ms)', 'ms', [tableMetrics.putLatency('Average'), withStat(tableMetrics.putLatency('Maximum'), 'Maximum', 'PutItem latency Maximum')]),
+        graph('Record write latency (ms)', 'ms', [tableMetrics.putLatency('Average'), tableMetrics.putLatency('Maximum')]),
         graph('Records kept in the log', 'count', [handlerMetrics.recordFallbacks()], ['RecordWriteFallbacks']),
       ],
     },

@@ -74,11 +74,6 @@ export function math(expression: string, using: Record<string, MetricRef>, label
   return { kind: 'math', expression, using, label, unit };
 }
 
-/** The same metric with another statistic and label (p50 and p99 of one latency, say). */
-export function withStat(ref: MetricRef, stat: string, label = `${ref.label} ${stat}`): MetricRef {
-  return { ...ref, stat, label };
-}
-
 /** The metrics a series reads, for walking a layout or a catalog. */
 export function metricsOf(ref: SeriesRef): MetricRef[] {
   switch (ref.kind) {

@@ -5,7 +5,7 @@
 import { Aws } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { DashboardLayout, GraphWidget, HeaderLink, WidgetSpec } from '../dashboard-layout';
+import { DashboardLayout, GraphWidget, HeaderLink, SEVERITY_COLORS, WidgetSpec } from '../dashboard-layout';
 import { MetricResolver } from './metric-resolver';
 import { MonitoringTargets } from './monitoring-targets';
 
@@ -17,7 +17,6 @@ export interface DashboardBuilderProps {
 }
 
 const GRAPH_HEIGHT = 6;
-const COLORS = { Critical: '#d62728', Warning: '#ff7f0e' } as const;
 
 export function buildCloudWatchDashboard(scope: Construct, id: string, props: DashboardBuilderProps): cloudwatch.Dashboard {
   const { layout } = props;
@@ -70,7 +69,7 @@ function graph(spec: GraphWidget, props: DashboardBuilderProps): cloudwatch.Grap
   return new cloudwatch.GraphWidget({
     title: spec.title,
     left: spec.series.map((s) => props.resolver.resolve(s)),
-    leftAnnotations: spec.thresholds.map((t) => ({ value: t.value, label: t.label, color: COLORS[severityOf(t.alarmId)] })),
+    leftAnnotations: spec.thresholds.map((t) => ({ value: t.value, label: t.label, color: SEVERITY_COLORS[severityOf(t.alarmId)] })),
     leftYAxis: { label: spec.unit, showUnits: false, min: 0 },
     width: spec.width,
     height: GRAPH_HEIGHT,

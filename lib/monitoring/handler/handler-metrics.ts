@@ -5,7 +5,7 @@
  */
 import { ERROR_KIND_DIMENSION, METRIC_NAMES } from '../../../lambda/shared/contract';
 import { LOG_METRIC_NAMES } from '../metric-filters';
-import { MathRef, MetricRef, SearchRef, math, metric, withStat } from '../metric-ref';
+import { MathRef, MetricRef, SearchRef, math, metric } from '../metric-ref';
 
 export const handlerMetrics = {
   inferences: (): MetricRef => metric('logs', LOG_METRIC_NAMES.inferences, 'Sum', 'Inferences', 'count'),
@@ -22,8 +22,8 @@ export const handlerMetrics = {
     label: 'Errors by kind',
     unit: 'count',
   }),
-  latency: (stat: string): MetricRef => withStat(metric('logs', LOG_METRIC_NAMES.latency, stat, 'Handler latency', 'ms'), stat),
-  modelLatency: (stat: string): MetricRef => withStat(metric('logs', LOG_METRIC_NAMES.modelLatency, stat, 'Model call', 'ms'), stat),
+  latency: (stat: string): MetricRef => metric('logs', LOG_METRIC_NAMES.latency, stat, `Handler latency ${stat}`, 'ms'),
+  modelLatency: (stat: string): MetricRef => metric('logs', LOG_METRIC_NAMES.modelLatency, stat, `Model call ${stat}`, 'ms'),
   recordFallbacks: (): MetricRef => metric('logs', LOG_METRIC_NAMES.recordFallbacks, 'Sum', 'Records kept in log', 'count'),
   predictTimeouts: (): MetricRef => metric('logs', LOG_METRIC_NAMES.predictTimeouts, 'Sum', 'predict timeouts', 'count'),
   predictRuntimeExits: (): MetricRef => metric('logs', LOG_METRIC_NAMES.predictRuntimeExits, 'Sum', 'predict runtime exits', 'count'),
@@ -31,7 +31,7 @@ export const handlerMetrics = {
   readRuntimeExits: (): MetricRef => metric('logs', LOG_METRIC_NAMES.readRuntimeExits, 'Sum', 'read runtime exits', 'count'),
   containerErrors: (): MetricRef => metric('logs', LOG_METRIC_NAMES.containerErrors, 'Sum', 'Container errors', 'count'),
   coldStarts: (): MetricRef => metric('logs', LOG_METRIC_NAMES.predictInitDuration, 'SampleCount', 'Cold starts (platform report)', 'count'),
-  initDuration: (stat: string): MetricRef => withStat(metric('logs', LOG_METRIC_NAMES.predictInitDuration, stat, 'predict init', 'ms'), stat),
+  initDuration: (stat: string): MetricRef => metric('logs', LOG_METRIC_NAMES.predictInitDuration, stat, `predict init ${stat}`, 'ms'),
   /** Powertools' own count; its only dimension is the service, shared by every stage of an account. */
   powertoolsColdStarts: (): MetricRef => metric('emf', METRIC_NAMES.coldStart, 'Sum', 'ColdStart (Powertools EMF)', 'count'),
 };

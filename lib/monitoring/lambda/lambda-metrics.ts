@@ -1,5 +1,5 @@
 /** AWS/Lambda metrics of one of the pipeline's functions. */
-import { MetricRef, metric, withStat } from '../metric-ref';
+import { MetricRef, metric } from '../metric-ref';
 
 export const LAMBDA_NAMESPACE = 'AWS/Lambda';
 
@@ -11,7 +11,7 @@ export function lambdaMetrics(fn: FunctionSource) {
     invocations: (): MetricRef => metric(fn, 'Invocations', 'Sum', `${name} invocations`, 'count'),
     errors: (): MetricRef => metric(fn, 'Errors', 'Sum', `${name} errors`, 'count'),
     throttles: (): MetricRef => metric(fn, 'Throttles', 'Sum', `${name} throttles`, 'count'),
-    duration: (stat: string): MetricRef => withStat(metric(fn, 'Duration', stat, `${name} duration`, 'ms'), stat),
+    duration: (stat: string): MetricRef => metric(fn, 'Duration', stat, `${name} duration ${stat}`, 'ms'),
     concurrentExecutions: (): MetricRef => metric(fn, 'ConcurrentExecutions', 'Maximum', `${name} concurrency`, 'count'),
   };
 }

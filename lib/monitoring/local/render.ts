@@ -4,7 +4,7 @@
  * no script (a meta refresh reloads it). Series that exist only in CloudWatch are listed
  * under their chart as such, so the page never pretends to show what it cannot.
  */
-import { DashboardLayout, GraphWidget, LogsWidget, PIPELINE_UNHEALTHY_ID, WidgetSpec } from '../dashboard-layout';
+import { DashboardLayout, GraphWidget, LogsWidget, PIPELINE_UNHEALTHY_ID, SEVERITY_COLORS, WidgetSpec } from '../dashboard-layout';
 import { LocalLogLine, LocalSeries } from './collector';
 import { LocalAlarmState, LocalLine, localLines, periodStarts } from './aggregate';
 
@@ -19,7 +19,6 @@ export interface RenderOptions {
 
 const PERIOD_MS = 60_000;
 const COLORS = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
-const SEVERITY_COLORS = { Critical: '#d62728', Warning: '#ff7f0e' } as const;
 
 export function renderDashboardPage(layout: DashboardLayout, series: LocalSeries, alarmStates: Readonly<Record<string, LocalAlarmState>>, options: RenderOptions = {}): string {
   const now = options.now ?? Date.now();

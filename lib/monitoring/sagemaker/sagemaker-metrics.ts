@@ -4,7 +4,7 @@
  * MICROSECONDS. In /aws/sagemaker/Endpoints, for instance capacity only: CPU (summed over
  * the instance's cores, so up to 100% x vCPUs), memory and disk utilisation.
  */
-import { MathRef, MetricRef, math, metric, withStat } from '../metric-ref';
+import { MathRef, MetricRef, math, metric } from '../metric-ref';
 
 export const SAGEMAKER_NAMESPACE = 'AWS/SageMaker';
 export const SAGEMAKER_INSTANCE_NAMESPACE = '/aws/sagemaker/Endpoints';
@@ -15,8 +15,8 @@ export const endpointMetrics = {
   clientErrorRate: (): MetricRef => metric('endpoint', 'Invocation4XXErrors', 'Average', '4XX rate', 'ratio'),
   serverErrors: (): MetricRef => metric('endpoint', 'Invocation5XXErrors', 'Sum', '5XX', 'count'),
   clientErrors: (): MetricRef => metric('endpoint', 'Invocation4XXErrors', 'Sum', '4XX', 'count'),
-  modelLatency: (stat: string): MetricRef => withStat(metric('endpoint', 'ModelLatency', stat, 'Model latency', 'µs'), stat),
-  overheadLatency: (stat: string): MetricRef => withStat(metric('endpoint', 'OverheadLatency', stat, 'Overhead latency', 'µs'), stat),
+  modelLatency: (stat: string): MetricRef => metric('endpoint', 'ModelLatency', stat, `Model latency ${stat}`, 'µs'),
+  overheadLatency: (stat: string): MetricRef => metric('endpoint', 'OverheadLatency', stat, `Overhead latency ${stat}`, 'µs'),
 };
 
 export const instanceMetrics = {
