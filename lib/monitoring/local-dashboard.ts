@@ -3,8 +3,8 @@
  * fed with the functions' own log lines.
  *
  *   const metrics = collectLocalMetrics({ config });
- *   // each line a function (or the model container) prints:
- *   metrics.add(line, 'predictFunction');          // or 'readFunction', 'endpoint'
+ *   // each line a function (or the model container) prints, with where it came from:
+ *   startLocalPipeline({ ..., onLogLine: (source, line) => metrics.add(line, source) });
  *   // in the local server:
  *   const dashboard = createLocalDashboardHandler(metrics);
  *   http.createServer((req, res) => dashboard(req, res) || otherRoutes(req, res));
@@ -37,8 +37,12 @@ export interface LocalMetricsCollector {
   readonly layout: DashboardLayout;
   /** Minutes of history kept, and charted by default. */
   readonly windowMinutes: number;
-  /** One line a function printed: an EMF blob, a log line or a platform record (others are ignored). */
-  add(line: string, from?: LogSource): void;
+  /**
+   * One line a function printed: an EMF blob, a log line or a platform record (others are
+   * ignored). `from` names its log group, as a LogSource or as the local pipeline calls it
+   * (predict, read, model); lines of any other source are read for EMF only.
+   */
+  add(line: string, from?: LogSource | string): void;
   series(): LocalSeries;
   alarmStates(): Record<string, LocalAlarmState>;
   latestErrors(): readonly LocalLogLine[];
@@ -54,6 +58,10 @@ export interface LocalSnapshot {
   readonly alarmStates: Record<string, LocalAlarmState>;
   readonly latestErrors: readonly LocalLogLine[];
 }
+
+const LOG_SOURCES: readonly LogSource[] = ['predictFunction', 'readFunction', 'endpoint'];
+/** The local pipeline's names for the same log groups. */
+const LOCAL_SOURCE_NAMES: Readonly<Record<string, LogSource>> = { predict: 'predictFunction', read: 'readFunction', model: 'endpoint' };
 
 export function collectLocalMetrics(options: LocalMetricsOptions = {}): LocalMetricsCollector {
   const config = options.config ?? resolveStageConfig({ stage: 'dev' });
@@ -81,7 +89,10 @@ export function collectLocalMetrics(options: LocalMetricsOptions = {}): LocalMet
   return {
     layout,
     windowMinutes,
-    add: (line, from = 'predictFunction') => store.add(line, from),
+    add: (line, from = 'predictFunction') => {
+      const logGroup = LOG_SOURCES.includes(from as LogSource) ? (from as LogSource) : LOCAL_SOURCE_NAMES[from];
+      store.add(line, logGroup, logGroup ?? from);
+    },
     series: () => store.series(),
     alarmStates,
     latestErrors: () => store.latestErrors(),

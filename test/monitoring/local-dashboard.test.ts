@@ -49,9 +49,12 @@ beforeAll(async () => {
   for (const t of MINUTES) for (const line of handler.all) collector.add(at(line, t), 'predictFunction');
   collector.add(at(PLATFORM_LINES.timeout, MINUTES[2]), 'predictFunction');
   collector.add(at(PLATFORM_LINES.success, MINUTES[2]), 'predictFunction');
-  collector.add(at(PLATFORM_LINES.timeout, MINUTES[2]), 'readFunction');
+  // The local pipeline's own source names work too.
+  collector.add(at(PLATFORM_LINES.timeout, MINUTES[2]), 'read');
   collector.add(at(PLATFORM_LINES.outOfMemory, MINUTES[2]), 'readFunction');
-  for (const line of [...container.served, ...container.failed]) collector.add(at(line, MINUTES[2]), 'endpoint');
+  for (const line of [...container.served, ...container.failed]) collector.add(at(line, MINUTES[2]), 'model');
+  // A source no filter reads: its report is not a prediction timeout.
+  collector.add(at(PLATFORM_LINES.timeout, MINUTES[2]), 'recorder');
   summaries = handler.all.map((l) => parseJsonObject(l)!).filter((e) => e.message === SUMMARY_MESSAGE);
   coldStarts = handler.all.map((l) => parseJsonObject(l)!).filter((e) => e._aws && 'ColdStart' in e).length;
 });
@@ -158,7 +161,7 @@ describe('HTTP handler', () => {
     expect(body.generatedAt).toBe('2026-03-01T10:07:30.000Z');
     expect(body.alarmStates.HandlerServerErrorRate).toBe('ALARM');
     expect(body.series.length).toBeGreaterThan(10);
-    expect(new Set(body.latestErrors.map((e) => e.from))).toEqual(new Set(['predictFunction', 'readFunction', 'endpoint']));
+    expect(new Set(body.latestErrors.map((e) => e.from))).toEqual(new Set(['predictFunction', 'readFunction', 'endpoint', 'recorder']));
   });
 
   test('other paths are left to the caller; other methods are refused', async () => {

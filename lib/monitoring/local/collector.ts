@@ -26,7 +26,8 @@ export type LocalSeries = readonly LocalSeriesEntry[];
 
 export interface LocalLogLine {
   readonly t: number;
-  readonly from: LogSource;
+  /** The log group, or the local source's own name when it has none here. */
+  readonly from: string;
   readonly line: string;
 }
 
@@ -49,13 +50,14 @@ export class SeriesStore {
     this.isError = parseFilterPattern(options.errorPattern).matchesEvent;
   }
 
-  add(line: string, from: LogSource): void {
+  /** `logGroup` undefined: a source no filter reads (its EMF blobs still count). */
+  add(line: string, logGroup: LogSource | undefined, from: string = logGroup ?? 'unknown'): void {
     const event = parseJsonObject(line);
     if (!event) return;
     const t = timestampOf(event) ?? this.options.now();
     if (isEmf(event)) this.addEmf(event, t);
     for (const def of METRIC_FILTERS) {
-      if (def.logGroup !== from) continue;
+      if (def.logGroup !== logGroup) continue;
       const datum = applyMetricFilter(def, line);
       if (datum) this.point('logs', def.metricName, datum.dimensions, { t, v: datum.value });
     }
