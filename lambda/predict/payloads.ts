@@ -8,6 +8,8 @@ import { PAYLOAD_KEY_PREFIX } from '../shared/contract';
 import type { PredictConfig } from '../shared/env';
 import { errorFacts, type Logger } from '../shared/observability';
 import { inlinePayloadRecord, PayloadRecord, s3PayloadRecord, truncatedPayloadRecord } from '../shared/payload';
+// Type only: the module itself is imported on first overflow (loadS3).
+import type { PutObject } from './s3-put';
 
 export type PayloadPart = 'input' | 'output';
 export type PayloadRecorder = (
@@ -16,8 +18,6 @@ export type PayloadRecorder = (
   requestId: string,
   createdAt: string,
 ) => Promise<PayloadRecord | undefined>;
-
-type PutObject = (bucket: string, key: string, body: Uint8Array) => Promise<void>;
 
 /** Time one S3 write may take: the record is written after it, within the function's budget. */
 const S3_TIMEOUT_MS = 2_000;
@@ -54,15 +54,8 @@ export function payloadKey(createdAt: string, requestId: string, part: PayloadPa
   return `${PAYLOAD_KEY_PREFIX}${createdAt.slice(0, 10)}/${requestId}/${part}.json`;
 }
 
+/** A dynamic import of our own module: esbuild keeps its code behind a lazy initialiser, off the cold start. */
 async function loadS3(maxAttempts: number): Promise<PutObject> {
-  const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
-  const client = new S3Client({
-    maxAttempts,
-    // A local S3-compatible server (AWS_ENDPOINT_URL_S3) rarely serves virtual-hosted buckets.
-    forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
-    requestHandler: { requestTimeout: S3_TIMEOUT_MS, throwOnRequestTimeout: true, connectionTimeout: 1_000 },
-  });
-  return async (bucket, key, body) => {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
-  };
+  const { createPutObject } = await import('./s3-put');
+  return createPutObject(maxAttempts, S3_TIMEOUT_MS);
 }
