@@ -3,18 +3,22 @@ import { StageConfig, resourcePrefix } from './config/stage-config';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
 import { EndpointStack } from './stacks/endpoint-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 
 /** The stacks of one stage, in deployment order. */
 export interface Pipeline {
   readonly data: DataStack;
   readonly endpoint: EndpointStack;
   readonly api: ApiStack;
+  /** Absent when `monitoring.enabled` is false. */
+  readonly monitoring?: MonitoringStack;
   readonly all: Stack[];
 }
 
 /**
  * Declares one stage of the pipeline, reading like the architecture:
- * data (table, payloads, key) -> endpoint (the model) -> API (functions and REST API).
+ * data (table, payloads, key) -> endpoint (the model) -> API (functions and REST API),
+ * watched by monitoring (metric filters, alarms, dashboard).
  * Account and region come from the stage config, else from the CLI's environment; with
  * neither (tests, offline synth) the stacks are environment-agnostic.
  */
@@ -46,12 +50,22 @@ export function createPipeline(app: App, config: StageConfig): Pipeline {
     endpointArn: endpoint.modelEndpoint.endpointArn,
   });
 
-  const all: Stack[] = [data, endpoint, api];
+  const monitoring = config.monitoring.enabled
+    ? new MonitoringStack(app, `${prefix}-monitoring`, {
+        ...common,
+        description: `${prefix}: metric filters, alarms, notifications and dashboard`,
+        api,
+        endpoint,
+        data,
+      })
+    : undefined;
+
+  const all: Stack[] = [data, endpoint, api, ...(monitoring ? [monitoring] : [])];
   for (const stack of all) {
     Tags.of(stack).add('project', config.project);
     Tags.of(stack).add('stage', config.stage);
     Tags.of(stack).add('model-version', config.model.version);
     for (const [key, value] of Object.entries(config.tags)) Tags.of(stack).add(key, value);
   }
-  return { data, endpoint, api, all };
+  return { data, endpoint, api, monitoring, all };
 }

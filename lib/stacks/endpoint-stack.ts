@@ -11,6 +11,7 @@ import { ModelData } from '../constructs/model-endpoint/model-data';
 import { ModelEndpoint } from '../constructs/model-endpoint/model-endpoint';
 import { ModelImage } from '../constructs/model-endpoint/model-image';
 import { PipelineFunction } from '../constructs/pipeline-function';
+import { DEPLOYMENT_PROPERTIES as P } from '../../lambda/shared/contract';
 import { DEPLOYMENT_PK } from '../../lambda/shared/table-design';
 
 export interface EndpointStackProps extends StackProps {
@@ -30,6 +31,7 @@ export const DEFAULT_MODEL_ARTIFACT = path.join(MODEL_DIR, 'artifacts', 'model.t
 export class EndpointStack extends Stack {
   readonly modelEndpoint: ModelEndpoint;
   readonly dataCaptureBucket?: s3.Bucket;
+  readonly deploymentRecorder: PipelineFunction;
 
   constructor(scope: Construct, id: string, props: EndpointStackProps) {
     super(scope, id, props);
@@ -71,14 +73,14 @@ export class EndpointStack extends Stack {
       logRetentionDays: config.logRetentionDays,
     });
 
-    this.recordDeployment(config, props.table);
+    this.deploymentRecorder = this.recordDeployment(config, props.table);
   }
 
   /**
    * Writes this model version's deployment record once the endpoint serves it. The custom
    * resource's properties change exactly when the model does, so each change adds one record.
    */
-  private recordDeployment(config: StageConfig, table: dynamodb.ITable): void {
+  private recordDeployment(config: StageConfig, table: dynamodb.ITable): PipelineFunction {
     const recorder = new PipelineFunction(this, 'DeploymentRecorder', {
       entry: 'record-deployment',
       functionName: `${resourcePrefix(config)}-record-deployment`,
@@ -103,16 +105,17 @@ export class EndpointStack extends Stack {
       serviceToken: recorder.function.functionArn,
       resourceType: 'Custom::ModelDeployment',
       properties: {
-        stage: config.stage,
-        modelName: config.model.name,
-        modelVersion: config.model.version,
-        imageUri: ep.imageUri,
-        modelDataUrl: ep.modelDataUrl,
-        endpointName: ep.endpointName,
-        endpointConfigName: ep.endpointConfig.attrEndpointConfigName,
-        capacity: JSON.stringify(capacity),
+        [P.stage]: config.stage,
+        [P.modelName]: config.model.name,
+        [P.modelVersion]: config.model.version,
+        [P.imageUri]: ep.imageUri,
+        [P.modelDataUrl]: ep.modelDataUrl,
+        [P.endpointName]: ep.endpointName,
+        [P.endpointConfigName]: ep.endpointConfig.attrEndpointConfigName,
+        [P.capacity]: JSON.stringify(capacity),
       },
     });
     record.node.addDependency(ep.endpoint);
+    return recorder;
   }
 }

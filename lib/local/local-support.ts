@@ -1,0 +1,67 @@
+import * as http from 'http';
+
+/** An error the local pipeline reports as a plain message and exit code, never a stack trace. */
+export class LocalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalError';
+  }
+}
+
+/** Region and dummy credentials: the real SDK clients sign requests that the local servers ignore. */
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'AKIALOCALPIPELINE000', secretAccessKey: 'local-pipeline-secret' };
+
+export function localAwsConfig() {
+  return { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+}
+
+/** Listens, turning "port in use" into a clear message. */
+export function listen(server: http.Server, port: number, what: string, host = '127.0.0.1'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new LocalError(`port ${port} is already in use (${what}); stop what is using it or choose another port with --port`)
+          : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+export function readBody(req: http.IncomingMessage, limitBytes = Infinity): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        reject(Object.assign(new Error('body too large'), { code: 'BODY_TOO_LARGE' }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections?.();
+  });
+}
