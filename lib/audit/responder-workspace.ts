@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -259,10 +260,20 @@ function deploymentStageName(api: apigateway.IRestApi): string | undefined {
   }
 }
 
-/** The notebook as a file for the S3 asset (the lifecycle script has a 16 KB limit; the notebook does not fit). */
+/**
+ * The notebook as a file for the S3 asset (the lifecycle script has a 16 KB limit; the notebook
+ * does not fit). Keyed by content, so repeated synths reuse one file instead of piling up copies.
+ */
 function writeNotebook(notebook: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-notebook-'));
+  const hash = crypto.createHash('sha256').update(notebook).digest('hex').slice(0, 16);
+  const dir = path.join(os.tmpdir(), 'runbook-notebook', hash);
   const file = path.join(dir, 'incident-runbook.ipynb');
-  fs.writeFileSync(file, notebook);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    // Write then rename, so a concurrent synth never reads half a file.
+    const partial = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, notebook);
+    fs.renameSync(partial, file);
+  }
   return file;
 }
