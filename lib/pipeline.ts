@@ -1,6 +1,7 @@
 import { App, Environment, Stack, Tags } from 'aws-cdk-lib';
 import { StageConfig, resourcePrefix } from './config/stage-config';
 import { ApiStack } from './stacks/api-stack';
+import { AuditStack } from './stacks/audit-stack';
 import { DataStack } from './stacks/data-stack';
 import { EndpointStack } from './stacks/endpoint-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
@@ -12,13 +13,16 @@ export interface Pipeline {
   readonly api: ApiStack;
   /** Absent when `monitoring.enabled` is false. */
   readonly monitoring?: MonitoringStack;
+  /** Absent when `audit.enabled` is false. */
+  readonly audit?: AuditStack;
   readonly all: Stack[];
 }
 
 /**
  * Declares one stage of the pipeline, reading like the architecture:
  * data (table, payloads, key) -> endpoint (the model) -> API (functions and REST API),
- * watched by monitoring (metric filters, alarms, dashboard).
+ * watched by monitoring (metric filters, alarms, dashboard) and audited by a CloudTrail Lake
+ * event data store scoped to these resources.
  * Account and region come from the stage config, else from the CLI's environment; with
  * neither (tests, offline synth) the stacks are environment-agnostic.
  */
@@ -60,12 +64,27 @@ export function createPipeline(app: App, config: StageConfig): Pipeline {
       })
     : undefined;
 
-  const all: Stack[] = [data, endpoint, api, ...(monitoring ? [monitoring] : [])];
+  const functions = [api.predictFunction.function, api.readFunction.function, endpoint.deploymentRecorder.function];
+  const audit = config.audit.enabled
+    ? new AuditStack(app, `${prefix}-audit`, {
+        ...common,
+        description: `${prefix}: CloudTrail Lake event data store for incident response`,
+        table: data.table,
+        functions,
+        buckets: [data.payloadBucket, ...(endpoint.dataCaptureBucket ? [endpoint.dataCaptureBucket] : [])],
+        roles: [...functions.map((f) => f.role!), endpoint.modelEndpoint.role],
+        restApi: api.api,
+        apiKeys: api.apiKey ? [api.apiKey] : [],
+        endpointName: endpoint.modelEndpoint.endpointName,
+      })
+    : undefined;
+
+  const all: Stack[] = [data, endpoint, api, ...(monitoring ? [monitoring] : []), ...(audit ? [audit] : [])];
   for (const stack of all) {
     Tags.of(stack).add('project', config.project);
     Tags.of(stack).add('stage', config.stage);
     Tags.of(stack).add('model-version', config.model.version);
     for (const [key, value] of Object.entries(config.tags)) Tags.of(stack).add(key, value);
   }
-  return { data, endpoint, api, monitoring, all };
+  return { data, endpoint, api, monitoring, audit, all };
 }

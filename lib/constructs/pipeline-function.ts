@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'path';
@@ -86,6 +86,8 @@ export class PipelineFunction extends Construct {
     sourceMap: true,
     sourceMapMode: SourceMapMode.EXTERNAL,
     sourcesContent: false,
+    // Bundle sizes are printed by the benchmark; keep synth output to warnings.
+    logLevel: LogLevel.WARNING,
     // Some CommonJS dependencies call require(); ESM output needs it defined.
     banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
   };

@@ -7,7 +7,7 @@ import { synthStage } from '../support/synth';
  */
 describe.each(['dev', 'prod'])('%s stacks', (stage) => {
   const synthesized = synthStage(stage);
-  test.each(['data', 'endpoint', 'api'] as const)('%s stack', (name) => {
-    expect(synthesized[name].toJSON()).toMatchSnapshot();
+  test.each(['data', 'endpoint', 'api', 'monitoring', 'audit'] as const)('%s stack', (name) => {
+    expect(synthesized[name]!.toJSON()).toMatchSnapshot();
   });
 });

@@ -10,6 +10,8 @@ export interface SynthesizedStage {
   readonly data: Template;
   readonly endpoint: Template;
   readonly api: Template;
+  readonly monitoring?: Template;
+  readonly audit?: Template;
 }
 
 /**
@@ -24,6 +26,8 @@ export function synthStage(stage: string, overrides: Record<string, unknown> = {
     data: Template.fromStack(pipeline.data),
     endpoint: Template.fromStack(pipeline.endpoint),
     api: Template.fromStack(pipeline.api),
+    monitoring: pipeline.monitoring && Template.fromStack(pipeline.monitoring),
+    audit: pipeline.audit && Template.fromStack(pipeline.audit),
   };
 }
 
