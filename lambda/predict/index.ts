@@ -66,8 +66,9 @@ export function createPredictHandler(config: PredictConfig): PredictHandler {
     const latencyMs = Date.now() - startedAt;
 
     // 3. Record.
+    const refusedAsTooLarge = !result.ok && result.error.kind === 'PayloadTooLarge';
     const [inputRecord, outputRecord] = await Promise.all([
-      recordPayload(input, 'input', requestId, createdAt),
+      recordPayload(input, 'input', requestId, createdAt, !refusedAsTooLarge),
       recordPayload(result.body, 'output', requestId, createdAt),
     ]);
     const record = buildInferenceRecord({

@@ -17,6 +17,8 @@ export type PayloadRecorder = (
   part: PayloadPart,
   requestId: string,
   createdAt: string,
+  /** False for a body refused as too large: storing it whole would defeat the refusal. */
+  keepBody?: boolean,
 ) => Promise<PayloadRecord | undefined>;
 
 /** Time one S3 write may take: the record is written after it, within the function's budget. */
@@ -25,9 +27,10 @@ const S3_TIMEOUT_MS = 2_000;
 export function createPayloadRecorder(config: PredictConfig, logger: Logger): PayloadRecorder {
   let putObject: Promise<PutObject> | undefined;
 
-  return async function recordPayload(bytes, part, requestId, createdAt) {
+  return async function recordPayload(bytes, part, requestId, createdAt, keepBody = true) {
     if (bytes === undefined) return undefined;
-    const inline = inlinePayloadRecord(bytes, config.payloadMode, config.maxInlineBytes);
+    const mode = config.payloadMode === 'full' && !keepBody ? 'hash' : config.payloadMode;
+    const inline = inlinePayloadRecord(bytes, mode, config.maxInlineBytes);
     if (inline !== 'overflow') return inline;
     if (config.overflow === 'truncate' || !config.payloadBucket) return truncatedPayloadRecord(bytes, config.maxInlineBytes);
 

@@ -273,6 +273,8 @@ describe('bad input', () => {
     expect(record).not.toHaveProperty('output');
     if (input.body) expect(record!.input).toMatchObject({ sizeBytes: Buffer.byteLength(input.body), sha256: sha256(input.body) });
     else expect(record).not.toHaveProperty('input');
+    // A body refused as too large is not stored (nor sent to S3): its size and hash identify it.
+    if (kind === 'PayloadTooLarge') expect(record!.input).toEqual({ mode: 'hash', sizeBytes: Buffer.byteLength(input.body!), sha256: sha256(input.body!) });
 
     const summaries = out.withMessage(SUMMARY_MESSAGE);
     expect(summaries).toHaveLength(1);
