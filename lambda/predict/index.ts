@@ -23,10 +23,12 @@ export { buildInferenceRecord, recordFromFallbackLine } from '../shared/record';
 type PredictHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
 /**
- * Time one record write attempt may take. With MAX_ATTEMPTS attempts it stays within the
- * 2 s the configuration reserves after the endpoint call (lib/config/validate.ts).
+ * Time one record write attempt may take (DynamoDB answers in milliseconds). The record
+ * phase — at most one S3 attempt of 1 s (payloads.ts), then MAX_ATTEMPTS of these — stays
+ * within the 2 s the configuration reserves after the endpoint call (lib/config/validate.ts)
+ * at MAX_ATTEMPTS=2, so a slow table ends in the fallback line, not a Lambda timeout.
  */
-const RECORD_WRITE_TIMEOUT_MS = 800;
+const RECORD_WRITE_TIMEOUT_MS = 500;
 
 /**
  * A handler for one configuration. Clients, logger and metrics are built here, once per

@@ -21,8 +21,11 @@ export type PayloadRecorder = (
   keepBody?: boolean,
 ) => Promise<PayloadRecord | undefined>;
 
-/** Time one S3 write may take: the record is written after it, within the function's budget. */
-const S3_TIMEOUT_MS = 2_000;
+/**
+ * One S3 attempt of at most this long: the record is written after it, within the
+ * function's budget, and a failed upload still leaves a truncated payload in the record.
+ */
+const S3_TIMEOUT_MS = 1_000;
 
 export function createPayloadRecorder(config: PredictConfig, logger: Logger): PayloadRecorder {
   let putObject: Promise<PutObject> | undefined;
@@ -38,7 +41,7 @@ export function createPayloadRecorder(config: PredictConfig, logger: Logger): Pa
     const key = payloadKey(createdAt, requestId, part);
     try {
       // A failed load is forgotten, so the next overflow tries again.
-      putObject ??= loadS3(config.maxAttempts).catch((error: unknown) => {
+      putObject ??= loadS3().catch((error: unknown) => {
         putObject = undefined;
         throw error;
       });
@@ -58,7 +61,7 @@ export function payloadKey(createdAt: string, requestId: string, part: PayloadPa
 }
 
 /** A dynamic import of our own module: esbuild keeps its code behind a lazy initialiser, off the cold start. */
-async function loadS3(maxAttempts: number): Promise<PutObject> {
+async function loadS3(): Promise<PutObject> {
   const { createPutObject } = await import('./s3-put');
-  return createPutObject(maxAttempts, S3_TIMEOUT_MS);
+  return createPutObject(1, S3_TIMEOUT_MS);
 }

@@ -5,6 +5,8 @@
  * back from stdout.
  */
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ERROR_KINDS, FALLBACK_MESSAGE, METRIC_NAMES, SUMMARY_MESSAGE } from '../../lambda/shared/contract';
@@ -411,6 +413,26 @@ describe('when the table refuses the record', () => {
     expect(await storedRecord(requestId)).toEqual(record);
   });
 
+  it('a table that never answers costs at most MAX_ATTEMPTS x 500 ms, then the fallback line', async () => {
+    // A server that accepts connections and never answers, as the table's endpoint.
+    const blackHole = createServer(() => undefined);
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const saved = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}`;
+    try {
+      const handle = handlerWith({ maxAttempts: 2 });
+      const started = Date.now();
+      const response = await handle(predictEvent({ instances: ROWS }), lambdaContext());
+      expect(response.statusCode).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(out.withMessage(FALLBACK_MESSAGE)[0]).toMatchObject({ writeError: { errorName: 'TimeoutError' }, record: { status: 'SUCCESS' } });
+    } finally {
+      process.env.AWS_ENDPOINT_URL_DYNAMODB = saved;
+      blackHole.closeAllConnections();
+      await new Promise((resolve) => blackHole.close(resolve));
+    }
+  });
+
   it('still answers an error, and keeps its record in the log', async () => {
     const event = predictEvent({ instances: [[1]] });
     const response = await handlerWith({ tableName: 'no-such-table' })(event, lambdaContext());
@@ -513,7 +535,7 @@ describe('payload modes', () => {
       s3.status = 500;
       try {
         const event = predictEvent(bigBody);
-        const response = await handlerWith({ maxAttempts: 1 })(event, lambdaContext());
+        const response = await predict.handler(event, lambdaContext());
         expect(response.statusCode).toBe(200);
         const record = await storedRecord(event.requestContext.requestId);
         expect(record!.input).toEqual({ mode: 'truncated', body: bigBody.slice(0, 1024), sizeBytes: bigBody.length, sha256: sha256(bigBody) });
