@@ -1,11 +1,11 @@
 /**
- * Synthesizes a stage with its monitoring stack, offline and without bundling (these tests
+ * Synthesizes a stage (the pipeline creates its monitoring stack), offline and without bundling (these tests
  * read templates). Overrides are `-c`-style context keys, as the CLI would pass them.
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { resolveStageConfig } from '../../lib/config/load-config';
-import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
+import { StageConfig } from '../../lib/config/stage-config';
 import { Pipeline, createPipeline } from '../../lib/pipeline';
 import { MonitoringStack } from '../../lib/stacks/monitoring-stack';
 
@@ -23,12 +23,7 @@ export function synthMonitoring(stage: string, overrides: Record<string, unknown
   const app = new App({ context: { ...cdkContext, stage, ...overrides, 'aws:cdk:bundling-stacks': [] } });
   const config = resolveStageConfig(app.node.getAllContext());
   const pipeline = createPipeline(app, config);
-  const stack = new MonitoringStack(app, `${resourcePrefix(config)}-monitoring`, {
-    config,
-    api: pipeline.api,
-    endpoint: pipeline.endpoint,
-    data: pipeline.data,
-    description: `${resourcePrefix(config)}: alarms, metric filters and dashboard`,
-  });
+  const stack = pipeline.monitoring;
+  if (!stack) throw new Error(`monitoring is disabled for stage ${config.stage}`);
   return { config, pipeline, stack, template: Template.fromStack(stack) };
 }
