@@ -53,11 +53,11 @@ let s3: HttpRecorder;
 let out: StdoutCapture;
 let predict: PredictModule;
 let baseConfig: PredictConfig;
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   [dynamo, sagemaker, s3] = await Promise.all([startDynalite(), startFakeSageMaker(), startHttpRecorder()]);
-  useLocalAws({ dynamodb: dynamo.endpoint, sagemakerRuntime: sagemaker.url, s3: s3.url });
-  Object.assign(process.env, BASE_ENV);
+  restoreEnv = useLocalAws({ dynamodb: dynamo.endpoint, sagemakerRuntime: sagemaker.url, s3: s3.url }, BASE_ENV);
   await dynamo.createTable(TABLE);
   // The module configures its handler from the environment at import, as at a cold start.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -68,6 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   out?.stop();
+  restoreEnv?.();
   await Promise.all([dynamo?.stop(), sagemaker?.stop(), s3?.stop()]);
 });
 

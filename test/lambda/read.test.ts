@@ -19,6 +19,7 @@ const TABLE = 'read-records';
 let dynamo: LocalDynamo;
 let read: ReadModule['handler'];
 let out: StdoutCapture;
+let restoreEnv: () => void;
 
 /** Seven 1.0.0 requests a minute apart on 2024-05-01 (every second one failed), two of 2.0.0. */
 const T0 = Date.parse('2024-05-01T10:00:00.000Z');
@@ -60,8 +61,7 @@ function clean(record: InferenceRecord): Record<string, unknown> {
 
 beforeAll(async () => {
   dynamo = await startDynalite();
-  useLocalAws({ dynamodb: dynamo.endpoint });
-  process.env.TABLE_NAME = TABLE;
+  restoreEnv = useLocalAws({ dynamodb: dynamo.endpoint }, { TABLE_NAME: TABLE });
   await dynamo.createTable(TABLE);
   for (const record of ALL) await putNewItem(dynamo.client, TABLE, record as unknown as Record<string, unknown>);
   for (const [i, version] of ['1.0.0', '1.1.0', '2.0.0'].entries()) {
@@ -82,6 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   out?.stop();
+  restoreEnv?.();
   await dynamo?.stop();
 });
 

@@ -22,6 +22,7 @@ let dynamo: LocalDynamo;
 let responses: HttpRecorder;
 let out: StdoutCapture;
 let mod: Module;
+let restoreEnv: () => void;
 
 /** Properties as CloudFormation delivers them: every leaf a string. */
 const PROPS = {
@@ -38,8 +39,7 @@ const PROPS = {
 
 beforeAll(async () => {
   [dynamo, responses] = await Promise.all([startDynalite(), startHttpRecorder()]);
-  useLocalAws({ dynamodb: dynamo.endpoint });
-  process.env.TABLE_NAME = TABLE;
+  restoreEnv = useLocalAws({ dynamodb: dynamo.endpoint }, { TABLE_NAME: TABLE });
   await dynamo.createTable(TABLE);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   mod = require('../../lambda/record-deployment') as Module;
@@ -50,6 +50,7 @@ beforeEach(() => out.clear());
 
 afterAll(async () => {
   out?.stop();
+  restoreEnv?.();
   await Promise.all([dynamo?.stop(), responses?.stop()]);
 });
 
