@@ -4,7 +4,7 @@
  * the parameter, rather than silently ignored or defaulted.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { ApiError } from '../shared/http';
+import { ApiError, REQUEST_ID_PATTERN } from '../shared/http';
 
 export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 100;
@@ -22,7 +22,6 @@ export interface ModelsQuery {
   readonly nextToken?: string;
 }
 
-const ID = /^[A-Za-z0-9-]{1,64}$/;
 const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
 
@@ -31,7 +30,7 @@ export function badRequest(message: string): ApiError {
 }
 
 export function parseId(id: string | undefined): string {
-  if (id === undefined || !ID.test(id)) throw badRequest('id must be 1 to 64 letters, digits or hyphens');
+  if (id === undefined || !REQUEST_ID_PATTERN.test(id)) throw badRequest('id must be 1 to 64 letters, digits or hyphens');
   return id;
 }
 

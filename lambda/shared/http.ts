@@ -86,10 +86,14 @@ export function header(headers: Record<string, string | undefined> | null | unde
   return undefined;
 }
 
+/** What a request id may be: it becomes a table key and an S3 path, and `GET /inferences/{id}` takes only this. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+
 /**
  * The id a request is known by: API Gateway's request id (also the log correlation id);
- * the Lambda request id when invoked without API Gateway (a direct test invocation).
+ * the Lambda request id when invoked without API Gateway, or with an id that is not one.
  */
 export function requestIdOf(event: { requestContext?: { requestId?: string } | null }, awsRequestId: string): string {
-  return event.requestContext?.requestId || awsRequestId;
+  const apiRequestId = event.requestContext?.requestId;
+  return apiRequestId && REQUEST_ID_PATTERN.test(apiRequestId) ? apiRequestId : awsRequestId;
 }

@@ -217,6 +217,22 @@ describe('a successful prediction', () => {
     expect(bodyOf(response).predictions).toEqual([3, 7]);
   });
 
+  it('keeps records forever when RECORD_TTL_DAYS is 0 (no expiresAt)', async () => {
+    const event = predictEvent({ instances: ROWS });
+    await handlerWith({ ttlDays: 0 })(event, lambdaContext());
+    const record = await storedRecord(event.requestContext.requestId);
+    expect(record).toMatchObject({ status: 'SUCCESS' });
+    expect(record).not.toHaveProperty('expiresAt');
+  });
+
+  it('keys a request whose id is not a plain id by the Lambda request id', async () => {
+    const event = predictEvent({ instances: ROWS }, { requestId: 'a/b#c' });
+    const context = lambdaContext();
+    const response = await predict.handler(event, context);
+    expect(response.headers?.['x-request-id']).toBe(context.awsRequestId);
+    expect(await storedRecord(context.awsRequestId)).toMatchObject({ requestId: context.awsRequestId, status: 'SUCCESS' });
+  });
+
   it('records API-key callers by key id (never the key) and anonymous callers as such', async () => {
     const keyed = predictEvent({ instances: ROWS }, { identity: { userArn: null, accountId: null, apiKeyId: 'key-id-1', apiKey: 'SECRET-API-KEY-VALUE' } });
     await predict.handler(keyed, lambdaContext());
