@@ -55,10 +55,10 @@ export function createReadHandler(tableName: string): ReadHandler {
       }
       case 'listInferences': {
         const query = parseInferenceListQuery(event, Date.now());
-        return query.kind === 'version' ? { ...(await listByModelVersion(table, tableName, query)) } : { ...(await listFailed(table, tableName, query)) };
+        return query.kind === 'version' ? listByModelVersion(table, tableName, query) : listFailed(table, tableName, query);
       }
       case 'listModels':
-        return { ...(await listModels(table, tableName, parseModelsQuery(event))) };
+        return listModels(table, tableName, parseModelsQuery(event));
       default:
         throw new ApiError('NotFound', 404, `no route ${event.httpMethod} ${event.path.slice(0, 100)}`);
     }

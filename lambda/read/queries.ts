@@ -8,11 +8,11 @@ import { DEPLOYMENT_PK, INDEXES, keys, TABLE_KEYS, timeRangeBounds } from '../sh
 import { checkedKey, decodeToken, encodeToken, foreignToken, Key } from './pagination';
 import type { InferenceListQuery, ModelsQuery } from './params';
 
-export interface Page {
+export type Page = {
   readonly items: Record<string, unknown>[];
   /** Present when there may be more: pass it back as `nextToken` with the same parameters. */
   readonly nextToken?: string;
-}
+};
 
 const KEY_ATTRIBUTES: readonly string[] = [
   TABLE_KEYS.partitionKey,
