@@ -6,6 +6,7 @@
  *
  * test/monitoring/alarm-docs.test.ts fails when the committed table differs from this output.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { BUILT_IN_STAGES } from '../lib/config/defaults';
 import { resolveStageConfig } from '../lib/config/load-config';
 import { StageConfig, resourcePrefix } from '../lib/config/stage-config';
@@ -105,4 +106,17 @@ function cell(text: string): string {
     .replace(/\n/g, ' ');
 }
 
-if (require.main === module) process.stdout.write(renderAlarmDocs());
+/** `--write FILE` replaces the section between the markers in FILE; otherwise it prints the section. */
+if (require.main === module) {
+  const i = process.argv.indexOf('--write');
+  if (i < 0) {
+    process.stdout.write(renderAlarmDocs());
+  } else {
+    const file = process.argv[i + 1];
+    const text = readFileSync(file, 'utf8');
+    const start = text.indexOf(DOCS_START);
+    const end = text.indexOf(DOCS_END);
+    if (start < 0 || end < 0) throw new Error(`${file} has no ${DOCS_START} ... ${DOCS_END} section`);
+    writeFileSync(file, text.slice(0, start) + renderAlarmDocs().trimEnd() + text.slice(end + DOCS_END.length));
+  }
+}
