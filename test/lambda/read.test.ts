@@ -229,6 +229,15 @@ describe('bad parameters', () => {
     expect(json(response)).toEqual({ error: 'ValidationError', message, requestId: expect.any(String) });
   });
 
+  it('answers a table failure with 500 InternalError, naming nothing internal, and logs its name', async () => {
+    const broken = (require('../../lambda/read') as ReadModule).createReadHandler('no-such-table');
+    out.clear();
+    const response = await broken(apiEvent({ method: 'GET', resource: '/models', path: '/models' }), lambdaContext('read-test'));
+    expect(response.statusCode).toBe(500);
+    expect(json(response)).toEqual({ error: 'InternalError', message: 'internal error; quote the requestId when reporting it', requestId: expect.any(String) });
+    expect(out.withMessage('read request')[0]).toMatchObject({ level: 'ERROR', route: 'listModels', statusCode: 500, errorName: 'ResourceNotFoundException' });
+  });
+
   it('answers 404 for a route it does not serve', async () => {
     const response = await read(apiEvent({ method: 'POST', resource: '/inferences', path: '/inferences' }), lambdaContext('read-test'));
     expect(response.statusCode).toBe(404);
