@@ -53,10 +53,12 @@ export const TABLE_DEFINITION = {
 
 const RECORD_SK = 'RECORD';
 export const DEPLOYMENT_PK = 'DEPLOYMENT';
+/** Idempotency keys live in partitions of their own, so IAM can confine reads to them. */
+export const IDEMPOTENCY_PREFIX = 'IDEMPOTENCY#';
 
 export const keys = {
   inference: (requestId: string) => ({ pk: `INFERENCE#${requestId}`, sk: RECORD_SK }),
-  idempotency: (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: RECORD_SK }),
+  idempotency: (key: string) => ({ pk: `${IDEMPOTENCY_PREFIX}${key}`, sk: RECORD_SK }),
   deployment: (deployedAt: string, version: string) => ({ pk: DEPLOYMENT_PK, sk: `${deployedAt}#${version}` }),
   byModelVersion: (modelVersion: string, createdAt: string, requestId: string) => ({
     gsi1pk: `MODEL#${modelVersion}`,

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import { PREDICT_ENV, READ_ENV } from '../../lambda/shared/contract';
-import { INDEXES } from '../../lambda/shared/table-design';
+import { IDEMPOTENCY_PREFIX, INDEXES } from '../../lambda/shared/table-design';
 
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
@@ -170,11 +170,18 @@ export class ApiStack extends Stack {
       resources: [props.endpointArn],
     }));
     // Add records, never overwrite or read them: the condition on PutItem enforces it in code,
-    // and no Update/Delete/Get action is granted.
+    // and no Update/Delete/Get action is granted outside the idempotency partitions.
     role.addToRolePolicy(new iam.PolicyStatement({
       sid: 'AddRecords',
       actions: ['dynamodb:PutItem'],
       resources: [props.table.tableArn],
+    }));
+    // Idempotency keys: read back a stored answer and mark it complete, in their own partitions only.
+    role.addToRolePolicy(new iam.PolicyStatement({
+      sid: 'IdempotencyKeys',
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resources: [props.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${IDEMPOTENCY_PREFIX}*`] } },
     }));
     props.table.encryptionKey?.grantEncryptDecrypt(role);
     if (records.overflow === 's3') props.payloadBucket.grantPut(role, 'payloads/*');

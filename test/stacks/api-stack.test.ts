@@ -57,8 +57,13 @@ describe('API stack, dev', () => {
     const s3 = statements.find((s) => actionsOf(s).some((a) => a.startsWith('s3:')))!;
     expect(actionsOf(s3).every((a) => a.startsWith('s3:PutObject') || a === 's3:Abort*')).toBe(true);
     expect(JSON.stringify(s3.Resource)).toContain('/payloads/*');
+    const idempotency = statements.find((s) => s.Sid === 'IdempotencyKeys')!;
+    expect(actionsOf(idempotency).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(idempotency.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEMPOTENCY#*'] } });
+    // Outside the idempotency partitions the function can only add items.
+    const unconditioned = statements.filter((s) => !s.Condition).flatMap(actionsOf);
+    expect(unconditioned.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem']);
     const all = statements.flatMap(actionsOf);
-    expect(all.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem']);
     expect(all.some((a) => a === '*' || a.endsWith(':*'))).toBe(false);
   });
 
