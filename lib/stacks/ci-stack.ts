@@ -1,0 +1,142 @@
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { StageConfig, resourcePrefix } from '../config/stage-config';
+
+/** GitHub Actions' OIDC issuer, and the audience aws-actions/configure-aws-credentials asks for. */
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+/** The CDK bootstrap qualifier `cdk bootstrap` uses unless told otherwise. */
+export const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
+
+export interface CiStackProps extends StackProps {
+  /** The stage; `config.ci` names the repository (`OWNER/NAME`) and branch that may deploy. */
+  readonly config: StageConfig;
+  /** The stage's stacks, whose outputs the workflow reads (DescribeStacks) after a deploy. */
+  readonly stackNames: readonly string[];
+  /**
+   * An existing GitHub OIDC provider of the account. IAM allows one provider per URL and
+   * account, so the second stage (or project) in an account must import the first one's.
+   * @default - this stack creates the provider
+   */
+  readonly oidcProviderArn?: string;
+  /**
+   * GitHub environments whose jobs may deploy (their OIDC subject is `environment:NAME`,
+   * not the branch). The workflow's prod job runs in the protected `prod` environment.
+   * @default ['prod']
+   */
+  readonly githubEnvironments?: readonly string[];
+  /**
+   * Also trust jobs of the branch that run outside any environment. Turn off for an
+   * account that only a protected environment (manual approval) may deploy to.
+   * @default true
+   */
+  readonly trustBranch?: boolean;
+  /** @default the `@aws-cdk/core:bootstrapQualifier` context, else `hnb659fds` */
+  readonly bootstrapQualifier?: string;
+  /**
+   * Let the deploy role call this stage's API routes, so the workflow's signed smoke test
+   * can run with the same short-lived credentials.
+   * @default true
+   */
+  readonly allowSmokeTest?: boolean;
+}
+
+/**
+ * Lets GitHub Actions deploy the stage without long-lived keys: GitHub's OIDC provider and
+ * two roles that a workflow assumes with its short-lived OIDC token.
+ *
+ * - The deploy role, for jobs of the deploy branch (and of the protected environments),
+ *   may only assume the CDK bootstrap roles of this account and region — the CDK CLI does
+ *   everything through them, with the permissions `cdk bootstrap` gave them — and read this
+ *   stage's stack outputs (and call its API routes for the smoke test).
+ * - The diff role, for pull requests of the repository, may only assume the read-only CDK
+ *   lookup role, which is all `cdk diff --method template` needs. Code under review never
+ *   gets credentials that could change the account.
+ */
+export class CiStack extends Stack {
+  readonly deployRole: iam.Role;
+  readonly diffRole: iam.Role;
+  readonly provider: iam.IOidcProvider;
+
+  constructor(scope: Construct, id: string, props: CiStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    if (!config.ci) throw new Error(`stage ${config.stage} has no ci settings: the CI stack needs ci.githubRepository and ci.branch`);
+    const { githubRepository, branch } = config.ci;
+    const prefix = resourcePrefix(config);
+    const qualifier = props.bootstrapQualifier ?? this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') ?? DEFAULT_BOOTSTRAP_QUALIFIER;
+    // Literal ARNs when the stage pins its account and region, CloudFormation references otherwise.
+    const { account, region, partition } = this;
+
+    this.provider = props.oidcProviderArn
+      ? iam.OidcProviderNative.fromOidcProviderArn(this, 'GitHubOidcProvider', props.oidcProviderArn)
+      : new iam.OidcProviderNative(this, 'GitHubOidcProvider', {
+          url: `https://${GITHUB_OIDC_HOST}`,
+          clientIds: [GITHUB_OIDC_AUDIENCE],
+        });
+
+    const subjects = [
+      ...(props.trustBranch ?? true ? [`repo:${githubRepository}:ref:refs/heads/${branch}`] : []),
+      ...(props.githubEnvironments ?? ['prod']).map((env) => `repo:${githubRepository}:environment:${env}`),
+    ];
+    if (subjects.length === 0) throw new Error('the deploy role must trust the branch or at least one environment');
+
+    this.deployRole = new iam.Role(this, 'DeployRole', {
+      roleName: `${prefix}-github-deploy`,
+      description: `GitHub Actions (${githubRepository} ${branch}) deploys ${prefix} through the CDK bootstrap roles`,
+      assumedBy: this.githubPrincipal(subjects),
+      maxSessionDuration: Duration.hours(1),
+    });
+    this.deployRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'AssumeCdkBootstrapRoles',
+      actions: ['sts:AssumeRole'],
+      resources: [`arn:${partition}:iam::${account}:role/cdk-${qualifier}-*-${account}-${region}`],
+    }));
+    this.deployRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'ReadStageOutputs',
+      actions: ['cloudformation:DescribeStacks'],
+      resources: props.stackNames.map((name) => `arn:${partition}:cloudformation:${region}:${account}:stack/${name}/*`),
+    }));
+    if (props.allowSmokeTest ?? true) {
+      // The API's id is only known to the API stack; the stage name scopes the routes instead.
+      const route = (method: string, path: string) => `arn:${partition}:execute-api:${region}:${account}:*/${config.stage}/${method}/${path}`;
+      this.deployRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'SmokeTestStageApi',
+        actions: ['execute-api:Invoke'],
+        resources: [route('POST', 'predict'), route('GET', 'inferences/*'), route('GET', 'models')],
+      }));
+    }
+
+    this.diffRole = new iam.Role(this, 'DiffRole', {
+      roleName: `${prefix}-github-diff`,
+      description: `GitHub Actions pull requests of ${githubRepository} diff ${prefix} through the read-only CDK lookup role`,
+      assumedBy: this.githubPrincipal([`repo:${githubRepository}:pull_request`]),
+      maxSessionDuration: Duration.hours(1),
+    });
+    this.diffRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'AssumeCdkLookupRole',
+      actions: ['sts:AssumeRole'],
+      resources: [`arn:${partition}:iam::${account}:role/cdk-${qualifier}-lookup-role-${account}-${region}`],
+    }));
+
+    new CfnOutput(this, 'DeployRoleArn', {
+      value: this.deployRole.roleArn,
+      description: 'role-to-assume of the deploy jobs (repository variable AWS_DEPLOY_ROLE_ARN_STAGE)',
+    });
+    new CfnOutput(this, 'DiffRoleArn', {
+      value: this.diffRole.roleArn,
+      description: 'role-to-assume of the pull-request diff job (repository variable AWS_DIFF_ROLE_ARN_STAGE)',
+    });
+  }
+
+  /** GitHub's OIDC tokens for exactly these subjects, and only when issued for STS. */
+  private githubPrincipal(subjects: readonly string[]): iam.IPrincipal {
+    return new iam.OpenIdConnectPrincipal(this.provider, {
+      StringEquals: {
+        [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+        [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : [...subjects],
+      },
+    });
+  }
+}
