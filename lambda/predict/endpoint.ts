@@ -9,16 +9,21 @@
  * | ModelNotReadyException (also HTTP 429: test first) | 503 ModelNotReady           |
  * | ValidationError "Endpoint ... not found"           | 503 EndpointNotFound        |
  * | request timeout (per attempt)                      | 504 EndpointTimeout         |
+ * | the request's deadline reached (retries included)  | 504 EndpointTimeout         |
  * | a 200 whose body is not JSON                       | 502 ModelError              |
  * | anything else                                      | 500 InternalError           |
  *
  * Messages are ours: SageMaker's own quote the account, log stream ARNs and the
  * container's message (which may echo the input).
+ *
+ * Throttling and transient failures are retried (shared/retry.ts) while they can end
+ * before the deadline the handler gives: the time left minus the record budget.
  */
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { ErrorKind } from '../shared/contract';
 import type { PredictConfig } from '../shared/env';
 import { ApiError, apiError, INTERNAL_ERROR_MESSAGE } from '../shared/http';
+import { withRetries } from '../shared/retry';
 
 /** Seconds a throttled client is asked to wait (Retry-After). */
 export const THROTTLE_RETRY_AFTER_SEC = 1;
@@ -42,11 +47,13 @@ export type EndpointResult =
       readonly modelLatencyMs?: number;
     };
 
-export type EndpointInvoker = (rows: number[][]) => Promise<EndpointResult>;
+/** Calls the endpoint with the rows; every attempt, retries included, ends by `deadline` (epoch ms). */
+export type EndpointInvoker = (rows: number[][], deadline: number) => Promise<EndpointResult>;
 
 export function createEndpointInvoker(config: PredictConfig): EndpointInvoker {
   const client = new SageMakerRuntimeClient({
-    maxAttempts: config.maxAttempts,
+    // One attempt per send: withRetries makes the others, within the request's time.
+    maxAttempts: 1,
     requestHandler: {
       // requestTimeout bounds each attempt up to the response headers; without
       // throwOnRequestTimeout the handler would only warn. socketTimeout bounds a body
@@ -58,18 +65,21 @@ export function createEndpointInvoker(config: PredictConfig): EndpointInvoker {
     },
   });
 
-  return async function invokeEndpoint(rows) {
+  return async function invokeEndpoint(rows, deadline) {
     const started = performance.now();
+    const command = new InvokeEndpointCommand({
+      EndpointName: config.endpointName,
+      ContentType: config.contentType,
+      Accept: 'application/json',
+      Body: Buffer.from(encodeRows(rows, config.contentType), 'utf8'),
+    });
     let response;
     try {
-      response = await client.send(
-        new InvokeEndpointCommand({
-          EndpointName: config.endpointName,
-          ContentType: config.contentType,
-          Accept: 'application/json',
-          Body: Buffer.from(encodeRows(rows, config.contentType), 'utf8'),
-        }),
-      );
+      response = await withRetries((abortSignal) => client.send(command, { abortSignal }), {
+        deadline,
+        maxAttempts: config.maxAttempts,
+        attemptTimeoutMs: config.invokeTimeoutMs,
+      });
     } catch (error) {
       return { ok: false, error: classifyEndpointError(error, config), cause: error, modelLatencyMs: elapsedMs(started) };
     }
@@ -123,8 +133,12 @@ export function classifyEndpointError(error: unknown, config: Pick<PredictConfig
   if (e.name === 'ThrottlingException' || e.name === 'ServiceUnavailable' || httpStatus === 429) {
     return apiError('EndpointThrottled', `the model endpoint is busy; retry after ${THROTTLE_RETRY_AFTER_SEC} s`, THROTTLE_RETRY_AFTER_SEC);
   }
-  if (e.name === 'TimeoutError' || e.name === 'RequestTimeout' || e.name === 'AbortError' || e.code === 'ETIMEDOUT') {
+  if (e.name === 'TimeoutError' || e.name === 'RequestTimeout' || e.code === 'ETIMEDOUT') {
     return apiError('EndpointTimeout', `the model endpoint did not answer within ${config.invokeTimeoutMs} ms`);
+  }
+  // Aborted at the deadline (shared/retry.ts), or no time left to start.
+  if (e.name === 'AbortError' || e.name === 'DeadlineExceeded') {
+    return apiError('EndpointTimeout', 'the model endpoint did not answer in the time this request had left');
   }
   if (e.name === 'ValidationError' && /endpoint .* not found/i.test(e.message ?? '')) {
     return apiError('EndpointNotFound', `the model endpoint ${config.endpointName} was not found`);

@@ -8,29 +8,32 @@ import { PAYLOAD_KEY_PREFIX } from '../shared/contract';
 import type { PredictConfig } from '../shared/env';
 import { errorFacts, type Logger } from '../shared/observability';
 import { inlinePayloadRecord, PayloadRecord, s3PayloadRecord, truncatedPayloadRecord } from '../shared/payload';
+import { withRetries } from '../shared/retry';
 // Type only: the module itself is imported on first overflow (loadS3).
 import type { PutObject } from './s3-put';
 
 export type PayloadPart = 'input' | 'output';
-export type PayloadRecorder = (
-  bytes: Uint8Array | undefined,
-  part: PayloadPart,
-  requestId: string,
-  createdAt: string,
+export interface PayloadContext {
+  readonly requestId: string;
+  readonly createdAt: string;
+  /** Epoch ms by which an S3 upload, retries included, must have ended (the record is written after it). */
+  readonly deadline: number;
   /** False for a body refused as too large: storing it whole would defeat the refusal. */
-  keepBody?: boolean,
-) => Promise<PayloadRecord | undefined>;
+  readonly keepBody?: boolean;
+}
+
+export type PayloadRecorder = (bytes: Uint8Array | undefined, part: PayloadPart, context: PayloadContext) => Promise<PayloadRecord | undefined>;
 
 /**
- * One S3 attempt of at most this long: the record is written after it, within the
- * function's budget, and a failed upload still leaves a truncated payload in the record.
+ * One S3 attempt of at most this long; throttling (SlowDown) is retried while it fits the
+ * deadline. A failed upload still leaves a truncated payload in the record.
  */
 const S3_TIMEOUT_MS = 1_000;
 
 export function createPayloadRecorder(config: PredictConfig, logger: Logger): PayloadRecorder {
   let putObject: Promise<PutObject> | undefined;
 
-  return async function recordPayload(bytes, part, requestId, createdAt, keepBody = true) {
+  return async function recordPayload(bytes, part, { requestId, createdAt, deadline, keepBody = true }) {
     if (bytes === undefined) return undefined;
     const mode = config.payloadMode === 'full' && !keepBody ? 'hash' : config.payloadMode;
     const inline = inlinePayloadRecord(bytes, mode, config.maxInlineBytes);
@@ -45,7 +48,8 @@ export function createPayloadRecorder(config: PredictConfig, logger: Logger): Pa
         putObject = undefined;
         throw error;
       });
-      await (await putObject)(bucket, key, bytes);
+      const put = await putObject;
+      await withRetries((abortSignal) => put(bucket, key, bytes, abortSignal), { deadline, maxAttempts: config.maxAttempts, attemptTimeoutMs: S3_TIMEOUT_MS });
       return s3PayloadRecord(bytes, `s3://${bucket}/${key}`);
     } catch (error) {
       // Keep what fits rather than fail the request or lose the record.
@@ -62,6 +66,6 @@ export function payloadKey(createdAt: string, requestId: string, part: PayloadPa
 
 /** A dynamic import of our own module: esbuild keeps its code behind a lazy initialiser, off the cold start. */
 async function loadS3(): Promise<PutObject> {
-  const { createPutObject } = await import('./s3-put');
+  const { createPutObject } = require('./s3-put') as typeof import('./s3-put');
   return createPutObject(1, S3_TIMEOUT_MS);
 }

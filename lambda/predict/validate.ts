@@ -5,8 +5,10 @@
  * ("instances[3][1] must be a finite number, got string").
  *
  * Messages are stored in the record and may be logged, so they never quote a payload
- * value: they name positions, types and counts only.
+ * value: they name positions, types and counts only. The one exception is the name of an
+ * unknown field, quoted only with PAYLOAD_MODE full, where the record keeps the whole body.
  */
+import type { PayloadMode } from '../shared/env';
 import { apiError } from '../shared/http';
 
 /** Rows one request may carry; bigger batches belong in batch transform, not a real-time API. */
@@ -18,6 +20,8 @@ export interface RequestLimits {
   readonly maxRequestBytes: number;
   /** Features per row; 0 accepts any width as long as all rows share it. */
   readonly featureCount: number;
+  /** Only `full` lets a message quote what the client sent (an unknown field's name). */
+  readonly payloadMode?: PayloadMode;
 }
 
 /** The rows of a valid request; throws an ApiError (400, 413 or 415) otherwise. */
@@ -30,7 +34,7 @@ export function parsePredictRequest(contentType: string | undefined, body: Buffe
     throw apiError('PayloadTooLarge', `request body is ${body.byteLength} bytes; at most ${limits.maxRequestBytes} are accepted`);
   }
   checkNesting(body);
-  return checkShape(parseJson(body), limits.featureCount);
+  return checkShape(parseJson(body), limits.featureCount, limits.payloadMode === 'full');
 }
 
 function checkContentType(value: string | undefined): void {
@@ -79,14 +83,16 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-function checkShape(parsed: unknown, featureCount: number): number[][] {
+function checkShape(parsed: unknown, featureCount: number, quoteNames: boolean): number[][] {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw apiError('ValidationError', `request body must be a JSON object with the field instances, got ${typeName(parsed)}`);
   }
   const unknown = Object.keys(parsed).filter((k) => k !== 'instances');
   if (unknown.length > 0) {
+    const plural = unknown.length > 1 ? 's' : '';
+    if (!quoteNames) throw apiError('ValidationError', `${unknown.length} unknown field${plural} in request body; only instances is accepted`);
     const names = unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ');
-    throw apiError('ValidationError', `unknown field${unknown.length > 1 ? 's' : ''} in request body: ${names}; only instances is accepted`);
+    throw apiError('ValidationError', `unknown field${plural} in request body: ${names}; only instances is accepted`);
   }
   const instances = (parsed as { instances?: unknown }).instances;
   if (instances === undefined) throw apiError('ValidationError', 'request body must have the field instances');

@@ -18,21 +18,31 @@ import { ApiError, errorResponse, INTERNAL_ERROR_MESSAGE, jsonResponse, requestI
 import { beginInvocation, createLogger, errorFacts } from '../shared/observability';
 import { createTableClient } from '../shared/table';
 import { noQueryParameters, parseId, parseInferenceListQuery, parseModelsQuery } from './params';
-import { getInference, listByModelVersion, listFailed, listModels } from './queries';
+import { getInference, listByModelVersion, listFailed, listModels, ReadTable } from './queries';
 
 type ReadHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 type Route = 'getInference' | 'listInferences' | 'listModels';
 
+/** Attempts of one table call (throttling is retried within the request's time) and the time each may take. */
+const READ_ATTEMPTS = 3;
+const READ_ATTEMPT_TIMEOUT_MS = 2_000;
+/** Kept back from the function's deadline to answer; without a Lambda context, the API's 29 s apply. */
+const RESPOND_MARGIN_MS = 300;
+const DEFAULT_TIME_MS = 29_000;
+
 export function createReadHandler(tableName: string): ReadHandler {
   const logger = createLogger();
-  const table = createTableClient({ maxAttempts: 3, requestTimeoutMs: 2_000 });
+  // One attempt per send: withRetries makes the others, within the request's time.
+  const client = createTableClient({ maxAttempts: 1, requestTimeoutMs: READ_ATTEMPT_TIMEOUT_MS });
 
   return async function read(event, context) {
     const requestId = requestIdOf(event, context?.awsRequestId ?? randomUUID());
     beginInvocation(logger, context, requestId);
     const route = routeOf(event);
+    const deadline = Date.now() + (context ? context.getRemainingTimeInMillis() : DEFAULT_TIME_MS) - RESPOND_MARGIN_MS;
+    const table: ReadTable = { client, tableName, budget: { deadline, maxAttempts: READ_ATTEMPTS, attemptTimeoutMs: READ_ATTEMPT_TIMEOUT_MS } };
     try {
-      const body = await answer(route, event);
+      const body = await answer(route, event, table);
       logger.info('read request', { route, statusCode: 200, items: Array.isArray(body.items) ? body.items.length : 1 });
       return jsonResponse(200, body, requestId);
     } catch (error) {
@@ -44,21 +54,21 @@ export function createReadHandler(tableName: string): ReadHandler {
     }
   };
 
-  async function answer(route: Route | undefined, event: APIGatewayProxyEvent): Promise<Record<string, unknown>> {
+  async function answer(route: Route | undefined, event: APIGatewayProxyEvent, table: ReadTable): Promise<Record<string, unknown>> {
     switch (route) {
       case 'getInference': {
         noQueryParameters(event);
         const id = parseId(event.pathParameters?.id ?? /^\/inferences\/([^/]+)$/.exec(event.path)?.[1]);
-        const record = await getInference(table, tableName, id);
+        const record = await getInference(table, id);
         if (!record) throw new ApiError('NotFound', 404, `no inference record with id ${id}`);
         return record;
       }
       case 'listInferences': {
         const query = parseInferenceListQuery(event, Date.now());
-        return query.kind === 'version' ? listByModelVersion(table, tableName, query) : listFailed(table, tableName, query);
+        return query.kind === 'version' ? listByModelVersion(table, query) : listFailed(table, query);
       }
       case 'listModels':
-        return listModels(table, tableName, parseModelsQuery(event));
+        return listModels(table, parseModelsQuery(event));
       default:
         throw new ApiError('NotFound', 404, `no route ${event.httpMethod} ${event.path.slice(0, 100)}`);
     }

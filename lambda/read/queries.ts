@@ -1,12 +1,21 @@
 /**
  * The read routes' table access, one function per access pattern of table-design.ts.
  * Listings are newest first and return clean records: the key attributes (pk, sk, gsi*)
- * are how the table finds an item, not part of the record.
+ * are how the table finds an item, not part of the record. Each call is retried on
+ * throttling within the request's time (shared/retry.ts).
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { RetryBudget, withRetries } from '../shared/retry';
 import { DEPLOYMENT_PK, INDEXES, keys, TABLE_KEYS, timeRangeBounds } from '../shared/table-design';
 import { checkedKey, decodeToken, encodeToken, foreignToken, Key } from './pagination';
 import type { InferenceListQuery, ModelsQuery } from './params';
+
+/** The table, and the time and attempts each of a request's calls to it may take. */
+export interface ReadTable {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly budget: RetryBudget;
+}
 
 export type Page = {
   readonly items: Record<string, unknown>[];
@@ -24,23 +33,23 @@ export function cleanRecord(item: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.includes(name)));
 }
 
-export async function getInference(client: DynamoDBDocumentClient, tableName: string, requestId: string): Promise<Record<string, unknown> | undefined> {
+export async function getInference(table: ReadTable, requestId: string): Promise<Record<string, unknown> | undefined> {
   // Consistent: a client reading its record right after its prediction must find it.
-  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.inference(requestId), ConsistentRead: true }));
+  const command = new GetCommand({ TableName: table.tableName, Key: keys.inference(requestId), ConsistentRead: true });
+  const { Item } = await withRetries((abortSignal) => table.client.send(command, { abortSignal }), table.budget);
   return Item && cleanRecord(Item);
 }
 
 /** Inferences of one model version within [from, to]: one partition of byModelVersion. */
 export async function listByModelVersion(
-  client: DynamoDBDocumentClient,
-  tableName: string,
+  table: ReadTable,
   q: Extract<InferenceListQuery, { kind: 'version' }>,
 ): Promise<Page> {
   const index = INDEXES.byModelVersion;
   const partition = keys.modelVersionPartition(q.modelVersion);
   const bounds = timeRangeBounds(q.from, q.to);
   const startKey = q.nextToken === undefined ? undefined : indexKey(decodeToken(q.nextToken, 'version').k, index, partition, bounds);
-  const page = await queryIndex(client, tableName, index, partition, bounds, q.limit, startKey);
+  const page = await queryIndex(table, index, partition, bounds, q.limit, startKey);
   return { items: page.items.map(cleanRecord), nextToken: page.lastKey && encodeToken({ q: 'version', k: page.lastKey }) };
 }
 
@@ -50,8 +59,7 @@ export async function listByModelVersion(
  * The token remembers the day and the key within it.
  */
 export async function listFailed(
-  client: DynamoDBDocumentClient,
-  tableName: string,
+  table: ReadTable,
   q: Extract<InferenceListQuery, { kind: 'failed' }>,
 ): Promise<Page> {
   const index = INDEXES.byFailure;
@@ -70,7 +78,7 @@ export async function listFailed(
   for (; dayIndex < days.length; dayIndex++, startKey = undefined) {
     const partition = keys.failurePartition(days[dayIndex]);
     do {
-      const page = await queryIndex(client, tableName, index, partition, bounds, q.limit - items.length, startKey);
+      const page = await queryIndex(table, index, partition, bounds, q.limit - items.length, startKey);
       items.push(...page.items.map(cleanRecord));
       startKey = page.lastKey;
     } while (startKey && items.length < q.limit);
@@ -84,7 +92,7 @@ export async function listFailed(
 }
 
 /** Model deployments, newest first. */
-export async function listModels(client: DynamoDBDocumentClient, tableName: string, q: ModelsQuery): Promise<Page> {
+export async function listModels(table: ReadTable, q: ModelsQuery): Promise<Page> {
   const startKey =
     q.nextToken === undefined
       ? undefined
@@ -92,43 +100,40 @@ export async function listModels(client: DynamoDBDocumentClient, tableName: stri
           [TABLE_KEYS.partitionKey]: (pk) => pk === DEPLOYMENT_PK,
           [TABLE_KEYS.sortKey]: (sk) => /^\d{4}-\d{2}-\d{2}T[^#]*#.+$/.test(sk),
         });
-  const { Items = [], LastEvaluatedKey } = await client.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
-      ExpressionAttributeValues: { ':pk': DEPLOYMENT_PK },
-      ScanIndexForward: false,
-      Limit: q.limit,
-      ExclusiveStartKey: startKey,
-    }),
-  );
+  const command = new QueryCommand({
+    TableName: table.tableName,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
+    ExpressionAttributeValues: { ':pk': DEPLOYMENT_PK },
+    ScanIndexForward: false,
+    Limit: q.limit,
+    ExclusiveStartKey: startKey,
+  });
+  const { Items = [], LastEvaluatedKey } = await withRetries((abortSignal) => table.client.send(command, { abortSignal }), table.budget);
   return { items: Items.map(cleanRecord), nextToken: LastEvaluatedKey && encodeToken({ q: 'models', k: LastEvaluatedKey as Key }) };
 }
 
 type Index = (typeof INDEXES)[keyof typeof INDEXES];
 
 async function queryIndex(
-  client: DynamoDBDocumentClient,
-  tableName: string,
+  table: ReadTable,
   index: Index,
   partition: string,
   bounds: { lower: string; upper: string },
   limit: number,
   startKey: Key | undefined,
 ): Promise<{ items: Record<string, unknown>[]; lastKey?: Key }> {
-  const { Items = [], LastEvaluatedKey } = await client.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: index.name,
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lower AND :upper',
-      ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-      ExpressionAttributeValues: { ':pk': partition, ':lower': bounds.lower, ':upper': bounds.upper },
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: startKey,
-    }),
-  );
+  const command = new QueryCommand({
+    TableName: table.tableName,
+    IndexName: index.name,
+    KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lower AND :upper',
+    ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+    ExpressionAttributeValues: { ':pk': partition, ':lower': bounds.lower, ':upper': bounds.upper },
+    ScanIndexForward: false,
+    Limit: limit,
+    ExclusiveStartKey: startKey,
+  });
+  const { Items = [], LastEvaluatedKey } = await withRetries((abortSignal) => table.client.send(command, { abortSignal }), table.budget);
   return { items: Items, lastKey: LastEvaluatedKey as Key | undefined };
 }
 

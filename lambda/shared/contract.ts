@@ -52,6 +52,18 @@ export const DEPLOYMENT_PROPERTIES = {
 /** Header carrying the request id on every response of the API (also the record's key). */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/** Request header of `POST /predict`: a retry with the same key gets the first answer again. */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+/** Response header `true` on an answer replayed from an earlier request with the same Idempotency-Key. */
+export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
+
+/**
+ * Time the prediction function keeps back, after the endpoint call, to record the request
+ * and answer. The endpoint call and its retries end this long before the Lambda timeout;
+ * lib/config/validate.ts checks the timeouts against the same figure.
+ */
+export const RECORD_BUDGET_MS = 2_000;
+
 /**
  * Payloads over the inline limit are written under this prefix of the payload bucket, as
  * `payloads/<yyyy-mm-dd>/<requestId>/input.json` and `.../output.json` (day first, so a

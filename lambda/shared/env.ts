@@ -31,6 +31,8 @@ export interface PredictConfig {
   readonly payloadBucket?: string;
   /** 0 keeps records forever (no `expiresAt`). */
   readonly ttlDays: number;
+  /** How long an Idempotency-Key answers with its first answer. */
+  readonly idempotencyWindowSec: number;
 }
 
 export class EnvError extends Error {
@@ -95,6 +97,8 @@ export function loadPredictConfig(env: Env): PredictConfig {
     maxInlineBytes: r.int(e.maxInlineBytes, 1, 150_000),
     payloadBucket: r.optionalString(e.payloadBucket),
     ttlDays: r.int(e.ttlDays, 0, 3_650),
+    // The stage configuration asks for at least a minute; the function takes any window (tests use seconds).
+    idempotencyWindowSec: r.int(e.idempotencyWindowSec, 1, 7 * 86_400),
   };
   if (config.payloadMode === 'full' && config.overflow === 's3' && !config.payloadBucket) {
     r.problems.push(`${e.payloadBucket}: is required when ${e.payloadMode}=full and ${e.overflow}=s3`);

@@ -4,8 +4,10 @@
  * it, logged whole under `record` in the fallback line — so a backfill can take the
  * logged object (`recordFromFallbackLine`) and put it as it is.
  */
+import { createHash } from 'node:crypto';
 import type { APIGatewayEventIdentity } from 'aws-lambda';
-import { ErrorKind, FALLBACK_MESSAGE } from './contract';
+import { ERROR_KINDS, ErrorKind, FALLBACK_MESSAGE } from './contract';
+import { REQUEST_ID_PATTERN } from './http';
 import type { PayloadRecord } from './payload';
 import { keys } from './table-design';
 
@@ -20,6 +22,23 @@ export interface Caller {
   readonly apiKeyId?: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+}
+
+/**
+ * What became of a request's Idempotency-Key:
+ * - `executed`: this request held the key and called the model (a first use, or the key's window had ended);
+ * - `replayed`: answered with the answer stored under the key, without calling the model;
+ * - `conflict`: refused (409): the key was used with another body;
+ * - `in-progress`: refused (409): the request holding the key had not finished in time;
+ * - `unchecked`: the table could not be asked, so the request ran without the key's protection.
+ */
+export type IdempotencyOutcome = 'executed' | 'replayed' | 'conflict' | 'in-progress' | 'unchecked';
+
+export interface IdempotencyNote {
+  readonly key: string;
+  readonly outcome: IdempotencyOutcome;
+  /** The request whose answer the key holds, when it is another one (replayed, conflict, in-progress). */
+  readonly originalRequestId?: string;
 }
 
 export interface InferenceFacts {
@@ -42,6 +61,8 @@ export interface InferenceFacts {
   readonly modelLatencyMs?: number;
   /** 0 keeps the record forever. */
   readonly ttlDays: number;
+  /** Present when the request carried an Idempotency-Key. */
+  readonly idempotency?: IdempotencyNote;
 }
 
 export interface InferenceRecord {
@@ -68,6 +89,7 @@ export interface InferenceRecord {
   readonly modelLatencyMs?: number;
   /** Epoch seconds; DynamoDB TTL deletes the item after this time. */
   readonly expiresAt?: number;
+  readonly idempotency?: IdempotencyNote;
 }
 
 export function buildInferenceRecord(f: InferenceFacts): InferenceRecord {
@@ -93,6 +115,7 @@ export function buildInferenceRecord(f: InferenceFacts): InferenceRecord {
     latencyMs: f.latencyMs,
     modelLatencyMs: f.modelLatencyMs,
     expiresAt: f.ttlDays > 0 ? Math.floor(Date.parse(f.createdAt) / 1000) + f.ttlDays * 86_400 : undefined,
+    idempotency: f.idempotency && withoutUndefined(f.idempotency),
   });
 }
 
@@ -114,22 +137,104 @@ export function callerOf(identity: Partial<APIGatewayEventIdentity> | null | und
 }
 
 /**
- * The record of a fallback log line (a line of the function's log, as JSON), for the
- * backfill: undefined for any other line, or when the record's keys do not match its
- * request id (an edited line must not overwrite another request's key).
+ * The fields of the fallback line: the record, and the SHA-256 of its canonical JSON, so
+ * that a backfill can tell a line that was damaged or edited since (it is a checksum, not a
+ * signature: whoever can edit the line can recompute it).
  */
-export function recordFromFallbackLine(line: string): InferenceRecord | undefined {
+export function fallbackFields(record: InferenceRecord): { record: InferenceRecord; recordSha256: string } {
+  return { record, recordSha256: recordChecksum(record) };
+}
+
+export function recordChecksum(record: unknown): string {
+  return createHash('sha256').update(canonicalJson(record)).digest('hex');
+}
+
+/** What a log line is to a backfill: a fallback record, a fallback line it must refuse (and why), or another line. */
+export type FallbackLine =
+  | { readonly kind: 'record'; readonly record: InferenceRecord }
+  | { readonly kind: 'invalid'; readonly reason: string; readonly requestId?: string }
+  | { readonly kind: 'other' };
+
+/**
+ * Reads one log line (the function's JSON line) for a backfill. A fallback line is refused
+ * when its checksum does not match, or when its record is not one this function could have
+ * written: keys that do not follow from its request id, model version and time (an edited
+ * line must not write into another item), unknown attributes, or fields of the wrong type.
+ * Lines logged before the checksum existed are checked on their record alone.
+ */
+export function parseFallbackLine(line: string): FallbackLine {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch {
-    return undefined;
+    return { kind: 'other' };
   }
-  if (!isObject(parsed) || parsed.message !== FALLBACK_MESSAGE || !isObject(parsed.record)) return undefined;
+  if (!isObject(parsed) || parsed.message !== FALLBACK_MESSAGE) return { kind: 'other' };
   const record = parsed.record;
-  if (typeof record.requestId !== 'string') return undefined;
-  const expected = keys.inference(record.requestId);
-  return record.pk === expected.pk && record.sk === expected.sk ? (record as unknown as InferenceRecord) : undefined;
+  if (!isObject(record)) return { kind: 'invalid', reason: 'the line carries no record' };
+  const requestId = typeof record.requestId === 'string' ? record.requestId.slice(0, 64) : undefined;
+  if (parsed.recordSha256 !== undefined && parsed.recordSha256 !== recordChecksum(record)) {
+    return { kind: 'invalid', reason: 'the record does not match its checksum (the line was edited or damaged)', requestId };
+  }
+  const problem = recordProblem(record);
+  return problem ? { kind: 'invalid', reason: problem, requestId } : { kind: 'record', record: record as unknown as InferenceRecord };
+}
+
+/** The record of a fallback line, or undefined for any other line and for a line parseFallbackLine refuses. */
+export function recordFromFallbackLine(line: string): InferenceRecord | undefined {
+  const parsed = parseFallbackLine(line);
+  return parsed.kind === 'record' ? parsed.record : undefined;
+}
+
+const RECORD_ATTRIBUTES = new Set([
+  'pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'requestId', 'createdAt', 'status', 'httpStatus', 'errorCode', 'errorMessage',
+  'caller', 'modelName', 'modelVersion', 'endpointName', 'variant', 'input', 'output', 'latencyMs', 'modelLatencyMs', 'expiresAt', 'idempotency',
+]);
+const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const PAYLOAD_MODES = ['full', 's3', 'truncated', 'hash', 'none'];
+
+/** Why a logged record is not one buildInferenceRecord makes, or undefined. Reasons name fields, never values. */
+function recordProblem(r: Record<string, unknown>): string | undefined {
+  const unknown = Object.keys(r).filter((name) => !RECORD_ATTRIBUTES.has(name));
+  if (unknown.length > 0) return `the record has ${unknown.length} unknown attribute(s)`;
+  if (typeof r.requestId !== 'string' || !REQUEST_ID_PATTERN.test(r.requestId)) return 'requestId is not a request id';
+  if (typeof r.createdAt !== 'string' || !ISO_MILLIS.test(r.createdAt) || Number.isNaN(Date.parse(r.createdAt))) return 'createdAt is not an ISO-8601 UTC time';
+  for (const name of ['modelName', 'modelVersion', 'endpointName'] as const) {
+    if (typeof r[name] !== 'string' || r[name] === '') return `${name} is missing`;
+  }
+  const expected: Record<string, unknown> = {
+    ...keys.inference(r.requestId),
+    ...keys.byModelVersion(r.modelVersion as string, r.createdAt, r.requestId),
+    ...(r.status === 'ERROR' ? keys.byFailure(r.createdAt, r.requestId) : { gsi2pk: undefined, gsi2sk: undefined }),
+  };
+  const wrongKey = Object.keys(expected).find((name) => r[name] !== expected[name]);
+  if (wrongKey) return `${wrongKey} does not follow from the request id, model version, time and status`;
+  if (r.status !== 'SUCCESS' && r.status !== 'ERROR') return 'status must be SUCCESS or ERROR';
+  if (!Number.isInteger(r.httpStatus) || (r.httpStatus as number) < 100 || (r.httpStatus as number) > 599) return 'httpStatus is not an HTTP status';
+  if ((r.status === 'ERROR') !== (r.errorCode !== undefined)) return 'errorCode must be present exactly when status is ERROR';
+  if (r.errorCode !== undefined && !(ERROR_KINDS as readonly unknown[]).includes(r.errorCode)) return 'errorCode is not an error kind';
+  if (!isObject(r.caller) || typeof r.caller.type !== 'string') return 'caller is missing';
+  for (const name of ['input', 'output'] as const) {
+    const p = r[name];
+    if (p !== undefined && (!isObject(p) || !PAYLOAD_MODES.includes(p.mode as string) || typeof p.sizeBytes !== 'number')) return `${name} is not a payload record`;
+  }
+  for (const name of ['latencyMs', 'modelLatencyMs', 'expiresAt'] as const) {
+    if (r[name] !== undefined && (typeof r[name] !== 'number' || !Number.isFinite(r[name]))) return `${name} is not a number`;
+  }
+  return undefined;
+}
+
+/** JSON with object keys sorted: the same record gives the same text whoever serialised it. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => value[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

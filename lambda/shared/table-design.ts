@@ -9,7 +9,7 @@
  * | inferences of a model version in a time range    | byModelVersion: gsi1pk = MODEL#<version>, gsi1sk between   |
  * | failed requests in a time range                  | byFailure: gsi2pk = FAILED#<yyyy-mm-dd>, gsi2sk between    |
  * | model deployments, newest first                  | pk = DEPLOYMENT, sk = <deployedAt>#<version>, descending   |
- * | an idempotency key                               | pk = IDEMPOTENCY#<key>, sk = RECORD                        |
+ * | an idempotency key of a caller                   | pk = IDEMPOTENCY#<caller tag>#<key>, sk = RECORD           |
  *
  * Time sort keys are `<ISO-8601 UTC>#<id>`, so they sort by time and stay unique.
  * Failures are spread by day so a failure storm cannot make one hot index partition.
@@ -53,12 +53,16 @@ export const TABLE_DEFINITION = {
 
 const RECORD_SK = 'RECORD';
 export const DEPLOYMENT_PK = 'DEPLOYMENT';
-/** Idempotency keys live in partitions of their own, so IAM can confine reads to them. */
+/**
+ * Idempotency keys live in partitions of their own, so IAM can confine reads to them. They
+ * carry no index keys: no listing ever shows them.
+ */
 export const IDEMPOTENCY_PREFIX = 'IDEMPOTENCY#';
 
 export const keys = {
   inference: (requestId: string) => ({ pk: `INFERENCE#${requestId}`, sk: RECORD_SK }),
-  idempotency: (key: string) => ({ pk: `${IDEMPOTENCY_PREFIX}${key}`, sk: RECORD_SK }),
+  /** Keys are per caller (`callerTag`, a digest of who called): two callers never share one. */
+  idempotency: (callerTag: string, key: string) => ({ pk: `${IDEMPOTENCY_PREFIX}${callerTag}#${key}`, sk: RECORD_SK }),
   deployment: (deployedAt: string, version: string) => ({ pk: DEPLOYMENT_PK, sk: `${deployedAt}#${version}` }),
   byModelVersion: (modelVersion: string, createdAt: string, requestId: string) => ({
     gsi1pk: `MODEL#${modelVersion}`,

@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_KEYS } from './table-design';
 
 export interface TableClientOptions {
-  /** SDK attempts per call, including the first. */
+  /** SDK attempts per call, including the first: 1 where shared/retry.ts retries within the request's time. */
   readonly maxAttempts?: number;
   /** Time one attempt may take; DynamoDB answers in milliseconds, so a stuck call fails fast. */
   readonly requestTimeoutMs?: number;
@@ -30,7 +30,12 @@ export function createTableClient(options: TableClientOptions = {}): DynamoDBDoc
  * write for the same key (a retried event, a replayed backfill) must not rewrite it.
  * Throws ConditionalCheckFailedException when the key is taken.
  */
-export async function putNewItem(client: DynamoDBDocumentClient, tableName: string, item: Record<string, unknown>): Promise<void> {
+export async function putNewItem(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  item: Record<string, unknown>,
+  abortSignal?: AbortSignal,
+): Promise<void> {
   await client.send(
     new PutCommand({
       TableName: tableName,
@@ -38,5 +43,11 @@ export async function putNewItem(client: DynamoDBDocumentClient, tableName: stri
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
     }),
+    { abortSignal },
   );
+}
+
+/** The table's answer to a write whose condition did not hold (for a record: its key is taken). */
+export function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: unknown })?.name === 'ConditionalCheckFailedException';
 }

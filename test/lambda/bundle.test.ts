@@ -54,6 +54,7 @@ describe('with the runtime AWS SDK', () => {
       MAX_INLINE_BYTES: '1024',
       PAYLOAD_BUCKET: 'b',
       RECORD_TTL_DAYS: '0',
+      IDEMPOTENCY_WINDOW_SEC: '3600',
       // Any connection attempt at init would fail loudly.
       AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     };
