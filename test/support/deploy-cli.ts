@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..', '..');
+const REGISTER = path.join(__dirname, 'deploy-register.js');
 
 export interface CliRun {
   readonly code: number | null;
@@ -29,9 +30,6 @@ function isolatedEnv(extra: Record<string, string | undefined>): NodeJS.ProcessE
     AWS_EC2_METADATA_DISABLED: 'true',
     // The SDK's "upgrade to Node 22" notice is not what these tests read.
     NODE_NO_WARNINGS: '1',
-    // SWC instead of TypeScript to transpile: the CLIs start in well under a second.
-    TS_NODE_SWC: 'true',
-    TS_NODE_TRANSPILE_ONLY: 'true',
   });
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
@@ -41,8 +39,9 @@ function isolatedEnv(extra: Record<string, string | undefined>): NodeJS.ProcessE
 }
 
 /**
- * Runs one of the bin/ commands as a user would (`ts-node bin/NAME.ts ...`), asynchronously
- * so fake servers in this process keep answering while it runs.
+ * Runs one of the bin/ commands as a user would (`npm run NAME -- ...` is `ts-node bin/NAME.ts`;
+ * here the same source is transpiled by SWC, see deploy-register.js), asynchronously so fake
+ * servers in this process keep answering while it runs.
  */
 export function runCli(
   name: 'deploy' | 'outputs' | 'invoke' | 'smoke',
@@ -50,7 +49,7 @@ export function runCli(
   options: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register', path.join('bin', `${name}.ts`), ...args], {
+    const child = spawn(process.execPath, ['-r', REGISTER, path.join('bin', `${name}.ts`), ...args], {
       cwd: ROOT,
       env: isolatedEnv(options.env ?? {}),
       stdio: ['pipe', 'pipe', 'pipe'],
