@@ -40,6 +40,6 @@ export function destroyWarnings(config: StageConfig, stacks: readonly StageStack
   if (config.audit.enabled && config.audit.terminationProtection) {
     warnings.push('the CloudTrail Lake event data store is retained with its events (audit.terminationProtection).');
   }
-  warnings.push('the model image and function bundles stay in the CDK bootstrap repository and bucket (cents per month; `cdk gc` removes unused ones).');
+  warnings.push('the model image and function bundles stay in the CDK bootstrap repository and bucket (cents per month; `npx cdk gc --unstable=gc` removes unused ones).');
   return warnings;
 }

@@ -96,7 +96,8 @@ export class CiStack extends Stack {
     this.deployRole.addToPolicy(new iam.PolicyStatement({
       sid: 'ReadStageOutputs',
       actions: ['cloudformation:DescribeStacks'],
-      resources: props.stackNames.map((name) => `arn:${partition}:cloudformation:${region}:${account}:stack/${name}/*`),
+      // This stack's own outputs too, whatever the list holds: `npm run outputs` reads every stack of the stage.
+      resources: [...new Set([...props.stackNames, this.stackName])].map((name) => `arn:${partition}:cloudformation:${region}:${account}:stack/${name}/*`),
     }));
     if (props.allowSmokeTest ?? true) {
       // The API's id is only known to the API stack; the stage name scopes the routes instead.

@@ -17,7 +17,8 @@ function synthCi(stage: string, props: Partial<CiStackProps> = {}, ci: object | 
   const stages = { ...(cdkJson.stages as object), [stage]: { ...(stage === 'staging' ? (cdkJson.stages as any).staging : {}), ...(ci ? { ci } : {}), account: ACCOUNT, region: REGION } };
   const config = resolveStageConfig({ ...cdkJson, stage, stages });
   const app = new App({ context: cdkJson });
-  const stackNames = stageStacks(config).map((s) => s.name);
+  // As lib/pipeline.ts passes them: the pipeline's stacks (the CI stack adds its own name).
+  const stackNames = stageStacks(config).map((s) => s.name).filter((name) => !name.endsWith('-ci'));
   const stack = new CiStack(app, `inference-${stage}-ci`, { config, stackNames, env: { account: ACCOUNT, region: REGION }, ...props });
   return { template: Template.fromStack(stack), stackNames };
 }
@@ -68,7 +69,7 @@ describe('deploy role', () => {
         Effect: 'Allow',
         Action: 'cloudformation:DescribeStacks',
         // minimizePolicies (cdk.json) sorts the resources.
-        Resource: stackNames.map((name) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/*`).sort(),
+        Resource: [...stackNames, 'inference-dev-ci'].map((name) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/*`).sort(),
       },
       {
         Sid: 'SmokeTestStageApi',
@@ -77,7 +78,7 @@ describe('deploy role', () => {
         Resource: ['POST/predict', 'GET/inferences/*', 'GET/models'].map((route) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:*/dev/${route}`).sort(),
       },
     ]);
-    expect(stackNames).toEqual(['inference-dev-data', 'inference-dev-endpoint', 'inference-dev-api', 'inference-dev-monitoring', 'inference-dev-audit', 'inference-dev-ci']);
+    expect(stackNames).toEqual(['inference-dev-data', 'inference-dev-endpoint', 'inference-dev-api', 'inference-dev-monitoring', 'inference-dev-audit']);
     // No managed policies, no inline policies beside the one above.
     expect(roleNamed(template, 'inference-dev-github-deploy').ManagedPolicyArns).toBeUndefined();
     expect(roleNamed(template, 'inference-dev-github-deploy').Policies).toBeUndefined();
