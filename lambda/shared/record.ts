@@ -167,7 +167,8 @@ export function parseFallbackLine(line: string): FallbackLine {
   try {
     parsed = JSON.parse(line);
   } catch {
-    return { kind: 'other' };
+    // A fallback line cut short or damaged must be counted, not passed over as another line.
+    return line.includes(`"message":"${FALLBACK_MESSAGE}"`) ? { kind: 'invalid', reason: 'the fallback line is not valid JSON (cut short or damaged)' } : { kind: 'other' };
   }
   if (!isObject(parsed) || parsed.message !== FALLBACK_MESSAGE) return { kind: 'other' };
   const record = parsed.record;
