@@ -44,6 +44,8 @@ export function createPipeline(app: App, config: StageConfig): Pipeline {
     description: `${prefix}: SageMaker endpoint serving ${config.model.name} ${config.model.version}`,
     table: data.table,
     key: data.key,
+    accessLogsBucket: data.accessLogsBucket,
+    modelPlacement: data.network?.modelPlacement(),
   });
   const api = new ApiStack(app, `${prefix}-api`, {
     ...common,
@@ -52,6 +54,7 @@ export function createPipeline(app: App, config: StageConfig): Pipeline {
     payloadBucket: data.payloadBucket,
     endpointName: endpoint.modelEndpoint.endpointName,
     endpointArn: endpoint.modelEndpoint.endpointArn,
+    functionPlacement: data.network?.functionPlacement(),
   });
 
   const monitoring = config.monitoring.enabled

@@ -41,7 +41,7 @@ const dev: StageConfig = {
   },
   records: { payloadMode: 'full', overflow: 's3', maxInlineBytes: 65_536, ttlDays: 7, idempotencyWindowSec: 3_600 },
   table: { pointInTimeRecovery: false, deletionProtection: false, retainOnDelete: false },
-  monitoring: { enabled: true, alarmEmails: [], minSampleCount: 10, alarms: {}, dashboard: true },
+  monitoring: { enabled: true, alarmEmails: [], minSampleCount: 10, alarms: {}, dashboard: true, tracing: true },
   audit: {
     enabled: true,
     managementEvents: 'write-only',

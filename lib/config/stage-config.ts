@@ -156,6 +156,11 @@ export interface MonitoringConfig {
   readonly minSampleCount: number;
   readonly alarms: Readonly<Record<string, AlarmOverride>>;
   readonly dashboard: boolean;
+  /**
+   * X-Ray active tracing on the API stage and every function (independent of `enabled`):
+   * a request's path through API Gateway, Lambda and its AWS calls, sampled by X-Ray's default rule.
+   */
+  readonly tracing: boolean;
 }
 
 export interface AuditConfig {

@@ -1,10 +1,13 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'path';
 import { METRICS_NAMESPACE } from '../../lambda/shared/contract';
+import { acknowledge, wildcardResourceFinding } from './acknowledge';
+import { FunctionPlacement } from './pipeline-network';
 
 export interface PipelineFunctionProps {
   /** Folder under `lambda/` holding the handler's `index.ts`, for example `predict`. */
@@ -25,7 +28,20 @@ export interface PipelineFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** @default - unreserved */
   readonly reservedConcurrency?: number;
+  /**
+   * X-Ray active tracing (the stage's `monitoring.tracing`).
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Run the function in these private subnets with this security group.
+   * @default - not in a VPC
+   */
+  readonly placement?: FunctionPlacement;
 }
+
+/** Why the runtime is not the newest Lambda offers. */
+const RUNTIME_PINNED = 'nodejs22.x is pinned on purpose: the shared esbuild bundle targets node22 and the cold starts are measured on it; Node.js 22 is in long-term support until April 2027. Moving to nodejs24.x is a deliberate change together with the bundling target, not drift.';
 
 /** Where the handlers live; the local pipeline finds the same entries through this. */
 export const LAMBDA_ROOT = path.join(__dirname, '..', '..', 'lambda');
@@ -36,10 +52,15 @@ export const LAMBDA_ROOT = path.join(__dirname, '..', '..', 'lambda');
  * esbuild tree-shakes it (lower cold start than the runtime's copy), an external source map
  * (usable to decode a stack trace, no `--enable-source-maps` cold-start cost), JSON logs so
  * platform records such as timeouts are machine-readable, and a log group with retention.
+ *
+ * Its role carries no AWS managed policy: AWSLambdaBasicExecutionRole would let it write to
+ * every log group of the account (and create new ones); this role writes only its own group,
+ * and in a VPC manages network interfaces only in its own subnets and security group.
  */
 export class PipelineFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
@@ -60,6 +81,8 @@ export class PipelineFunction extends Construct {
       memorySize: props.memorySizeMiB ?? 512,
       timeout: Duration.seconds(props.timeoutSec ?? 10),
       reservedConcurrentExecutions: props.reservedConcurrency || undefined,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : undefined,
+      ...props.placement,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
@@ -72,6 +95,60 @@ export class PipelineFunction extends Construct {
       },
       bundling: PipelineFunction.bundling,
     });
+
+    this.role = this.function.role as iam.Role;
+    this.replaceManagedPolicies(props);
+
+    acknowledge(this.function, 'AwsSolutions-L1', RUNTIME_PINNED);
+    acknowledge(this.function, 'Serverless-LambdaLatestVersion', RUNTIME_PINNED);
+    if (!props.tracing) {
+      acknowledge(this.function, 'Serverless-LambdaTracing', 'X-Ray tracing is off for this stage by configuration (monitoring.tracing=false); the function still logs JSON with the request id and publishes its metrics.');
+    }
+  }
+
+  /**
+   * The role keeps the logical id Lambda gave it (the audit stack's containment references it),
+   * but its managed policies (basic execution, and VPC access in a VPC) give way to inline
+   * statements on this function's own resources.
+   */
+  private replaceManagedPolicies(props: PipelineFunctionProps): void {
+    (this.role.node.defaultChild as iam.CfnRole).managedPolicyArns = undefined;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'WriteOwnLogGroup',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [this.logGroup.logGroupArn],
+    }));
+    const wildcardActions: string[] = [];
+    if (props.tracing) wildcardActions.push('xray:PutTraceSegments', 'xray:PutTelemetryRecords'); // added by Lambda
+    if (props.placement) {
+      const stack = Stack.of(this);
+      const ec2Arn = (resource: string) => Arn.format({ service: 'ec2', resource }, stack);
+      // Describe calls have no resource-level permissions (Lambda's documentation: "only works if
+      // it's allowed on all resources"); the calls that change anything are scoped below.
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'DescribeVpcNetwork',
+        actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+        resources: ['*'],
+      }));
+      wildcardActions.push('ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets');
+      const subnets = props.placement.vpc.selectSubnets(props.placement.vpcSubnets).subnetIds;
+      const eniArn = ec2Arn('network-interface/*');
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'ManageOwnNetworkInterfaces',
+        actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: [
+          eniArn,
+          ...subnets.map((id) => ec2Arn(`subnet/${id}`)),
+          ...props.placement.securityGroups.map((sg) => ec2Arn(`security-group/${sg.securityGroupId}`)),
+        ],
+      }));
+      acknowledge(this.role, wildcardResourceFinding(this.role, eniArn),
+        'Lambda creates and deletes the hyperplane network interfaces itself, so their ids cannot be known in advance; creation is limited to this function\'s subnets and security group.');
+    }
+    if (wildcardActions.length > 0) {
+      acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]',
+        `Resource '*' only for actions that have no resource-level permissions: ${wildcardActions.join(', ')}.`);
+    }
   }
 
   /** esbuild options shared by the stacks and by the local pipeline's bundle check. */

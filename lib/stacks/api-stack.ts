@@ -6,8 +6,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { acknowledge, wildcardResourceFinding } from '../constructs/acknowledge';
+import { ApiFirewall } from '../constructs/api-firewall';
+import { grantKeyThroughServices } from '../constructs/key-grants';
 import { PipelineFunction } from '../constructs/pipeline-function';
-import { PREDICT_ENV, READ_ENV } from '../../lambda/shared/contract';
+import { FunctionPlacement } from '../constructs/pipeline-network';
+import { MAX_ROWS } from '../../lambda/predict/validate';
+import { PAYLOAD_KEY_PREFIX, PREDICT_ENV, READ_ENV } from '../../lambda/shared/contract';
 import { IDEMPOTENCY_PREFIX, INDEXES } from '../../lambda/shared/table-design';
 
 export interface ApiStackProps extends StackProps {
@@ -16,6 +21,11 @@ export interface ApiStackProps extends StackProps {
   readonly payloadBucket: s3.IBucket;
   readonly endpointName: string;
   readonly endpointArn: string;
+  /**
+   * Run the prediction and read functions in the pipeline's private subnets (`network.vpc`).
+   * @default - Lambda's own network
+   */
+  readonly functionPlacement?: FunctionPlacement;
 }
 
 /** Fields of the JSON access log: who called what, how it ended, and how long it took. */
@@ -41,17 +51,29 @@ const ACCESS_LOG_FIELDS = {
   errorType: '$context.error.responseType',
 } as const;
 
+/** Why the API's functions have no dead-letter queue. */
+const SYNCHRONOUS_NO_DLQ = 'API Gateway invokes this function synchronously and returns its error to the caller, who retries; a dead-letter queue only receives failed asynchronous invocations, so it would stay empty.';
+
 /**
  * The front door: a REST API (IAM-signed by default) in front of two functions — the
  * prediction function, which may only invoke this endpoint and add records, and the read
  * function, which may only read records.
+ *
+ * In front of the functions, API Gateway refuses what it can check cheaply: unsigned or
+ * keyless calls, bodies that are not a prediction request (the model below, a subset of the
+ * handler's own checks), and, with `api.waf.enabled`, clients over the per-IP rate and known
+ * attack patterns (ApiFirewall). Execution logs record errors only (never bodies).
  */
 export class ApiStack extends Stack {
   readonly api: apigateway.RestApi;
   readonly predictFunction: PipelineFunction;
   readonly readFunction: PipelineFunction;
   readonly accessLogGroup: logs.LogGroup;
+  /** API Gateway's execution log (errors only), created here to give it a retention. */
+  readonly executionLogGroup: logs.LogGroup;
   readonly apiKey?: apigateway.IApiKey;
+  /** Present when `api.waf.enabled` is true. */
+  readonly firewall?: ApiFirewall;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -68,13 +90,16 @@ export class ApiStack extends Stack {
       memorySizeMiB: 512,
       timeoutSec: 10,
       logRetentionDays: config.logRetentionDays,
+      tracing: config.monitoring.tracing,
+      placement: props.functionPlacement,
     });
     this.readFunction.function.addToRolePolicy(new iam.PolicyStatement({
       sid: 'ReadRecords',
       actions: ['dynamodb:GetItem', 'dynamodb:Query'],
       resources: [table.tableArn, ...Object.values(INDEXES).map((i) => `${table.tableArn}/index/${i.name}`)],
     }));
-    table.encryptionKey?.grantDecrypt(this.readFunction.function);
+    if (table.encryptionKey) grantKeyThroughServices(table.encryptionKey, this.readFunction.function, 'decrypt', ['dynamodb']);
+    acknowledge(this.readFunction.function, 'Serverless-LambdaDLQ', SYNCHRONOUS_NO_DLQ);
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogGroup', {
       logGroupName: `/aws/apigateway/${prefix}-api/access`,
@@ -97,9 +122,12 @@ export class ApiStack extends Stack {
         throttlingBurstLimit: config.api.throttleBurstLimit,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
-        // Execution logs would duplicate payloads into logs; metrics are enough.
-        loggingLevel: apigateway.MethodLoggingLevel.OFF,
+        // Execution logs at ERROR name what failed (authorization, integration, throttling)
+        // without request or response bodies; data tracing would copy payloads into logs.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
         metricsEnabled: true,
+        tracingEnabled: config.monitoring.tracing,
       },
       defaultMethodOptions: {
         authorizationType: iamAuth ? apigateway.AuthorizationType.IAM : apigateway.AuthorizationType.NONE,
@@ -107,15 +135,23 @@ export class ApiStack extends Stack {
       },
       disableExecuteApiEndpoint: false,
     });
-    this.addJsonGatewayResponses();
+    this.addJsonGatewayResponses(config);
+    this.executionLogGroup = this.createExecutionLogGroup(config);
 
-    // Bodies are validated by the prediction handler, so a bad request is answered and
-    // recorded the same way here and in the local pipeline; parameters are checked here.
+    // The prediction handler validates bodies precisely, answers every bad request in its JSON
+    // shape with the request id, and records it; the local pipeline does the same. In front of
+    // it the gateway refuses, without invoking anything, bodies that are not even the shape of a
+    // request: the model accepts every body the handler accepts (it checks a subset), so it only
+    // saves invocations. Parameters are checked here.
     const validateParams = this.api.addRequestValidator('ParameterValidator', { validateRequestParameters: true });
+    const validateRequest = this.api.addRequestValidator('RequestValidator', { validateRequestBody: true, validateRequestParameters: true });
     const predict = new apigateway.LambdaIntegration(this.predictFunction.function, { allowTestInvoke: false });
     const read = new apigateway.LambdaIntegration(this.readFunction.function, { allowTestInvoke: false });
 
-    this.api.root.addResource('predict').addMethod('POST', predict);
+    this.api.root.addResource('predict').addMethod('POST', predict, {
+      requestValidator: validateRequest,
+      requestModels: { 'application/json': this.predictRequestModel(config) },
+    });
     const inferences = this.api.root.addResource('inferences');
     inferences.addMethod('GET', read);
     inferences.addResource('{id}').addMethod('GET', read, {
@@ -125,6 +161,31 @@ export class ApiStack extends Stack {
     this.api.root.addResource('models').addMethod('GET', read);
 
     if (!iamAuth) this.apiKey = this.addUsagePlan(config);
+    this.acknowledgeAuthorization(iamAuth);
+
+    if (config.api.waf.enabled) {
+      this.firewall = new ApiFirewall(this, 'Firewall', {
+        stage: this.api.deploymentStage,
+        name: `${prefix}-api`,
+        rateLimitPer5Min: config.api.waf.rateLimitPer5Min,
+        logRetentionDays: config.logRetentionDays,
+      });
+    } else {
+      acknowledge(this.api.deploymentStage, 'AwsSolutions-APIG3',
+        `No WAF web ACL in stage ${config.stage} (api.waf.enabled=false): every route requires ${iamAuth ? 'a SigV4 signature' : 'an API key'}, the stage throttles at ${config.api.throttleRateLimit} requests per second, and the gateway validates request shapes; set api.waf.enabled=true for per-IP rate limiting and AWS managed rules.`);
+    }
+    if (!config.monitoring.tracing) {
+      acknowledge(this.api.deploymentStage, 'Serverless-APIGWXrayEnabled',
+        'X-Ray tracing is off for this stage by configuration (monitoring.tracing=false); the access log still records every request with its id, status and latencies.');
+    }
+    // The account-level role API Gateway uses to write logs, shared by every REST API of the
+    // account and region: AWS's managed policy is the documented one, and scoping it to this
+    // stage's log groups would cut off the other APIs' logs.
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      acknowledge(cloudWatchRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'API Gateway writes every REST API\'s logs in this account and region with one account-level role (AWS::ApiGateway::Account); AmazonAPIGatewayPushToCloudWatchLogs is its documented policy, and narrowing it to this stage would break the logs of the account\'s other APIs.');
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the inference API' });
     new CfnOutput(this, 'Region', { value: this.region, description: 'Region of the API (SigV4 signing)' });
@@ -145,6 +206,8 @@ export class ApiStack extends Stack {
       timeoutSec: functions.timeoutSec,
       reservedConcurrency: functions.reservedConcurrency,
       logRetentionDays: config.logRetentionDays,
+      tracing: config.monitoring.tracing,
+      placement: props.functionPlacement,
       environment: {
         [PREDICT_ENV.tableName]: props.table.tableName,
         [PREDICT_ENV.endpointName]: props.endpointName,
@@ -183,19 +246,108 @@ export class ApiStack extends Stack {
       resources: [props.table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${IDEMPOTENCY_PREFIX}*`] } },
     }));
-    props.table.encryptionKey?.grantEncryptDecrypt(role);
-    if (records.overflow === 's3') props.payloadBucket.grantPut(role, 'payloads/*');
+    const services = records.overflow === 's3' ? ['dynamodb', 's3'] : ['dynamodb'];
+    if (props.table.encryptionKey) grantKeyThroughServices(props.table.encryptionKey, role, 'encrypt-decrypt', services, 'UseDataKeyThroughDynamoDbAndS3');
+    if (records.overflow === 's3') {
+      // The bucket's ARN as an explicit import (the same export CDK would create), so the
+      // statement, and the finding acknowledged below, read the same before and after synthesis.
+      const bucketArn = Stack.of(props.payloadBucket) === this ? props.payloadBucket.bucketArn : Stack.of(props.payloadBucket).exportValue(props.payloadBucket.bucketArn);
+      const payloads = `${bucketArn}/${PAYLOAD_KEY_PREFIX}*`;
+      role.addToRolePolicy(new iam.PolicyStatement({ sid: 'WritePayloads', actions: ['s3:PutObject'], resources: [payloads] }));
+      acknowledge(fn.role, wildcardResourceFinding(fn.role, payloads),
+        `Payload objects are keyed ${PAYLOAD_KEY_PREFIX}<day>/<request id>/, unknown until a request arrives; the grant is PutObject only (no read, list or delete), under that prefix.`);
+    }
+    acknowledge(role, 'Serverless-LambdaDLQ', SYNCHRONOUS_NO_DLQ);
     return fn;
   }
 
-  /** API Gateway's own errors (auth, throttling, bad parameters) in the handler's JSON shape. */
-  private addJsonGatewayResponses(): void {
+  /**
+   * The shape of a prediction request as JSON Schema (draft 4, what API Gateway validates): an
+   * object with only `instances`, 1 to MAX_ROWS rows of numbers, each of the model's width. The
+   * handler checks all of this and more (finite values, equal widths, nesting, size), so this
+   * model never refuses a body the handler would accept.
+   */
+  private predictRequestModel(config: StageConfig): apigateway.IModel {
+    const width = config.model.featureCount;
+    return this.api.addModel('PredictRequestModel', {
+      contentType: 'application/json',
+      description: 'A prediction request: {"instances": [[number, ...], ...]}',
+      schema: {
+        schema: apigateway.JsonSchemaVersion.DRAFT4,
+        title: 'PredictRequest',
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['instances'],
+        additionalProperties: false,
+        properties: {
+          instances: {
+            type: apigateway.JsonSchemaType.ARRAY,
+            minItems: 1,
+            maxItems: MAX_ROWS,
+            items: {
+              type: apigateway.JsonSchemaType.ARRAY,
+              minItems: width > 0 ? width : 1,
+              maxItems: width > 0 ? width : undefined,
+              items: { type: apigateway.JsonSchemaType.NUMBER },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  /** API Gateway's own errors (auth, throttling, bad parameters, bad bodies) in the handler's JSON shape. */
+  private addJsonGatewayResponses(config: StageConfig): void {
     const template = JSON.stringify({ error: '$context.error.responseType', message: '$context.error.message', requestId: '$context.requestId' });
     for (const [id, type] of [['Default4xx', apigateway.ResponseType.DEFAULT_4XX], ['Default5xx', apigateway.ResponseType.DEFAULT_5XX]] as const) {
       this.api.addGatewayResponse(id, {
         type,
         templates: { 'application/json': template },
       });
+    }
+    // The validator's own message is not JSON-safe; say what a request must be instead.
+    const width = config.model.featureCount;
+    const rows = `1 to ${MAX_ROWS} rows${width > 0 ? ` of ${width} numbers` : ' of numbers'}`;
+    this.api.addGatewayResponse('BadRequestBody', {
+      type: apigateway.ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      templates: {
+        'application/json': JSON.stringify({
+          error: 'ValidationError',
+          message: `request body must be a JSON object {"instances": [[number, ...], ...]} with ${rows} and no other field`,
+          requestId: '$context.requestId',
+        }),
+      },
+    });
+  }
+
+  /**
+   * API Gateway creates `API-Gateway-Execution-Logs_<api id>/<stage>` on first use with no
+   * retention; creating it first keeps its logs only as long as the stage's other logs.
+   */
+  private createExecutionLogGroup(config: StageConfig): logs.LogGroup {
+    const group = new logs.LogGroup(this, 'ExecutionLogGroup', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${config.stage}`,
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api.deploymentStage.node.addDependency(group);
+    return group;
+  }
+
+  /**
+   * cdk-nag asks for Cognito user pools (COG4) and, for key-only methods, an authorizer (APIG4).
+   * This API authorizes callers with IAM, or in api-key mode meters them with keys by choice.
+   */
+  private acknowledgeAuthorization(iamAuth: boolean): void {
+    for (const method of this.api.methods) {
+      if (iamAuth) {
+        acknowledge(method, 'AwsSolutions-COG4',
+          'Callers are IAM principals that sign with SigV4 (AuthorizationType AWS_IAM, checked by API Gateway before the function runs); the API serves services and operators, not end users, so a Cognito user pool would add a second identity store and no check.');
+      } else {
+        const reason = 'api.authorization=api-key is an explicit opt-in for clients that cannot sign with SigV4: every method requires a usage-plan API key (ApiKeyRequired), which identifies, throttles and meters each client and which the responder runbook can disable; stages that need caller identity use the default, IAM.';
+        acknowledge(method, 'AwsSolutions-COG4', reason);
+        acknowledge(method, 'AwsSolutions-APIG4', reason);
+      }
     }
   }
 

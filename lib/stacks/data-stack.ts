@@ -1,24 +1,40 @@
 import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { acknowledge } from '../constructs/acknowledge';
+import { PipelineNetwork } from '../constructs/pipeline-network';
 import { INDEXES, TABLE_KEYS } from '../../lambda/shared/table-design';
 
 export interface DataStackProps extends StackProps {
   readonly config: StageConfig;
 }
 
+/** Key prefixes of the access-logs bucket, one per logged bucket. */
+export const ACCESS_LOG_PREFIX = { payloads: 'payload-bucket/', dataCapture: 'data-capture-bucket/' } as const;
+
 /**
  * What the pipeline keeps: the metadata table (every inference and every model deployment),
- * the bucket for payloads too large for an item, and the key that encrypts them.
+ * the bucket for payloads too large for an item, the key that encrypts them, and the bucket
+ * that receives the S3 server access logs of the pipeline's buckets.
  * It lives apart from the compute so that redeploying the API or the endpoint never puts data at risk.
+ *
+ * With `network.vpc=true` it also holds the pipeline's private network (see PipelineNetwork):
+ * this stack deploys first and changes least, so the functions (API stack) and the model
+ * (endpoint stack) both find their subnets and security groups here, and the DynamoDB and S3
+ * gateway endpoints sit next to the table and bucket they reach.
  */
 export class DataStack extends Stack {
   readonly key: kms.Key;
   readonly table: dynamodb.Table;
   readonly payloadBucket: s3.Bucket;
+  /** S3 server access logs of the payload and data capture buckets. */
+  readonly accessLogsBucket: s3.Bucket;
+  /** Present when `network.vpc` is true. */
+  readonly network?: PipelineNetwork;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -54,6 +70,33 @@ export class DataStack extends Stack {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
+    if (!config.table.pointInTimeRecovery) {
+      acknowledge(this.table, 'AwsSolutions-DDB3',
+        `Point-in-time recovery is off by design in stage ${config.stage} (table.pointInTimeRecovery=false): its records expire after ${config.records.ttlDays} days and the stage is disposable; prod turns it on.`);
+    }
+
+    // S3 server access logs accept SSE-S3 only (not KMS), and log no payload content: request
+    // lines with object keys, callers and status codes.
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(config.logRetentionDays) }],
+      removalPolicy,
+      autoDeleteObjects: !config.table.retainOnDelete,
+    });
+    acknowledge(this.accessLogsBucket, 'AwsSolutions-S1',
+      'This bucket is the destination of the pipeline buckets\' server access logs; logging it into itself would log every log delivery, and logging it into another bucket only moves the question to that bucket.');
+    // Buckets of other stacks (data capture) log here too. Their ARNs cannot be named without a
+    // cycle, so delivery is limited to this account and to the data capture prefix.
+    this.accessLogsBucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'S3ServerAccessLogsFromThisAccount',
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [this.accessLogsBucket.arnForObjects(`${ACCESS_LOG_PREFIX.dataCapture}*`)],
+      conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+    }));
 
     this.payloadBucket = new s3.Bucket(this, 'PayloadBucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -67,6 +110,15 @@ export class DataStack extends Stack {
       lifecycleRules: config.records.ttlDays > 0 ? [{ expiration: Duration.days(config.records.ttlDays + 2) }] : [],
       removalPolicy,
       autoDeleteObjects: !config.table.retainOnDelete,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: ACCESS_LOG_PREFIX.payloads,
     });
+
+    if (config.network.vpc) {
+      this.network = new PipelineNetwork(this, 'Network', {
+        tracing: config.monitoring.tracing,
+        flowLogRetentionDays: config.logRetentionDays,
+      });
+    }
   }
 }

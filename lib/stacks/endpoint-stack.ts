@@ -7,10 +7,14 @@ import { Construct } from 'constructs';
 import * as path from 'path';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
 import { endpointSupportsKms } from '../config/validate';
+import { acknowledge } from '../constructs/acknowledge';
+import { grantKeyThroughServices } from '../constructs/key-grants';
 import { ModelData } from '../constructs/model-endpoint/model-data';
 import { ModelEndpoint } from '../constructs/model-endpoint/model-endpoint';
 import { ModelImage } from '../constructs/model-endpoint/model-image';
 import { PipelineFunction } from '../constructs/pipeline-function';
+import { ModelPlacement } from '../constructs/pipeline-network';
+import { ACCESS_LOG_PREFIX } from './data-stack';
 import { DEPLOYMENT_PROPERTIES as P } from '../../lambda/shared/contract';
 import { DEPLOYMENT_PK } from '../../lambda/shared/table-design';
 
@@ -18,6 +22,13 @@ export interface EndpointStackProps extends StackProps {
   readonly config: StageConfig;
   readonly table: dynamodb.ITable;
   readonly key: kms.IKey;
+  /** Receives the data capture bucket's server access logs (the data stack's bucket). */
+  readonly accessLogsBucket: s3.IBucket;
+  /**
+   * Run the model's instances in these private subnets (`network.vpc`, instance capacity only).
+   * @default - SageMaker's own network
+   */
+  readonly modelPlacement?: ModelPlacement;
 }
 
 /** The project's own model container and trained artifact: the zero-configuration default. */
@@ -39,6 +50,9 @@ export class EndpointStack extends Stack {
     const prefix = resourcePrefix(config);
 
     if (config.endpoint.dataCapture.enabled) {
+      // Referenced by name only: the data stack's policy already admits this account's access
+      // logs under the data capture prefix, and a grant from here would make the stacks a cycle.
+      const accessLogs = s3.Bucket.fromBucketName(this, 'AccessLogsBucket', props.accessLogsBucket.bucketName);
       this.dataCaptureBucket = new s3.Bucket(this, 'DataCaptureBucket', {
         encryption: s3.BucketEncryption.KMS,
         encryptionKey: props.key,
@@ -49,6 +63,8 @@ export class EndpointStack extends Stack {
         lifecycleRules: [{ expiration: Duration.days(Math.max(config.records.ttlDays, 30)) }],
         removalPolicy: config.table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         autoDeleteObjects: !config.table.retainOnDelete,
+        serverAccessLogsBucket: accessLogs,
+        serverAccessLogsPrefix: ACCESS_LOG_PREFIX.dataCapture,
       });
     }
 
@@ -65,6 +81,7 @@ export class EndpointStack extends Stack {
         ? { bucket: this.dataCaptureBucket, key: props.key, samplingPercent: endpoint.dataCapture.samplingPercent }
         : undefined,
       networkIsolation: endpoint.networkIsolation,
+      placement: props.modelPlacement,
       deployment: endpoint.deployment,
       rollbackThresholds: {
         errorRate: config.monitoring.alarms.EndpointErrorRate?.threshold ?? 0.05,
@@ -90,14 +107,17 @@ export class EndpointStack extends Stack {
       memorySizeMiB: 256,
       timeoutSec: 30,
       logRetentionDays: config.logRetentionDays,
+      tracing: config.monitoring.tracing,
     });
+    acknowledge(recorder.function, 'Serverless-LambdaDLQ',
+      'CloudFormation invokes this custom resource and waits for the response the handler always PUTs; an event parked in a queue would carry an expired response URL, so a failure surfaces as the stack operation failing instead.');
     // Only the deployment partition: the recorder can never touch an inference record.
     recorder.function.addToRolePolicy(new iam.PolicyStatement({
       actions: ['dynamodb:PutItem'],
       resources: [table.tableArn],
       conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DEPLOYMENT_PK] } },
     }));
-    table.encryptionKey?.grantEncryptDecrypt(recorder.function);
+    if (table.encryptionKey) grantKeyThroughServices(table.encryptionKey, recorder.function, 'encrypt-decrypt', ['dynamodb']);
 
     const ep = this.modelEndpoint;
     const capacity = config.endpoint.capacity;

@@ -50,8 +50,10 @@ describe('SageMaker endpoint, dev (serverless)', () => {
     ]);
     const pull = statements.find((s) => actionsOf(s).includes('ecr:BatchGetImage'))!;
     expect(pull.Resource['Fn::Join'][1]).toEqual(expect.arrayContaining([':repository/', { 'Fn::Sub': expect.stringMatching(/^cdk-hnb659fds-container-assets-/) }]));
-    const read = statements.find((s) => actionsOf(s).includes('s3:GetObject*'))!;
-    expect(JSON.stringify(read.Resource)).toContain('cdk-hnb659fds-assets');
+    // The one artifact object: no listing, no other asset of the bootstrap bucket.
+    const read = statements.find((s) => actionsOf(s).includes('s3:GetObject'))!;
+    expect(actionsOf(read)).toEqual(['s3:GetObject']);
+    expect(JSON.stringify(read.Resource)).toMatch(/cdk-hnb659fds-assets-.*\/[a-f0-9]{64}\.gz/);
     // Only actions that have no resource-level permissions may use '*', each with a reason.
     const wildcards = statements.filter((s) => s.Resource === '*').flatMap(actionsOf).sort();
     expect(wildcards).toEqual(['cloudwatch:PutMetricData', 'ecr:GetAuthorizationToken']);
@@ -199,7 +201,8 @@ describe('model updates and other models', () => {
     const statements = statementsOfRole(endpoint, ENDPOINT_ROLE);
     const pull = statements.find((s) => actionsOf(s).includes('ecr:BatchGetImage'))!;
     expect(JSON.stringify(pull.Resource)).toContain(':ecr:us-east-1:763104351884:repository/pytorch-inference');
-    const read = statements.find((s) => actionsOf(s).includes('s3:GetObject*'))!;
+    const read = statements.find((s) => actionsOf(s).includes('s3:GetObject'))!;
+    expect(actionsOf(read)).toEqual(['s3:GetObject']);
     expect(JSON.stringify(read.Resource)).toContain(':s3:::my-models/iris/model.tar.gz');
     endpoint.resourceCountIs('AWS::ECR::Repository', 0);
   });

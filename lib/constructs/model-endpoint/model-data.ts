@@ -26,7 +26,7 @@ class AssetData extends ModelData {
 
   bind(scope: Construct, role: iam.IRole): string {
     const asset = new Asset(scope, 'ModelDataAsset', { path: this.filePath });
-    asset.grantRead(role);
+    grantGetObject(role, asset.bucket.arnForObjects(asset.s3ObjectKey));
     return asset.s3ObjectUrl;
   }
 }
@@ -40,7 +40,15 @@ class S3Data extends ModelData {
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(this.url);
     if (!match) throw new Error(`model data '${this.url}' is not an s3:// url`);
     const [, bucketName, key] = match;
-    s3.Bucket.fromBucketName(scope, 'ModelDataBucket', bucketName).grantRead(role, key);
+    grantGetObject(role, s3.Bucket.fromBucketName(scope, 'ModelDataBucket', bucketName).arnForObjects(key));
     return this.url;
   }
+}
+
+/**
+ * SageMaker downloads the one `.tar.gz` object with the execution role; the bucket's other
+ * objects (for an asset, every asset of the account) and its listing stay out of reach.
+ */
+function grantGetObject(role: iam.IRole, objectArn: string): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadModelArtifact', actions: ['s3:GetObject'], resources: [objectArn] }));
 }

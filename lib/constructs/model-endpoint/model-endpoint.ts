@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { DeploymentStrategy, EndpointCapacity } from '../../config/stage-config';
+import { acknowledge, wildcardResourceFinding } from '../acknowledge';
+import { ModelPlacement } from '../pipeline-network';
 import { ModelData } from './model-data';
 import { ModelImage } from './model-image';
 
@@ -40,6 +42,12 @@ export interface ModelEndpointProps {
   readonly dataCapture?: { readonly bucket: s3.IBucket; readonly key: kms.IKey; readonly samplingPercent: number };
   /** @default false */
   readonly networkIsolation?: boolean;
+  /**
+   * Run the model's instances in these private subnets with these security groups (the model's
+   * `VpcConfig`); instance capacity only.
+   * @default - SageMaker's own network
+   */
+  readonly placement?: ModelPlacement;
   /** @default - all at once, no rollback */
   readonly deployment?: DeploymentStrategy;
   /** Thresholds of the alarms that roll a deployment back. */
@@ -77,6 +85,9 @@ export class ModelEndpoint extends Construct {
     if (props.dataCapture && capacity.mode === 'serverless') {
       throw new Error('data capture is not supported on serverless endpoints');
     }
+    if (props.placement && capacity.mode === 'serverless') {
+      throw new Error('serverless endpoints cannot run in a vpc; use instance capacity or leave placement unset');
+    }
     this.endpointName = props.endpointName;
     this.endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: props.endpointName.toLowerCase() });
 
@@ -101,6 +112,11 @@ export class ModelEndpoint extends Construct {
     }));
     this.imageUri = props.image.bind(this, this.role);
     this.modelDataUrl = props.modelData.bind(this, this.role);
+    if (props.placement) this.grantVpcAccess(props.placement);
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]',
+      'Resource \'*\' only for actions without resource-level permissions: ecr:GetAuthorizationToken (registry login before the scoped image pull), '
+      + 'cloudwatch:PutMetricData (limited by a cloudwatch:namespace condition to the endpoint namespaces)'
+      + (props.placement ? ', and the EC2 Describe calls SageMaker makes before it attaches the instances to the subnets.' : '.'));
 
     this.model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
@@ -110,6 +126,9 @@ export class ModelEndpoint extends Construct {
         environment: { ...props.environment, MODEL_VERSION: props.modelVersion },
       },
       enableNetworkIsolation: props.networkIsolation ?? false,
+      vpcConfig: props.placement
+        ? { subnets: props.placement.subnets.map((sn) => sn.subnetId), securityGroupIds: props.placement.securityGroups.map((sg) => sg.securityGroupId) }
+        : undefined,
     });
     // CreateModel checks that the role can pull the image: its policy must exist first.
     this.model.node.addDependency(this.role);
@@ -161,8 +180,17 @@ export class ModelEndpoint extends Construct {
   }
 
   private dataCaptureConfig(dc: NonNullable<ModelEndpointProps['dataCapture']>): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
-    dc.bucket.grantPut(this.role, 'datacapture/*');
-    dc.key.grantEncryptDecrypt(this.role);
+    // Write-only under the capture prefix: the endpoint never reads or lists what it captured.
+    const captured = dc.bucket.arnForObjects('datacapture/*');
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteDataCapture', actions: ['s3:PutObject'], resources: [captured] }));
+    acknowledge(this.role, wildcardResourceFinding(this.role, captured),
+      'SageMaker names each capture file by endpoint, variant and hour under datacapture/, so the object keys are not known in advance; the grant is PutObject only, under that prefix.');
+    // Capture files are encrypted with this key; Decrypt covers multipart uploads of large files.
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'EncryptDataCapture',
+      actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [dc.key.keyArn],
+    }));
     return {
       enableCapture: true,
       initialSamplingPercentage: dc.samplingPercent,
@@ -171,6 +199,32 @@ export class ModelEndpoint extends Construct {
       captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
       captureContentTypeHeader: { jsonContentTypes: ['application/json'], csvContentTypes: ['text/csv'] },
     };
+  }
+
+  /**
+   * SageMaker attaches the instances to the subnets with this role: it describes the network
+   * (no resource-level permissions) and creates its interfaces in these subnets and groups only.
+   */
+  private grantVpcAccess(placement: ModelPlacement): void {
+    const stack = Stack.of(this);
+    const ec2Arn = (resource: string) => Arn.format({ service: 'ec2', resource }, stack);
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'DescribeVpcNetwork',
+      actions: ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeDhcpOptions'],
+      resources: ['*'],
+    }));
+    const eniArn = ec2Arn('network-interface/*');
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'ManageOwnNetworkInterfaces',
+      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+      resources: [
+        eniArn,
+        ...placement.subnets.map((sn) => ec2Arn(`subnet/${sn.subnetId}`)),
+        ...placement.securityGroups.map((sg) => ec2Arn(`security-group/${sg.securityGroupId}`)),
+      ],
+    }));
+    acknowledge(this.role, wildcardResourceFinding(this.role, eniArn),
+      'SageMaker creates one network interface per instance when it scales or redeploys, so their ids cannot be known in advance; creation is limited to the pipeline\'s isolated subnets and the model\'s security group.');
   }
 
   /** Blue/green deployment: the new fleet takes traffic in steps while the alarms are watched. */
