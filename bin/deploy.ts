@@ -21,7 +21,7 @@ const options = {
   'template-only': { type: 'boolean', description: 'with --diff: compare templates only (needs only the read-only CDK lookup role)' },
   destroy: { type: 'boolean', description: 'delete the stage\'s stacks (cdk destroy), after a confirmation' },
   force: { type: 'boolean', description: 'with --destroy: do not ask for confirmation' },
-  'require-approval': { type: 'string', value: 'LEVEL', description: 'never | any-change | broadening (default: broadening, cdk asks before widening IAM)' },
+  'require-approval': { type: 'string', value: 'LEVEL', description: 'never | any-change | broadening | destructive (default: broadening, cdk asks before widening IAM)' },
   profile: { type: 'string', value: 'NAME', description: 'AWS profile for cdk and the checks' },
   context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk (e.g. -c model.version=1.1.0)' },
   'dry-run': { type: 'boolean', description: 'run the checks and print the cdk command without running it' },
@@ -53,7 +53,7 @@ runCommand({
     if (o['require-approval'] !== undefined) {
       if (action !== 'deploy') throw new UsageError('--require-approval goes with a deploy');
       if (!(APPROVAL_LEVELS as readonly string[]).includes(o['require-approval'])) {
-        throw new UsageError(`--require-approval must be ${APPROVAL_LEVELS.join(', ')}, got '${o['require-approval']}'`);
+        throw new UsageError(`--require-approval must be one of ${APPROVAL_LEVELS.join(', ')}, got '${o['require-approval']}'`);
       }
     }
     if (o.profile) process.env.AWS_PROFILE = o.profile;

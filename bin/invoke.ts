@@ -55,8 +55,9 @@ runCommand({
       const what = answer?.error ? `${answer.error}: ${answer.message ?? ''}`.trim() : res.text.slice(0, 200) || '(empty body)';
       throw new CliError(`${res.status} ${what} (request id ${requestId})`, hintFor(res.status, target.auth));
     }
-    if (o.json) {
-      console.log(JSON.stringify(answer, null, 2));
+    // --json, or an answer that is not the pipeline's prediction shape: show it as it came.
+    if (o.json || !Array.isArray(answer?.predictions)) {
+      console.log(answer === undefined ? res.text : JSON.stringify(answer, null, 2));
       return 0;
     }
     console.log(`request id: ${requestId}`);

@@ -11,7 +11,7 @@ export interface CdkInvocation {
   readonly stage: string;
   /** `-c key=value` settings, passed on unchanged so the app resolves the same config. */
   readonly context: Readonly<Record<string, string>>;
-  /** deploy: `never`, `any-change` or `broadening` (cdk's default). */
+  /** deploy: `never`, `any-change`, `broadening` (cdk's default) or `destructive`. */
   readonly requireApproval?: string;
   /** diff: compare templates only, which needs only the read-only CDK lookup role. */
   readonly templateOnly?: boolean;
@@ -25,7 +25,7 @@ export function outputsFile(stage: string): string {
   return path.join('cdk.out', `outputs-${stage}.json`);
 }
 
-export const APPROVAL_LEVELS = ['never', 'any-change', 'broadening'] as const;
+export const APPROVAL_LEVELS = ['never', 'any-change', 'broadening', 'destructive'] as const;
 
 /**
  * The CDK CLI's arguments for one action on every stack of a stage. `--all` lets cdk order

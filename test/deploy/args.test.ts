@@ -57,7 +57,7 @@ describe('the commands', () => {
   test.each([
     ['deploy', [], 'deploy: missing --stage (dev, prod, or a stage defined in cdk.json)'],
     ['deploy', ['--stage', 'dev', '--diff', '--destroy'], 'deploy: use only one of --diff, --destroy'],
-    ['deploy', ['--stage', 'dev', '--require-approval', 'sometimes'], "deploy: --require-approval must be never, any-change, broadening, got 'sometimes'"],
+    ['deploy', ['--stage', 'dev', '--require-approval', 'sometimes'], "deploy: --require-approval must be one of never, any-change, broadening, destructive, got 'sometimes'"],
     ['outputs', ['--stage'], 'outputs: missing value for --stage'],
     ['invoke', ['--stage', 'dev'], 'invoke: missing --data or --file'],
     ['invoke', ['--url', 'http://x', '--data', '{"instances":[[1,2'], 'invoke: --data is not valid JSON'],
