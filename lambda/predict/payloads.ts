@@ -66,6 +66,6 @@ export function payloadKey(createdAt: string, requestId: string, part: PayloadPa
 
 /** A dynamic import of our own module: esbuild keeps its code behind a lazy initialiser, off the cold start. */
 async function loadS3(): Promise<PutObject> {
-  const { createPutObject } = await import('./s3-put');
+  const { createPutObject } = require('./s3-put') as typeof import('./s3-put');
   return createPutObject(1, S3_TIMEOUT_MS);
 }

@@ -1,8 +1,12 @@
 /**
- * S3 PutObject for payloads that overflow the record. Imported dynamically by payloads.ts:
- * a static import of only what is used lets esbuild tree-shake the S3 client (a dynamic
- * import of the package itself would keep every command), and the dynamic import of this
- * module keeps the client's initialisation off the cold-start path.
+ * S3 PutObject for payloads that overflow the record: a file of its own in the function's
+ * asset. The bundling (lib/constructs/pipeline-function.ts) leaves `./s3-put` out of
+ * `index.mjs` and builds this module, S3 client included, as `s3-put.js` next to it;
+ * payloads.ts `require`s it on the first overflow. So the S3 client (about 120 KB of the
+ * bundle before the split) is neither parsed nor run on a cold start, and a static import
+ * of only what is used lets esbuild tree-shake the S3 client in that file.
+ * (`require`, not `import()`: Node's ESM loader would need `./s3-put.js` spelled out, which
+ * the TypeScript sources and the tests cannot resolve.)
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 

@@ -151,21 +151,62 @@ export class PipelineFunction extends Construct {
     }
   }
 
-  /** esbuild options shared by the stacks and by the local pipeline's bundle check. */
-  static readonly bundling = {
-    minify: true,
-    target: 'node22',
-    format: OutputFormat.ESM,
-    // SDK v3 ships ES modules under `module`: esbuild tree-shakes them, CommonJS it cannot.
-    mainFields: ['module', 'main'],
-    // Bundle the SDK instead of using the runtime's copy: a smaller, faster cold start.
-    externalModules: [],
-    sourceMap: true,
-    sourceMapMode: SourceMapMode.EXTERNAL,
-    sourcesContent: false,
-    // Bundle sizes are printed by the benchmark; keep synth output to warnings.
-    logLevel: LogLevel.WARNING,
-    // Some CommonJS dependencies call require(); ESM output needs it defined.
-    banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-  };
+  /**
+   * esbuild options shared by the stacks and by the local pipeline's bundle check. What keeps
+   * the prediction bundle small and its cold start short (figures: README, Performance):
+   * - credentials come from the environment only: `@aws-sdk/credential-provider-node` (the
+   *   default chain, which brings the STS, SSO and sign-in clients) is aliased to
+   *   `lambda/shared/env-credentials.ts`. Lambda and the local pipeline put them there.
+   * - code that only rare requests need lives in a file of its own next to `index.mjs`: the
+   *   main bundle leaves each `LAZY` specifier external (a `require` at the first use) and
+   *   `afterBundling` builds the file, with the same settings, into the asset of any
+   *   function whose bundle refers to it. `./s3-put` is the S3 client of payloads that
+   *   overflow the record (lambda/predict/payloads.ts).
+   * Local bundling only (esbuild is a devDependency): the hook runs the project's esbuild.
+   */
+  static readonly bundling = (() => {
+    const target = 'node22';
+    const mainFields = ['module', 'main'];
+    /** Paths are relative to the project root: the working directory of CDK's local esbuild run, and the hooks' inputDir. */
+    const CREDENTIALS = 'lambda/shared/env-credentials.ts';
+    const credentialsAlias = (file: string) => `@aws-sdk/credential-provider-node=${file}`;
+    /** External specifier (as imported) -> its source; built as `<specifier>.js` next to `index.mjs`. */
+    const LAZY: Record<string, string> = { './s3-put': 'lambda/predict/s3-put.ts' };
+    const sh = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+    return {
+      minify: true,
+      target,
+      format: OutputFormat.ESM,
+      // SDK v3 ships ES modules under `module`: esbuild tree-shakes them, CommonJS it cannot.
+      mainFields,
+      // Bundle the SDK instead of using the runtime's copy: a smaller, faster cold start.
+      externalModules: Object.keys(LAZY),
+      esbuildArgs: { '--alias': credentialsAlias(`./${CREDENTIALS}`) },
+      sourceMap: true,
+      sourceMapMode: SourceMapMode.EXTERNAL,
+      sourcesContent: false,
+      // Bundle sizes are printed by the benchmark; keep synth output to warnings.
+      logLevel: LogLevel.WARNING,
+      // Some CommonJS dependencies call require(); ESM output needs it defined.
+      banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+      commandHooks: {
+        beforeBundling: (): string[] => [],
+        beforeInstall: (): string[] => [],
+        // CommonJS, so that `require('./s3-put')` finds `s3-put.js` (no package.json in the asset).
+        afterBundling: (inputDir: string, outputDir: string): string[] =>
+          Object.entries(LAZY).map(([specifier, source]) => {
+            const out = path.join(outputDir, `${path.basename(specifier)}.js`);
+            const esbuild = [
+              sh(path.join(inputDir, 'node_modules', '.bin', 'esbuild')),
+              sh(path.join(inputDir, source)),
+              '--bundle', '--platform=node', '--format=cjs', `--target=${target}`, '--minify', `--main-fields=${mainFields.join(',')}`,
+              '--sourcemap=external', '--sources-content=false', '--log-level=warning',
+              sh(`--alias:${credentialsAlias(path.join(inputDir, CREDENTIALS))}`),
+              sh(`--outfile=${out}`),
+            ].join(' ');
+            return `if grep -qF ${sh(`"${specifier}"`)} ${sh(path.join(outputDir, 'index.mjs'))}; then ${esbuild}; fi`;
+          }),
+      },
+    };
+  })();
 }
