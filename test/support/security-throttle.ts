@@ -1,6 +1,7 @@
 /**
- * Real HTTP servers that throttle the way AWS services do, for the retry tests: each records
- * when every attempt arrived, and throttles as many of the next calls as the test asks.
+ * Real HTTP servers that fail the way AWS services do, for the retry and leak tests: each
+ * records when every attempt arrived, and throttles (or fails with a given error) as many of
+ * the next calls as the test asks, in the service's own error format.
  *
  * - SageMaker runtime: `POST /endpoints/{name}/invocations`, throttled with 400
  *   ThrottlingException (or 429), answering row sums otherwise.
@@ -20,19 +21,29 @@ export interface Arrival {
   readonly body: string;
 }
 
+/** An error as the service reports it: HTTP status, error code, message. */
+export interface Fault {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
 export interface ThrottlingServer {
   readonly url: string;
   readonly arrivals: Arrival[];
   /** Throttles the next `count` calls (Infinity: all) that `match` accepts (all by default). */
   throttleNext(count: number, match?: (what: string, body: string) => boolean): void;
+  /** Fails the next `count` calls that `match` accepts with this error. */
+  failNext(count: number, fault: Fault, match?: (what: string, body: string) => boolean): void;
   stop(): Promise<void>;
 }
 
 type Answer = (what: string, body: string, res: ServerResponse, req: IncomingMessage) => void;
 
-async function startServer(whatOf: (req: IncomingMessage) => string, throttle: (res: ServerResponse) => void, answer: Answer): Promise<ThrottlingServer> {
+async function startServer(whatOf: (req: IncomingMessage) => string, throttling: Fault, fail: (res: ServerResponse, fault: Fault) => void, answer: Answer): Promise<ThrottlingServer> {
   const arrivals: Arrival[] = [];
   let budget = 0;
+  let fault = throttling;
   let matcher: (what: string, body: string) => boolean = () => true;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -44,7 +55,7 @@ async function startServer(whatOf: (req: IncomingMessage) => string, throttle: (
       arrivals.push({ at: Date.now(), throttled, what, body });
       if (throttled) {
         budget--;
-        return throttle(res);
+        return fail(res, fault);
       }
       answer(what, body, res, req);
     });
@@ -55,6 +66,12 @@ async function startServer(whatOf: (req: IncomingMessage) => string, throttle: (
     arrivals,
     throttleNext(count, match = () => true) {
       budget = count;
+      fault = throttling;
+      matcher = match;
+    },
+    failNext(count, next, match = () => true) {
+      budget = count;
+      fault = next;
       matcher = match;
     },
     stop: () =>
@@ -68,9 +85,10 @@ async function startServer(whatOf: (req: IncomingMessage) => string, throttle: (
 export function startThrottlingSageMaker(options: { status?: 400 | 429 } = {}): Promise<ThrottlingServer> {
   return startServer(
     (req) => decodeURIComponent(/^\/endpoints\/([^/]+)\/invocations$/.exec(req.url ?? '')?.[1] ?? ''),
-    (res) => {
-      res.writeHead(options.status ?? 400, { 'content-type': 'application/json', 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.sagemaker/' });
-      res.end(JSON.stringify({ message: 'Rate exceeded' }));
+    { status: options.status ?? 400, code: 'ThrottlingException', message: 'Rate exceeded' },
+    (res, fault) => {
+      res.writeHead(fault.status, { 'content-type': 'application/json', 'x-amzn-errortype': `${fault.code}:http://internal.amazon.com/coral/com.amazon.sagemaker/` });
+      res.end(JSON.stringify({ message: fault.message }));
     },
     (_what, body, res) => {
       const rows = (JSON.parse(body) as { instances: number[][] }).instances;
@@ -85,9 +103,10 @@ export function startThrottlingDynamo(dynaliteUrl: string): Promise<ThrottlingSe
   const target = new URL(dynaliteUrl);
   return startServer(
     (req) => String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '',
-    (res) => {
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'The level of configured provisioned throughput for the table was exceeded.' }));
+    { status: 400, code: 'ProvisionedThroughputExceededException', message: 'The level of configured provisioned throughput for the table was exceeded.' },
+    (res, fault) => {
+      res.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${fault.code}`, message: fault.message }));
     },
     (_what, body, res, req) => {
       const forward = request(
@@ -107,9 +126,10 @@ export function startThrottlingDynamo(dynaliteUrl: string): Promise<ThrottlingSe
 export function startThrottlingS3(): Promise<ThrottlingServer> {
   return startServer(
     (req) => decodeURIComponent((req.url ?? '').split('?')[0]),
-    (res) => {
-      res.writeHead(503, { 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+    { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
+    (res, fault) => {
+      res.writeHead(fault.status, { 'content-type': 'application/xml' });
+      res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>${fault.message}</Message></Error>`);
     },
     (_what, _body, res) => {
       res.writeHead(200, { etag: '"0123456789abcdef"', 'content-length': '0' });
