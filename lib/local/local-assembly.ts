@@ -1,4 +1,6 @@
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
@@ -50,8 +52,12 @@ export function synthesizeLocalAssembly(config: StageConfig, outdir: string): Lo
   const prefix = resourcePrefix(config);
   const app = new App({
     outdir,
-    // Only the stacks whose functions run locally need their bundles built.
-    context: { 'aws:cdk:bundling-stacks': [`${prefix}-api`, `${prefix}-endpoint`] },
+    context: {
+      // cdk.json's feature flags, as `cdk synth` reads them: the same templates as a deploy.
+      ...readCdkJsonContext(),
+      // Only the stacks whose functions run locally need their bundles built.
+      'aws:cdk:bundling-stacks': [`${prefix}-api`, `${prefix}-endpoint`],
+    },
   });
   const pipeline = createPipeline(app, config);
   const assembly = app.synth();
@@ -91,6 +97,12 @@ export function synthesizeLocalAssembly(config: StageConfig, outdir: string): Lo
     variantName: pipeline.endpoint.modelEndpoint.variantName,
     deploymentRecordProperties,
   };
+}
+
+/** cdk.json's context, without the stage selection (the config passed in already made it). */
+function readCdkJsonContext(): Record<string, unknown> {
+  const { stage: _stage, stages: _stages, ...flags } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+  return flags;
 }
 
 /** The folder CDK staged (bundled) the function's code into. */
