@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { MAX_ROWS } from '../../lambda/predict/validate';
 import { PREDICT_ENV } from '../../lambda/shared/contract';
 import { actionsOf, policyStatements, statementsOfRole, synthStage } from '../support/synth';
 
@@ -108,6 +109,62 @@ describe('API stack, dev', () => {
     });
   });
 
+  test('POST /predict bodies are checked against a request model that accepts every body the handler accepts', () => {
+    const post = Object.values(t.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }))[0];
+    const validator = t.findResources('AWS::ApiGateway::RequestValidator')[post.Properties.RequestValidatorId.Ref];
+    expect(validator.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
+    const model = t.findResources('AWS::ApiGateway::Model')[post.Properties.RequestModels['application/json'].Ref];
+    expect(model.Properties.Schema).toEqual({
+      $schema: 'http://json-schema.org/draft-04/schema#',
+      title: 'PredictRequest',
+      type: 'object',
+      required: ['instances'],
+      additionalProperties: false,
+      properties: {
+        instances: { type: 'array', minItems: 1, maxItems: MAX_ROWS, items: { type: 'array', minItems: 4, maxItems: 4, items: { type: 'number' } } },
+      },
+    });
+    // A refused body gets the handler's error shape and a message that says what a request is.
+    const bad = Object.values(t.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: 'BAD_REQUEST_BODY' } }))[0];
+    expect(bad.Properties.StatusCode).toBe('400');
+    const body = JSON.parse(bad.Properties.ResponseTemplates['application/json']);
+    expect(body).toEqual({ error: 'ValidationError', message: expect.stringContaining('1 to 1000 rows of 4 numbers'), requestId: '$context.requestId' });
+  });
+
+  test('execution logs record errors only, never bodies, in a log group with the stage retention; X-Ray traces the stage', () => {
+    t.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false })],
+      TracingEnabled: true,
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: Match.stringLikeRegexp('^Api') }, '/dev']] },
+      RetentionInDays: 7,
+    });
+    const stage = Object.values(t.findResources('AWS::ApiGateway::Stage'))[0];
+    expect(stage.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ExecutionLogGroup/)]));
+  });
+
+  test('function roles carry no managed policy and write only their own log group; functions are traced', () => {
+    for (const role of ['PredictFunction', 'ReadFunction']) {
+      const [roleResource] = Object.entries(t.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith(`${role}ServiceRole`)).map(([, r]) => r);
+      expect(roleResource.Properties.ManagedPolicyArns).toBeUndefined();
+      const logs = statementsOfRole(t, role).find((s) => s.Sid === 'WriteOwnLogGroup')!;
+      expect(actionsOf(logs)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(logs.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${role}LogGroup`)), 'Arn'] });
+    }
+    for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  test('the data key is used only through DynamoDB (and S3 for payloads), with exact actions', () => {
+    const kms = (role: string) => statementsOfRole(t, role).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+    const [predict] = kms('PredictFunction');
+    expect(actionsOf(predict).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+    expect(JSON.stringify(predict.Condition.StringEquals['kms:ViaService'])).toMatch(/"dynamodb\.".*"s3\."/);
+    const [read] = kms('ReadFunction');
+    expect(actionsOf(read)).toEqual(['kms:Decrypt']);
+    expect(JSON.stringify(read.Condition.StringEquals['kms:ViaService'])).toContain('"dynamodb."');
+  });
+
   test('API Gateway errors use the handler JSON shape with the request id', () => {
     t.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'DEFAULT_4XX',
@@ -131,6 +188,13 @@ describe('API stack, other settings', () => {
       Quota: { Limit: 5000, Period: 'DAY' },
     });
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+  });
+
+  test('monitoring.tracing=false turns X-Ray off on the stage and the functions, and their X-Ray grants with it', () => {
+    const { api: t } = synthStage('dev', { 'monitoring.tracing': 'false' });
+    t.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
+    for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) expect(fn.Properties.TracingConfig).toBeUndefined();
+    expect(policyStatements(t).flatMap(actionsOf).some((a) => a.startsWith('xray:'))).toBe(false);
   });
 
   test('prod: hashed payloads, longer retention, higher throttle', () => {

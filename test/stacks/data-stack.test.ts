@@ -61,4 +61,21 @@ describe('metadata table', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
   });
+
+  test('S3 server access logs of the pipeline buckets go to a private, TLS-only log bucket that only this account\'s buckets may write', () => {
+    const buckets = dev.findResources('AWS::S3::Bucket');
+    const [logsId, logs] = Object.entries(buckets).find(([id]) => id.startsWith('AccessLogsBucket'))!;
+    // Server access log delivery supports SSE-S3 only.
+    expect(logs.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(logs.Properties.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: 7 })]);
+    const payload = Object.entries(buckets).find(([id]) => id.startsWith('PayloadBucket'))![1];
+    expect(payload.Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'payload-bucket/' });
+    const policy = Object.values(dev.findResources('AWS::S3::BucketPolicy')).find((p) => p.Properties.Bucket.Ref === logsId)!;
+    const deliveries = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Principal?.Service === 'logging.s3.amazonaws.com');
+    expect(deliveries).toHaveLength(2);
+    for (const s of deliveries) {
+      expect(s).toMatchObject({ Effect: 'Allow', Action: 's3:PutObject', Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }) });
+    }
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+  });
 });
