@@ -94,8 +94,8 @@ export function validateStageConfig(c: StageConfig): void {
   // Serverless endpoints take 4 MB, real-time 6 MB, and the Lambda event wraps the body.
   const payloadLimit = cap.mode === 'serverless' ? 4_000_000 : 5_500_000;
   int(a.maxRequestBytes, 1_024, payloadLimit, 'api.maxRequestBytes', ` bytes (the ${cap.mode} endpoint's payload limit)`);
-  need(!a.waf.enabled || (a.waf.rateLimitPer5Min >= 10 && a.waf.rateLimitPer5Min <= 2_000_000_000),
-    `api.waf.rateLimitPer5Min: must be at least 10 requests per 5 minutes per IP, got ${a.waf.rateLimitPer5Min}`);
+  // WAF's rate-based rules count whole requests from 10 up (a fraction would fail at deploy, not here).
+  if (a.waf.enabled) int(a.waf.rateLimitPer5Min, 10, 2_000_000_000, 'api.waf.rateLimitPer5Min', ' requests per 5 minutes per IP');
 
   // Functions: SDK timeout x attempts < Lambda timeout < API Gateway's 29 s.
   const f = c.functions;

@@ -1,3 +1,4 @@
+import { resolveStageConfig } from '../../lib/config/load-config';
 import { synthStage } from '../support/synth';
 
 /** `api.waf.enabled=true`: a regional web ACL with a per-IP rate limit and AWS managed rules on the API stage. */
@@ -73,4 +74,9 @@ test('api.waf off (the built-in default): no web ACL', () => {
   const { api } = synthStage('prod');
   api.resourceCountIs('AWS::WAFv2::WebACL', 0);
   api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+});
+
+test.each([['5'], ['10.5']])('a rate limit of %s requests per 5 minutes is refused at synth, naming the setting', (limit) => {
+  expect(() => resolveStageConfig({ stage: 'dev', 'api.waf.enabled': 'true', 'api.waf.rateLimitPer5Min': limit }))
+    .toThrow(`api.waf.rateLimitPer5Min: must be a whole number from 10 to 2000000000 requests per 5 minutes per IP, got ${limit}`);
 });
