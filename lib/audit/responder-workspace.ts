@@ -51,9 +51,6 @@ export interface ResponderWorkspaceProps {
   readonly logRetentionDays?: number;
 }
 
-/** AWS-managed policies a pipeline role may legitimately carry, which restore may re-attach. */
-const RESTORABLE_MANAGED_POLICIES = ['service-role/AWSLambdaBasicExecutionRole', 'service-role/AWSLambdaVPCAccessExecutionRole', 'AWSXRayDaemonWriteAccess'];
-
 /**
  * A SageMaker notebook instance for incident responders, preloaded with the runbook notebook.
  *
@@ -233,17 +230,16 @@ export class ResponderWorkspace extends Construct {
         resources: roleArns,
       }));
       // Restore may re-attach only what a pipeline role legitimately carries: its stage's own
-      // managed policies and Lambda's service-role policies. Anything wider is an administrator's call.
+      // managed policies. The pipeline's roles carry no AWS managed policy (their permissions are
+      // inline, scoped to their own resources), so none of those may come back through here;
+      // anything wider is an administrator's call.
       this.role.addToPolicy(new iam.PolicyStatement({
         sid: 'ReattachPipelinePolicies',
         actions: ['iam:AttachRolePolicy'],
         resources: roleArns,
         conditions: {
           ArnLike: {
-            'iam:PolicyARN': [
-              `arn:${stack.partition}:iam::${stack.account}:policy/${props.prefix}*`,
-              ...RESTORABLE_MANAGED_POLICIES.map((p) => `arn:${stack.partition}:iam::aws:policy/${p}`),
-            ],
+            'iam:PolicyARN': [`arn:${stack.partition}:iam::${stack.account}:policy/${props.prefix}*`],
           },
         },
       }));
