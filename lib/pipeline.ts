@@ -2,6 +2,7 @@ import { App, Environment, Stack, Tags } from 'aws-cdk-lib';
 import { StageConfig, resourcePrefix } from './config/stage-config';
 import { ApiStack } from './stacks/api-stack';
 import { AuditStack } from './stacks/audit-stack';
+import { CiStack } from './stacks/ci-stack';
 import { DataStack } from './stacks/data-stack';
 import { EndpointStack } from './stacks/endpoint-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
@@ -15,6 +16,8 @@ export interface Pipeline {
   readonly monitoring?: MonitoringStack;
   /** Absent when `audit.enabled` is false. */
   readonly audit?: AuditStack;
+  /** GitHub OIDC deploy and diff roles; absent unless the stage sets `ci`. */
+  readonly ci?: CiStack;
   readonly all: Stack[];
 }
 
@@ -82,12 +85,24 @@ export function createPipeline(app: App, config: StageConfig): Pipeline {
       })
     : undefined;
 
-  const all: Stack[] = [data, endpoint, api, ...(monitoring ? [monitoring] : []), ...(audit ? [audit] : [])];
+  const stages: Stack[] = [data, endpoint, api, ...(monitoring ? [monitoring] : []), ...(audit ? [audit] : [])];
+  const ci = config.ci
+    ? new CiStack(app, `${prefix}-ci`, {
+        ...common,
+        description: `${prefix}: GitHub OIDC roles that deploy (${config.ci.githubRepository} ${config.ci.branch}) and diff this stage`,
+        stackNames: stages.map((s) => s.stackName),
+        // IAM allows one GitHub OIDC provider per account: a second stage or project in the account imports the first one's.
+        oidcProviderArn: app.node.tryGetContext('ciOidcProviderArn'),
+      })
+    : undefined;
+  const all: Stack[] = [...stages, ...(ci ? [ci] : [])];
   for (const stack of all) {
     Tags.of(stack).add('project', config.project);
     Tags.of(stack).add('stage', config.stage);
-    Tags.of(stack).add('model-version', config.model.version);
     for (const [key, value] of Object.entries(config.tags)) Tags.of(stack).add(key, value);
   }
-  return { data, endpoint, api, monitoring, audit, all };
+  // The model version tags what serves the model; tagging the data stack too would make
+  // every model update show tag changes on the table, key and buckets in `cdk diff`.
+  for (const stack of [endpoint, api]) Tags.of(stack).add('model-version', config.model.version);
+  return { data, endpoint, api, monitoring, audit, ci, all };
 }
