@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -65,6 +65,10 @@ export class EndpointStack extends Stack {
         autoDeleteObjects: !config.table.retainOnDelete,
         serverAccessLogsBucket: accessLogs,
         serverAccessLogsPrefix: ACCESS_LOG_PREFIX.dataCapture,
+      });
+      Validations.of(this.dataCaptureBucket).acknowledge({
+        id: '@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
+        reason: 'The access logs bucket policy (data stack, S3ServerAccessLogsFromThisAccount) admits this account\'s log deliveries under the data capture prefix.',
       });
     }
 
