@@ -16,16 +16,19 @@ const cdkJson = require('../../cdk.json').context as Record<string, unknown>;
 export interface NagConfiguration {
   readonly stage: string;
   readonly overrides: Readonly<Record<string, string>>;
+  /** Settings of the stage as cdk.json's `stages` would give them (for objects `-c` cannot set, such as `ci`). */
+  readonly stageSettings?: Readonly<Record<string, unknown>>;
 }
 
 /**
  * dev and prod as built in, and prod with every optional protection and surface on: api-key
- * mode (a second authorization path), the VPC, the WAF and the responder workspace.
+ * mode (a second authorization path), the VPC, the WAF, the responder workspace and the
+ * GitHub OIDC CI stack.
  */
 export const NAG_CONFIGURATIONS: Readonly<Record<string, NagConfiguration>> = {
   dev: { stage: 'dev', overrides: {} },
   prod: { stage: 'prod', overrides: {} },
-  'prod+api-key+vpc+waf': {
+  'prod+api-key+vpc+waf+ci': {
     stage: 'prod',
     overrides: {
       'api.authorization': 'api-key',
@@ -33,6 +36,7 @@ export const NAG_CONFIGURATIONS: Readonly<Record<string, NagConfiguration>> = {
       'api.waf.enabled': 'true',
       'audit.responderWorkspace.enabled': 'true',
     },
+    stageSettings: { ci: { githubRepository: 'acme/inference', branch: 'main' } },
   },
 };
 
@@ -47,7 +51,8 @@ export interface SynthesizedApp {
 
 /** Synthesizes a configuration offline without bundling (the checks read templates). */
 export function synthApp(c: NagConfiguration): SynthesizedApp {
-  const app = new App({ context: { ...cdkJson, stage: c.stage, ...c.overrides, 'aws:cdk:bundling-stacks': [] } });
+  const stages = { ...(cdkJson.stages as object), ...(c.stageSettings ? { [c.stage]: c.stageSettings } : {}) };
+  const app = new App({ context: { ...cdkJson, stages, stage: c.stage, ...c.overrides, 'aws:cdk:bundling-stacks': [] } });
   const config = resolveStageConfig(app.node.getAllContext());
   const pipeline = createPipeline(app, config);
   const assembly = app.synth();
