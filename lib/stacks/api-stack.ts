@@ -11,7 +11,6 @@ import { ApiFirewall } from '../constructs/api-firewall';
 import { grantKeyThroughServices } from '../constructs/key-grants';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import { FunctionPlacement } from '../constructs/pipeline-network';
-import { MAX_ROWS } from '../../lambda/predict/validate';
 import { PAYLOAD_KEY_PREFIX, PREDICT_ENV, READ_ENV } from '../../lambda/shared/contract';
 import { IDEMPOTENCY_PREFIX, INDEXES } from '../../lambda/shared/table-design';
 
@@ -60,9 +59,9 @@ const SYNCHRONOUS_NO_DLQ = 'API Gateway invokes this function synchronously and 
  * function, which may only read records.
  *
  * In front of the functions, API Gateway refuses what it can check cheaply: unsigned or
- * keyless calls, bodies that are not a prediction request (the model below, a subset of the
- * handler's own checks), and, with `api.waf.enabled`, clients over the per-IP rate and known
- * attack patterns (ApiFirewall). Execution logs record errors only (never bodies).
+ * keyless calls, malformed path parameters, and, with `api.waf.enabled`, clients over the
+ * per-IP rate and known attack patterns (ApiFirewall). Bodies are the handler's to judge, so
+ * every refused prediction is recorded. Execution logs record errors only (never bodies).
  */
 export class ApiStack extends Stack {
   readonly api: apigateway.RestApi;
@@ -135,23 +134,20 @@ export class ApiStack extends Stack {
       },
       disableExecuteApiEndpoint: false,
     });
-    this.addJsonGatewayResponses(config);
+    this.addJsonGatewayResponses();
     this.executionLogGroup = this.createExecutionLogGroup(config);
 
-    // The prediction handler validates bodies precisely, answers every bad request in its JSON
-    // shape with the request id, and records it; the local pipeline does the same. In front of
-    // it the gateway refuses, without invoking anything, bodies that are not even the shape of a
-    // request: the model accepts every body the handler accepts (it checks a subset), so it only
-    // saves invocations. Parameters are checked here.
+    // Bodies are validated by the prediction handler, not by a gateway model: a bad request is
+    // then answered in the handler's JSON shape and recorded in the table like every other
+    // request (a gateway refusal would reach only the access log), and the local pipeline
+    // behaves exactly the same. Parameters are checked here.
     const validateParams = this.api.addRequestValidator('ParameterValidator', { validateRequestParameters: true });
-    const validateRequest = this.api.addRequestValidator('RequestValidator', { validateRequestBody: true, validateRequestParameters: true });
+    acknowledge(this.api, 'AwsSolutions-APIG2',
+      'POST /predict bodies are validated by the handler so that every refused request is recorded in the inference table with its request id and error (the audit record of predictions); a gateway body model would refuse some unrecorded. Path parameters are validated by the gateway.');
     const predict = new apigateway.LambdaIntegration(this.predictFunction.function, { allowTestInvoke: false });
     const read = new apigateway.LambdaIntegration(this.readFunction.function, { allowTestInvoke: false });
 
-    this.api.root.addResource('predict').addMethod('POST', predict, {
-      requestValidator: validateRequest,
-      requestModels: { 'application/json': this.predictRequestModel(config) },
-    });
+    this.api.root.addResource('predict').addMethod('POST', predict);
     const inferences = this.api.root.addResource('inferences');
     inferences.addMethod('GET', read);
     inferences.addResource('{id}').addMethod('GET', read, {
@@ -261,42 +257,8 @@ export class ApiStack extends Stack {
     return fn;
   }
 
-  /**
-   * The shape of a prediction request as JSON Schema (draft 4, what API Gateway validates): an
-   * object with only `instances`, 1 to MAX_ROWS rows of numbers, each of the model's width. The
-   * handler checks all of this and more (finite values, equal widths, nesting, size), so this
-   * model never refuses a body the handler would accept.
-   */
-  private predictRequestModel(config: StageConfig): apigateway.IModel {
-    const width = config.model.featureCount;
-    return this.api.addModel('PredictRequestModel', {
-      contentType: 'application/json',
-      description: 'A prediction request: {"instances": [[number, ...], ...]}',
-      schema: {
-        schema: apigateway.JsonSchemaVersion.DRAFT4,
-        title: 'PredictRequest',
-        type: apigateway.JsonSchemaType.OBJECT,
-        required: ['instances'],
-        additionalProperties: false,
-        properties: {
-          instances: {
-            type: apigateway.JsonSchemaType.ARRAY,
-            minItems: 1,
-            maxItems: MAX_ROWS,
-            items: {
-              type: apigateway.JsonSchemaType.ARRAY,
-              minItems: width > 0 ? width : 1,
-              maxItems: width > 0 ? width : undefined,
-              items: { type: apigateway.JsonSchemaType.NUMBER },
-            },
-          },
-        },
-      },
-    });
-  }
-
-  /** API Gateway's own errors (auth, throttling, bad parameters, bad bodies) in the handler's JSON shape. */
-  private addJsonGatewayResponses(config: StageConfig): void {
+  /** API Gateway's own errors (auth, throttling, bad parameters) in the handler's JSON shape. */
+  private addJsonGatewayResponses(): void {
     const template = JSON.stringify({ error: '$context.error.responseType', message: '$context.error.message', requestId: '$context.requestId' });
     for (const [id, type] of [['Default4xx', apigateway.ResponseType.DEFAULT_4XX], ['Default5xx', apigateway.ResponseType.DEFAULT_5XX]] as const) {
       this.api.addGatewayResponse(id, {
@@ -304,20 +266,6 @@ export class ApiStack extends Stack {
         templates: { 'application/json': template },
       });
     }
-    // The validator's own message is not JSON-safe; say what a request must be instead.
-    const width = config.model.featureCount;
-    const rows = `1 to ${MAX_ROWS} rows${width > 0 ? ` of ${width} numbers` : ' of numbers'}`;
-    this.api.addGatewayResponse('BadRequestBody', {
-      type: apigateway.ResponseType.BAD_REQUEST_BODY,
-      statusCode: '400',
-      templates: {
-        'application/json': JSON.stringify({
-          error: 'ValidationError',
-          message: `request body must be a JSON object {"instances": [[number, ...], ...]} with ${rows} and no other field`,
-          requestId: '$context.requestId',
-        }),
-      },
-    });
   }
 
   /**
