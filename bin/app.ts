@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ConfigError } from '../lib/config/validate';
 import { resolveStageConfig } from '../lib/config/load-config';
 import { createPipeline } from '../lib/pipeline';
 
 const app = new App();
+// cdk-nag runs on every synth: a new finding stops `cdk synth` and `cdk deploy` with its report,
+// before anything reaches an account. Acknowledgements sit on the resources they concern.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(), new ServerlessChecks());
 try {
   // Context holds cdk.json's `stage` and `stages`, and every `-c key=value` override.
   const config = resolveStageConfig(app.node.getAllContext());

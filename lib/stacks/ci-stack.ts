@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledge, wildcardResourceFinding } from '../constructs/acknowledge';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
 
 /** GitHub Actions' OIDC issuer, and the audience aws-actions/configure-aws-credentials asks for. */
@@ -88,25 +89,30 @@ export class CiStack extends Stack {
       assumedBy: this.githubPrincipal(subjects),
       maxSessionDuration: Duration.hours(1),
     });
+    const bootstrapRoles = `arn:${partition}:iam::${account}:role/cdk-${qualifier}-*-${account}-${region}`;
     this.deployRole.addToPolicy(new iam.PolicyStatement({
       sid: 'AssumeCdkBootstrapRoles',
       actions: ['sts:AssumeRole'],
-      resources: [`arn:${partition}:iam::${account}:role/cdk-${qualifier}-*-${account}-${region}`],
+      resources: [bootstrapRoles],
     }));
-    this.deployRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'ReadStageOutputs',
-      actions: ['cloudformation:DescribeStacks'],
-      // This stack's own outputs too, whatever the list holds: `npm run outputs` reads every stack of the stage.
-      resources: [...new Set([...props.stackNames, this.stackName])].map((name) => `arn:${partition}:cloudformation:${region}:${account}:stack/${name}/*`),
-    }));
+    acknowledge(this.deployRole, wildcardResourceFinding(this, bootstrapRoles),
+      'The CDK bootstrap roles (deploy, file and image publishing, lookup) of this account and region share one name pattern; the wildcard stands only for their kind, and they are what cdk deploy assumes.');
+    // This stack's own outputs too, whatever the list holds: `npm run outputs` reads every stack of the stage.
+    const stacks = [...new Set([...props.stackNames, this.stackName])].map((name) => `arn:${partition}:cloudformation:${region}:${account}:stack/${name}/*`);
+    this.deployRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadStageOutputs', actions: ['cloudformation:DescribeStacks'], resources: stacks }));
+    for (const stack of stacks) {
+      acknowledge(this.deployRole, wildcardResourceFinding(this, stack),
+        'A stack ARN ends in the stack id CloudFormation generates at creation; the wildcard covers only that id of this named stage stack, for DescribeStacks (read-only).');
+    }
     if (props.allowSmokeTest ?? true) {
       // The API's id is only known to the API stack; the stage name scopes the routes instead.
       const route = (method: string, path: string) => `arn:${partition}:execute-api:${region}:${account}:*/${config.stage}/${method}/${path}`;
-      this.deployRole.addToPolicy(new iam.PolicyStatement({
-        sid: 'SmokeTestStageApi',
-        actions: ['execute-api:Invoke'],
-        resources: [route('POST', 'predict'), route('GET', 'inferences/*'), route('GET', 'models')],
-      }));
+      const routes = [route('POST', 'predict'), route('GET', 'inferences/*'), route('GET', 'models')];
+      this.deployRole.addToPolicy(new iam.PolicyStatement({ sid: 'SmokeTestStageApi', actions: ['execute-api:Invoke'], resources: routes }));
+      for (const r of routes) {
+        acknowledge(this.deployRole, wildcardResourceFinding(this, r),
+          "The smoke test calls this stage's three routes; the API id is generated in the API stack (a reference would make CI depend on it) and record ids are per request, so those parts are wildcards.");
+      }
     }
 
     this.diffRole = new iam.Role(this, 'DiffRole', {
