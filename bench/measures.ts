@@ -1,0 +1,283 @@
+/**
+ * The benchmark's measurements. Each spawns what it measures in processes of its own, so
+ * the measuring process (which also hosts the local servers) does not share their event
+ * loop or CPU accounting.
+ */
+import { execFile, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LatencySummary, latencySummary, pairedDifferences, Summary, summarize } from './stats';
+import { REPO_ROOT } from './bundles';
+
+const PROBES = path.join(__dirname, 'probes');
+
+// ---------------------------------------------------------------------------- cold init
+
+export interface ColdInitTarget {
+  readonly name: string;
+  /** The bundle to import, or undefined for the bare process. */
+  readonly file?: string;
+}
+
+export interface ColdInitResult {
+  readonly runs: number;
+  /** Wall time of each process, spawn to exit, in ms; by target name (`bare` included). */
+  readonly wallMs: Readonly<Record<string, Summary>>;
+  /** The probe's own clock around the import, in ms. */
+  readonly importMs: Readonly<Record<string, Summary>>;
+  /** Wall time minus the bare process of the same round: the cold init, in ms. */
+  readonly initMs: Readonly<Record<string, Summary>>;
+  readonly samples: Readonly<Record<string, { wallMs: number[]; importMs: number[] }>>;
+}
+
+/**
+ * `runs` rounds; in each, a bare process and one per bundle, in an order rotated per round
+ * so that a slow moment of a shared machine does not always fall on the same target.
+ */
+export function measureColdInit(targets: readonly ColdInitTarget[], env: NodeJS.ProcessEnv, runs: number): ColdInitResult {
+  const all: ColdInitTarget[] = [{ name: 'bare' }, ...targets];
+  const samples: Record<string, { wallMs: number[]; importMs: number[] }> = Object.fromEntries(all.map((t) => [t.name, { wallMs: [], importMs: [] }]));
+  for (let round = 0; round < runs; round++) {
+    const order = all.map((_, i) => all[(i + round) % all.length]);
+    for (const target of order) {
+      const started = process.hrtime.bigint();
+      const res = spawnSync(process.execPath, [path.join(PROBES, 'import-probe.mjs'), ...(target.file ? [target.file] : [])], {
+        env,
+        encoding: 'utf8',
+        cwd: os.tmpdir(),
+      });
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      if (res.status !== 0) throw new Error(`cold-init probe of ${target.name} failed (${res.status}): ${res.stderr}`);
+      samples[target.name].wallMs.push(wallMs);
+      samples[target.name].importMs.push(JSON.parse(res.stdout).importMs);
+    }
+  }
+  const map = <T>(f: (name: string) => T) => Object.fromEntries(all.map((t) => [t.name, f(t.name)]));
+  return {
+    runs,
+    wallMs: map((n) => summarize(samples[n].wallMs)),
+    importMs: map((n) => summarize(samples[n].importMs)),
+    initMs: Object.fromEntries(targets.map((t) => [t.name, summarize(pairedDifferences(samples[t.name].wallMs, samples.bare.wallMs))])),
+    samples,
+  };
+}
+
+// ---------------------------------------------------------------------------- handler CPU
+
+export interface CpuProbeOutput {
+  readonly init: { cpuMs: number; wallMs: number };
+  readonly first: { cpuMs: number; wallMs: number };
+  readonly batches: { n: number; cpuMs: number; userMs: number; systemMs: number; wallMs: number }[];
+  readonly logBytesPerRequest: number;
+  readonly oneRequest: { bytes: number; lines: string[] };
+  readonly failures: number;
+  readonly statuses: Record<string, number>;
+}
+
+export interface HandlerCpuResult {
+  readonly requests: number;
+  /** CPU (user + system) per warm request, per batch, in ms. */
+  readonly cpuMsPerRequest: Summary;
+  /** Of which user (JavaScript, the runtime) and system (the kernel side of socket syscalls). */
+  readonly userMsPerRequest: Summary;
+  readonly systemMsPerRequest: Summary;
+  /** Wall time per warm request, per batch, in ms. */
+  readonly wallMsPerRequest: Summary;
+  /** Wall minus CPU: waiting on the endpoint and the table (and on the machine). */
+  readonly waitMsPerRequest: Summary;
+  /** Import of the bundle in that process, and the first invocation after it. */
+  readonly initCpuMs: Summary;
+  readonly firstCpuMs: Summary;
+  readonly firstWallMs: Summary;
+  readonly logBytesPerRequest: number;
+  /** The lines of one warm request, as the handler wrote them. */
+  readonly sampleLines: string[];
+}
+
+export function runCpuProbe(file: string, env: NodeJS.ProcessEnv, body: string, requests: number, warmup = 30, batch = 25): Promise<CpuProbeOutput> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [path.join(PROBES, 'cpu-probe.mjs'), file, String(warmup), String(requests), String(batch), body],
+      { env, cwd: os.tmpdir(), maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`handler CPU probe of ${file} failed: ${error.message}\n${stderr}`));
+        const out = JSON.parse(stdout.trim().split('\n').pop()!) as CpuProbeOutput;
+        if (out.failures > 0) return reject(new Error(`handler CPU probe of ${file}: ${out.failures} requests did not answer 200 (${JSON.stringify(out.statuses)})`));
+        resolve(out);
+      },
+    );
+  });
+}
+
+export function summarizeCpuRuns(runs: readonly CpuProbeOutput[]): HandlerCpuResult {
+  const batches = runs.flatMap((r) => r.batches);
+  const perRequest = (f: (b: CpuProbeOutput['batches'][number]) => number) => batches.map((b) => f(b) / b.n);
+  const requests = batches.reduce((a, b) => a + b.n, 0);
+  return {
+    requests,
+    cpuMsPerRequest: summarize(perRequest((b) => b.cpuMs)),
+    userMsPerRequest: summarize(perRequest((b) => b.userMs)),
+    systemMsPerRequest: summarize(perRequest((b) => b.systemMs)),
+    wallMsPerRequest: summarize(perRequest((b) => b.wallMs)),
+    waitMsPerRequest: summarize(perRequest((b) => Math.max(0, b.wallMs - b.cpuMs))),
+    initCpuMs: summarize(runs.map((r) => r.init.cpuMs)),
+    firstCpuMs: summarize(runs.map((r) => r.first.cpuMs)),
+    firstWallMs: summarize(runs.map((r) => r.first.wallMs)),
+    logBytesPerRequest: runs.reduce((a, r) => a + r.logBytesPerRequest, 0) / runs.length,
+    sampleLines: runs[0]?.oneRequest.lines ?? [],
+  };
+}
+
+// ---------------------------------------------------------------------------- latency
+
+export interface LoadTarget {
+  readonly name: string;
+  readonly url: string;
+  readonly headers?: Record<string, string>;
+}
+
+export interface LoadRun {
+  readonly latencies: number[];
+  readonly statuses: Record<string, number>;
+  readonly elapsedMs: number;
+}
+
+export interface LatencyLevel {
+  readonly concurrency: number;
+  readonly targets: Readonly<
+    Record<
+      string,
+      LatencySummary & {
+        /** Requests per second over the recorded requests, per round. */
+        readonly throughput: Summary;
+        /** p50 of each round: the spread of the p50 across rounds. */
+        readonly roundP50: Summary;
+        readonly errors: number;
+      }
+    >
+  >;
+}
+
+export function runLoad(target: LoadTarget, body: string, concurrency: number, requests: number, warmup: number): Promise<LoadRun> {
+  const spec = JSON.stringify({ url: target.url, body, headers: { 'content-type': 'application/json', ...target.headers }, concurrency, requests, warmup });
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(PROBES, 'load-client.mjs'), spec], { maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`load client against ${target.name} failed: ${error.message}\n${stderr}`));
+      resolve(JSON.parse(stdout) as LoadRun);
+    });
+  });
+}
+
+/** Rounds of every target at one concurrency, the targets' order rotated per round. */
+export async function measureLatency(targets: readonly LoadTarget[], body: string, concurrency: number, requests: number, rounds: number): Promise<LatencyLevel> {
+  const runs: Record<string, LoadRun[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[(i + round) % targets.length];
+      runs[target.name].push(await runLoad(target, body, concurrency, requests, Math.max(20, concurrency * 4)));
+    }
+  }
+  return {
+    concurrency,
+    targets: Object.fromEntries(
+      targets.map((t) => {
+        const rs = runs[t.name];
+        const errors = rs.reduce((a, r) => a + Object.entries(r.statuses).filter(([s]) => s !== '200').reduce((x, [, n]) => x + n, 0), 0);
+        return [
+          t.name,
+          {
+            ...latencySummary(rs.flatMap((r) => r.latencies)),
+            throughput: summarize(rs.map((r) => (r.latencies.length / r.elapsedMs) * 1000)),
+            roundP50: summarize(rs.map((r) => latencySummary(r.latencies).p50)),
+            errors,
+          },
+        ];
+      }),
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------- cdk synth, tests
+
+export interface TimedCommand {
+  readonly ms: Summary;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; status: number | null; output: string } {
+  const started = process.hrtime.bigint();
+  const res = spawnSync(command, args, { cwd: REPO_ROOT, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.status, output: `${res.stdout ?? ''}${res.stderr ?? ''}` };
+}
+
+/** `cdk synth` of every stack of the default stage (cdk.json), bundling included, into a scratch folder. */
+export function measureSynth(runs: number): TimedCommand {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
+    try {
+      const res = timeCommand(path.join(REPO_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', out]);
+      if (res.status !== 0) return { ms: summarize(times), ok: false, error: lastLines(res.output) };
+      times.push(res.ms);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }
+  return { ms: summarize(times), ok: true };
+}
+
+export interface TestSuiteTiming {
+  readonly wallMs: number;
+  readonly suites: number;
+  readonly tests: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly pending: number;
+  /** The slowest test files, by their own duration. */
+  readonly slowest: { file: string; ms: number }[];
+  readonly error?: string;
+}
+
+/** jest's `--json` report, reduced to what the bench prints. */
+export function parseJestReport(report: unknown, wallMs: number): TestSuiteTiming {
+  const r = report as {
+    numTotalTestSuites?: number;
+    numTotalTests?: number;
+    numPassedTests?: number;
+    numFailedTests?: number;
+    numPendingTests?: number;
+    testResults?: { name?: string; startTime?: number; endTime?: number; perfStats?: { start?: number; end?: number } }[];
+  };
+  if (typeof r !== 'object' || r === null || typeof r.numTotalTests !== 'number') throw new Error('not a jest --json report');
+  const files = (r.testResults ?? []).map((t) => {
+    const start = t.perfStats?.start ?? t.startTime ?? 0;
+    const end = t.perfStats?.end ?? t.endTime ?? start;
+    return { file: path.relative(REPO_ROOT, t.name ?? '?'), ms: end - start };
+  });
+  return {
+    wallMs,
+    suites: r.numTotalTestSuites ?? files.length,
+    tests: r.numTotalTests,
+    passed: r.numPassedTests ?? 0,
+    failed: r.numFailedTests ?? 0,
+    pending: r.numPendingTests ?? 0,
+    slowest: files.sort((a, b) => b.ms - a.ms).slice(0, 5),
+  };
+}
+
+/** The whole jest suite (`npm test` minus its type check), timed from outside. */
+export function measureTests(): TestSuiteTiming {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-jest-')), 'report.json');
+  const res = timeCommand(path.join(REPO_ROOT, 'node_modules', '.bin', 'jest'), ['--silent', '--json', `--outputFile=${out}`]);
+  if (!fs.existsSync(out)) throw new Error(`jest wrote no report: ${lastLines(res.output)}`);
+  const timing = parseJestReport(JSON.parse(fs.readFileSync(out, 'utf8')), res.ms);
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  return res.status === 0 ? timing : { ...timing, error: `jest exited with ${res.status}` };
+}
+
+function lastLines(text: string, n = 15): string {
+  return text.trim().split('\n').slice(-n).join('\n');
+}
