@@ -26,11 +26,19 @@ export interface EnvCredentials {
   readonly accountId?: string;
 }
 
-export type EnvCredentialProvider = () => Promise<EnvCredentials>;
+export type EnvCredentialProvider = (options?: { forceRefresh?: boolean }) => Promise<EnvCredentials>;
 
-/** The SDK passes the client's configuration; only the environment is read. */
+/**
+ * The SDK passes the client's configuration; only the environment is read. Like the default
+ * chain, the credentials are read once and kept until they are about to expire (Lambda's
+ * never change within an execution environment) or the SDK asks for a refresh.
+ */
 export function defaultProvider(_init: unknown = {}): EnvCredentialProvider {
-  return async () => credentialsFromEnv(process.env);
+  let kept: EnvCredentials | undefined;
+  return async (options) => {
+    if (!kept || options?.forceRefresh || credentialsTreatedAsExpired(kept)) kept = credentialsFromEnv(process.env);
+    return kept;
+  };
 }
 
 export function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>): EnvCredentials {

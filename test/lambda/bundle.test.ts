@@ -129,6 +129,21 @@ describe('env-credentials (the alias of @aws-sdk/credential-provider-node)', () 
     expect(credentialsTreatedAsExpired(credentialsFromEnv(env))).toBe(false);
   });
 
+  it('reads the environment once per client, again only when asked to refresh', async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.AWS_ACCESS_KEY_ID = 'AKIA1';
+      process.env.AWS_SECRET_ACCESS_KEY = 's';
+      const provider = defaultProvider({});
+      const first = await provider();
+      process.env.AWS_ACCESS_KEY_ID = 'AKIA2';
+      expect(await provider()).toBe(first);
+      expect((await provider({ forceRefresh: true })).accessKeyId).toBe('AKIA2');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('fails with CredentialsProviderError, naming the variables, when they are missing', async () => {
     const saved = { ...process.env };
     delete process.env.AWS_ACCESS_KEY_ID;
