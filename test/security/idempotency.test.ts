@@ -8,7 +8,13 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { IDEMPOTENT_REPLAYED_HEADER, SUMMARY_MESSAGE } from '../../lambda/shared/contract';
 import { keys } from '../../lambda/shared/table-design';
 import { callerTag } from '../../lambda/predict/idempotency';
+import { loadPredictConfig } from '../../lambda/shared/env';
 import type { LocalPipeline } from '../../lib/local/local-pipeline';
+import { startDynalite } from '../support/lambda-dynamo';
+import { TEST_ACCOUNT, useLocalAws } from '../support/lambda-env';
+import { lambdaContext, predictEvent } from '../support/lambda-events';
+import { startFakeSageMaker } from '../support/lambda-sagemaker';
+import { captureStdout } from '../support/lambda-stdout';
 import { UNTHROTTLED, captureLogs, startFaultyModelServer, startPipeline, synthesizeOnce } from '../support/local-harness';
 import { inferenceRecord, predict, scanTable, sleep, withPredictSettings } from '../support/security-pipeline';
 
@@ -120,6 +126,29 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
     expect(retried.status).toBe(200);
     expect(retried.headers.get(IDEMPOTENT_REPLAYED_HEADER)).toBeNull();
     expect(model.invocations).toBe(calls + 1);
+  });
+
+  test('the model\'s refusal of the input is kept and replayed too: it would not change', async () => {
+    const key = newKey();
+    model.setMode('reject-400');
+    const refused = await predict(pipeline, BODY, { 'Idempotency-Key': key });
+    expect(refused.status).toBe(422);
+    model.setMode('ok');
+    const calls = model.invocations;
+
+    const again = await predict(pipeline, BODY, { 'Idempotency-Key': key });
+
+    expect(model.invocations).toBe(calls);
+    expect(again.status).toBe(422);
+    expect(again.text).toBe(refused.text);
+    expect(again.headers.get(IDEMPOTENT_REPLAYED_HEADER)).toBe('true');
+    expect(await inferenceRecord(pipeline, again.headers.get('x-request-id')!)).toMatchObject({
+      status: 'ERROR',
+      httpStatus: 422,
+      errorCode: 'ModelRejectedInput',
+      errorMessage: refused.json.message,
+      idempotency: { key, outcome: 'replayed', originalRequestId: refused.json.requestId },
+    });
   });
 
   test('a key is per caller and holds no body: the item keeps a salted hash and the answer, and no index key', async () => {
@@ -235,5 +264,42 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
       expect(res.status).toBe(200);
       expect(model.invocations).toBe(calls + 1);
     });
+  });
+});
+
+/**
+ * The local API signs everyone in as one user, so callers are told apart in-process: the
+ * handler against dynalite and a SageMaker-protocol server, through the real SDK.
+ */
+describe('Idempotency-Key between callers (in-process)', () => {
+  test('two callers with the same key and body each get their own answer: no caller reads another\'s', async () => {
+    const [dynamo, sagemaker] = await Promise.all([startDynalite(), startFakeSageMaker()]);
+    const restore = useLocalAws({ dynamodb: dynamo.endpoint, sagemakerRuntime: sagemaker.url }, {
+      TABLE_NAME: 'callers', ENDPOINT_NAME: 'e', MODEL_NAME: 'm', MODEL_VERSION: '1.0.0', MODEL_CONTENT_TYPE: 'application/json',
+      MODEL_FEATURE_COUNT: '4', MAX_REQUEST_BYTES: '4096', INVOKE_TIMEOUT_MS: '1000', MAX_ATTEMPTS: '2', PAYLOAD_MODE: 'hash',
+      PAYLOAD_OVERFLOW: 'truncate', MAX_INLINE_BYTES: '1024', RECORD_TTL_DAYS: '1', IDEMPOTENCY_WINDOW_SEC: '60',
+    });
+    const out = captureStdout();
+    try {
+      await dynamo.createTable('callers');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const handle = (require('../../lambda/predict') as typeof import('../../lambda/predict')).createPredictHandler(loadPredictConfig(process.env));
+      const as = (identity: Record<string, string | null>) =>
+        handle(predictEvent(BODY, { headers: { 'content-type': 'application/json', 'Idempotency-Key': 'shared-key-0001' }, identity }), lambdaContext());
+      const alice = await as({ userArn: `arn:aws:iam::${TEST_ACCOUNT}:user/alice` });
+      const bob = await as({ userArn: `arn:aws:iam::${TEST_ACCOUNT}:user/bob` });
+      const keyed = await as({ userArn: null, apiKeyId: 'key-1' });
+      const aliceAgain = await as({ userArn: `arn:aws:iam::${TEST_ACCOUNT}:user/alice` });
+
+      expect([alice, bob, keyed].map((r) => r.headers?.['idempotent-replayed'])).toEqual([undefined, undefined, undefined]);
+      expect(new Set([alice, bob, keyed].map((r) => JSON.parse(r.body).requestId)).size).toBe(3);
+      expect(sagemaker.invocations).toHaveLength(3);
+      expect(aliceAgain.headers?.['idempotent-replayed']).toBe('true');
+      expect(aliceAgain.body).toBe(alice.body);
+    } finally {
+      out.stop();
+      restore();
+      await Promise.all([dynamo.stop(), sagemaker.stop()]);
+    }
   });
 });
