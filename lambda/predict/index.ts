@@ -107,8 +107,10 @@ export function createPredictHandler(config: PredictConfig): PredictHandler {
     const input = bodyBytes(event);
     const caller = callerOf(event.requestContext?.identity);
 
-    // 1. Validate, 2. idempotency, 3. invoke.
-    const outcome = await decide(event, input, caller, requestId, deadlines);
+    // 1. Validate, 2. idempotency, 3. invoke. Whatever goes wrong is answered and recorded, never thrown.
+    const outcome = await decide(event, input, caller, requestId, deadlines).catch((error: unknown): Outcome => ({
+      result: { ok: false, error: asApiError(error), cause: error },
+    }));
     const { result } = outcome;
     if (result && !result.ok && result.cause !== undefined && result.error.statusCode >= 500) {
       // The cause's name and status help the operator; its message may quote the payload.
