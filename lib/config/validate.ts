@@ -1,3 +1,4 @@
+import { RECORD_BUDGET_MS } from '../../lambda/shared/contract';
 import { StageConfig } from './stage-config';
 
 /** Every problem of a configuration at once, one per line, each naming the setting. */
@@ -15,8 +16,6 @@ const INSTANCE_TYPE = /^ml\.[a-z][a-z0-9-]*\.(medium|large|[0-9]*xlarge)$/;
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const NAME = /^[a-z][a-z0-9-]{0,19}$/;
 const API_GATEWAY_MAX_TIMEOUT_SEC = 29;
-/** Room left in the Lambda timeout after the endpoint call, for the record write and response. */
-const RECORD_BUDGET_MS = 2_000;
 
 export function validateStageConfig(c: StageConfig): void {
   const p: string[] = [];

@@ -103,11 +103,19 @@ export class LocalApi {
     }
     if (!this.takeToken()) return gatewayError(res, 429, 'THROTTLED', 'Too Many Requests', requestId);
 
+    // A declared length over the limit is refused before reading, as API Gateway does; the
+    // connection closes after the answer so the rest of the body is not read.
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      res.setHeader('connection', 'close');
+      return gatewayError(res, 413, 'REQUEST_TOO_LARGE', 'Request Too Long', requestId);
+    }
     let body: Buffer;
     try {
       body = await readBody(req, MAX_BODY_BYTES);
     } catch {
-      return gatewayError(res, 413, 'REQUEST_TOO_LARGE', 'Request Too Long', requestId);
+      // A chunked body that grew past the limit: answer, then drop the connection.
+      if (!res.headersSent) gatewayError(res, 413, 'REQUEST_TOO_LARGE', 'Request Too Long', requestId);
+      return;
     }
     const event = this.toEvent(req, url, path!, route, pathParameters, body, requestId);
     const fn = this.props.functions[route.functionLogicalId];
@@ -132,7 +140,8 @@ export class LocalApi {
       if (route.httpMethod !== method && route.httpMethod !== 'ANY') continue;
       const m = route.pattern.exec(path);
       if (!m) continue;
-      return { route, pathParameters: Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(m[i + 1])])) };
+      // API Gateway passes a malformed percent-encoding through as it came.
+      return { route, pathParameters: Object.fromEntries(route.params.map((name, i) => [name, safeDecode(m[i + 1])])) };
     }
     return undefined;
   }
@@ -223,6 +232,14 @@ export class LocalApi {
         stage: this.props.stage,
       },
     };
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

@@ -43,7 +43,9 @@ export function readBody(req: http.IncomingMessage, limitBytes = Infinity): Prom
       size += chunk.length;
       if (size > limitBytes) {
         reject(Object.assign(new Error('body too large'), { code: 'BODY_TOO_LARGE' }));
-        req.destroy();
+        // Stop buffering, but leave the socket to the caller so it can still answer 413.
+        req.removeAllListeners('data');
+        req.resume();
         return;
       }
       chunks.push(chunk);

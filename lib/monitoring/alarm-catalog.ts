@@ -242,7 +242,7 @@ export function alarmCatalog(config: StageConfig): AlarmDefinition[] {
       id: 'RecordWriteFallbacks', layer: 'Handler', title: 'Records kept in the log', severity: 'Warning',
       signal: handlerMetrics.recordFallbacks(), ...anyIn5Min,
       meaning: 'The table refused inference records; they are kept whole in the log (message "inference record kept in log") and are missing from the table.',
-      firstAction: 'Find the fallback lines in the prediction function\'s log and backfill their records (recordFromFallbackLine); then fix the table error they carry in writeError.',
+      firstAction: 'Find the fallback lines in the prediction function\'s log and backfill their records (`npm run backfill -- --table TABLE --from exported-log.json`, idempotent); then fix the table error they carry in writeError.',
     },
   ];
 }

@@ -21,7 +21,8 @@ describe('local pipeline lifecycle', () => {
     model.setMode('delay-300');
     const first = await startPipeline(assembly, { inMemory: false, dataDir, modelUrl: model.url });
     const inFlight = Array.from({ length: 8 }, () => postJson(`${first.url}/predict`, ROW));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Stop once every request is inside the pipeline (at the model), not merely sent.
+    while (model.invocations < 8) await new Promise((resolve) => setTimeout(resolve, 10));
     await first.stop(); // returns only after the in-flight requests completed
     const answers = await Promise.all(inFlight);
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));

@@ -111,6 +111,15 @@ describe('local pipeline: a prediction round trip', () => {
     expect(wrongMethod.status).toBe(403);
   });
 
+  test('API Gateway behaviours: a body over 10 MB is 413 JSON; a malformed escape reaches the handler as it came', async () => {
+    const huge = await fetch(`${pipeline.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(10 * 1024 * 1024 + 1) });
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ error: 'REQUEST_TOO_LARGE', requestId: expect.any(String) });
+    const malformed = await getJson(`${pipeline.url}/inferences/%E0%A4%A`);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ error: 'ValidationError', requestId: expect.any(String) });
+  });
+
   test('serves the local dashboard with this run\'s metrics', async () => {
     const page = await fetch(pipeline.dashboardUrl);
     expect(page.status).toBe(200);
