@@ -238,6 +238,8 @@ export interface TestSuiteTiming {
   readonly pending: number;
   /** The slowest test files, by their own duration. */
   readonly slowest: { file: string; ms: number }[];
+  /** `file › test` of every failed test. */
+  readonly failedTests: string[];
   readonly error?: string;
 }
 
@@ -249,7 +251,15 @@ export function parseJestReport(report: unknown, wallMs: number): TestSuiteTimin
     numPassedTests?: number;
     numFailedTests?: number;
     numPendingTests?: number;
-    testResults?: { name?: string; startTime?: number; endTime?: number; perfStats?: { start?: number; end?: number } }[];
+    testResults?: {
+      name?: string;
+      startTime?: number;
+      endTime?: number;
+      perfStats?: { start?: number; end?: number };
+      assertionResults?: { fullName?: string; status?: string }[];
+      status?: string;
+      message?: string;
+    }[];
   };
   if (typeof r !== 'object' || r === null || typeof r.numTotalTests !== 'number') throw new Error('not a jest --json report');
   const files = (r.testResults ?? []).map((t) => {
@@ -264,7 +274,13 @@ export function parseJestReport(report: unknown, wallMs: number): TestSuiteTimin
     passed: r.numPassedTests ?? 0,
     failed: r.numFailedTests ?? 0,
     pending: r.numPendingTests ?? 0,
-    slowest: files.sort((a, b) => b.ms - a.ms).slice(0, 5),
+    slowest: [...files].sort((a, b) => b.ms - a.ms).slice(0, 5),
+    failedTests: (r.testResults ?? []).flatMap((t) => {
+      const file = path.relative(REPO_ROOT, t.name ?? '?');
+      const failed = (t.assertionResults ?? []).filter((a) => a.status === 'failed').map((a) => `${file} › ${a.fullName}`);
+      // A suite that fails to run has no failed assertions, only a message.
+      return failed.length > 0 || t.status !== 'failed' ? failed : [`${file} › (suite failed to run)`];
+    }),
   };
 }
 

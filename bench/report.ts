@@ -147,6 +147,7 @@ export function formatReport(r: BenchResults): string {
   if (r.tests) {
     const t = r.tests;
     out.push(`test suite (jest): ${(t.wallMs / 1000).toFixed(1)} s, ${t.suites} suites, ${t.tests} tests, ${t.passed} passed, ${t.failed} failed${t.error ? ` (${t.error})` : ''}`);
+    for (const name of t.failedTests ?? []) out.push(`  failed: ${name}`);
   }
   out.push('');
   for (const t of r.targets) {

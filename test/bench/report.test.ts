@@ -105,12 +105,21 @@ describe("jest's --json report", () => {
     numFailedTests: 1,
     numPendingTests: 0,
     testResults: [
-      { name: `${process.cwd()}/test/a.test.ts`, perfStats: { start: 1000, end: 4000 } },
-      { name: `${process.cwd()}/test/b.test.ts`, startTime: 1000, endTime: 1500 },
+      {
+        name: `${process.cwd()}/test/a.test.ts`,
+        status: 'failed',
+        perfStats: { start: 1000, end: 4000 },
+        assertionResults: [
+          { fullName: 'a works', status: 'passed' },
+          { fullName: 'a is fast', status: 'failed' },
+        ],
+      },
+      { name: `${process.cwd()}/test/b.test.ts`, status: 'passed', startTime: 1000, endTime: 1500 },
+      { name: `${process.cwd()}/test/c.test.ts`, status: 'failed', startTime: 1000, endTime: 1000, message: 'Cannot find module' },
     ],
   };
 
-  it('counts and the slowest files, by their own duration', () => {
+  it('counts, the slowest files by their own duration, and every failed test by name', () => {
     expect(parseJestReport(report, 5000)).toEqual({
       wallMs: 5000,
       suites: 2,
@@ -121,7 +130,9 @@ describe("jest's --json report", () => {
       slowest: [
         { file: 'test/a.test.ts', ms: 3000 },
         { file: 'test/b.test.ts', ms: 500 },
+        { file: 'test/c.test.ts', ms: 0 },
       ],
+      failedTests: ['test/a.test.ts › a is fast', 'test/c.test.ts › (suite failed to run)'],
     });
   });
 
