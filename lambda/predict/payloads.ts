@@ -9,7 +9,7 @@ import type { PredictConfig } from '../shared/env';
 import { errorFacts, type Logger } from '../shared/observability';
 import { inlinePayloadRecord, PayloadRecord, s3PayloadRecord, truncatedPayloadRecord } from '../shared/payload';
 import { withRetries } from '../shared/retry';
-// Type only: the module itself is imported on first overflow (loadS3).
+// Type only: the module itself is loaded on the first overflow (loadS3).
 import type { PutObject } from './s3-put';
 
 export type PayloadPart = 'input' | 'output';
@@ -64,7 +64,10 @@ export function payloadKey(createdAt: string, requestId: string, part: PayloadPa
   return `${PAYLOAD_KEY_PREFIX}${createdAt.slice(0, 10)}/${requestId}/${part}.json`;
 }
 
-/** A dynamic import of our own module: esbuild keeps its code behind a lazy initialiser, off the cold start. */
+/**
+ * Loaded by `require` from `s3-put.js` beside the bundle, on the first overflow only: the S3
+ * client is a file of its own (see PipelineFunction.bundling), off the cold start.
+ */
 async function loadS3(): Promise<PutObject> {
   const { createPutObject } = require('./s3-put') as typeof import('./s3-put');
   return createPutObject(1, S3_TIMEOUT_MS);
