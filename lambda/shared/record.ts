@@ -65,31 +65,22 @@ export interface InferenceFacts {
   readonly idempotency?: IdempotencyNote;
 }
 
-export interface InferenceRecord {
+/**
+ * The stored item: the request's facts as they came (less what is derived below), its keys,
+ * its outcome in the table's words, and its expiry.
+ */
+export interface InferenceRecord extends Omit<InferenceFacts, 'error' | 'ttlDays'> {
   readonly pk: string;
   readonly sk: string;
   readonly gsi1pk: string;
   readonly gsi1sk: string;
   readonly gsi2pk?: string;
   readonly gsi2sk?: string;
-  readonly requestId: string;
-  readonly createdAt: string;
   readonly status: 'SUCCESS' | 'ERROR';
-  readonly httpStatus: number;
   readonly errorCode?: ErrorKind;
   readonly errorMessage?: string;
-  readonly caller: Caller;
-  readonly modelName: string;
-  readonly modelVersion: string;
-  readonly endpointName: string;
-  readonly variant?: string;
-  readonly input?: PayloadRecord;
-  readonly output?: PayloadRecord;
-  readonly latencyMs: number;
-  readonly modelLatencyMs?: number;
   /** Epoch seconds; DynamoDB TTL deletes the item after this time. */
   readonly expiresAt?: number;
-  readonly idempotency?: IdempotencyNote;
 }
 
 export function buildInferenceRecord(f: InferenceFacts): InferenceRecord {
