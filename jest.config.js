@@ -7,7 +7,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
+  snapshotSerializers: ['<rootDir>/test/harness/asset-hash-serializer.js'],
   testTimeout: 60_000,
   // Every suite closes the servers and workers it starts; this only keeps a leak in a failing
   // test from holding CI until its time limit.

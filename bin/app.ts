@@ -3,7 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ConfigError } from '../lib/config/validate';
 import { resolveStageConfig } from '../lib/config/load-config';
-import { createPipeline } from '../lib/pipeline';
+import { createStageStacks } from '../lib/stage-stacks';
 
 const app = new App();
 // cdk-nag runs on every synth: a new finding stops `cdk synth` and `cdk deploy` with its report,
@@ -12,7 +12,7 @@ Validations.of(app).addPlugins(new AwsSolutionsChecks(), new ServerlessChecks())
 try {
   // Context holds cdk.json's `stage` and `stages`, and every `-c key=value` override.
   const config = resolveStageConfig(app.node.getAllContext());
-  createPipeline(app, config);
+  createStageStacks(app, config);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

@@ -20,7 +20,7 @@
  * before the deadline the handler gives: the time left minus the record budget.
  */
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { ErrorKind } from '../shared/contract';
+import type { ErrorKind } from '../../contract/handlers';
 import type { PredictConfig } from '../shared/env';
 import { ApiError, apiError, INTERNAL_ERROR_MESSAGE } from '../shared/http';
 import { withRetries } from '../shared/retry';

@@ -31,12 +31,12 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { IDEMPOTENCY_KEY_HEADER } from '../shared/contract';
+import { IDEMPOTENCY_KEY_HEADER } from '../../contract/handlers';
 import { apiError } from '../shared/http';
 import type { Caller } from '../shared/record';
 import { RetryBudget, withRetries } from '../shared/retry';
 import { isConditionFailure } from '../shared/table';
-import { keys, TABLE_KEYS } from '../shared/table-design';
+import { keys, TABLE_KEYS } from '../../contract/table-design';
 
 /** Long enough for a UUID or a ULID with a prefix; the charset keeps the key a plain part of the table key. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ERROR_KIND_DIMENSION, ErrorKind, FALLBACK_MESSAGE, IDEMPOTENT_REPLAYED_HEADER, METRIC_NAMES, RECORD_BUDGET_MS, SUMMARY_MESSAGE } from '../shared/contract';
+import { ERROR_KIND_DIMENSION, ErrorKind, FALLBACK_MESSAGE, IDEMPOTENT_REPLAYED_HEADER, METRIC_NAMES, RECORD_BUDGET_MS, SUMMARY_MESSAGE } from '../../contract/handlers';
 import { loadPredictConfig, PredictConfig } from '../shared/env';
 import { apiError, asApiError, errorResponse, header, jsonResponse, requestIdOf } from '../shared/http';
 import { beginInvocation, createLogger, createMetrics, errorFacts, Logger, Metrics, MetricUnit } from '../shared/observability';

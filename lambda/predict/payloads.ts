@@ -4,7 +4,7 @@
  * S3, which is rare, so the S3 client is loaded on first use: a cold start that never
  * overflows never loads it.
  */
-import { PAYLOAD_KEY_PREFIX } from '../shared/contract';
+import { PAYLOAD_KEY_PREFIX } from '../../contract/handlers';
 import type { PredictConfig } from '../shared/env';
 import { errorFacts, type Logger } from '../shared/observability';
 import { inlinePayloadRecord, PayloadRecord, s3PayloadRecord, truncatedPayloadRecord } from '../shared/payload';

@@ -6,7 +6,7 @@
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RetryBudget, withRetries } from '../shared/retry';
-import { DEPLOYMENT_PK, INDEXES, keys, TABLE_KEYS, timeRangeBounds } from '../shared/table-design';
+import { DEPLOYMENT_PK, INDEXES, keys, TABLE_KEYS, timeRangeBounds } from '../../contract/table-design';
 import { checkedKey, decodeToken, encodeToken, foreignToken, Key } from './pagination';
 import type { InferenceListQuery, ModelsQuery } from './params';
 

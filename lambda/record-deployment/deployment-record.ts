@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { putNewItem } from '../shared/table';
-import { keys } from '../shared/table-design';
+import { keys } from '../../contract/table-design';
 
 export interface DeploymentInfo {
   readonly modelName: string;

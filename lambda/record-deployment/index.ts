@@ -14,7 +14,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { DEPLOYMENT_PROPERTIES as P } from '../shared/contract';
+import { DEPLOYMENT_PROPERTIES as P } from '../../contract/handlers';
 import { Env, EnvError, loadTableName } from '../shared/env';
 import { beginInvocation, createLogger, errorFacts } from '../shared/observability';
 import { createTableClient } from '../shared/table';

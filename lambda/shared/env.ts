@@ -4,7 +4,7 @@
  * problem by variable name — a misconfigured stack shows up on its first request, in the
  * function's log, instead of as odd behaviour later.
  */
-import { PREDICT_ENV } from './contract';
+import { PREDICT_ENV } from '../../contract/handlers';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type PayloadMode = 'full' | 'hash' | 'none';

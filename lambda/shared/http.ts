@@ -3,7 +3,7 @@
  * errors and in the `x-request-id` header), never an SDK message, stack trace or ARN.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ErrorKind, ReadErrorKind, REQUEST_ID_HEADER } from './contract';
+import { ErrorKind, ReadErrorKind, REQUEST_ID_HEADER } from '../../contract/handlers';
 
 export type ApiErrorKind = ErrorKind | ReadErrorKind;
 

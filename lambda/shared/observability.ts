@@ -7,7 +7,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { METRICS_NAMESPACE } from './contract';
+import { METRICS_NAMESPACE } from '../../contract/handlers';
 
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
 export type { Logger } from '@aws-lambda-powertools/logger';

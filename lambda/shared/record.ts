@@ -6,10 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayEventIdentity } from 'aws-lambda';
-import { ERROR_KINDS, ErrorKind, FALLBACK_MESSAGE } from './contract';
+import { ERROR_KINDS, ErrorKind, FALLBACK_MESSAGE } from '../../contract/handlers';
 import { REQUEST_ID_PATTERN } from './http';
 import type { PayloadRecord } from './payload';
-import { keys } from './table-design';
+import { keys } from '../../contract/table-design';
 
 export type CallerType = 'iam' | 'api-key' | 'anonymous';
 

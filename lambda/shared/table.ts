@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE_KEYS } from './table-design';
+import { TABLE_KEYS } from '../../contract/table-design';
 
 export interface TableClientOptions {
   /** SDK attempts per call, including the first: 1 where shared/retry.ts retries within the request's time. */

@@ -9,7 +9,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { AuditEventDataStore } from './audit-event-data-store';
-import { RunbookTargets, TARGETS_FILE } from './notebook';
+import { RunbookTargets, TARGETS_FILE } from '../../tools/runbook/notebook';
 
 export interface ResponderWorkspaceProps {
   /** The store the notebook queries. */

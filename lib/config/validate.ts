@@ -1,4 +1,4 @@
-import { RECORD_BUDGET_MS } from '../../lambda/shared/contract';
+import { RECORD_BUDGET_MS } from '../../contract/handlers';
 import { StageConfig } from './stage-config';
 
 /** Every problem of a configuration at once, one per line, each naming the setting. */

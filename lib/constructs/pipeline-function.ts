@@ -5,7 +5,8 @@ import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-l
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'path';
-import { METRICS_NAMESPACE } from '../../lambda/shared/contract';
+import { METRICS_NAMESPACE } from '../../contract/handlers';
+import { REPO_PATHS } from '../../contract/repo-paths';
 import { acknowledge, wildcardResourceFinding } from './acknowledge';
 import { FunctionPlacement } from './pipeline-network';
 
@@ -44,7 +45,7 @@ export interface PipelineFunctionProps {
 const RUNTIME_PINNED = 'nodejs22.x is pinned on purpose: the shared esbuild bundle targets node22 and the cold starts are measured on it; Node.js 22 is in long-term support until April 2027. Moving to nodejs24.x is a deliberate change together with the bundling target, not drift.';
 
 /** Where the handlers live; the local pipeline finds the same entries through this. */
-export const LAMBDA_ROOT = path.join(__dirname, '..', '..', 'lambda');
+export const LAMBDA_ROOT = path.join(__dirname, '..', '..', REPO_PATHS.lambdaDir);
 
 /**
  * The house defaults for every function of the pipeline, in one place:

@@ -13,7 +13,7 @@
 import { StageConfig } from '../config/stage-config';
 import { apiMetrics } from './api/api-metrics';
 import { tableMetrics } from './dynamodb/dynamodb-metrics';
-import { handlerMetrics } from './handler/handler-metrics';
+import { handlerMetrics } from './inference/inference-metrics';
 import { lambdaMetrics } from './lambda/lambda-metrics';
 import { DisplayUnit, MetricRef, SignalRef, math } from './metric-ref';
 import { endpointMetrics, instanceMetrics, vcpusOf } from './sagemaker/sagemaker-metrics';

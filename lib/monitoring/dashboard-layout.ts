@@ -9,11 +9,11 @@
  * its log): the service metrics exist only in CloudWatch, the handler's also locally.
  */
 import { StageConfig, resourcePrefix } from '../config/stage-config';
-import { FALLBACK_MESSAGE } from '../../lambda/shared/contract';
+import { FALLBACK_MESSAGE } from '../../contract/handlers';
 import { ResolvedAlarm, enabledAlarms } from './alarm-catalog';
 import { apiMetrics } from './api/api-metrics';
 import { tableMetrics } from './dynamodb/dynamodb-metrics';
-import { handlerMetrics } from './handler/handler-metrics';
+import { handlerMetrics } from './inference/inference-metrics';
 import { lambdaMetrics } from './lambda/lambda-metrics';
 import { DisplayUnit, SeriesRef } from './metric-ref';
 import { LogSource } from './metric-filters';

@@ -17,7 +17,7 @@ import {
   METRIC_NAMES,
   METRICS_NAMESPACE,
   SUMMARY_MESSAGE,
-} from '../../lambda/shared/contract';
+} from '../../contract/handlers';
 import { parseFilterPattern, parseJsonObject, selectValue, selectorPath } from './filter-pattern';
 
 /** The log groups the filters read. */

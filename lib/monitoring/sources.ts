@@ -1,5 +1,5 @@
 /** The CloudWatch namespace of each metric source (the metric filters' one depends on the stage). */
-import { METRICS_NAMESPACE } from '../../lambda/shared/contract';
+import { METRICS_NAMESPACE } from '../../contract/handlers';
 import { API_NAMESPACE } from './api/api-metrics';
 import { DYNAMODB_NAMESPACE } from './dynamodb/dynamodb-metrics';
 import { LAMBDA_NAMESPACE } from './lambda/lambda-metrics';

@@ -11,8 +11,8 @@ import { ApiFirewall } from '../constructs/api-firewall';
 import { grantKeyThroughServices } from '../constructs/key-grants';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import { FunctionPlacement } from '../constructs/pipeline-network';
-import { PAYLOAD_KEY_PREFIX, PREDICT_ENV, READ_ENV } from '../../lambda/shared/contract';
-import { IDEMPOTENCY_PREFIX, INDEXES } from '../../lambda/shared/table-design';
+import { PAYLOAD_KEY_PREFIX, PREDICT_ENV, READ_ENV } from '../../contract/handlers';
+import { IDEMPOTENCY_PREFIX, INDEXES } from '../../contract/table-design';
 
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;

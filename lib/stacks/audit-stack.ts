@@ -6,8 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AuditEventDataStore } from '../audit/audit-event-data-store';
-import { notebookJson } from '../audit/notebook';
-import { loadQueryLibrary } from '../audit/query-library';
+import { notebookJson } from '../../tools/runbook/notebook';
+import { loadQueryLibrary } from '../../tools/runbook/query-library';
 import { ResponderWorkspace } from '../audit/responder-workspace';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
 

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
 import { acknowledge } from '../constructs/acknowledge';
 import { PipelineNetwork } from '../constructs/pipeline-network';
-import { INDEXES, TABLE_KEYS } from '../../lambda/shared/table-design';
+import { INDEXES, TABLE_KEYS } from '../../contract/table-design';
 
 export interface DataStackProps extends StackProps {
   readonly config: StageConfig;

@@ -15,8 +15,9 @@ import { ModelImage } from '../constructs/model-endpoint/model-image';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import { ModelPlacement } from '../constructs/pipeline-network';
 import { ACCESS_LOG_PREFIX } from './data-stack';
-import { DEPLOYMENT_PROPERTIES as P } from '../../lambda/shared/contract';
-import { DEPLOYMENT_PK } from '../../lambda/shared/table-design';
+import { DEPLOYMENT_PROPERTIES as P } from '../../contract/handlers';
+import { REPO_PATHS } from '../../contract/repo-paths';
+import { DEPLOYMENT_PK } from '../../contract/table-design';
 
 export interface EndpointStackProps extends StackProps {
   readonly config: StageConfig;
@@ -32,8 +33,9 @@ export interface EndpointStackProps extends StackProps {
 }
 
 /** The project's own model container and trained artifact: the zero-configuration default. */
-export const MODEL_DIR = path.join(__dirname, '..', '..', 'model');
-export const DEFAULT_MODEL_ARTIFACT = path.join(MODEL_DIR, 'artifacts', 'model.tar.gz');
+const REPO_ROOT = path.join(__dirname, '..', '..');
+const MODEL_DIR = path.join(REPO_ROOT, REPO_PATHS.modelDir);
+const DEFAULT_MODEL_ARTIFACT = path.join(REPO_ROOT, REPO_PATHS.modelArtifact);
 
 /**
  * The model being served: the SageMaker endpoint, its data capture, and the record of each

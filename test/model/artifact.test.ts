@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { create } from 'tar';
 import { extractModelArtifact, ModelArtifactError, sha256, writeDeterministicArchive } from '../../model/src/artifact';
-import { COMMITTED_ARTIFACT, makeTempDir, removeTempDirs } from '../support/model-fixtures';
+import { COMMITTED_ARTIFACT, makeTempDir, removeTempDirs } from '../harness/model-fixtures';
 
 afterAll(removeTempDirs);
 

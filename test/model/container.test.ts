@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { extractCommittedModel, KNOWN_SAMPLES, makeTempDir, MODEL_ROOT, removeTempDirs } from '../support/model-fixtures';
+import { extractCommittedModel, KNOWN_SAMPLES, makeTempDir, MODEL_ROOT, removeTempDirs } from '../harness/model-fixtures';
 
 const ESBUILD = path.resolve(MODEL_ROOT, '..', 'node_modules', '.bin', 'esbuild');
 const dockerfile = fs.readFileSync(path.join(MODEL_ROOT, 'Dockerfile'), 'utf8');

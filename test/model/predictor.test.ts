@@ -8,7 +8,7 @@ import {
   makeTempDir,
   removeTempDirs,
   writeModelDir,
-} from '../support/model-fixtures';
+} from '../harness/model-fixtures';
 
 let modelDir: string;
 let modelJson: string;

@@ -8,7 +8,7 @@ import {
   makeTempDir,
   removeTempDirs,
   type LoggedLine,
-} from '../support/model-fixtures';
+} from '../harness/model-fixtures';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const EXPECTED_LABELS = KNOWN_SAMPLES.map((sample) => sample.label);
@@ -117,7 +117,7 @@ describe('model server: errors', () => {
     expect(result.body.error).toBe(error);
     if (typeof message === 'string') expect(result.body.message).toBe(message);
     else expect(result.body.message).toMatch(message);
-    expect(result.text).not.toMatch(/\bat .*\(|\.ts:\d+|\.js:\d+/);
+    expect(result.text).not.toMatch(/\bat [\w.<>$]+ \(|\.ts:\d+|\.js:\d+/);
 
     const errorLines = lines.filter((line) => line.record.level === 'ERROR');
     expect(errorLines).toHaveLength(1);

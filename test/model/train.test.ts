@@ -6,7 +6,7 @@ import { list } from 'tar';
 import { ARCHIVE_MTIME, extractModelArtifact, sha256 } from '../../model/src/artifact';
 import type { ModelFile } from '../../model/src/model-file';
 import { stratifiedSplit, train, type TrainResult } from '../../model/src/train';
-import { COMMITTED_ARTIFACT, makeTempDir, removeTempDirs } from '../support/model-fixtures';
+import { COMMITTED_ARTIFACT, makeTempDir, removeTempDirs } from '../harness/model-fixtures';
 
 let result: TrainResult;
 let report: string[];
@@ -35,7 +35,7 @@ describe('train', () => {
       throw new Error(
         sameContent
           ? `the archive content matches but the compressed bytes differ: this Node's zlib (${process.versions.zlib}) deflates differently from the one that wrote the committed artifact`
-          : 'model/artifacts/model.tar.gz is stale: run `npx ts-node model/src/train.ts` and commit the artifact',
+          : 'model/artifacts/model.tar.gz is stale: run `npm run train` and commit the artifact',
       );
     }
   });

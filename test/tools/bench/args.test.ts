@@ -1,0 +1,37 @@
+/** `npm run bench` options: defaults, --quick, and refusals. */
+import { DEFAULT_OPTIONS, parseBenchArgs, UsageError } from '../../../tools/bench/args';
+
+describe('bench arguments', () => {
+  it('defaults: at least 15 cold-init runs, concurrency 1, 4 and 16, no test suite', () => {
+    expect(parseBenchArgs([])).toEqual(DEFAULT_OPTIONS);
+    expect(DEFAULT_OPTIONS.coldRuns).toBeGreaterThanOrEqual(15);
+    expect(DEFAULT_OPTIONS.concurrency).toEqual([1, 4, 16]);
+    expect(DEFAULT_OPTIONS.withTests).toBe(false);
+  });
+
+  it('--quick lowers the repeats, and later flags still win', () => {
+    const quick = parseBenchArgs(['--quick']);
+    expect(quick.coldRuns).toBe(15);
+    expect(quick.cpuRequests).toBeLessThan(DEFAULT_OPTIONS.cpuRequests);
+    expect(parseBenchArgs(['--quick', '--cold-runs', '30']).coldRuns).toBe(30);
+  });
+
+  it('reads every flag', () => {
+    expect(
+      parseBenchArgs(['--with-tests', '--skip-synth', '--cpu-requests', '100', '--latency-requests', '50', '--latency-rounds', '4', '--concurrency', '1, 8', '--synth-runs', '2', '--out', 'x.json']),
+    ).toEqual({ ...DEFAULT_OPTIONS, withTests: true, skipSynth: true, cpuRequests: 100, latencyRequests: 50, latencyRounds: 4, concurrency: [1, 8], synthRuns: 2, out: 'x.json' });
+  });
+
+  it.each([
+    [['--cold-runs', '10'], 'at least 15'],
+    [['--cold-runs'], 'got nothing'],
+    [['--cpu-requests', 'many'], "got 'many'"],
+    [['--concurrency', '1,100'], 'at most 64'],
+    [['--concurrency', '0'], 'at least 1'],
+    [['--out'], 'needs a file name'],
+    [['--fast'], "unknown option '--fast'"],
+  ])('refuses %j (%s)', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(UsageError);
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+});

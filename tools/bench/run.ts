@@ -1,0 +1,252 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the prediction function's bundle size, cold init, CPU per request, the
+ * local pipeline's added latency and throughput, `cdk synth` time (and with --with-tests the
+ * test suite's), each over repeated runs, side by side with a baseline handler (see
+ * bench/baseline/index.ts), so every figure is also a ratio. Prints a table with the targets
+ * (PASS/MISS) and writes bench-results/latest.json, which `npm run cost` reads.
+ *
+ * Everything runs on this machine, on loopback, with a bounded number of requests: the
+ * stage's stacks are synthesized (the bundles `cdk deploy` ships), the local pipeline runs
+ * them against dynalite, a local S3 and the model server. On a shared machine the figures
+ * are noisy: read the spreads, and compare ratios from the same run.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { resourcePrefix } from '../../lib/config/stage-config';
+import { LocalApi } from '../local/local-api';
+import { LocalFunction } from '../local/local-lambda';
+import { startLocalPipeline } from '../local/local-pipeline';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
+import { parseBenchArgs, UsageError } from './args';
+import { buildBenchBundles, buildOptimized, readCdkContext, REPO_ROOT } from './bundles';
+import { measureColdInit, measureLatency, measureSynth, measureTests, runCpuProbe, summarizeCpuRuns } from './measures';
+import { BenchResults, evaluateTargets, formatReport } from './report';
+import { summarize } from './stats';
+
+/** One iris row: the typical single prediction. */
+const REQUEST_BODY = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
+const STAGE = 'dev';
+
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function main(): Promise<void> {
+  const options = parseBenchArgs(process.argv.slice(2));
+  const loadAvgStart = os.loadavg();
+  // The stage's own throttle (20 rps in dev) would measure the limiter, not the pipeline.
+  const context = { ...readCdkContext(), stage: STAGE, 'api.throttleRateLimit': '10000', 'api.throttleBurstLimit': '10000' };
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+
+  try {
+    progress('synthesizing the stacks (optimized bundle) and bundling the baseline with NodejsFunction defaults');
+    const { assembly, bundle: optimized } = buildOptimized(context, path.join(work, 'cdk.out'));
+    const benchBundles = buildBenchBundles(path.join(work, 'bench.out'), path.join(REPO_ROOT, 'bench-results', 'baseline'));
+    const baseline = benchBundles.baseline;
+    const config = assembly.config;
+    const fn = assembly.functions.predict;
+
+    /** The prediction function's environment as Lambda (here: the local pipeline) gives it, for a given set of local endpoints. */
+    const functionEnv = (endpoints: { dynamodb: string; s3: string; sagemaker: string }): Record<string, string> => {
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        TZ: 'UTC',
+        AWS_REGION: LOCAL_REGION,
+        AWS_DEFAULT_REGION: LOCAL_REGION,
+        AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySizeMiB),
+        AWS_LAMBDA_LOG_FORMAT: 'JSON',
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+        // The SDK warns once per process on Node 20 (not on Lambda's Node 22): keep it out of the figures.
+        NODE_NO_WARNINGS: '1',
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+        AWS_ENDPOINT_URL_S3: endpoints.s3,
+        AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: endpoints.sagemaker,
+        BENCH_TIMEOUT_MS: String(fn.timeoutSec * 1000),
+      };
+      for (const [key, value] of Object.entries(fn.environment)) if (value !== undefined) env[key] = value;
+      env.TABLE_NAME = assembly.tableName;
+      env.PAYLOAD_BUCKET = `${resourcePrefix(config)}-payloads`;
+      return env;
+    };
+
+    progress(`cold init: ${options.coldRuns} rounds of a bare node process and one per bundle`);
+    const nowhere = 'http://127.0.0.1:9';
+    const coldInit = measureColdInit(
+      [
+        { name: 'optimized', file: optimized.file },
+        { name: 'baseline', file: baseline.file },
+      ],
+      functionEnv({ dynamodb: nowhere, s3: nowhere, sagemaker: nowhere }),
+      options.coldRuns,
+    );
+
+    progress('starting the local pipeline (dynalite, local S3, model server, SageMaker invoke route)');
+    const durations = { optimized: [] as number[], baseline: [] as number[] };
+    const emf = new Set<string>();
+    let recordDurations = false;
+    // Log bytes the platform and the model container add per invocation (what the cost model ingests besides the handler's lines).
+    const logBytes = { platform: 0, reports: 0, container: 0, containerLines: 0 };
+    const onPredictLine = (which: 'optimized' | 'baseline') => (line: string) => {
+      if (!line.startsWith('{')) return;
+      let json: any;
+      try {
+        json = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (recordDurations && which === 'optimized' && typeof json.type === 'string' && json.type.startsWith('platform.')) {
+        logBytes.platform += Buffer.byteLength(line) + 1;
+        if (json.type === 'platform.report') logBytes.reports++;
+      }
+      if (json.type === 'platform.report' && recordDurations) durations[which].push(json.record?.metrics?.durationMs);
+      for (const set of json._aws?.CloudWatchMetrics ?? []) {
+        for (const metric of set.Metrics ?? []) emf.add(`${set.Namespace}|${(set.Dimensions ?? []).map((d: string[]) => d.join(',')).join(';')}|${metric.Name}`);
+      }
+    };
+    const pipeline = await startLocalPipeline({
+      inMemory: true,
+      assembly,
+      onLogLine: (source, line) => {
+        if (source === 'predict') onPredictLine('optimized')(line);
+        if (source === 'model' && recordDurations && line.includes('"message":"request"')) {
+          logBytes.container += Buffer.byteLength(line) + 1;
+          logBytes.containerLines++;
+        }
+      },
+    });
+    const env = functionEnv({ dynamodb: pipeline.dynamoDb.url, s3: pipeline.s3.url, sagemaker: pipeline.sageMakerRuntimeUrl });
+    // The baseline behind an API of its own, with the same routes, table, S3 and endpoint.
+    const baselineFunction = new LocalFunction({
+      functionName: `${fn.functionName}-baseline`,
+      bundleDir: baseline.dir,
+      handler: 'index.handler',
+      timeoutSec: fn.timeoutSec,
+      memorySizeMiB: fn.memorySizeMiB,
+      environment: env,
+      onLogLine: onPredictLine('baseline'),
+    });
+    const baselineApi = new LocalApi({
+      stage: config.stage,
+      routes: assembly.routes,
+      functions: { [fn.logicalId]: baselineFunction, [assembly.functions.read.logicalId]: pipeline.functions.read },
+      throttle: { rateLimit: 10_000, burstLimit: 10_000 },
+      apiKey: pipeline.apiKey,
+    });
+    await baselineApi.start();
+    let stopped = false;
+    const stopServers = async () => {
+      if (stopped) return;
+      stopped = true;
+      await baselineApi.close().catch(() => undefined);
+      await baselineFunction.close().catch(() => undefined);
+      await pipeline.stop().catch(() => undefined);
+    };
+
+    try {
+      progress(`handler CPU: ${options.cpuRequests} warm requests per handler, in two alternating runs each`);
+      const cpuRuns: Record<'optimized' | 'baseline', Awaited<ReturnType<typeof runCpuProbe>>[]> = { optimized: [], baseline: [] };
+      const half = Math.ceil(options.cpuRequests / 2);
+      for (let round = 0; round < 2; round++) {
+        for (const which of round === 0 ? (['optimized', 'baseline'] as const) : (['baseline', 'optimized'] as const)) {
+          cpuRuns[which].push(await runCpuProbe(which === 'optimized' ? optimized.file : baseline.file, env, REQUEST_BODY, half));
+        }
+      }
+      progress('CPU floors: the two SDK calls alone, and two plain HTTP calls');
+      const sdkFloor = await runCpuProbe(benchBundles.sdkFloor.file, env, REQUEST_BODY, half);
+      const httpFloor = await runCpuProbe(benchBundles.httpFloor.file, env, REQUEST_BODY, half);
+      const handlerCpu = {
+        optimized: summarizeCpuRuns(cpuRuns.optimized),
+        baseline: summarizeCpuRuns(cpuRuns.baseline),
+        sdkFloor: summarizeCpuRuns([sdkFloor]),
+        httpFloor: summarizeCpuRuns([httpFloor]),
+      };
+      for (const line of [...handlerCpu.optimized.sampleLines, ...handlerCpu.baseline.sampleLines]) onPredictLine('optimized')(line);
+
+      const apiHeaders = pipeline.apiKey ? { 'x-api-key': pipeline.apiKey } : undefined;
+      const targets = [
+        { name: 'direct', url: `${pipeline.modelUrl}/invocations` },
+        { name: 'optimized', url: `${pipeline.url}/predict`, headers: apiHeaders },
+        { name: 'baseline', url: `${baselineApi.url}/predict`, headers: apiHeaders },
+      ];
+      const latency = [];
+      for (const concurrency of options.concurrency) {
+        progress(`latency at concurrency ${concurrency}: ${options.latencyRounds} rounds × ${options.latencyRequests} requests per target`);
+        recordDurations = concurrency === 1;
+        latency.push(await measureLatency(targets, REQUEST_BODY, concurrency, options.latencyRequests, options.latencyRounds));
+        recordDurations = false;
+      }
+      // One refused request each, so the error metric's EMF set is seen too.
+      for (const t of targets.slice(1)) await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: '{"instances":[[1]]}' });
+
+      await stopServers();
+
+      let synth;
+      if (!options.skipSynth) {
+        progress(`cdk synth of every stack, ${options.synthRuns} run(s)`);
+        synth = measureSynth(options.synthRuns);
+      }
+      let tests;
+      if (options.withTests) {
+        progress('the test suite (jest)');
+        tests = measureTests();
+      }
+
+      const bundles = {
+        optimized: { bytes: optimized.bytes, files: optimized.files },
+        baseline: { bytes: baseline.bytes, files: baseline.files },
+      };
+      const partial = { bundles, coldInit, handlerCpu, latency };
+      const results: BenchResults = {
+        version: 1,
+        date: new Date().toISOString(),
+        machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', loadAvgStart, loadAvgEnd: os.loadavg() },
+        git: gitState(),
+        stage: STAGE,
+        options,
+        ...partial,
+        lambdaDurationMs: { optimized: summarize(durations.optimized), baseline: summarize(durations.baseline) },
+        logBytesPerInvocation: {
+          handler: handlerCpu.optimized.logBytesPerRequest,
+          platform: logBytes.reports ? logBytes.platform / logBytes.reports : NaN,
+          container: logBytes.containerLines ? logBytes.container / logBytes.containerLines : NaN,
+        },
+        synth,
+        tests,
+        emfMetrics: [...emf].sort(),
+        targets: evaluateTargets(partial),
+      };
+      const out = path.resolve(REPO_ROOT, options.out);
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+      process.stdout.write(`${formatReport(results)}\n\nwritten ${path.relative(process.cwd(), out)}\n`);
+    } finally {
+      await stopServers();
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function gitState(): { commit: string; dirty: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: 'unknown', dirty: true };
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(error instanceof UsageError ? `${error.message}\n` : `bench failed: ${error?.stack ?? error}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);
