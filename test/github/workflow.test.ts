@@ -29,7 +29,10 @@ test('pull requests install, test, synth and post a cdk diff of each stage as th
   expect(runs('test')).toMatch(/^npm test$/m);
   expect(runs('test')).toMatch(/npx cdk synth/);
   const setupNode = steps('test').find((s) => s.uses?.startsWith('actions/setup-node@'));
-  expect(setupNode?.with).toEqual({ 'node-version': 20, cache: 'npm' });
+  // The workflow runs the tools on the supported floor package.json names (engines, .nvmrc).
+  const floor = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).engines.node.replace(/^>=/, '');
+  expect(setupNode?.with).toEqual({ 'node-version': Number(floor), cache: 'npm' });
+  expect(fs.readFileSync(path.join(ROOT, '.nvmrc'), 'utf8').trim()).toBe(floor);
 
   const diff = jobs.diff;
   expect(diff.if).toContain("github.event_name == 'pull_request'");
