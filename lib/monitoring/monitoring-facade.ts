@@ -3,13 +3,13 @@
  *
  *   new MonitoringFacade(stack, 'Monitoring', { config, targets, topic })
  *     .addMetricFilters()
- *     .monitorApi().monitorFunctions().monitorEndpoint(rollbackAlarms).monitorTable().monitorHandler()
+ *     .monitorServices(rollbackAlarms)
  *     .addPipelineUnhealthyAlarm()
  *     .addDashboard(layout);
  *
- * Each monitorX() creates the enabled catalog alarms of that layer, notifying the topic on
- * ALARM and OK, and files them by severity; the composite alarm is built over the Critical
- * ones. Construct ids are the catalog's alarm ids and the filters' ids, so they are stable.
+ * monitorServices() creates the enabled catalog alarms of every service of `layers.ts`, in
+ * order, notifying the topic on ALARM and OK, and files them by severity; the composite alarm
+ * is built over the Critical ones. Construct ids are the catalog's alarm ids and the filters' ids, so they are stable.
  */
 import { Annotations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -23,6 +23,7 @@ import { buildCloudWatchDashboard } from './cdk/dashboard-builder';
 import { MetricResolver } from './cdk/metric-resolver';
 import { MonitoringTargets, literalProperty } from './cdk/monitoring-targets';
 import { DashboardLayout, PIPELINE_UNHEALTHY_ID } from './dashboard-layout';
+import { MONITORED_SERVICES } from './layers';
 import { LogSource, METRIC_FILTERS, validateMetricFilter } from './metric-filters';
 
 export interface MonitoringFacadeProps {
@@ -74,33 +75,20 @@ export class MonitoringFacade extends Construct {
     return this;
   }
 
-  monitorApi(): this {
-    return this.monitorLayer('API Gateway');
-  }
-
-  monitorFunctions(): this {
-    return this.monitorLayer('Lambda');
-  }
-
   /**
-   * The endpoint's alarms. Its deployment-rollback alarms (error rate, model latency) already
-   * watch two of the catalog's signals: those are reused, wrapped in a composite alarm that
-   * notifies, instead of being duplicated.
+   * The alarms of every service of `layers.ts`, in its order. The endpoint's deployment-rollback
+   * alarms (error rate, model latency) already watch two of the catalog's signals: those are
+   * reused, wrapped in a composite alarm that notifies, instead of being duplicated.
    */
-  monitorEndpoint(rollbackAlarms: readonly cloudwatch.Alarm[] = []): this {
+  monitorServices(rollbackAlarms: readonly cloudwatch.Alarm[] = []): this {
     const reusable = {
       errorRate: rollbackAlarms.find((a) => a.node.id === 'RollbackErrorRateAlarm'),
       modelLatency: rollbackAlarms.find((a) => a.node.id === 'RollbackLatencyAlarm'),
     };
-    return this.monitorLayer('SageMaker', (def) => (def.reuses ? reusable[def.reuses] : undefined));
-  }
-
-  monitorTable(): this {
-    return this.monitorLayer('DynamoDB');
-  }
-
-  monitorHandler(): this {
-    return this.monitorLayer('Handler');
+    for (const service of MONITORED_SERVICES) {
+      this.monitorLayer(service.layer, (def) => (def.reuses ? reusable[def.reuses] : undefined));
+    }
+    return this;
   }
 
   /** One alarm a pager can follow: any Critical alarm in ALARM. */

@@ -14,6 +14,7 @@ import { ModelEndpoint } from '../constructs/model-endpoint/model-endpoint';
 import { ModelImage } from '../constructs/model-endpoint/model-image';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import { ModelPlacement } from '../constructs/pipeline-network';
+import { rollbackThresholds } from '../monitoring/sagemaker/rollback-thresholds';
 import { ACCESS_LOG_PREFIX } from './data-stack';
 import { DEPLOYMENT_PROPERTIES as P } from '../../contract/handlers';
 import { REPO_PATHS } from '../../contract/repo-paths';
@@ -89,10 +90,7 @@ export class EndpointStack extends Stack {
       networkIsolation: endpoint.networkIsolation,
       placement: props.modelPlacement,
       deployment: endpoint.deployment,
-      rollbackThresholds: {
-        errorRate: config.monitoring.alarms.EndpointErrorRate?.threshold ?? 0.05,
-        modelLatencyP99Micros: config.monitoring.alarms.EndpointModelLatencyP99?.threshold ?? 2_000_000,
-      },
+      rollbackThresholds: rollbackThresholds(config),
       logRetentionDays: config.logRetentionDays,
     });
 

@@ -18,7 +18,7 @@ export interface MonitoringStackProps extends StackProps {
 
 /**
  * Watches the whole pipeline: metric filters on the functions' and the endpoint's logs,
- * the catalog's alarms (lib/monitoring/alarm-catalog.ts) notifying an encrypted SNS topic,
+ * every service's alarms (lib/monitoring/layers.ts) notifying an encrypted SNS topic,
  * a composite "pipeline unhealthy" alarm over the Critical ones, and the dashboard.
  *
  * It reads the other stacks' resources by name and deploys after them, so it can be
@@ -43,11 +43,7 @@ export class MonitoringStack extends Stack {
 
     this.monitoring = new MonitoringFacade(this, 'Monitoring', { config, targets: this.targets, topic: this.alarmTopic.topic })
       .addMetricFilters()
-      .monitorApi()
-      .monitorFunctions()
-      .monitorEndpoint(props.endpoint.modelEndpoint.rollbackAlarms)
-      .monitorTable()
-      .monitorHandler()
+      .monitorServices(props.endpoint.modelEndpoint.rollbackAlarms)
       .addPipelineUnhealthyAlarm();
 
     if (config.monitoring.dashboard) {

@@ -1,0 +1,11 @@
+/** The inference folder's contribution to the pipeline's monitoring: its alarms and its widgets. */
+import { ServiceMonitoring } from '../service-monitoring';
+import { inferenceAlarms } from './inference-alarms';
+import { inferenceWidgets } from './inference-widgets';
+
+export const inferenceMonitoring: ServiceMonitoring<'Handler'> = {
+  layer: 'Handler',
+  row: 'Lambda',
+  alarms: inferenceAlarms,
+  widgets: inferenceWidgets,
+};
