@@ -7,6 +7,7 @@
  */
 import { StageConfig } from '../config/stage-config';
 import { AlarmDefinition, ResolvedAlarm } from './alarms/alarm-definition';
+import { thresholdProblem } from './alarms/alarm-builders';
 import { MONITORED_SERVICES } from './layers';
 
 export type { AlarmDefinition, AlarmKind, Comparison, Layer, ResolvedAlarm, Severity, TreatMissingData } from './alarms/alarm-definition';
@@ -24,8 +25,11 @@ export function alarmCatalog(config: StageConfig): AlarmDefinition[] {
 }
 
 /**
- * The catalog for one configuration with its overrides applied. An override naming an
- * unknown alarm is an error (a typo would otherwise silently keep the default).
+ * The catalog for one configuration with its overrides applied. An override is applied or
+ * refused, never silently dropped: one naming an unknown alarm (a typo), one tuning an alarm
+ * this stage does not have (instance metrics on a serverless endpoint; only `enabled=false`
+ * is accepted there), and a threshold its kind cannot reach (a 5 meant as 5%) all fail the
+ * synth with the setting's path.
  */
 export function resolveAlarms(config: StageConfig): ResolvedAlarm[] {
   const catalog = alarmCatalog(config);
@@ -34,8 +38,17 @@ export function resolveAlarms(config: StageConfig): ResolvedAlarm[] {
   if (unknown.length > 0) {
     throw new Error(`monitoring.alarms: unknown alarm id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...ids].join(', ')})`);
   }
-  return catalog.map((alarm) => {
+  const problems: string[] = [];
+  const resolved = catalog.map((alarm) => {
     const o = config.monitoring.alarms[alarm.id] ?? {};
+    const path = `monitoring.alarms.${alarm.id}`;
+    if (!alarm.applies && (o.threshold !== undefined || o.severity !== undefined || o.enabled === true)) {
+      problems.push(`${path}: this stage has no such alarm (it needs ${alarm.appliesWhen ?? 'another configuration'}), so the override would be ignored; remove it`);
+    }
+    if (o.threshold !== undefined) {
+      const problem = thresholdProblem(alarm.kind, alarm.unit, o.threshold);
+      if (problem) problems.push(`${path}.threshold: ${problem}`);
+    }
     return {
       ...alarm,
       threshold: o.threshold ?? alarm.threshold,
@@ -43,6 +56,8 @@ export function resolveAlarms(config: StageConfig): ResolvedAlarm[] {
       enabled: alarm.applies && (o.enabled ?? true),
     };
   });
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  return resolved;
 }
 
 /** The alarms a stack creates for this configuration. */

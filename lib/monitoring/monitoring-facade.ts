@@ -3,13 +3,14 @@
  *
  *   new MonitoringFacade(stack, 'Monitoring', { config, targets, topic })
  *     .addMetricFilters()
- *     .monitorServices(rollbackAlarms)
+ *     .monitorServices()
  *     .addPipelineUnhealthyAlarm()
  *     .addDashboard(layout);
  *
  * monitorServices() creates the enabled catalog alarms of every service of `layers.ts`, in
  * order, notifying the topic on ALARM and OK, and files them by severity; the composite alarm
- * is built over the Critical ones. Construct ids are the catalog's alarm ids and the filters' ids, so they are stable.
+ * is built over the Critical ones. Construct ids are the catalog's alarm ids and the filters'
+ * ids, so they are stable.
  */
 import { Annotations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -18,10 +19,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { StageConfig } from '../config/stage-config';
-import { Layer, ResolvedAlarm, Severity, enabledAlarms, gatedSignal } from './alarm-catalog';
+import { ResolvedAlarm, Severity, enabledAlarms, gatedSignal } from './alarm-catalog';
 import { buildCloudWatchDashboard } from './cdk/dashboard-builder';
 import { MetricResolver } from './cdk/metric-resolver';
-import { MonitoringTargets, literalProperty } from './cdk/monitoring-targets';
+import { MonitoringTargets } from './cdk/monitoring-targets';
 import { DashboardLayout, PIPELINE_UNHEALTHY_ID } from './dashboard-layout';
 import { MONITORED_SERVICES } from './layers';
 import { LogSource, METRIC_FILTERS, validateMetricFilter } from './metric-filters';
@@ -76,17 +77,19 @@ export class MonitoringFacade extends Construct {
   }
 
   /**
-   * The alarms of every service of `layers.ts`, in its order. The endpoint's deployment-rollback
-   * alarms (error rate, model latency) already watch two of the catalog's signals: those are
-   * reused, wrapped in a composite alarm that notifies, instead of being duplicated.
+   * The alarms of every service of `layers.ts`, in its order. Each is its own metric alarm,
+   * gated against low traffic and notifying the topic, including the endpoint's error rate and
+   * model latency: the endpoint's deployment-rollback alarms watch the same signals at the same
+   * thresholds, but ungated and without actions, for the deployment guardrail alone.
    */
-  monitorServices(rollbackAlarms: readonly cloudwatch.Alarm[] = []): this {
-    const reusable = {
-      errorRate: rollbackAlarms.find((a) => a.node.id === 'RollbackErrorRateAlarm'),
-      modelLatency: rollbackAlarms.find((a) => a.node.id === 'RollbackLatencyAlarm'),
-    };
+  monitorServices(): this {
     for (const service of MONITORED_SERVICES) {
-      this.monitorLayer(service.layer, (def) => (def.reuses ? reusable[def.reuses] : undefined));
+      for (const def of this.catalog.filter((a) => a.layer === service.layer)) {
+        const alarm = this.createAlarm(def);
+        this.notify(alarm);
+        this.alarms.set(def.id, alarm);
+        this.alarmsBySeverity[def.severity].push(alarm);
+      }
     }
     return this;
   }
@@ -113,17 +116,6 @@ export class MonitoringFacade extends Construct {
     return this;
   }
 
-  private monitorLayer(layer: Layer, reusable: (def: ResolvedAlarm) => cloudwatch.Alarm | undefined = () => undefined): this {
-    for (const def of this.catalog.filter((a) => a.layer === layer)) {
-      const existing = reusable(def);
-      const alarm = existing ? this.wrap(def, existing) : this.createAlarm(def);
-      this.notify(alarm);
-      this.alarms.set(def.id, alarm);
-      this.alarmsBySeverity[def.severity].push(existing ? this.importAlarm(def, existing) : alarm);
-    }
-    return this;
-  }
-
   private createAlarm(def: ResolvedAlarm): cloudwatch.Alarm {
     return new cloudwatch.Alarm(this.alarmScope, def.id, {
       alarmName: `${this.props.targets.prefix}-${def.id}`,
@@ -137,29 +129,14 @@ export class MonitoringFacade extends Construct {
     });
   }
 
-  /** A notifying composite over an alarm another stack owns. */
-  private wrap(def: ResolvedAlarm, existing: cloudwatch.Alarm): cloudwatch.CompositeAlarm {
-    return new cloudwatch.CompositeAlarm(this.alarmScope, def.id, {
-      compositeAlarmName: `${this.props.targets.prefix}-${def.id}`,
-      alarmDescription: this.describe(def, `Follows the deployment-rollback alarm ${literalProperty(existing, 'alarmName')}.`),
-      alarmRule: cloudwatch.AlarmRule.fromAlarm(this.importAlarm(def, existing), cloudwatch.AlarmState.ALARM),
-    });
-  }
-
-  /** By name, not by reference: no export is pinned on the endpoint stack. */
-  private importAlarm(def: ResolvedAlarm, existing: cloudwatch.Alarm): cloudwatch.IAlarm {
-    const id = `${def.id}Source`;
-    return (this.alarmScope.node.tryFindChild(id) as cloudwatch.IAlarm | undefined) ?? cloudwatch.Alarm.fromAlarmName(this.alarmScope, id, literalProperty(existing, 'alarmName'));
-  }
-
   private notify(alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm): void {
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
   }
 
   /** Severity, meaning and the runbook's first action, with this stage's names filled in. */
-  private describe(def: ResolvedAlarm, note = ''): string {
-    const text = `[${def.severity}] ${def.meaning} ${note ? `${note} ` : ''}First action: ${def.firstAction}`.replace(/<endpoint>/g, this.props.targets.endpointName);
+  private describe(def: ResolvedAlarm): string {
+    const text = `[${def.severity}] ${def.meaning} First action: ${def.firstAction}`.replace(/<endpoint>/g, this.props.targets.endpointName);
     if (text.length > 1024) throw new Error(`alarm ${def.id}: description is ${text.length} characters, CloudWatch allows 1024`);
     return text;
   }

@@ -43,7 +43,7 @@ export class MonitoringStack extends Stack {
 
     this.monitoring = new MonitoringFacade(this, 'Monitoring', { config, targets: this.targets, topic: this.alarmTopic.topic })
       .addMetricFilters()
-      .monitorServices(props.endpoint.modelEndpoint.rollbackAlarms)
+      .monitorServices()
       .addPipelineUnhealthyAlarm();
 
     if (config.monitoring.dashboard) {

@@ -217,7 +217,7 @@ export function countCustomMetrics(metrics: readonly CustomMetric[], errorKinds:
  * The alarms the stacks create for this stage, as CloudWatch bills them: each metric alarm by
  * the metrics it reads (a gated rate alarm reads its signal's metrics and the request count),
  * composites by count. With deployment rollback on, the endpoint's two rollback alarms exist
- * and the catalog alarms that reuse them are composites that follow them (monitoring-facade.ts).
+ * besides the catalog's own alarms on the same signals (monitoring-facade.ts).
  */
 export function alarmCounts(config: StageConfig): { alarmMetrics: number; compositeAlarms: number; metricAlarms: number } {
   if (!config.monitoring.enabled) return { alarmMetrics: 0, compositeAlarms: 0, metricAlarms: 0 };
@@ -227,12 +227,8 @@ export function alarmCounts(config: StageConfig): { alarmMetrics: number; compos
   let compositeAlarms = 0;
   const alarms = enabledAlarms(config);
   for (const alarm of alarms) {
-    if (alarm.reuses && rollback) {
-      compositeAlarms++;
-    } else {
-      metricAlarms++;
-      alarmMetrics += metricsOf(gatedSignal(alarm, config.monitoring.minSampleCount)).length;
-    }
+    metricAlarms++;
+    alarmMetrics += metricsOf(gatedSignal(alarm, config.monitoring.minSampleCount)).length;
   }
   if (alarms.some((a) => a.severity === 'Critical')) compositeAlarms++;
   return { alarmMetrics, compositeAlarms, metricAlarms };

@@ -44,8 +44,6 @@ export interface ErrorRateAlarmProps extends AlarmText {
   /** A ratio from 0 to 1. @default 0.05 (5% of the period's requests) */
   readonly threshold?: number;
   readonly breaching: Breaching;
-  /** Reuse the endpoint's deployment-rollback alarm that watches the same signal. @default - its own alarm */
-  readonly reuses?: AlarmDefinition['reuses'];
 }
 
 export interface LatencyAlarmProps extends AlarmText {
@@ -55,8 +53,6 @@ export interface LatencyAlarmProps extends AlarmText {
   readonly gate: MetricRef;
   readonly threshold: number;
   readonly breaching: Breaching;
-  /** @default - its own alarm */
-  readonly reuses?: AlarmDefinition['reuses'];
 }
 
 export interface CountAlarmProps extends AlarmText {
@@ -105,13 +101,13 @@ export function alarmBuilders(layer: Layer) {
   return {
     errorRate: (p: ErrorRateAlarmProps): AlarmDefinition => checked({
       ...base('errorRate', p, UNITS.errorRate), gate: p.gate, threshold: p.threshold ?? 0.05,
-      periodSec: 60, treatMissingData: 'notBreaching', applies: true, ...(p.reuses ? { reuses: p.reuses } : {}),
+      periodSec: 60, treatMissingData: 'notBreaching', applies: true,
     }),
     latency: (p: LatencyAlarmProps): AlarmDefinition => {
       if (p.signal.unit !== 'ms' && p.signal.unit !== 'µs') throw new Error(`alarm ${p.id}: latency alarms compare ms or µs, its signal is in ${p.signal.unit}`);
       return checked({
         ...base('latency', p, p.signal.unit), gate: p.gate, threshold: p.threshold,
-        periodSec: 60, treatMissingData: 'notBreaching', applies: true, ...(p.reuses ? { reuses: p.reuses } : {}),
+        periodSec: 60, treatMissingData: 'notBreaching', applies: true,
       });
     },
     count: (p: CountAlarmProps): AlarmDefinition => checked({

@@ -39,8 +39,6 @@ export interface AlarmDefinition {
   readonly applies: boolean;
   /** Why it does not apply, for the message refusing an override of it. */
   readonly appliesWhen?: string;
-  /** The deployment-rollback alarm of ModelEndpoint that already watches this signal, when it exists. */
-  readonly reuses?: 'errorRate' | 'modelLatency';
 }
 
 /** An alarm after configuration: defaults, then `monitoring.alarms.<id>` overrides. */

@@ -16,7 +16,7 @@ export function sagemakerAlarms(config: StageConfig): AlarmDefinition[] {
   const onInstances = 'endpoint.capacity.mode=instance (serverless endpoints publish no instance metrics)';
   return [
     alarm.errorRate({
-      id: 'EndpointErrorRate', title: 'Endpoint 5XX error rate', severity: 'Critical', reuses: 'errorRate',
+      id: 'EndpointErrorRate', title: 'Endpoint 5XX error rate', severity: 'Critical',
       signal: endpointMetrics.serverErrorRate(), gate: endpointMetrics.invocations(), breaching: { datapoints: 2, of: 3 },
       meaning: 'More than 5% of endpoint invocations failed with a 5XX in 2 of 3 minutes: the model or its container is failing.',
       firstAction: 'Read the endpoint log group /aws/sagemaker/Endpoints/<endpoint> for ERROR lines; if a deployment is in progress it rolls back on this signal.',
@@ -28,7 +28,7 @@ export function sagemakerAlarms(config: StageConfig): AlarmDefinition[] {
       firstAction: 'Compare model.featureCount and model.contentType with what the deployed model expects; read the container log for the refusals.',
     }),
     alarm.latency({
-      id: 'EndpointModelLatencyP99', title: 'Endpoint model latency p99', severity: 'Warning', reuses: 'modelLatency',
+      id: 'EndpointModelLatencyP99', title: 'Endpoint model latency p99', severity: 'Warning',
       signal: endpointMetrics.modelLatency('p99'), gate: endpointMetrics.invocations(),
       threshold: 2_000_000, breaching: { datapoints: 2, of: 3 },
       meaning: 'The slowest 1% of predictions took the model longer than the threshold (ModelLatency is in microseconds) in 2 of 3 minutes.',

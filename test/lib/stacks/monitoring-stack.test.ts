@@ -68,13 +68,14 @@ const EXPECTED: Record<string, Expected> = {
   EndpointMemoryUtilization: { metric: (s) => m(SMI(s), 'MemoryUtilization', 'Average', 300), threshold: { dev: NaN, prod: 85 }, evaluation: [3, 3], missing: 'missing', severity: 'Warning', prodOnly: true },
   EndpointDiskUtilization: { metric: (s) => m(SMI(s), 'DiskUtilization', 'Average', 300), threshold: { dev: NaN, prod: 80 }, evaluation: [3, 3], missing: 'missing', severity: 'Warning', prodOnly: true },
   EndpointContainerErrors: { metric: (s) => m(LOG(s), 'EndpointContainerErrors', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [1, 1], missing: 'notBreaching', severity: 'Warning' },
-  TableThrottledRequests: { metric: () => ({ metricName: 'ThrottledRequests' }), expression: 'FILL(throttled0, 0) + FILL(throttled1, 0) + FILL(throttled2, 0)', threshold: { dev: 0, prod: 0 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
-  TableSystemErrors: { metric: () => ({ metricName: 'SystemErrors' }), expression: 'FILL(syserrors0, 0) + FILL(syserrors1, 0) + FILL(syserrors2, 0)', threshold: { dev: 0, prod: 0 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
+  // Summed over the five operations the functions call (UpdateItem and DeleteItem are the idempotency key's).
+  TableThrottledRequests: { metric: () => ({ metricName: 'ThrottledRequests' }), expression: 'FILL(throttled0, 0) + FILL(throttled1, 0) + FILL(throttled2, 0) + FILL(throttled3, 0) + FILL(throttled4, 0)', threshold: { dev: 0, prod: 0 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
+  TableSystemErrors: { metric: () => ({ metricName: 'SystemErrors' }), expression: 'FILL(syserrors0, 0) + FILL(syserrors1, 0) + FILL(syserrors2, 0) + FILL(syserrors3, 0) + FILL(syserrors4, 0)', threshold: { dev: 0, prod: 0 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
   HandlerServerErrorRate: { metric: (s) => m(LOG(s), 'InferenceServerErrors', 'Sum'), gate: (s) => m(LOG(s), 'Inferences', 'Sum'), expression: 'FILL(errors, 0) / requests', threshold: { dev: 0.05, prod: 0.05 }, evaluation: [3, 3], missing: 'notBreaching', severity: 'Critical' },
   RecordWriteFallbacks: { metric: (s) => m(LOG(s), 'RecordWriteFallbacks', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [1, 1], missing: 'notBreaching', severity: 'Warning' },
 };
-/** In prod the endpoint's deployment-rollback alarms watch these; monitoring wraps them. */
-const REUSED_IN_PROD = { EndpointErrorRate: 'inference-prod-iris-classifier-deployment-error-rate', EndpointModelLatencyP99: 'inference-prod-iris-classifier-deployment-model-latency' };
+/** In prod the endpoint's deployment-rollback alarms watch the same signals as these, for the guardrail alone. */
+const ROLLBACK_IN_PROD = { EndpointErrorRate: 'inference-prod-iris-classifier-deployment-error-rate', EndpointModelLatencyP99: 'inference-prod-iris-classifier-deployment-model-latency' };
 
 const synth = (stage: Stage) => (stage === 'dev' ? dev : prod);
 const topicRef = (t: Template) => ({ Ref: only(t, 'AWS::SNS::Topic').logicalId });
@@ -88,7 +89,7 @@ describe.each(['dev', 'prod'] as const)('%s alarms', (stage) => {
     expect(names).toEqual([...ids, 'PipelineUnhealthy'].map((id) => `inference-${stage}-${id}`).sort());
   });
 
-  test.each(ids.filter((id) => !(stage === 'prod' && id in REUSED_IN_PROD)))('%s: metric, statistic, period, threshold, evaluation and actions', (id) => {
+  test.each(ids)('%s: metric, statistic, period, threshold, evaluation and actions', (id) => {
     const e = EXPECTED[id];
     const alarm = alarmsByName(synth(stage).template).get(`inference-${stage}-${id}`)!;
     expect(alarm.type).toBe('AWS::CloudWatch::Alarm');
@@ -111,7 +112,7 @@ describe.each(['dev', 'prod'] as const)('%s alarms', (stage) => {
       // DynamoDB: one metric per operation the functions call, summed.
       const perOperation = metrics.filter((x) => x.metricName === signal.metricName);
       expect(perOperation.map((x) => [x.namespace, x.dimensions, x.stat, x.period])).toEqual(
-        ['PutItem', 'GetItem', 'Query'].map((op) => ['AWS/DynamoDB', { TableName: `inference-${stage}-inferences`, Operation: op }, 'Sum', 60]),
+        ['PutItem', 'GetItem', 'Query', 'UpdateItem', 'DeleteItem'].map((op) => ['AWS/DynamoDB', { TableName: `inference-${stage}-inferences`, Operation: op }, 'Sum', 60]),
       );
     }
     if (e.gate) {
@@ -130,9 +131,7 @@ describe.each(['dev', 'prod'] as const)('%s alarms', (stage) => {
     const alarms = alarmsByName(synth(stage).template);
     const composite = alarms.get(`inference-${stage}-PipelineUnhealthy`)!;
     const criticalIds = ids.filter((id) => EXPECTED[id].severity === 'Critical');
-    const expected = criticalIds.map((id) =>
-      stage === 'prod' && id in REUSED_IN_PROD ? REUSED_IN_PROD[id as keyof typeof REUSED_IN_PROD] : `<GetAtt ${alarms.get(`inference-${stage}-${id}`)!.logicalId}>`,
-    );
+    const expected = criticalIds.map((id) => `<GetAtt ${alarms.get(`inference-${stage}-${id}`)!.logicalId}>`);
     expect(compositeMembers(composite.props.AlarmRule).sort()).toEqual(expected.sort());
     expect(flatten(composite.props.AlarmRule)).toMatch(/^\(ALARM\(.+\) OR ALARM\(/);
     expect(composite.props.AlarmActions).toEqual([topicRef(synth(stage).template)]);
@@ -147,17 +146,27 @@ describe('stage differences', () => {
     expect(utilisation(prod)).toEqual(['inference-prod-EndpointCpuUtilization', 'inference-prod-EndpointDiskUtilization', 'inference-prod-EndpointMemoryUtilization']);
   });
 
-  test('dev watches the endpoint itself; prod reuses the deployment-rollback alarms, wrapped to notify', () => {
-    expect(alarmsByName(dev.template).get('inference-dev-EndpointErrorRate')!.type).toBe('AWS::CloudWatch::Alarm');
-    const endpointAlarms = alarmsByName(Template.fromStack(prod.pipeline.endpoint));
-    for (const [id, rollbackName] of Object.entries(REUSED_IN_PROD)) {
-      const wrapper = alarmsByName(prod.template).get(`inference-prod-${id}`)!;
-      expect(wrapper.type).toBe('AWS::CloudWatch::CompositeAlarm');
-      expect(compositeMembers(wrapper.props.AlarmRule)).toEqual([rollbackName]);
-      expect(wrapper.props.AlarmActions).toEqual([topicRef(prod.template)]);
-      // The rollback alarm exists under that name, with the catalog's threshold for this signal.
-      expect(endpointAlarms.get(rollbackName)!.props.Threshold).toBe(EXPECTED[id].threshold.prod);
+  test('every stage watches the endpoint with its own gated, notifying alarms; prod\'s rollback alarms stay the guardrail\'s', () => {
+    for (const s of [dev, prod]) {
+      for (const id of Object.keys(ROLLBACK_IN_PROD)) expect(alarmsByName(s.template).get(`inference-${s.config.stage}-${id}`)!.type).toBe('AWS::CloudWatch::Alarm');
+      expect(s.template.findResources('AWS::CloudWatch::CompositeAlarm')).toEqual({ [alarmsByName(s.template).get(`inference-${s.config.stage}-PipelineUnhealthy`)!.logicalId]: expect.anything() });
     }
+    // The rollback alarms: same signal and threshold, ungated and without actions, named in the
+    // endpoint's auto-rollback configuration, and never read by the monitoring stack.
+    const endpoint = Template.fromStack(prod.pipeline.endpoint);
+    const endpointAlarms = alarmsByName(endpoint);
+    const [sagemaker] = Object.values(endpoint.findResources('AWS::SageMaker::Endpoint')).map((r) => r.Properties);
+    expect(sagemaker.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: Props) => a.AlarmName.Ref).sort()).toEqual(
+      Object.values(ROLLBACK_IN_PROD).map((name) => endpointAlarms.get(name)!.logicalId).sort(),
+    );
+    for (const [id, rollbackName] of Object.entries(ROLLBACK_IN_PROD)) {
+      const rollback = endpointAlarms.get(rollbackName)!.props;
+      expect(rollback.Threshold).toBe(EXPECTED[id].threshold.prod);
+      expect(rollback.MetricName).toBe(EXPECTED[id].metric('prod').metricName);
+      expect(rollback.AlarmActions).toBeUndefined();
+      expect(rollback.Metrics).toBeUndefined();
+    }
+    expect(JSON.stringify(prod.template.toJSON())).not.toContain('deployment-error-rate');
   });
 
   test('the minimum sample count follows monitoring.minSampleCount, and 0 turns gating off', () => {
@@ -203,6 +212,25 @@ describe('configuration overrides by alarm id', () => {
   test('an override naming an unknown alarm fails the synth with the known ids', () => {
     expect(() => synthMonitoring('dev', { 'monitoring.alarms.ApiLatencyP90.threshold': '1' })).toThrow(
       /^monitoring\.alarms: unknown alarm id ApiLatencyP90 \(known: ApiServerErrorRate, ApiClientErrorRate, ApiLatencyP99, /,
+    );
+  });
+
+  test('prod: a threshold override of the endpoint error rate moves the monitoring alarm and the rollback alarm together', () => {
+    const s = synthMonitoring('prod', { 'monitoring.alarms.EndpointErrorRate.threshold': '0.1', 'monitoring.alarms.EndpointModelLatencyP99.threshold': '1500000' });
+    const own = alarmsByName(s.template);
+    const rollback = alarmsByName(Template.fromStack(s.pipeline.endpoint));
+    expect(own.get('inference-prod-EndpointErrorRate')!.props.Threshold).toBe(0.1);
+    expect(rollback.get(ROLLBACK_IN_PROD.EndpointErrorRate)!.props.Threshold).toBe(0.1);
+    expect(own.get('inference-prod-EndpointModelLatencyP99')!.props.Threshold).toBe(1_500_000);
+    expect(rollback.get(ROLLBACK_IN_PROD.EndpointModelLatencyP99)!.props.Threshold).toBe(1_500_000);
+  });
+
+  test('an override that cannot apply fails the synth with the setting\'s path', () => {
+    expect(() => synthMonitoring('prod', { 'monitoring.alarms.EndpointErrorRate.threshold': '5' })).toThrow(
+      'monitoring.alarms.EndpointErrorRate.threshold: is a ratio from 0 to 1 (0.05 is 5%), got 5',
+    );
+    expect(() => synthMonitoring('dev', { 'monitoring.alarms.EndpointCpuUtilization.threshold': '70' })).toThrow(
+      /^monitoring\.alarms\.EndpointCpuUtilization: this stage has no such alarm \(it needs endpoint\.capacity\.mode=instance/,
     );
   });
 
