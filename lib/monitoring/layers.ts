@@ -20,7 +20,7 @@ export const SERVICE_MONITORING = {
   Lambda: lambdaMonitoring,
   SageMaker: sagemakerMonitoring,
   DynamoDB: dynamodbMonitoring,
-  Handler: inferenceMonitoring,
+  Inference: inferenceMonitoring,
 } as const satisfies { readonly [L in Layer]: ServiceMonitoring<L> };
 
 /** The services in order (string keys keep their insertion order). */

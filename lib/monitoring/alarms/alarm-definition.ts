@@ -9,7 +9,7 @@ export type Severity = 'Critical' | 'Warning';
 export type TreatMissingData = 'notBreaching' | 'breaching' | 'ignore' | 'missing';
 export type Comparison = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold';
 /** The monitored layers, one per service folder; `layers.ts` lists them in dashboard order. */
-export type Layer = 'API Gateway' | 'Lambda' | 'SageMaker' | 'DynamoDB' | 'Handler';
+export type Layer = 'API Gateway' | 'Lambda' | 'SageMaker' | 'DynamoDB' | 'Inference';
 /** Which builder made the alarm: it decides the unit, the defaults and what a threshold may be. */
 export type AlarmKind = 'errorRate' | 'latency' | 'count' | 'utilisation';
 

@@ -4,7 +4,7 @@ import { AlarmDefinition } from '../alarms/alarm-definition';
 import { alarmBuilders } from '../alarms/alarm-builders';
 import { handlerMetrics } from './inference-metrics';
 
-const alarm = alarmBuilders('Handler');
+const alarm = alarmBuilders('Inference');
 
 export function inferenceAlarms(_config: StageConfig): AlarmDefinition[] {
   return [

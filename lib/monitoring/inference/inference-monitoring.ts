@@ -3,8 +3,8 @@ import { ServiceMonitoring } from '../service-monitoring';
 import { inferenceAlarms } from './inference-alarms';
 import { inferenceWidgets } from './inference-widgets';
 
-export const inferenceMonitoring: ServiceMonitoring<'Handler'> = {
-  layer: 'Handler',
+export const inferenceMonitoring: ServiceMonitoring<'Inference'> = {
+  layer: 'Inference',
   row: 'Lambda',
   alarms: inferenceAlarms,
   widgets: inferenceWidgets,

@@ -3,6 +3,10 @@
  * Invocation4XX/5XXErrors (their Average is a rate), and ModelLatency / OverheadLatency in
  * MICROSECONDS. In /aws/sagemaker/Endpoints, for instance capacity only: CPU (summed over
  * the instance's cores, so up to 100% x vCPUs), memory and disk utilisation.
+ * Source: "Amazon SageMaker AI metrics in Amazon CloudWatch",
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html (CPUUtilization:
+ * "The sum of each individual CPU core's utilization ... if there are four CPUs, the
+ * CPUUtilization range is 0%–400%").
  */
 import { MathRef, MetricRef, math, metric } from '../metric-ref';
 

@@ -31,7 +31,7 @@ test('every service folder (one holding <folder>-monitoring.ts) is in the list, 
 });
 
 test('the list runs in the order a request travels, each entry under its own layer', () => {
-  expect(MONITORED_SERVICES.map((s) => s.layer)).toEqual(['API Gateway', 'Lambda', 'SageMaker', 'DynamoDB', 'Handler']);
+  expect(MONITORED_SERVICES.map((s) => s.layer)).toEqual(['API Gateway', 'Lambda', 'SageMaker', 'DynamoDB', 'Inference']);
   for (const [layer, service] of Object.entries(SERVICE_MONITORING)) expect(service.layer).toBe(layer);
 });
 

@@ -7,6 +7,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { resolveAlarms } from '../../../lib/monitoring/alarm-catalog';
 import { LATEST_ERRORS_QUERY, dashboardLayout, graphsOf } from '../../../lib/monitoring/dashboard-layout';
+import { MONITORED_SERVICES } from '../../../lib/monitoring/layers';
 import { METRIC_FILTERS } from '../../../lib/monitoring/metric-filters';
 import { SynthesizedMonitoring, synthMonitoring } from '../../harness/monitoring-synth';
 import { AlarmMetric, Props, alarmMetrics, alarmsByName, compositeMembers, flatten, only } from '../../harness/monitoring-template';
@@ -326,6 +327,21 @@ describe('CloudWatch dashboard', () => {
     // Rows stack top to bottom.
     const rowY = widgets.filter((w) => w.type === 'text' && w.height === 1).map((w) => w.y);
     expect([...rowY].sort((a, b) => a - b)).toEqual(rowY);
+  });
+
+  test.each(['dev', 'prod'] as const)('%s: every service of the list has alarms in the template and charts on the dashboard', (stage) => {
+    const s = synth(stage);
+    const names = new Set(alarmsByName(s.template).keys());
+    const titles = new Set(widgetsOf(s).filter((w) => w.type === 'metric').map((w) => w.properties.title));
+    const layout = dashboardLayout(s.config);
+    for (const service of MONITORED_SERVICES) {
+      const own = service.alarms(s.config).filter((a) => a.applies).map((a) => `inference-${stage}-${a.id}`);
+      expect(own.length).toBeGreaterThan(0);
+      for (const name of own) expect(names).toContain(name);
+      const charts = service.widgets({ config: s.config, alarms: new Map(layout.alarms.map((a) => [a.id, a])) }).flatMap((w) => (w.kind === 'graph' ? [w.title] : []));
+      expect(charts.length).toBeGreaterThan(0);
+      for (const title of charts) expect(titles).toContain(title);
+    }
   });
 
   test('the header links to the API, the function and endpoint logs and the table', () => {
