@@ -19,13 +19,25 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { StageConfig } from '../config/stage-config';
-import { ResolvedAlarm, Severity, enabledAlarms, gatedSignal } from './alarm-catalog';
+import { Comparison, ResolvedAlarm, Severity, TreatMissingData, enabledAlarms, gatedSignal } from './alarm-catalog';
 import { buildCloudWatchDashboard } from './cdk/dashboard-builder';
 import { MetricResolver } from './cdk/metric-resolver';
 import { MonitoringTargets } from './cdk/monitoring-targets';
 import { DashboardLayout, PIPELINE_UNHEALTHY_ID } from './dashboard-layout';
 import { MONITORED_SERVICES } from './layers';
 import { LogSource, METRIC_FILTERS, validateMetricFilter } from './metric-filters';
+
+/** The definitions' plain values as CDK enums (typed, so a new value cannot be missed). */
+const COMPARISON: Record<Comparison, cloudwatch.ComparisonOperator> = {
+  GreaterThanThreshold: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+  GreaterThanOrEqualToThreshold: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+};
+const MISSING_DATA: Record<TreatMissingData, cloudwatch.TreatMissingData> = {
+  notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
+  breaching: cloudwatch.TreatMissingData.BREACHING,
+  ignore: cloudwatch.TreatMissingData.IGNORE,
+  missing: cloudwatch.TreatMissingData.MISSING,
+};
 
 export interface MonitoringFacadeProps {
   readonly config: StageConfig;
@@ -122,10 +134,10 @@ export class MonitoringFacade extends Construct {
       alarmDescription: this.describe(def),
       metric: this.resolver.resolve(gatedSignal(def, this.props.config.monitoring.minSampleCount), def.periodSec),
       threshold: def.threshold,
-      comparisonOperator: def.comparison as cloudwatch.ComparisonOperator,
+      comparisonOperator: COMPARISON[def.comparison],
       evaluationPeriods: def.evaluationPeriods,
       datapointsToAlarm: def.datapointsToAlarm,
-      treatMissingData: def.treatMissingData as cloudwatch.TreatMissingData,
+      treatMissingData: MISSING_DATA[def.treatMissingData],
     });
   }
 
