@@ -15,13 +15,16 @@ import { lambdaMonitoring } from './lambda/lambda-monitoring';
 import { sagemakerMonitoring } from './sagemaker/sagemaker-monitoring';
 import { ServiceMonitoring } from './service-monitoring';
 
+/** One service per layer, each under its own layer. */
+export type ServiceMonitoringByLayer = { readonly [L in Layer]: ServiceMonitoring<L> };
+
 export const SERVICE_MONITORING = {
   'API Gateway': apiMonitoring,
   Lambda: lambdaMonitoring,
   SageMaker: sagemakerMonitoring,
   DynamoDB: dynamodbMonitoring,
   Inference: inferenceMonitoring,
-} as const satisfies { readonly [L in Layer]: ServiceMonitoring<L> };
+} as const satisfies ServiceMonitoringByLayer;
 
 /** The services in order (string keys keep their insertion order). */
 export const MONITORED_SERVICES: readonly ServiceMonitoring[] = Object.values(SERVICE_MONITORING);

@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import { resolveStageConfig } from '../../../lib/config/load-config';
 import { alarmCatalog, enabledAlarms } from '../../../lib/monitoring/alarm-catalog';
 import { dashboardLayout } from '../../../lib/monitoring/dashboard-layout';
-import { MONITORED_SERVICES, SERVICE_MONITORING } from '../../../lib/monitoring/layers';
+import { MONITORED_SERVICES, SERVICE_MONITORING, ServiceMonitoringByLayer } from '../../../lib/monitoring/layers';
+import { apiMonitoring } from '../../../lib/monitoring/api/api-monitoring';
+import { dynamodbMonitoring } from '../../../lib/monitoring/dynamodb/dynamodb-monitoring';
+import { inferenceMonitoring } from '../../../lib/monitoring/inference/inference-monitoring';
+import { lambdaMonitoring } from '../../../lib/monitoring/lambda/lambda-monitoring';
+import { sagemakerMonitoring } from '../../../lib/monitoring/sagemaker/sagemaker-monitoring';
 import { ServiceMonitoring } from '../../../lib/monitoring/service-monitoring';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- cdk.json is read as the CLI reads it
@@ -33,6 +38,14 @@ test('every service folder (one holding <folder>-monitoring.ts) is in the list, 
 test('the list runs in the order a request travels, each entry under its own layer', () => {
   expect(MONITORED_SERVICES.map((s) => s.layer)).toEqual(['API Gateway', 'Lambda', 'SageMaker', 'DynamoDB', 'Inference']);
   for (const [layer, service] of Object.entries(SERVICE_MONITORING)) expect(service.layer).toBe(layer);
+});
+
+test('the list is exhaustive by type: tsc (npm test) refuses a missing or misfiled layer', () => {
+  // @ts-expect-error -- a list without the Inference layer does not compile
+  const missing: ServiceMonitoringByLayer = { 'API Gateway': apiMonitoring, Lambda: lambdaMonitoring, SageMaker: sagemakerMonitoring, DynamoDB: dynamodbMonitoring };
+  // @ts-expect-error -- nor one filing a service under another layer
+  const misfiled: ServiceMonitoringByLayer = { ...SERVICE_MONITORING, DynamoDB: inferenceMonitoring };
+  expect([missing, misfiled]).toHaveLength(2);
 });
 
 describe.each(stages.map((c) => [c.stage, c] as const))('%s', (_stage, config) => {
