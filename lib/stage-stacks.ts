@@ -38,7 +38,14 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
   const common = { env, config };
 
   const data = new DataStack(app, `${prefix}-data`, {
-    ...common,
+    env,
+    prefix,
+    stage: config.stage,
+    table: config.table,
+    recordTtlDays: config.records.ttlDays,
+    logRetentionDays: config.logRetentionDays,
+    network: config.network,
+    tracing: config.monitoring.tracing,
     description: `${prefix}: inference records, model deployment history and payloads`,
     terminationProtection: config.table.deletionProtection,
   });
@@ -51,12 +58,19 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
     modelPlacement: data.network?.modelPlacement(),
   });
   const api = new ApiStack(app, `${prefix}-api`, {
-    ...common,
+    env,
+    prefix,
+    stage: config.stage,
+    api: config.api,
+    functions: config.functions,
+    records: config.records,
+    model: config.model,
+    tracing: config.monitoring.tracing,
+    logRetentionDays: config.logRetentionDays,
     description: `${prefix}: inference API and functions`,
     table: data.table,
     payloadBucket: data.payloadBucket,
-    endpointName: endpoint.modelEndpoint.endpointName,
-    endpointArn: endpoint.modelEndpoint.endpointArn,
+    endpoint: endpoint.modelEndpoint,
     functionPlacement: data.network?.functionPlacement(),
   });
 

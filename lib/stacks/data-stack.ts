@@ -4,13 +4,25 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { NetworkConfig, TableConfig } from '../config/stage-config';
 import { acknowledge } from '../constructs/acknowledge';
 import { PipelineNetwork } from '../constructs/pipeline-network';
 import { INDEXES, TABLE_KEYS } from '../../contract/table-design';
 
 export interface DataStackProps extends StackProps {
-  readonly config: StageConfig;
+  /** `project-stage`: the key alias, the table name and the stage's other names start with it. */
+  readonly prefix: string;
+  /** The stage's name, for the reasons its acknowledgements give. */
+  readonly stage: string;
+  readonly table: TableConfig;
+  /** Days inference records live (`records.ttlDays`); payload objects live 2 days longer. 0 keeps both forever. */
+  readonly recordTtlDays: number;
+  /** Days the access logs (and, in a VPC, the rejected-traffic flow log) are kept. */
+  readonly logRetentionDays: number;
+  /** Whether to create the private network (`network.vpc`). */
+  readonly network: NetworkConfig;
+  /** Add the X-Ray interface endpoint to the network (`monitoring.tracing`). */
+  readonly tracing: boolean;
 }
 
 /** Key prefixes of the access-logs bucket, one per logged bucket. */
@@ -38,15 +50,14 @@ export class DataStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    const prefix = resourcePrefix(config);
-    const removalPolicy = config.table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const { prefix, table } = props;
+    const removalPolicy = table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.key = new kms.Key(this, 'DataKey', {
       alias: `alias/${prefix}-data`,
       description: `Encrypts the ${prefix} inference records, payloads and captured data`,
       enableKeyRotation: true,
-      removalPolicy: config.table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy,
       pendingWindow: Duration.days(7),
     });
 
@@ -58,8 +69,8 @@ export class DataStack extends Stack {
       timeToLiveAttribute: TABLE_KEYS.ttlAttribute,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.table.pointInTimeRecovery },
-      deletionProtection: config.table.deletionProtection,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: table.pointInTimeRecovery },
+      deletionProtection: table.deletionProtection,
       removalPolicy,
     });
     for (const index of Object.values(INDEXES)) {
@@ -70,9 +81,9 @@ export class DataStack extends Stack {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
-    if (!config.table.pointInTimeRecovery) {
+    if (!table.pointInTimeRecovery) {
       acknowledge(this.table, 'AwsSolutions-DDB3',
-        `Point-in-time recovery is off by design in stage ${config.stage} (table.pointInTimeRecovery=false): its records expire after ${config.records.ttlDays} days and the stage is disposable; prod turns it on.`);
+        `Point-in-time recovery is off by design in stage ${props.stage} (table.pointInTimeRecovery=false): its records expire after ${props.recordTtlDays} days and the stage is disposable; prod turns it on.`);
     }
 
     // S3 server access logs accept SSE-S3 only (not KMS), and log no payload content: request
@@ -83,9 +94,9 @@ export class DataStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(config.logRetentionDays) }],
+      lifecycleRules: [{ expiration: Duration.days(props.logRetentionDays) }],
       removalPolicy,
-      autoDeleteObjects: !config.table.retainOnDelete,
+      autoDeleteObjects: !table.retainOnDelete,
     });
     // Buckets of other stacks (data capture) log here too. Their ARNs cannot be named without a
     // cycle, so delivery is limited to this account and to the data capture prefix.
@@ -106,17 +117,17 @@ export class DataStack extends Stack {
       versioned: false,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Payload objects live as long as the records that point at them.
-      lifecycleRules: config.records.ttlDays > 0 ? [{ expiration: Duration.days(config.records.ttlDays + 2) }] : [],
+      lifecycleRules: props.recordTtlDays > 0 ? [{ expiration: Duration.days(props.recordTtlDays + 2) }] : [],
       removalPolicy,
-      autoDeleteObjects: !config.table.retainOnDelete,
+      autoDeleteObjects: !table.retainOnDelete,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: ACCESS_LOG_PREFIX.payloads,
     });
 
-    if (config.network.vpc) {
+    if (props.network.vpc) {
       this.network = new PipelineNetwork(this, 'Network', {
-        tracing: config.monitoring.tracing,
-        flowLogRetentionDays: config.logRetentionDays,
+        tracing: props.tracing,
+        flowLogRetentionDays: props.logRetentionDays,
       });
     }
   }
