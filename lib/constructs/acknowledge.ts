@@ -19,8 +19,9 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
  * The finding id cdk-nag's AwsSolutions-IAM5 reports for a wildcard resource, for example
  * `AwsSolutions-IAM5[Resource::<DataCaptureBucket729F772E.Arn>/datacapture/*]`: the resource as
  * the template holds it, intrinsics flattened the way cdk-nag flattens them. A reference to
- * another stack resolves to its import, so the id stays the same before and after synthesis
- * only when the caller passes the value `Stack.exportValue` returned (see ApiStack).
+ * another stack resolves to a `Fn::GetStackOutput` of a CDK-named output, so the id stays the
+ * same before and after synthesis only when the caller passes the value `readFromStack` returned
+ * (see ApiStack).
  */
 export function wildcardResourceFinding(scope: IConstruct, resource: string): string {
   return `AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(resource))}]`;
@@ -37,3 +38,4 @@ function flatten(node: unknown): string {
   if (o.Ref) return `<${flatten(o.Ref)}>`;
   return JSON.stringify(node);
 }
+

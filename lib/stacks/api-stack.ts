@@ -11,6 +11,7 @@ import { ApiFirewall } from '../constructs/api-firewall';
 import { retentionDays } from '../constructs/log-retention';
 import { grantKeyThroughServices } from '../constructs/key-grants';
 import { PipelineFunction } from '../constructs/pipeline-function';
+import { readFromStack } from '../constructs/stack-output';
 import { FunctionPlacement } from '../constructs/pipeline-network';
 import { PAYLOAD_KEY_PREFIX, PREDICT_ENV, READ_ENV } from '../../contract/handlers';
 import { IDEMPOTENCY_PREFIX, INDEXES } from '../../contract/table-design';
@@ -265,9 +266,9 @@ export class ApiStack extends Stack {
     const services = records.overflow === 's3' ? ['dynamodb', 's3'] : ['dynamodb'];
     if (props.table.encryptionKey) grantKeyThroughServices(props.table.encryptionKey, role, 'encrypt-decrypt', services, 'UseDataKeyThroughDynamoDbAndS3');
     if (records.overflow === 's3') {
-      // The bucket's ARN as an explicit import (the same export CDK would create), so the
-      // statement, and the finding acknowledged below, read the same before and after synthesis.
-      const bucketArn = Stack.of(props.payloadBucket) === this ? props.payloadBucket.bucketArn : Stack.of(props.payloadBucket).exportValue(props.payloadBucket.bucketArn);
+      // The bucket's ARN through a named stack output (the weak reference CDK would create), so
+      // the statement, and the finding acknowledged below, read the same before and after synthesis.
+      const bucketArn = readFromStack(this, Stack.of(props.payloadBucket), 'PayloadBucketArn', props.payloadBucket.bucketArn);
       const payloads = `${bucketArn}/${PAYLOAD_KEY_PREFIX}*`;
       role.addToRolePolicy(new iam.PolicyStatement({ sid: 'WritePayloads', actions: ['s3:PutObject'], resources: [payloads] }));
       acknowledge(fn.role, wildcardResourceFinding(fn.role, payloads),

@@ -64,10 +64,10 @@ describe('network.vpc on a prod stage', () => {
         FunctionName: name,
         VpcConfig: {
           SubnetIds: [
-            { 'Fn::ImportValue': Match.stringLikeRegexp('NetworkVpcisolatedSubnet1') },
-            { 'Fn::ImportValue': Match.stringLikeRegexp('NetworkVpcisolatedSubnet2') },
+            { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkVpcisolatedSubnet1') }) },
+            { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkVpcisolatedSubnet2') }) },
           ],
-          SecurityGroupIds: [{ 'Fn::ImportValue': Match.stringLikeRegexp('NetworkFunctionSecurityGroup') }],
+          SecurityGroupIds: [{ 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkFunctionSecurityGroup') }) }],
         },
       });
     }
@@ -90,10 +90,10 @@ describe('network.vpc on a prod stage', () => {
     endpoint.hasResourceProperties('AWS::SageMaker::Model', {
       VpcConfig: {
         Subnets: [
-          { 'Fn::ImportValue': Match.stringLikeRegexp('NetworkVpcisolatedSubnet1') },
-          { 'Fn::ImportValue': Match.stringLikeRegexp('NetworkVpcisolatedSubnet2') },
+          { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkVpcisolatedSubnet1') }) },
+          { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkVpcisolatedSubnet2') }) },
         ],
-        SecurityGroupIds: [{ 'Fn::ImportValue': Match.stringLikeRegexp('NetworkModelSecurityGroup') }],
+        SecurityGroupIds: [{ 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkModelSecurityGroup') }) }],
       },
       EnableNetworkIsolation: true,
     });
