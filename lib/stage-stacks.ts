@@ -1,5 +1,7 @@
-import { App, Environment, Stack, Tags } from 'aws-cdk-lib';
+import { App, Aspects, Environment, Stack, Tags } from 'aws-cdk-lib';
 import { StageConfig, resourcePrefix } from './config/stage-config';
+import { acknowledgeControl } from './constructs/acknowledge';
+import { StageGuardrails } from './constructs/stage-guardrails';
 import { ApiStack } from './stacks/api-stack';
 import { AuditStack } from './stacks/audit-stack';
 import { CiStack } from './stacks/ci-stack';
@@ -110,6 +112,15 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
       })
     : undefined;
   const all: Stack[] = [...stages, ...(ci ? [ci] : [])];
+  // Control Tower's proactive controls for every resource of a kind, in every stack of the stage.
+  const guardrails = new StageGuardrails({ logKey: data.key, logRetentionDays: config.logRetentionDays, stage: config.stage });
+  for (const stack of all) Aspects.of(stack).add(guardrails);
+  // CT.CLOUDWATCH.PR.1 asks every alarm for an action on ALARM. The rollback alarms act through
+  // SageMaker: deployment guardrails watch them during a deployment and roll it back when one fires.
+  for (const alarm of endpoint.modelEndpoint.rollbackAlarms) {
+    acknowledgeControl(alarm, 'CT.CLOUDWATCH.PR.1',
+      'Watched by the deployment guardrail, which acts on them: SageMaker reads this alarm during a blue/green deployment (AutoRollbackConfiguration) and rolls the deployment back when it fires; the monitoring stack\'s own alarms notify people.');
+  }
   for (const stack of all) {
     Tags.of(stack).add('project', config.project);
     Tags.of(stack).add('stage', config.stage);

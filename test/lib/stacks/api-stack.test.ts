@@ -188,7 +188,7 @@ describe('API stack, other settings', () => {
       Timeout: 15,
       Environment: { Variables: Match.objectLike({ PAYLOAD_MODE: 'hash', INVOKE_TIMEOUT_MS: '5000', RECORD_TTL_DAYS: '90' }) },
     });
-    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/inference-prod-predict', RetentionInDays: 90 });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/inference-prod-predict', RetentionInDays: 365 });
     t.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 })] });
   });
 
