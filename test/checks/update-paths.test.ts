@@ -233,3 +233,15 @@ describe('changes SageMaker refuses are refused at synth with their safe procedu
     expect(refusal({})).toBeUndefined();
   });
 });
+
+test('a stage deployed with strong references migrates in two deploys, `both` then `weak`, without a deadlock; directly it deadlocks', () => {
+  // "Migration from strong to weak: set to "both" and deploy, then set to "weak" and deploy again"
+  // (aws-cdk-lib feature flag @aws-cdk/core:defaultCrossStackReferences).
+  const flag = '@aws-cdk/core:defaultCrossStackReferences';
+  const strong = variant('prod', { [flag]: 'strong' });
+  const both = variant('prod', { [flag]: 'both' });
+  const weak = variant('prod');
+  expect(exportDeadlocks(strong, both)).toEqual([]);
+  expect(exportDeadlocks(both, weak)).toEqual([]);
+  expect(exportDeadlocks(strong, weak).length).toBeGreaterThan(0);
+});
