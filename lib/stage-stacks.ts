@@ -113,7 +113,7 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
     : undefined;
   const all: Stack[] = [...stages, ...(ci ? [ci] : [])];
   // Control Tower's proactive controls for every resource of a kind, in every stack of the stage.
-  const guardrails = new StageGuardrails({ logKey: data.key, logRetentionDays: config.logRetentionDays, stage: config.stage });
+  const guardrails = new StageGuardrails({ logKey: data.key, stage: config.stage });
   for (const stack of all) Aspects.of(stack).add(guardrails);
   // CT.CLOUDWATCH.PR.1 asks every alarm for an action on ALARM. The rollback alarms act through
   // SageMaker: deployment guardrails watch them during a deployment and roll it back when one fires.

@@ -10,8 +10,6 @@ import { acknowledgeControl } from './acknowledge';
 export interface StageGuardrailsProps {
   /** The stage's key: every log group of the stage is encrypted with it. */
   readonly logKey: kms.IKey;
-  /** The stage's `logRetentionDays`; under 365 days each log group says so (CT.CLOUDWATCH.PR.2). */
-  readonly logRetentionDays: number;
   /** The stage's name, for the reasons the acknowledgements give. */
   readonly stage: string;
 }
@@ -56,7 +54,6 @@ export class StageGuardrails implements IAspect {
         `Stage ${this.props.stage} keeps its logs ${days} days (logRetentionDays=${days}) to save log storage cost; it is a disposable stage, and prod keeps every log group ${MIN_COMPLIANT_RETENTION_DAYS} days.`);
     }
   }
-
 }
 
 /**
