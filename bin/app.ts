@@ -9,6 +9,9 @@ const app = new App();
 // cdk-nag runs on every synth: a new finding stops `cdk synth` and `cdk deploy` with its report,
 // before anything reaches an account. Acknowledgements sit on the resources they concern.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(), new ServerlessChecks());
+// AWS Control Tower's proactive controls run in the tests (test/checks/guard), not here: cfn-guard
+// over a stage's templates adds about 4-7 s to every synth, and offline it needs the templates'
+// deploy-time values resolved first, as the hook sees them.
 try {
   // Context holds cdk.json's `stage` and `stages`, and every `-c key=value` override.
   const config = resolveStageConfig(app.node.getAllContext());

@@ -1,5 +1,7 @@
-import { App, Environment, Stack, Tags } from 'aws-cdk-lib';
+import { App, Aspects, Environment, Stack, Tags } from 'aws-cdk-lib';
 import { StageConfig, resourcePrefix } from './config/stage-config';
+import { acknowledgeControl } from './constructs/acknowledge';
+import { StageGuardrails } from './constructs/stage-guardrails';
 import { ApiStack } from './stacks/api-stack';
 import { AuditStack } from './stacks/audit-stack';
 import { CiStack } from './stacks/ci-stack';
@@ -38,7 +40,14 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
   const common = { env, config };
 
   const data = new DataStack(app, `${prefix}-data`, {
-    ...common,
+    env,
+    prefix,
+    stage: config.stage,
+    table: config.table,
+    recordTtlDays: config.records.ttlDays,
+    logRetentionDays: config.logRetentionDays,
+    network: config.network,
+    tracing: config.monitoring.tracing,
     description: `${prefix}: inference records, model deployment history and payloads`,
     terminationProtection: config.table.deletionProtection,
   });
@@ -51,12 +60,19 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
     modelPlacement: data.network?.modelPlacement(),
   });
   const api = new ApiStack(app, `${prefix}-api`, {
-    ...common,
+    env,
+    prefix,
+    stage: config.stage,
+    api: config.api,
+    functions: config.functions,
+    records: config.records,
+    model: config.model,
+    tracing: config.monitoring.tracing,
+    logRetentionDays: config.logRetentionDays,
     description: `${prefix}: inference API and functions`,
     table: data.table,
     payloadBucket: data.payloadBucket,
-    endpointName: endpoint.modelEndpoint.endpointName,
-    endpointArn: endpoint.modelEndpoint.endpointArn,
+    endpoint: endpoint.modelEndpoint,
     functionPlacement: data.network?.functionPlacement(),
   });
 
@@ -96,6 +112,15 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
       })
     : undefined;
   const all: Stack[] = [...stages, ...(ci ? [ci] : [])];
+  // Control Tower's proactive controls for every resource of a kind, in every stack of the stage.
+  const guardrails = new StageGuardrails({ logKey: data.key, stage: config.stage });
+  for (const stack of all) Aspects.of(stack).add(guardrails);
+  // CT.CLOUDWATCH.PR.1 asks every alarm for an action on ALARM. The rollback alarms act through
+  // SageMaker: deployment guardrails watch them during a deployment and roll it back when one fires.
+  for (const alarm of endpoint.modelEndpoint.rollbackAlarms) {
+    acknowledgeControl(alarm, 'CT.CLOUDWATCH.PR.1',
+      'Watched by the deployment guardrail, which acts on them: SageMaker reads this alarm during a blue/green deployment (AutoRollbackConfiguration) and rolls the deployment back when it fires; the monitoring stack\'s own alarms notify people.');
+  }
   for (const stack of all) {
     Tags.of(stack).add('project', config.project);
     Tags.of(stack).add('stage', config.stage);

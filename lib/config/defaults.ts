@@ -59,7 +59,8 @@ const dev: StageConfig = {
 const prod: StageConfig = {
   ...dev,
   stage: 'prod',
-  logRetentionDays: 90,
+  // At least a year: AWS Control Tower's CT.CLOUDWATCH.PR.2 refuses shorter log retention.
+  logRetentionDays: 365,
   endpoint: {
     capacity: {
       mode: 'instance',

@@ -19,8 +19,9 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
  * The finding id cdk-nag's AwsSolutions-IAM5 reports for a wildcard resource, for example
  * `AwsSolutions-IAM5[Resource::<DataCaptureBucket729F772E.Arn>/datacapture/*]`: the resource as
  * the template holds it, intrinsics flattened the way cdk-nag flattens them. A reference to
- * another stack resolves to its import, so the id stays the same before and after synthesis
- * only when the caller passes the value `Stack.exportValue` returned (see ApiStack).
+ * another stack resolves to a `Fn::GetStackOutput` of a CDK-named output, so the id stays the
+ * same before and after synthesis only when the caller passes the value `readFromStack` returned
+ * (see ApiStack).
  */
 export function wildcardResourceFinding(scope: IConstruct, resource: string): string {
   return `AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(resource))}]`;
@@ -36,4 +37,39 @@ function flatten(node: unknown): string {
   if (o['Fn::ImportValue']) return flatten(o['Fn::ImportValue']);
   if (o.Ref) return `<${flatten(o.Ref)}>`;
   return JSON.stringify(node);
+}
+
+/**
+ * The AWS Control Tower proactive controls the stacks are checked against, by control id, with
+ * the name of the CloudFormation Guard rule that implements each one in AWS's rule set (as
+ * shipped by @cdklabs/cdk-validator-cfnguard; test/checks/guard reads the rule files to keep
+ * these names true). Control catalog: https://docs.aws.amazon.com/controltower/latest/controlreference/proactive-controls.html
+ */
+export const CONTROL_RULES = {
+  'CT.CLOUDWATCH.PR.1': 'cloudwatch_alarm_action_check',
+  'CT.CLOUDWATCH.PR.2': 'cloudwatch_log_group_retention_period_check',
+  'CT.CLOUDWATCH.PR.3': 'cloudwatch_log_group_encrypted_check',
+  'CT.DYNAMODB.PR.1': 'dynamodb_table_pitr_enabled_check',
+  'CT.KMS.PR.3': 'kms_create_grant_aws_service_check',
+  'CT.LAMBDA.PR.2': 'lambda_function_public_access_prohibited_check',
+  'CT.LAMBDA.PR.3': 'lambda_inside_vpc_check',
+  'CT.S3.PR.2': 's3_bucket_logging_enabled_check',
+  'CT.S3.PR.4': 's3_event_notifications_enabled_check',
+  'CT.S3.PR.9': 's3_bucket_object_lock_enabled_check',
+  'CT.S3.PR.10': 's3_bucket_default_encryption_kms_check',
+  'CT.S3.PR.11': 's3_bucket_versioning_enabled_check',
+} as const;
+export type ControlId = keyof typeof CONTROL_RULES;
+
+/** The namespace CDK gives the findings of the cfn-guard validation plugin (its plugin name). */
+export const GUARD_NAMESPACE = 'cdk-validator-cfnguard';
+
+/**
+ * Acknowledges one Control Tower proactive control on one resource, with the reason a reviewer
+ * reads, through CDK's own `Validations` metadata (which CDK applies to every policy-validation
+ * plugin's report). An account that enforces the control still refuses the resource: the
+ * acknowledgement records a decision, it does not bypass the hook.
+ */
+export function acknowledgeControl(scope: IConstruct, control: ControlId, reason: string): void {
+  acknowledge(scope, `${GUARD_NAMESPACE}::${CONTROL_RULES[control]}`, `[${control}] ${reason}`);
 }

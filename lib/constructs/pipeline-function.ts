@@ -8,6 +8,7 @@ import * as path from 'path';
 import { METRICS_NAMESPACE } from '../../contract/handlers';
 import { REPO_PATHS } from '../../contract/repo-paths';
 import { acknowledge, wildcardResourceFinding } from './acknowledge';
+import { retentionDays } from './log-retention';
 import { FunctionPlacement } from './pipeline-network';
 
 export interface PipelineFunctionProps {
@@ -68,7 +69,7 @@ export class PipelineFunction extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/lambda/${props.functionName}`,
-      retention: props.logRetentionDays as logs.RetentionDays,
+      retention: retentionDays(props.logRetentionDays),
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
 

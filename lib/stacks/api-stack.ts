@@ -5,26 +5,48 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { ApiConfig, FunctionsConfig, ModelConfig, RecordsConfig } from '../config/stage-config';
 import { acknowledge, wildcardResourceFinding } from '../constructs/acknowledge';
 import { ApiFirewall } from '../constructs/api-firewall';
+import { retentionDays } from '../constructs/log-retention';
 import { grantKeyThroughServices } from '../constructs/key-grants';
 import { PipelineFunction } from '../constructs/pipeline-function';
+import { readFromStack } from '../constructs/stack-output';
 import { FunctionPlacement } from '../constructs/pipeline-network';
 import { PAYLOAD_KEY_PREFIX, PREDICT_ENV, READ_ENV } from '../../contract/handlers';
 import { IDEMPOTENCY_PREFIX, INDEXES } from '../../contract/table-design';
 
 export interface ApiStackProps extends StackProps {
-  readonly config: StageConfig;
+  /** `project-stage`: the API's, functions' and log groups' names start with it. */
+  readonly prefix: string;
+  /** The stage's name: the API Gateway stage is named after it. */
+  readonly stage: string;
+  readonly api: ApiConfig;
+  /** The prediction function's memory, timeouts, retries and concurrency. */
+  readonly functions: FunctionsConfig;
+  /** What the prediction function stores of each request, and for how long. */
+  readonly records: RecordsConfig;
+  /** The served model as the prediction function reports and checks it. */
+  readonly model: Pick<ModelConfig, 'name' | 'version' | 'contentType' | 'featureCount'>;
+  /** X-Ray active tracing on the stage and the functions (`monitoring.tracing`). */
+  readonly tracing: boolean;
+  /** Days the functions' and the API's log groups are kept. */
+  readonly logRetentionDays: number;
   readonly table: dynamodb.ITable;
   readonly payloadBucket: s3.IBucket;
-  readonly endpointName: string;
-  readonly endpointArn: string;
+  /** The SageMaker endpoint the prediction function invokes (and may invoke only). */
+  readonly endpoint: ServedEndpoint;
   /**
    * Run the prediction and read functions in the pipeline's private subnets (`network.vpc`).
    * @default - Lambda's own network
    */
   readonly functionPlacement?: FunctionPlacement;
+}
+
+/** What the API needs of the model endpoint: its name to call, its ARN to be allowed to. */
+export interface ServedEndpoint {
+  readonly endpointName: string;
+  readonly endpointArn: string;
 }
 
 /** Fields of the JSON access log: who called what, how it ended, and how long it took. */
@@ -76,10 +98,9 @@ export class ApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const { config, table } = props;
-    const prefix = resourcePrefix(config);
+    const { prefix, table } = props;
 
-    this.predictFunction = this.createPredictFunction(config, props);
+    this.predictFunction = this.createPredictFunction(props);
     this.readFunction = new PipelineFunction(this, 'ReadFunction', {
       entry: 'read',
       functionName: `${prefix}-read`,
@@ -88,8 +109,8 @@ export class ApiStack extends Stack {
       environment: { [READ_ENV.tableName]: table.tableName },
       memorySizeMiB: 512,
       timeoutSec: 10,
-      logRetentionDays: config.logRetentionDays,
-      tracing: config.monitoring.tracing,
+      logRetentionDays: props.logRetentionDays,
+      tracing: props.tracing,
       placement: props.functionPlacement,
     });
     this.readFunction.function.addToRolePolicy(new iam.PolicyStatement({
@@ -102,11 +123,11 @@ export class ApiStack extends Stack {
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogGroup', {
       logGroupName: `/aws/apigateway/${prefix}-api/access`,
-      retention: config.logRetentionDays as logs.RetentionDays,
+      retention: retentionDays(props.logRetentionDays),
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const iamAuth = config.api.authorization === 'iam';
+    const iamAuth = props.api.authorization === 'iam';
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: `${prefix}-api`,
       description: `Inference API of ${prefix}`,
@@ -116,9 +137,9 @@ export class ApiStack extends Stack {
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
-        stageName: config.stage,
-        throttlingRateLimit: config.api.throttleRateLimit,
-        throttlingBurstLimit: config.api.throttleBurstLimit,
+        stageName: props.stage,
+        throttlingRateLimit: props.api.throttleRateLimit,
+        throttlingBurstLimit: props.api.throttleBurstLimit,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
         // Execution logs at ERROR name what failed (authorization, integration, throttling)
@@ -126,7 +147,7 @@ export class ApiStack extends Stack {
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         metricsEnabled: true,
-        tracingEnabled: config.monitoring.tracing,
+        tracingEnabled: props.tracing,
       },
       defaultMethodOptions: {
         authorizationType: iamAuth ? apigateway.AuthorizationType.IAM : apigateway.AuthorizationType.NONE,
@@ -135,7 +156,7 @@ export class ApiStack extends Stack {
       disableExecuteApiEndpoint: false,
     });
     this.addJsonGatewayResponses();
-    this.executionLogGroup = this.createExecutionLogGroup(config);
+    this.executionLogGroup = this.createExecutionLogGroup(props);
 
     // Bodies are validated by the prediction handler, not by a gateway model: a bad request is
     // then answered in the handler's JSON shape and recorded in the table like every other
@@ -156,21 +177,21 @@ export class ApiStack extends Stack {
     });
     this.api.root.addResource('models').addMethod('GET', read);
 
-    if (!iamAuth) this.apiKey = this.addUsagePlan(config);
+    if (!iamAuth) this.apiKey = this.addUsagePlan(props);
     this.acknowledgeAuthorization(iamAuth);
 
-    if (config.api.waf.enabled) {
+    if (props.api.waf.enabled) {
       this.firewall = new ApiFirewall(this, 'Firewall', {
         stage: this.api.deploymentStage,
         name: `${prefix}-api`,
-        rateLimitPer5Min: config.api.waf.rateLimitPer5Min,
-        logRetentionDays: config.logRetentionDays,
+        rateLimitPer5Min: props.api.waf.rateLimitPer5Min,
+        logRetentionDays: props.logRetentionDays,
       });
     } else {
       acknowledge(this.api.deploymentStage, 'AwsSolutions-APIG3',
-        `No WAF web ACL in stage ${config.stage} (api.waf.enabled=false): every route requires ${iamAuth ? 'a SigV4 signature' : 'an API key'}, the stage throttles at ${config.api.throttleRateLimit} requests per second, and the gateway validates request shapes; set api.waf.enabled=true for per-IP rate limiting and AWS managed rules.`);
+        `No WAF web ACL in stage ${props.stage} (api.waf.enabled=false): every route requires ${iamAuth ? 'a SigV4 signature' : 'an API key'}, the stage throttles at ${props.api.throttleRateLimit} requests per second, and the gateway validates request shapes; set api.waf.enabled=true for per-IP rate limiting and AWS managed rules.`);
     }
-    if (!config.monitoring.tracing) {
+    if (!props.tracing) {
       acknowledge(this.api.deploymentStage, 'Serverless-APIGWXrayEnabled',
         'X-Ray tracing is off for this stage by configuration (monitoring.tracing=false); the access log still records every request with its id, status and latencies.');
     }
@@ -186,27 +207,27 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the inference API' });
     new CfnOutput(this, 'Region', { value: this.region, description: 'Region of the API (SigV4 signing)' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'Metadata table' });
-    new CfnOutput(this, 'EndpointName', { value: props.endpointName, description: 'SageMaker endpoint' });
+    new CfnOutput(this, 'EndpointName', { value: props.endpoint.endpointName, description: 'SageMaker endpoint' });
     new CfnOutput(this, 'PredictFunctionName', { value: this.predictFunction.function.functionName });
     if (this.apiKey) new CfnOutput(this, 'ApiKeyId', { value: this.apiKey.keyId, description: 'aws apigateway get-api-key --include-value --api-key ID' });
   }
 
-  private createPredictFunction(config: StageConfig, props: ApiStackProps): PipelineFunction {
-    const { functions, records, model, api } = config;
+  private createPredictFunction(props: ApiStackProps): PipelineFunction {
+    const { functions, records, model, api } = props;
     const fn = new PipelineFunction(this, 'PredictFunction', {
       entry: 'predict',
-      functionName: `${resourcePrefix(config)}-predict`,
-      description: `Runs a prediction on ${props.endpointName} and records it`,
+      functionName: `${props.prefix}-predict`,
+      description: `Runs a prediction on ${props.endpoint.endpointName} and records it`,
       serviceName: 'inference-predict',
       memorySizeMiB: functions.memorySizeMiB,
       timeoutSec: functions.timeoutSec,
       reservedConcurrency: functions.reservedConcurrency,
-      logRetentionDays: config.logRetentionDays,
-      tracing: config.monitoring.tracing,
+      logRetentionDays: props.logRetentionDays,
+      tracing: props.tracing,
       placement: props.functionPlacement,
       environment: {
         [PREDICT_ENV.tableName]: props.table.tableName,
-        [PREDICT_ENV.endpointName]: props.endpointName,
+        [PREDICT_ENV.endpointName]: props.endpoint.endpointName,
         [PREDICT_ENV.modelName]: model.name,
         [PREDICT_ENV.modelVersion]: model.version,
         [PREDICT_ENV.contentType]: model.contentType,
@@ -226,7 +247,7 @@ export class ApiStack extends Stack {
     role.addToRolePolicy(new iam.PolicyStatement({
       sid: 'InvokeThisEndpoint',
       actions: ['sagemaker:InvokeEndpoint'],
-      resources: [props.endpointArn],
+      resources: [props.endpoint.endpointArn],
     }));
     // Add records, never overwrite or read them: the condition on PutItem enforces it in code,
     // and no Update/Delete/Get action is granted outside the idempotency partitions.
@@ -245,9 +266,9 @@ export class ApiStack extends Stack {
     const services = records.overflow === 's3' ? ['dynamodb', 's3'] : ['dynamodb'];
     if (props.table.encryptionKey) grantKeyThroughServices(props.table.encryptionKey, role, 'encrypt-decrypt', services, 'UseDataKeyThroughDynamoDbAndS3');
     if (records.overflow === 's3') {
-      // The bucket's ARN as an explicit import (the same export CDK would create), so the
-      // statement, and the finding acknowledged below, read the same before and after synthesis.
-      const bucketArn = Stack.of(props.payloadBucket) === this ? props.payloadBucket.bucketArn : Stack.of(props.payloadBucket).exportValue(props.payloadBucket.bucketArn);
+      // The bucket's ARN through a named stack output (the weak reference CDK would create), so
+      // the statement, and the finding acknowledged below, read the same before and after synthesis.
+      const bucketArn = readFromStack(this, Stack.of(props.payloadBucket), 'PayloadBucketArn', props.payloadBucket.bucketArn);
       const payloads = `${bucketArn}/${PAYLOAD_KEY_PREFIX}*`;
       role.addToRolePolicy(new iam.PolicyStatement({ sid: 'WritePayloads', actions: ['s3:PutObject'], resources: [payloads] }));
       acknowledge(fn.role, wildcardResourceFinding(fn.role, payloads),
@@ -272,10 +293,10 @@ export class ApiStack extends Stack {
    * API Gateway creates `API-Gateway-Execution-Logs_<api id>/<stage>` on first use with no
    * retention; creating it first keeps its logs only as long as the stage's other logs.
    */
-  private createExecutionLogGroup(config: StageConfig): logs.LogGroup {
+  private createExecutionLogGroup(props: ApiStackProps): logs.LogGroup {
     const group = new logs.LogGroup(this, 'ExecutionLogGroup', {
-      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${config.stage}`,
-      retention: config.logRetentionDays as logs.RetentionDays,
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${props.stage}`,
+      retention: retentionDays(props.logRetentionDays),
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.api.deploymentStage.node.addDependency(group);
@@ -299,13 +320,13 @@ export class ApiStack extends Stack {
     }
   }
 
-  private addUsagePlan(config: StageConfig): apigateway.IApiKey {
-    const prefix = resourcePrefix(config);
+  private addUsagePlan(props: ApiStackProps): apigateway.IApiKey {
+    const { prefix, api } = props;
     const key = this.api.addApiKey('ApiKey', { apiKeyName: `${prefix}-client` });
     const plan = this.api.addUsagePlan('UsagePlan', {
       name: `${prefix}-plan`,
-      throttle: { rateLimit: config.api.throttleRateLimit, burstLimit: config.api.throttleBurstLimit },
-      quota: config.api.apiKeyQuotaPerDay > 0 ? { limit: config.api.apiKeyQuotaPerDay, period: apigateway.Period.DAY } : undefined,
+      throttle: { rateLimit: api.throttleRateLimit, burstLimit: api.throttleBurstLimit },
+      quota: api.apiKeyQuotaPerDay > 0 ? { limit: api.apiKeyQuotaPerDay, period: apigateway.Period.DAY } : undefined,
     });
     plan.addApiKey(key);
     plan.addApiStage({ stage: this.api.deploymentStage });

@@ -4,13 +4,25 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { StageConfig, resourcePrefix } from '../config/stage-config';
-import { acknowledge } from '../constructs/acknowledge';
+import { NetworkConfig, TableConfig } from '../config/stage-config';
+import { acknowledge, acknowledgeControl } from '../constructs/acknowledge';
 import { PipelineNetwork } from '../constructs/pipeline-network';
 import { INDEXES, TABLE_KEYS } from '../../contract/table-design';
 
 export interface DataStackProps extends StackProps {
-  readonly config: StageConfig;
+  /** `project-stage`: the key alias, the table name and the stage's other names start with it. */
+  readonly prefix: string;
+  /** The stage's name, for the reasons its acknowledgements give. */
+  readonly stage: string;
+  readonly table: TableConfig;
+  /** Days inference records live (`records.ttlDays`); payload objects live 2 days longer. 0 keeps both forever. */
+  readonly recordTtlDays: number;
+  /** Days the access logs (and, in a VPC, the rejected-traffic flow log) are kept. */
+  readonly logRetentionDays: number;
+  /** Whether to create the private network (`network.vpc`). */
+  readonly network: NetworkConfig;
+  /** Add the X-Ray interface endpoint to the network (`monitoring.tracing`). */
+  readonly tracing: boolean;
 }
 
 /** Key prefixes of the access-logs bucket, one per logged bucket. */
@@ -38,17 +50,28 @@ export class DataStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    const prefix = resourcePrefix(config);
-    const removalPolicy = config.table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const { prefix, table } = props;
+    const removalPolicy = table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.key = new kms.Key(this, 'DataKey', {
       alias: `alias/${prefix}-data`,
       description: `Encrypts the ${prefix} inference records, payloads and captured data`,
       enableKeyRotation: true,
-      removalPolicy: config.table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy,
       pendingWindow: Duration.days(7),
     });
+
+    // Every log group of the stage is encrypted with this key (StageGuardrails, CT.CLOUDWATCH.PR.3):
+    // CloudWatch Logs uses it for the log groups of this account and region only. The statement is
+    // the one of "Encrypt log data in CloudWatch Logs using AWS Key Management Service"
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+    this.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchLogsEncryptsThisAccountsLogGroups',
+      principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` } },
+    }));
 
     this.table = new dynamodb.Table(this, 'InferenceTable', {
       tableName: `${prefix}-inferences`,
@@ -58,8 +81,8 @@ export class DataStack extends Stack {
       timeToLiveAttribute: TABLE_KEYS.ttlAttribute,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.table.pointInTimeRecovery },
-      deletionProtection: config.table.deletionProtection,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: table.pointInTimeRecovery },
+      deletionProtection: table.deletionProtection,
       removalPolicy,
     });
     for (const index of Object.values(INDEXES)) {
@@ -70,9 +93,11 @@ export class DataStack extends Stack {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
-    if (!config.table.pointInTimeRecovery) {
+    if (!table.pointInTimeRecovery) {
       acknowledge(this.table, 'AwsSolutions-DDB3',
-        `Point-in-time recovery is off by design in stage ${config.stage} (table.pointInTimeRecovery=false): its records expire after ${config.records.ttlDays} days and the stage is disposable; prod turns it on.`);
+        `Point-in-time recovery is off by design in stage ${props.stage} (table.pointInTimeRecovery=false): its records expire after ${props.recordTtlDays} days and the stage is disposable; prod turns it on.`);
+      acknowledgeControl(this.table, 'CT.DYNAMODB.PR.1',
+        `Point-in-time recovery is off in stage ${props.stage} (table.pointInTimeRecovery=false) to save its continuous-backup cost: the records expire after ${props.recordTtlDays} days and the stage is disposable; prod turns it on.`);
     }
 
     // S3 server access logs accept SSE-S3 only (not KMS), and log no payload content: request
@@ -83,10 +108,16 @@ export class DataStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(config.logRetentionDays) }],
+      // Versioned (CT.S3.PR.11): a deleted or overwritten log stays a day as a noncurrent version.
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(props.logRetentionDays), noncurrentVersionExpiration: Duration.days(1) }],
       removalPolicy,
-      autoDeleteObjects: !config.table.retainOnDelete,
+      autoDeleteObjects: !table.retainOnDelete,
     });
+    acknowledgeControl(this.accessLogsBucket, 'CT.S3.PR.10',
+      'The S3 server access log destination stays on SSE-S3, the encryption the Amazon S3 User Guide ("Enabling Amazon S3 server access logging") documents for log delivery; a KMS key would need the logging service admitted to the stage key, a path not verified without an account. The logs hold request lines, never payloads.');
+    acknowledgeControl(this.accessLogsBucket, 'CT.S3.PR.2',
+      'This bucket is the destination of the stage\'s S3 server access logs; logging it into itself would log every log delivery, and logging it elsewhere would need another destination without end.');
     // Buckets of other stacks (data capture) log here too. Their ARNs cannot be named without a
     // cycle, so delivery is limited to this account and to the data capture prefix.
     this.accessLogsBucket.addToResourcePolicy(new iam.PolicyStatement({
@@ -103,20 +134,27 @@ export class DataStack extends Stack {
       bucketKeyEnabled: true, // one KMS call per object batch instead of per object
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      versioned: false,
+      // Versioned (CT.S3.PR.11): objects are written once under a request id, so versions cost
+      // nothing until an object is deleted, and a deleted one stays recoverable for a day.
+      versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Payload objects live as long as the records that point at them.
-      lifecycleRules: config.records.ttlDays > 0 ? [{ expiration: Duration.days(config.records.ttlDays + 2) }] : [],
+      lifecycleRules: [{
+        expiration: props.recordTtlDays > 0 ? Duration.days(props.recordTtlDays + 2) : undefined,
+        noncurrentVersionExpiration: Duration.days(1),
+      }],
       removalPolicy,
-      autoDeleteObjects: !config.table.retainOnDelete,
+      autoDeleteObjects: !table.retainOnDelete,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: ACCESS_LOG_PREFIX.payloads,
     });
 
-    if (config.network.vpc) {
+    if (props.network.vpc) {
       this.network = new PipelineNetwork(this, 'Network', {
-        tracing: config.monitoring.tracing,
-        flowLogRetentionDays: config.logRetentionDays,
+        tracing: props.tracing,
+        flowLogRetentionDays: props.logRetentionDays,
+        // Kept with the stage's data: turning the VPC off must not delete its traffic record.
+        flowLogRemovalPolicy: removalPolicy,
       });
     }
   }

@@ -63,7 +63,9 @@ export class EndpointStack extends Stack {
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         enforceSSL: true,
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        lifecycleRules: [{ expiration: Duration.days(Math.max(config.records.ttlDays, 30)) }],
+        // Versioned (CT.S3.PR.11): a deleted capture file stays recoverable for a day.
+        versioned: true,
+        lifecycleRules: [{ expiration: Duration.days(Math.max(config.records.ttlDays, 30)), noncurrentVersionExpiration: Duration.days(1) }],
         removalPolicy: config.table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         autoDeleteObjects: !config.table.retainOnDelete,
         serverAccessLogsBucket: accessLogs,

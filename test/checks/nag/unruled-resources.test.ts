@@ -48,7 +48,7 @@ describe.each(Object.entries(CONFIGURATIONS))('SageMaker and CloudTrail Lake, %s
   const { config, pipeline, templates } = synthesized;
   const endpoint = templates[pipeline.endpoint.stackName];
   const data = templates[pipeline.data.stackName];
-  const dataKey = expect.objectContaining({ 'Fn::ImportValue': expect.stringContaining('DataKey') });
+  const dataKey = expect.objectContaining({ 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringContaining('DataKey') }) });
 
   test('the endpoint config is encrypted with the stage key wherever the instance type allows a key', () => {
     const { resource } = only(endpoint, 'AWS::SageMaker::EndpointConfig');
@@ -105,7 +105,7 @@ describe.each(Object.entries(CONFIGURATIONS))('SageMaker and CloudTrail Lake, %s
     const bucket = endpoint.Resources[bucketId].Properties;
     expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: dataKey });
     expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-    expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ 'Fn::ImportValue': expect.stringContaining('AccessLogsBucket') });
+    expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringContaining('AccessLogsBucket') }) });
     const policy = Object.values<any>(endpoint.Resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === bucketId);
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     // The capture key is the data key, which the data stack rotates.

@@ -19,7 +19,7 @@ describe('network.vpc on a prod stage', () => {
     for (const type of ['AWS::EC2::InternetGateway', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP']) data.resourceCountIs(type, 0);
     // Rejected traffic is logged, with the stage's retention.
     data.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', ResourceType: 'VPC' });
-    data.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    data.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
   test('DynamoDB and S3 through gateway endpoints; SageMaker runtime, CloudWatch Logs and X-Ray through interface endpoints', () => {
@@ -64,10 +64,10 @@ describe('network.vpc on a prod stage', () => {
         FunctionName: name,
         VpcConfig: {
           SubnetIds: [
-            { 'Fn::ImportValue': Match.stringLikeRegexp('NetworkVpcisolatedSubnet1') },
-            { 'Fn::ImportValue': Match.stringLikeRegexp('NetworkVpcisolatedSubnet2') },
+            { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkVpcisolatedSubnet1') }) },
+            { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkVpcisolatedSubnet2') }) },
           ],
-          SecurityGroupIds: [{ 'Fn::ImportValue': Match.stringLikeRegexp('NetworkFunctionSecurityGroup') }],
+          SecurityGroupIds: [{ 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkFunctionSecurityGroup') }) }],
         },
       });
     }
@@ -90,10 +90,10 @@ describe('network.vpc on a prod stage', () => {
     endpoint.hasResourceProperties('AWS::SageMaker::Model', {
       VpcConfig: {
         Subnets: [
-          { 'Fn::ImportValue': Match.stringLikeRegexp('NetworkVpcisolatedSubnet1') },
-          { 'Fn::ImportValue': Match.stringLikeRegexp('NetworkVpcisolatedSubnet2') },
+          { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkVpcisolatedSubnet1') }) },
+          { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkVpcisolatedSubnet2') }) },
         ],
-        SecurityGroupIds: [{ 'Fn::ImportValue': Match.stringLikeRegexp('NetworkModelSecurityGroup') }],
+        SecurityGroupIds: [{ 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('NetworkModelSecurityGroup') }) }],
       },
       EnableNetworkIsolation: true,
     });

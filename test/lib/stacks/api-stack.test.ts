@@ -40,7 +40,7 @@ describe('API stack, dev', () => {
           RECORD_TTL_DAYS: '7',
           POWERTOOLS_SERVICE_NAME: 'inference-predict',
           POWERTOOLS_METRICS_NAMESPACE: 'InferencePipeline',
-          TABLE_NAME: { 'Fn::ImportValue': Match.anyValue() },
+          TABLE_NAME: { 'Fn::GetStackOutput': Match.anyValue() },
         }),
       },
     });
@@ -53,7 +53,7 @@ describe('API stack, dev', () => {
     expect(JSON.stringify(invoke.Resource)).toContain(':endpoint/inference-dev-iris-classifier');
     const put = statements.find((s) => actionsOf(s).includes('dynamodb:PutItem'))!;
     expect(actionsOf(put)).toEqual(['dynamodb:PutItem']);
-    expect(put.Resource).toEqual({ 'Fn::ImportValue': expect.stringContaining('InferenceTable') });
+    expect(put.Resource).toEqual({ 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringContaining('InferenceTable') }) });
     const s3 = statements.find((s) => actionsOf(s).some((a) => a.startsWith('s3:')))!;
     expect(actionsOf(s3).every((a) => a.startsWith('s3:PutObject') || a === 's3:Abort*')).toBe(true);
     expect(JSON.stringify(s3.Resource)).toContain('/payloads/*');
@@ -188,7 +188,7 @@ describe('API stack, other settings', () => {
       Timeout: 15,
       Environment: { Variables: Match.objectLike({ PAYLOAD_MODE: 'hash', INVOKE_TIMEOUT_MS: '5000', RECORD_TTL_DAYS: '90' }) },
     });
-    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/inference-prod-predict', RetentionInDays: 90 });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/inference-prod-predict', RetentionInDays: 365 });
     t.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 })] });
   });
 

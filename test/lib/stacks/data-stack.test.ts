@@ -79,3 +79,50 @@ describe('metadata table', () => {
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
   });
 });
+
+describe('stage key and Control Tower controls', () => {
+  const prod = synthStage('prod');
+
+  test('CloudWatch Logs may use the stage key only for this account and region\'s log groups', () => {
+    // "Encrypt log data in CloudWatch Logs using AWS Key Management Service":
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+    const key = Object.values(prod.data.findResources('AWS::KMS::Key'))[0];
+    const statement = key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'CloudWatchLogsEncryptsThisAccountsLogGroups');
+    expect(statement.Principal).toEqual({ Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } });
+    expect(JSON.stringify(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toContain(':log-group:*');
+  });
+
+  test('no principal may create a grant on a key unless it is for an AWS resource (CT.KMS.PR.3)', () => {
+    for (const template of [prod.data, prod.monitoring!, prod.audit!]) {
+      for (const key of Object.values(template.findResources('AWS::KMS::Key'))) {
+        expect(key.Properties.KeyPolicy.Statement).toContainEqual({
+          Sid: 'GrantsOnlyForAwsResources',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+        });
+      }
+    }
+  });
+
+  test('every log group of the stage is encrypted with the stage key; API Gateway may invoke only from this API (CT.LAMBDA.PR.2)', () => {
+    for (const template of [prod.data, prod.endpoint, prod.api]) {
+      for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.KmsKeyId).toBeDefined();
+    }
+    const permissions = Object.values(prod.api.findResources('AWS::Lambda::Permission'));
+    expect(permissions.length).toBeGreaterThan(0);
+    for (const permission of permissions) {
+      expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
+      expect(JSON.stringify(permission.Properties.SourceArn)).toMatch(/:execute-api:.*\{"Ref":"Api[0-9A-F]{8}"\}/);
+    }
+  });
+
+  test('the payload and access-log buckets are versioned, and noncurrent versions expire after a day', () => {
+    for (const bucket of Object.values(prod.data.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(bucket.Properties.LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 1 });
+    }
+  });
+});

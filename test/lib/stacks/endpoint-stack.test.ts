@@ -91,7 +91,7 @@ describe('SageMaker endpoint, prod (instances)', () => {
   test('runs at least two instances, encrypted with the stage key, network-isolated', () => {
     t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [Match.objectLike({ VariantName: 'AllTraffic', InstanceType: 'ml.m5.large', InitialInstanceCount: 2 })],
-      KmsKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('DataKey') },
+      KmsKeyId: { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('DataKey') }) },
     });
     t.hasResourceProperties('AWS::SageMaker::Model', { EnableNetworkIsolation: true });
   });
@@ -102,7 +102,7 @@ describe('SageMaker endpoint, prod (instances)', () => {
         EnableCapture: true,
         InitialSamplingPercentage: 10,
         DestinationS3Uri: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^DataCaptureBucket') }, '/datacapture']] },
-        KmsKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('DataKey') },
+        KmsKeyId: { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('DataKey') }) },
         CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
       },
     });
