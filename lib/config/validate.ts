@@ -145,6 +145,6 @@ export function validateStageConfig(c: StageConfig): void {
 }
 
 /** Whether the endpoint config can carry a KMS key for this capacity (not with local NVMe storage). */
-export function endpointSupportsKms(c: StageConfig): boolean {
+export function endpointSupportsKms(c: Pick<StageConfig, 'endpoint'>): boolean {
   return c.endpoint.capacity.mode === 'instance' && !NVME_FAMILIES.test(c.endpoint.capacity.instanceType);
 }

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import * as path from 'path';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { retentionDays } from '../constructs/log-retention';
 import { endpointSupportsKms } from '../config/validate';
 import { acknowledge } from '../constructs/acknowledge';
 import { grantKeyThroughServices } from '../constructs/key-grants';
@@ -19,8 +20,20 @@ import { DEPLOYMENT_PROPERTIES as P } from '../../contract/handlers';
 import { REPO_PATHS } from '../../contract/repo-paths';
 import { DEPLOYMENT_PK } from '../../contract/table-design';
 
+/** The settings the endpoint stack reads. */
+export type EndpointStackConfig = Pick<StageConfig, 'stage' | 'project' | 'logRetentionDays' | 'model' | 'endpoint' | 'records' | 'table' | 'monitoring'>;
+
+/**
+ * Longest time CloudFormation waits for the deployment record's answer. The recorder's
+ * timeout is 30 s; without this, a function that dies before answering (at init, say) holds
+ * the stack for the default hour: "The value must be an integer from 1 to 3600. The default
+ * value is 3600 seconds (1 hour)." (AWS::CloudFormation::CustomResource ServiceTimeout,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html)
+ */
+export const DEPLOYMENT_RECORD_SERVICE_TIMEOUT = Duration.minutes(5);
+
 export interface EndpointStackProps extends StackProps {
-  readonly config: StageConfig;
+  readonly config: EndpointStackConfig;
   readonly table: dynamodb.ITable;
   readonly key: kms.IKey;
   /** Receives the data capture bucket's server access logs (the data stack's bucket). */
@@ -75,6 +88,7 @@ export class EndpointStack extends Stack {
     }
 
     const { model, endpoint } = config;
+    const d = endpoint.deployment;
     this.modelEndpoint = new ModelEndpoint(this, 'ModelEndpoint', {
       endpointName: `${prefix}-${model.name}`,
       image: model.imageUri ? ModelImage.fromUri(model.imageUri) : ModelImage.fromAsset(MODEL_DIR),
@@ -88,12 +102,18 @@ export class EndpointStack extends Stack {
         : undefined,
       networkIsolation: endpoint.networkIsolation,
       placement: props.modelPlacement,
-      deployment: endpoint.deployment,
+      deployment: {
+        type: d.type,
+        stepPercent: d.stepPercent,
+        waitInterval: Duration.seconds(d.waitIntervalSec),
+        terminationWait: Duration.seconds(d.terminationWaitSec),
+        autoRollback: d.autoRollback,
+      },
       rollbackThresholds: {
         errorRate: config.monitoring.alarms.EndpointErrorRate?.threshold ?? 0.05,
         modelLatencyP99Micros: config.monitoring.alarms.EndpointModelLatencyP99?.threshold ?? 2_000_000,
       },
-      logRetentionDays: config.logRetentionDays,
+      logRetention: retentionDays(config.logRetentionDays),
     });
 
     this.deploymentRecorder = this.recordDeployment(config, props.table);
@@ -103,7 +123,7 @@ export class EndpointStack extends Stack {
    * Writes this model version's deployment record once the endpoint serves it. The custom
    * resource's properties change exactly when the model does, so each change adds one record.
    */
-  private recordDeployment(config: StageConfig, table: dynamodb.ITable): PipelineFunction {
+  private recordDeployment(config: EndpointStackConfig, table: dynamodb.ITable): PipelineFunction {
     const recorder = new PipelineFunction(this, 'DeploymentRecorder', {
       entry: 'record-deployment',
       functionName: `${resourcePrefix(config)}-record-deployment`,
@@ -130,6 +150,7 @@ export class EndpointStack extends Stack {
     const record = new CustomResource(this, 'DeploymentRecord', {
       serviceToken: recorder.function.functionArn,
       resourceType: 'Custom::ModelDeployment',
+      serviceTimeout: DEPLOYMENT_RECORD_SERVICE_TIMEOUT,
       properties: {
         [P.stage]: config.stage,
         [P.modelName]: config.model.name,

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ModelData } from '../../../lib/constructs/model-endpoint/model-data';
 import { ModelEndpoint } from '../../../lib/constructs/model-endpoint/model-endpoint';
 import { ModelImage } from '../../../lib/constructs/model-endpoint/model-image';
@@ -86,6 +87,21 @@ describe('network.vpc on a prod stage', () => {
     expect(endpointFunctions[0].Properties.VpcConfig).toBeUndefined();
   });
 
+  test('the execution role has exactly the EC2 actions SageMaker\'s VPC guide lists, creation scoped to the stage\'s subnets and group', () => {
+    // The ten actions of "Give SageMaker AI Hosted Endpoints Access to Resources in Your Amazon VPC"
+    // (https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html), copied from the page.
+    const guide = ['ec2:DescribeVpcEndpoints', 'ec2:DescribeDhcpOptions', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+      'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:CreateNetworkInterfacePermission',
+      'ec2:CreateNetworkInterface'];
+    const statements = statementsOfRole(endpoint, 'ModelEndpointExecutionRole');
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('ec2:')).sort()).toEqual([...guide].sort());
+    const manage = statements.find((s) => s.Sid === 'ManageOwnNetworkInterfaces')!;
+    const resources = JSON.stringify(manage.Resource);
+    expect(resources).toContain(':network-interface/*');
+    expect(resources).toContain('NetworkModelSecurityGroup');
+    expect(resources.match(/NetworkVpcisolatedSubnet/g)).toHaveLength(2);
+  });
+
   test('the model runs in the same subnets with the model\'s group (VpcConfig on the model)', () => {
     endpoint.hasResourceProperties('AWS::SageMaker::Model', {
       VpcConfig: {
@@ -119,7 +135,7 @@ describe('network.vpc off', () => {
       modelVersion: '1',
       capacity: { mode: 'serverless', memorySizeMiB: 2048, maxConcurrency: 5, provisionedConcurrency: 0 },
       placement: { subnets: vpc.isolatedSubnets, securityGroups: [] },
-      logRetentionDays: 7,
+      logRetention: RetentionDays.ONE_WEEK,
     })).toThrow('serverless endpoints cannot run in a vpc');
   });
 });
