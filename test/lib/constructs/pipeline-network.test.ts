@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ModelData } from '../../../lib/constructs/model-endpoint/model-data';
+import { PipelineNetwork } from '../../../lib/constructs/pipeline-network';
 import { ModelEndpoint } from '../../../lib/constructs/model-endpoint/model-endpoint';
 import { ModelImage } from '../../../lib/constructs/model-endpoint/model-image';
 import { actionsOf, statementsOfRole, synthStage } from '../../harness/synth';
@@ -137,5 +138,31 @@ describe('network.vpc off', () => {
       placement: { subnets: vpc.isolatedSubnets, securityGroups: [] },
       logRetention: RetentionDays.ONE_WEEK,
     })).toThrow('serverless endpoints cannot run in a vpc');
+  });
+});
+
+describe('interface endpoints only in zones that offer the service', () => {
+  // AWS services do not cover every zone; DescribeVpcEndpointServices lists the zones where an
+  // endpoint can be created (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcEndpointServices.html),
+  // and CDK's lookupSupportedAzs asks it at synth when account and region are set
+  // (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_ec2.InterfaceVpcEndpointProps.html).
+  // In-process synth never calls AWS: it only records the lookup as missing context.
+  const missingLookups = (stack: Stack) => {
+    const assembly = (stack.node.root as App).synth();
+    return (assembly.manifest.missing ?? []).filter((m) => m.provider === 'endpoint-service-availability-zones').map((m) => (m.props as { serviceName: string }).serviceName);
+  };
+
+  test('with a known account and region, every interface endpoint looks up its supported zones', () => {
+    const stack = new Stack(new App(), 'Known', { env: { account: '111122223333', region: 'eu-west-1' } });
+    new PipelineNetwork(stack, 'Network', { flowLogRetentionDays: 7, tracing: true });
+    expect(missingLookups(stack).sort()).toEqual(['com.amazonaws.eu-west-1.logs', 'com.amazonaws.eu-west-1.sagemaker.runtime', 'com.amazonaws.eu-west-1.xray']);
+  });
+
+  test('an environment-agnostic stack (tests, offline synth) looks nothing up, and refuses a forced lookup', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    new PipelineNetwork(stack, 'Network', { flowLogRetentionDays: 7 });
+    expect(missingLookups(stack)).toEqual([]);
+    expect(() => new PipelineNetwork(new Stack(new App(), 'Forced'), 'Network', { flowLogRetentionDays: 7, lookupSupportedAzs: true }))
+      .toThrow('lookupSupportedAzs needs the stack\'s account and region');
   });
 });
