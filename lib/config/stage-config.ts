@@ -228,8 +228,12 @@ export interface StageConfig {
   readonly monitoring: MonitoringConfig;
   readonly audit: AuditConfig;
   readonly network: NetworkConfig;
-  /** Create the GitHub OIDC deploy-role stack for this repository (`owner/name`) and branch. */
-  readonly ci?: { readonly githubRepository: string; readonly branch: string };
+  /**
+   * Create the GitHub OIDC deploy-role stack for this repository (`owner/name`). Only jobs of
+   * the GitHub `environment` may assume the deploy role (default: the stage's name); give that
+   * environment a deployment-branch rule for `branch`, and required reviewers for prod.
+   */
+  readonly ci?: { readonly githubRepository: string; readonly branch: string; readonly environment?: string };
   /** Tags on every resource, besides the stage, project and model version. */
   readonly tags: Readonly<Record<string, string>>;
 }

@@ -171,6 +171,8 @@ export function validateStageConfig(c: StageConfig): void {
   if (c.ci) {
     need(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(c.ci.githubRepository ?? ''), `ci.githubRepository: must be OWNER/NAME, got '${c.ci.githubRepository}'`);
     need(/^[A-Za-z0-9._/-]+$/.test(c.ci.branch ?? ''), `ci.branch: must be a branch name, got '${c.ci.branch}'`);
+    need(c.ci.environment === undefined || /^[A-Za-z0-9._-]{1,255}$/.test(c.ci.environment),
+      `ci.environment: must be a GitHub environment name (letters, digits, '.', '_', '-'), got '${c.ci.environment}'`);
   }
   for (const [k, v] of Object.entries(c.tags)) {
     need(k.length <= 128 && String(v).length <= 256 && !k.startsWith('aws:'), `tags.${k}: tag keys are at most 128 characters and not aws:, values at most 256`);
