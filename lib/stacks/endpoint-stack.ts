@@ -1,11 +1,11 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import * as path from 'path';
-import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { DeployedEndpoint, StageConfig, resourcePrefix } from '../config/stage-config';
 import { retentionDays } from '../constructs/log-retention';
 import { endpointSupportsKms } from '../config/validate';
 import { acknowledge } from '../constructs/acknowledge';
@@ -31,6 +31,13 @@ export type EndpointStackConfig = Pick<StageConfig, 'stage' | 'project' | 'logRe
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html)
  */
 export const DEPLOYMENT_RECORD_SERVICE_TIMEOUT = Duration.minutes(5);
+
+/**
+ * The output recording what this deploy leaves running (`DeployedEndpoint`: endpoint name and
+ * capacity, JSON). `npm run deploy` reads it before the next deploy and passes it as
+ * `-c endpoint.previous=...`, so validation refuses the capacity changes SageMaker would refuse.
+ */
+export const DEPLOYED_ENDPOINT_OUTPUT = 'DeployedEndpoint';
 
 export interface EndpointStackProps extends StackProps {
   readonly config: EndpointStackConfig;
@@ -117,6 +124,12 @@ export class EndpointStack extends Stack {
     });
 
     this.deploymentRecorder = this.recordDeployment(config, props.table);
+
+    const deployed: DeployedEndpoint = { endpointName: this.modelEndpoint.endpointName, capacity: endpoint.capacity };
+    new CfnOutput(this, DEPLOYED_ENDPOINT_OUTPUT, {
+      value: JSON.stringify(deployed),
+      description: 'What this deploy leaves running; npm run deploy passes it to the next synth as -c endpoint.previous',
+    });
   }
 
   /**

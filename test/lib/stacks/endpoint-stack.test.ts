@@ -259,3 +259,12 @@ describe('what a real account would refuse or get wrong', () => {
     fixed.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
   });
 });
+
+test('records what it leaves running in the DeployedEndpoint output, the shape endpoint.previous takes', () => {
+  const { endpoint } = synthStage('prod');
+  const output = endpoint.findOutputs('DeployedEndpoint').DeployedEndpoint;
+  expect(JSON.parse(output.Value)).toEqual({
+    endpointName: 'inference-prod-iris-classifier',
+    capacity: { mode: 'instance', instanceType: 'ml.m5.large', initialInstanceCount: 2, minInstanceCount: 2, maxInstanceCount: 4, targetInvocationsPerInstance: 600 },
+  });
+});
