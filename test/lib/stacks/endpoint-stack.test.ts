@@ -157,6 +157,8 @@ describe('SageMaker endpoint, prod (instances)', () => {
   test('scales down outside working hours when configured', () => {
     const { endpoint } = synthStage('prod', {
       'endpoint.capacity.offHours': JSON.stringify({ scaleDownCron: 'cron(0 20 ? * MON-FRI *)', scaleUpCron: 'cron(0 6 ? * MON-FRI *)', minInstanceCount: 1 }),
+      // One instance at night rules out a canary (validate.ts trafficRoutingProblems).
+      'endpoint.deployment.type': 'all-at-once',
     });
     endpoint.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       ScheduledActions: [
