@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { retentionDays } from './log-retention';
 
 export interface PipelineNetworkProps {
   /**
@@ -77,7 +78,7 @@ export class PipelineNetwork extends Construct {
     const isolated: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLog', {
-      retention: props.flowLogRetentionDays as logs.RetentionDays,
+      retention: retentionDays(props.flowLogRetentionDays),
       removalPolicy: props.flowLogRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
