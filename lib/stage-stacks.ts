@@ -6,6 +6,7 @@ import { ApiStack } from './stacks/api-stack';
 import { AuditStack } from './stacks/audit-stack';
 import { CiStack } from './stacks/ci-stack';
 import { DataStack } from './stacks/data-stack';
+import { rollbackThresholds } from './monitoring/sagemaker/rollback-thresholds';
 import { EndpointStack } from './stacks/endpoint-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 
@@ -58,6 +59,7 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
     key: data.key,
     accessLogsBucket: data.accessLogsBucket,
     modelPlacement: data.network?.modelPlacement(),
+    rollbackThresholds: rollbackThresholds(config),
   });
   const api = new ApiStack(app, `${prefix}-api`, {
     env,

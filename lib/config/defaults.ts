@@ -34,8 +34,9 @@ const dev: StageConfig = {
   functions: {
     memorySizeMiB: 1024,
     // A serverless endpoint's cold start can take several seconds: give each attempt room.
-    timeoutSec: 28,
-    invokeTimeoutMs: 12_000,
+    // 2 x 7.5 s + 1 s backoff + 2 s record = 18 s; 10 s Lambda init + 18 s + 1 s <= 29 s (validate.ts TIME_BUDGET).
+    timeoutSec: 18,
+    invokeTimeoutMs: 7_500,
     maxAttempts: 2,
     reservedConcurrency: 0,
   },
@@ -75,6 +76,7 @@ const prod: StageConfig = {
     deployment: { type: 'canary', stepPercent: 20, waitIntervalSec: 300, terminationWaitSec: 600, autoRollback: true },
   },
   api: { ...dev.api, throttleRateLimit: 200, throttleBurstLimit: 400 },
+  // 2 x 5 s + 1 s backoff + 2 s record = 13 s of 15 s; 10 s init + 15 s + 1 s = 26 s <= 29 s.
   functions: { memorySizeMiB: 1024, timeoutSec: 15, invokeTimeoutMs: 5_000, maxAttempts: 2, reservedConcurrency: 0 },
   records: { ...dev.records, payloadMode: 'hash', ttlDays: 90 },
   table: { pointInTimeRecovery: true, deletionProtection: true, retainOnDelete: true },

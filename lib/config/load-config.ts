@@ -66,6 +66,8 @@ const OPTIONAL_KEYS: Readonly<Record<string, 'string' | 'object'>> = {
   'model.imageUri': 'string',
   'model.modelDataUrl': 'string',
   'endpoint.capacity.offHours': 'object',
+  // What is deployed now (the endpoint stack's DeployedEndpoint output), passed by npm run deploy.
+  'endpoint.previous': 'object',
   ci: 'object',
 };
 

@@ -43,6 +43,24 @@ export interface InstanceCapacity {
 
 export type EndpointCapacity = ServerlessCapacity | InstanceCapacity;
 
+/**
+ * Whether an instance variant is registered with Application Auto Scaling: only when there is
+ * a range to scale in (or a schedule). The endpoint construct applies the same rule.
+ */
+export function capacityIsAutoScaled(capacity: EndpointCapacity): capacity is InstanceCapacity {
+  return capacity.mode === 'instance' && (capacity.minInstanceCount < capacity.maxInstanceCount || capacity.offHours !== undefined);
+}
+
+/**
+ * The endpoint as deployed now: the endpoint stack's `DeployedEndpoint` output, which
+ * `npm run deploy` reads and passes as `-c endpoint.previous=JSON`. With it, validation refuses
+ * the capacity changes SageMaker would refuse half way through a deploy.
+ */
+export interface DeployedEndpoint {
+  readonly endpointName: string;
+  readonly capacity: EndpointCapacity;
+}
+
 /** How a new model version reaches traffic (SageMaker deployment guardrails). */
 export interface DeploymentStrategy {
   /** `all-at-once` swaps the fleet in one step; `canary` and `linear` shift traffic gradually. */
@@ -90,6 +108,11 @@ export interface EndpointConfig {
   /** Run the model container without network access. */
   readonly networkIsolation: boolean;
   readonly deployment: DeploymentStrategy;
+  /**
+   * What is deployed now, to check the change against.
+   * @default - unknown (a first deploy, or an offline synth): the capacity changes are not checked
+   */
+  readonly previous?: DeployedEndpoint;
 }
 
 export interface ApiConfig {
@@ -108,7 +131,10 @@ export interface ApiConfig {
 
 export interface FunctionsConfig {
   readonly memorySizeMiB: number;
-  /** The prediction function's timeout; must exceed the SDK timeout and stay under 29 s. */
+  /**
+   * The prediction function's timeout. The handler's attempts, their backoff and the record
+   * budget must fit in it, and it plus Lambda's 10 s init must fit in API Gateway's 29 s.
+   */
   readonly timeoutSec: number;
   /** Time the handler allows one InvokeEndpoint attempt (SDK request timeout). */
   readonly invokeTimeoutMs: number;
@@ -202,8 +228,12 @@ export interface StageConfig {
   readonly monitoring: MonitoringConfig;
   readonly audit: AuditConfig;
   readonly network: NetworkConfig;
-  /** Create the GitHub OIDC deploy-role stack for this repository (`owner/name`) and branch. */
-  readonly ci?: { readonly githubRepository: string; readonly branch: string };
+  /**
+   * Create the GitHub OIDC deploy-role stack for this repository (`owner/name`). Only jobs of
+   * the GitHub `environment` may assume the deploy role (default: the stage's name); give that
+   * environment a deployment-branch rule for `branch`, and required reviewers for prod.
+   */
+  readonly ci?: { readonly githubRepository: string; readonly branch: string; readonly environment?: string };
   /** Tags on every resource, besides the stage, project and model version. */
   readonly tags: Readonly<Record<string, string>>;
 }

@@ -1,5 +1,6 @@
 import { RECORD_BUDGET_MS } from '../../contract/handlers';
-import { StageConfig } from './stage-config';
+import { nameLimitProblems } from './name-limits';
+import { EndpointCapacity, StageConfig, capacityIsAutoScaled, resourcePrefix } from './stage-config';
 
 /** Every problem of a configuration at once, one per line, each naming the setting. */
 export class ConfigError extends Error {
@@ -15,7 +16,38 @@ const INSTANCE_TYPE = /^ml\.[a-z][a-z0-9-]*\.(medium|large|[0-9]*xlarge)$/;
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const NAME = /^[a-z][a-z0-9-]{0,19}$/;
-const API_GATEWAY_MAX_TIMEOUT_SEC = 29;
+
+/**
+ * The time budget of one request through API Gateway, in milliseconds.
+ *
+ * - API Gateway gives up on a Lambda integration after 29 s ("Integration timeout ... 50
+ *   milliseconds - 29 seconds for all integration types", Quotas for configuring and running a
+ *   REST API, https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html).
+ * - A cold start runs Lambda's Init phase first, outside the function timeout but inside those
+ *   29 s: "The Init phase is limited to 10 seconds" (Understanding the Lambda execution
+ *   environment lifecycle, https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+ * - API Gateway's own call to Lambda and the response take a little more: INTEGRATION_OVERHEAD_MS.
+ *
+ * So: LAMBDA_INIT_MAX_MS + function timeout + INTEGRATION_OVERHEAD_MS <= 29 s, and inside the
+ * function timeout: attempts x attempt timeout + a backoff per retry + RECORD_BUDGET_MS.
+ */
+export const TIME_BUDGET = {
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS: 29_000,
+  LAMBDA_INIT_MAX_MS: 10_000,
+  INTEGRATION_OVERHEAD_MS: 1_000,
+  /** The longest backoff before one retry: BACKOFF_CAP_MS of lambda/shared/retry.ts. */
+  RETRY_BACKOFF_MAX_MS: 1_000,
+} as const;
+
+/** The longest function timeout a cold request still answers within API Gateway's limit. */
+export const MAX_FUNCTION_TIMEOUT_SEC = Math.floor(
+  (TIME_BUDGET.API_GATEWAY_INTEGRATION_TIMEOUT_MS - TIME_BUDGET.LAMBDA_INIT_MAX_MS - TIME_BUDGET.INTEGRATION_OVERHEAD_MS) / 1000,
+);
+
+/** Time the prediction handler may need: every attempt, the backoff before each retry, the record. */
+export function handlerBudgetMs(f: Pick<StageConfig['functions'], 'invokeTimeoutMs' | 'maxAttempts'>): number {
+  return f.invokeTimeoutMs * f.maxAttempts + TIME_BUDGET.RETRY_BACKOFF_MAX_MS * (f.maxAttempts - 1) + RECORD_BUDGET_MS;
+}
 
 export function validateStageConfig(c: StageConfig): void {
   const p: string[] = [];
@@ -76,11 +108,13 @@ export function validateStageConfig(c: StageConfig): void {
     `endpoint.dataCapture.samplingPercent: must be a whole number from 1 to 100 when data capture is enabled, got ${dc.samplingPercent}`);
   const d = c.endpoint.deployment;
   need(['all-at-once', 'canary', 'linear'].includes(d.type), `endpoint.deployment.type: must be all-at-once, canary or linear, got '${d.type}'`);
-  if (d.type !== 'all-at-once') {
-    int(d.stepPercent, 1, 50, 'endpoint.deployment.stepPercent', ' for canary and linear shifts');
-    int(d.waitIntervalSec, 0, 3600, 'endpoint.deployment.waitIntervalSec');
-  }
+  p.push(...trafficRoutingProblems(c.endpoint.deployment, cap));
+  // TrafficRoutingConfig WaitIntervalInSeconds "Minimum value of 0. Maximum value of 3600" and
+  // BlueGreenUpdatePolicy TerminationWaitInSeconds the same (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TrafficRoutingConfig.html,
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_BlueGreenUpdatePolicy.html).
+  int(d.waitIntervalSec, 0, 3600, 'endpoint.deployment.waitIntervalSec');
   int(d.terminationWaitSec, 0, 3600, 'endpoint.deployment.terminationWaitSec');
+  if (c.endpoint.previous !== undefined) p.push(...capacityChangeProblems(c.endpoint.previous, cap, `${resourcePrefix(c)}-${m.name}`, m.name));
   need(!d.autoRollback || c.monitoring.enabled, 'endpoint.deployment.autoRollback: rolls back on the endpoint alarms, which need monitoring.enabled=true');
 
   // API
@@ -96,14 +130,15 @@ export function validateStageConfig(c: StageConfig): void {
   // WAF's rate-based rules count whole requests from 10 up (a fraction would fail at deploy, not here).
   if (a.waf.enabled) int(a.waf.rateLimitPer5Min, 10, 2_000_000_000, 'api.waf.rateLimitPer5Min', ' requests per 5 minutes per IP');
 
-  // Functions: SDK timeout x attempts < Lambda timeout < API Gateway's 29 s.
+  // Functions: attempts + backoff + record < Lambda timeout; init + Lambda timeout + overhead <= 29 s (TIME_BUDGET).
   const f = c.functions;
   int(f.memorySizeMiB, 128, 10_240, 'functions.memorySizeMiB', ' MiB');
-  int(f.timeoutSec, 3, API_GATEWAY_MAX_TIMEOUT_SEC - 1, 'functions.timeoutSec', ` (API Gateway answers 504 after ${API_GATEWAY_MAX_TIMEOUT_SEC} s)`);
+  int(f.timeoutSec, 3, MAX_FUNCTION_TIMEOUT_SEC, 'functions.timeoutSec',
+    ` (a cold request spends up to ${TIME_BUDGET.LAMBDA_INIT_MAX_MS / 1000} s in Lambda init before the timeout starts, and API Gateway answers 504 after ${TIME_BUDGET.API_GATEWAY_INTEGRATION_TIMEOUT_MS / 1000} s)`);
   int(f.maxAttempts, 1, 5, 'functions.maxAttempts');
   need(f.invokeTimeoutMs >= 100, `functions.invokeTimeoutMs: must be at least 100, got ${f.invokeTimeoutMs}`);
-  need(f.invokeTimeoutMs * f.maxAttempts + RECORD_BUDGET_MS <= f.timeoutSec * 1000,
-    `functions.invokeTimeoutMs: ${f.maxAttempts} attempt(s) x ${f.invokeTimeoutMs} ms + ${RECORD_BUDGET_MS} ms to record must fit in functions.timeoutSec (${f.timeoutSec} s)`);
+  need(handlerBudgetMs(f) <= f.timeoutSec * 1000,
+    `functions.invokeTimeoutMs: ${f.maxAttempts} attempt(s) x ${f.invokeTimeoutMs} ms + ${TIME_BUDGET.RETRY_BACKOFF_MAX_MS} ms backoff per retry + ${RECORD_BUDGET_MS} ms to record = ${handlerBudgetMs(f)} ms must fit in functions.timeoutSec (${f.timeoutSec} s)`);
   int(f.reservedConcurrency, 0, 10_000, 'functions.reservedConcurrency');
 
   // Records
@@ -136,15 +171,96 @@ export function validateStageConfig(c: StageConfig): void {
   if (c.ci) {
     need(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(c.ci.githubRepository ?? ''), `ci.githubRepository: must be OWNER/NAME, got '${c.ci.githubRepository}'`);
     need(/^[A-Za-z0-9._/-]+$/.test(c.ci.branch ?? ''), `ci.branch: must be a branch name, got '${c.ci.branch}'`);
+    need(c.ci.environment === undefined || /^[A-Za-z0-9._-]{1,255}$/.test(c.ci.environment),
+      `ci.environment: must be a GitHub environment name (letters, digits, '.', '_', '-'), got '${c.ci.environment}'`);
   }
   for (const [k, v] of Object.entries(c.tags)) {
     need(k.length <= 128 && String(v).length <= 256 && !k.startsWith('aws:'), `tags.${k}: tag keys are at most 128 characters and not aws:, values at most 256`);
   }
 
+  // Every generated name against its documented limit (name-limits.ts).
+  p.push(...nameLimitProblems(c));
+
   if (p.length > 0) throw new ConfigError(p);
 }
 
+/**
+ * SageMaker's blue/green traffic shifting sizes, from TrafficRoutingConfig
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TrafficRoutingConfig.html):
+ * CanarySize "must be less than or equal to 50% of the variant's total instance count";
+ * LinearStepSize "must be 10-50% of the variant's total instance count". Both are shares of
+ * instances, so:
+ *  - a serverless variant (no instances) can only shift all at once;
+ *  - one instance cannot be split: a canary or a step of at least one instance would be
+ *    100%, so canary and linear need at least two instances at all times (minInstanceCount,
+ *    and the off-hours minimum), since a deployment may start while the fleet is scaled in.
+ * (The single-instance rule is derived from the size rules; no page states it outright.)
+ */
+export function trafficRoutingProblems(d: StageConfig['endpoint']['deployment'], cap: EndpointCapacity): string[] {
+  const p: string[] = [];
+  if (d.type === 'all-at-once') return p;
+  const fix = `set endpoint.deployment.type=all-at-once, or run at least 2 instances`;
+  if (d.type === 'canary' && !(Number.isInteger(d.stepPercent) && d.stepPercent >= 1 && d.stepPercent <= 50)) {
+    p.push(`endpoint.deployment.stepPercent: a canary must be from 1 to 50% of the variant's instances (SageMaker TrafficRoutingConfig CanarySize), got ${d.stepPercent}`);
+  }
+  if (d.type === 'linear' && !(Number.isInteger(d.stepPercent) && d.stepPercent >= 10 && d.stepPercent <= 50)) {
+    p.push(`endpoint.deployment.stepPercent: a linear step must be from 10 to 50% of the variant's instances (SageMaker TrafficRoutingConfig LinearStepSize), got ${d.stepPercent}`);
+  }
+  if (cap.mode === 'serverless') {
+    p.push(`endpoint.deployment.type: ${d.type} shifts a share of the variant's instances, and a serverless endpoint has none; set endpoint.deployment.type=all-at-once`);
+  } else if (cap.mode === 'instance') {
+    const least = Math.min(cap.minInstanceCount, cap.initialInstanceCount, cap.offHours?.minInstanceCount ?? Infinity);
+    if (least < 2) {
+      const which = cap.offHours && cap.offHours.minInstanceCount < 2 ? 'endpoint.capacity.offHours.minInstanceCount' : 'endpoint.capacity.minInstanceCount';
+      p.push(`${which}: a ${d.type} deployment needs at least 2 instances (one instance is 100% of the variant, over the 50% a ${d.type === 'canary' ? 'canary' : 'linear step'} may take), got ${least}; ${fix}`);
+    }
+  }
+  return p;
+}
+
+/**
+ * The capacity changes SageMaker refuses in an UpdateEndpoint, checked against what is deployed,
+ * each with the procedure that gets there safely. Changes not listed here update in place.
+ */
+export function capacityChangeProblems(previous: NonNullable<StageConfig['endpoint']['previous']>, next: EndpointCapacity, endpointName: string, modelName: string): string[] {
+  const p: string[] = [];
+  if (typeof previous !== 'object' || previous === null || typeof previous.endpointName !== 'string'
+    || !previous.capacity || !['serverless', 'instance'].includes(previous.capacity.mode)) {
+    return ['endpoint.previous: must be the DeployedEndpoint output of the endpoint stack, {"endpointName": "...", "capacity": {"mode": ...}}'];
+  }
+  if (previous.endpointName !== endpointName) return p; // a new endpoint: CloudFormation creates it and deletes the old one
+  const was = previous.capacity;
+  // "Updating a real-time inference endpoint to an on-demand serverless endpoint or a serverless
+  // endpoint with provisioned concurrency is currently not supported" (Update a serverless endpoint,
+  // https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-update.html); the attempt
+  // fails with a ValidationError (Serverless Inference feature exclusions,
+  // https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html).
+  if (was.mode === 'instance' && next.mode === 'serverless') {
+    p.push(
+      `endpoint.capacity.mode: endpoint ${endpointName} runs on instances, and SageMaker cannot update an instance endpoint to serverless (ValidationError). `
+      + 'Safe procedure: (1) deploy the serverless capacity under a new endpoint name by also changing model.name (for example to '
+      + `'${modelName}-serverless'): CloudFormation creates the new endpoint, the API switches to it in the same deploy, `
+      + 'and the instance endpoint, its log group and its alarms are deleted at the end of the endpoint stack update (export its logs first if you need them); '
+      + '(2) requests fail between that deletion and the API stack update, so deploy outside peak hours. Going back later (serverless to instance) updates in place.',
+    );
+  }
+  // "If the update would change the instance type for any model that is a target for auto scaling,
+  // the update fails ... delete any scaling policies configured for it and deregister the variant as
+  // a scalable target" first (Update endpoints that use auto scaling,
+  // https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html).
+  if (was.mode === 'instance' && next.mode === 'instance' && was.instanceType !== next.instanceType && capacityIsAutoScaled(was)) {
+    p.push(
+      `endpoint.capacity.instanceType: endpoint ${endpointName} is registered for autoscaling, and SageMaker refuses an instance type change (${was.instanceType} to ${next.instanceType}) while it is. `
+      + `Safe procedure, three deploys: (1) keep instanceType=${was.instanceType} and set minInstanceCount = maxInstanceCount = initialInstanceCount (no offHours): `
+      + 'CloudFormation deletes the scalable target and its policies, which deregisters the variant; '
+      + `(2) set instanceType=${next.instanceType}, still with min = max: the endpoint moves to the new type (blue/green); `
+      + '(3) set the min, max and offHours you want: the variant is registered again.',
+    );
+  }
+  return p;
+}
+
 /** Whether the endpoint config can carry a KMS key for this capacity (not with local NVMe storage). */
-export function endpointSupportsKms(c: StageConfig): boolean {
+export function endpointSupportsKms(c: Pick<StageConfig, 'endpoint'>): boolean {
   return c.endpoint.capacity.mode === 'instance' && !NVME_FAMILIES.test(c.endpoint.capacity.instanceType);
 }

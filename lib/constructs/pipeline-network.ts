@@ -1,7 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { retentionDays } from './log-retention';
 
 export interface PipelineNetworkProps {
   /**
@@ -16,6 +17,16 @@ export interface PipelineNetworkProps {
   readonly tracing?: boolean;
   /** Days the rejected-traffic flow log is kept. */
   readonly flowLogRetentionDays: number;
+  /**
+   * Place each interface endpoint only in the zones where its service is offered, found by a
+   * synth-time lookup (DescribeVpcEndpointServices) that needs the stack's account and region;
+   * the answer is cached in `cdk.context.json`. Without it, an endpoint in a zone the service
+   * does not cover fails at deploy ("The VPC endpoint service ... does not support the
+   * Availability Zone of the subnet").
+   * @default - true when the stack's account and region are known, else false (an
+   *   environment-agnostic synth, as in the tests, stays offline)
+   */
+  readonly lookupSupportedAzs?: boolean;
   /**
    * What happens to the flow log group when the stack is deleted.
    * @default RemovalPolicy.DESTROY
@@ -67,7 +78,7 @@ export class PipelineNetwork extends Construct {
     const isolated: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLog', {
-      retention: props.flowLogRetentionDays as logs.RetentionDays,
+      retention: retentionDays(props.flowLogRetentionDays),
       removalPolicy: props.flowLogRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
@@ -110,6 +121,16 @@ export class PipelineNetwork extends Construct {
       CloudWatchLogs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
     };
     if (props.tracing) services.XRay = ec2.InterfaceVpcEndpointAwsService.XRAY;
+    // AWS services do not always cover every zone: DescribeVpcEndpointServices returns the zones
+    // where an interface endpoint can be created (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcEndpointServices.html).
+    // CDK's lookupSupportedAzs asks it at synth, and needs a concrete account and region
+    // (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_ec2.InterfaceVpcEndpointProps.html).
+    const stack = Stack.of(this);
+    const envKnown = !Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region);
+    const lookupSupportedAzs = props.lookupSupportedAzs ?? envKnown;
+    if (lookupSupportedAzs && !envKnown) {
+      throw new Error('lookupSupportedAzs needs the stack\'s account and region (set account and region in the stage config)');
+    }
     const endpoints: Record<string, ec2.InterfaceVpcEndpoint> = {};
     for (const [name, service] of Object.entries(services)) {
       endpoints[name] = this.vpc.addInterfaceEndpoint(name, {
@@ -119,6 +140,7 @@ export class PipelineNetwork extends Construct {
         // Only the groups above may connect; `open` would admit the whole VPC range.
         open: false,
         privateDnsEnabled: true,
+        lookupSupportedAzs,
       });
     }
     this.interfaceEndpoints = endpoints;

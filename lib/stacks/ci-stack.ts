@@ -10,9 +10,22 @@ export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
 /** The CDK bootstrap qualifier `cdk bootstrap` uses unless told otherwise. */
 export const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
 
+/**
+ * The longest session of the deploy role. The workflow assumes it directly with its OIDC token
+ * (AssumeRoleWithWebIdentity, not role chaining), so it may last up to the role's
+ * MaxSessionDuration: "The maximum session duration setting can have a value from 1 hour to 12
+ * hours" (AssumeRole DurationSeconds, https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+ * Two hours covers the prod job (timeout-minutes: 120: a canary rollout waits on its alarms).
+ * The CDK CLI's own AssumeRole of the bootstrap roles from this session IS role chaining, capped
+ * at one hour ("Role chaining limits your ... role session to a maximum of one hour"), which is why
+ * the outer session must outlast the job: the CLI re-assumes the bootstrap roles from it.
+ * .github/workflows/pipeline.yml asks for role-duration-seconds within this (test/github/workflow.test.ts).
+ */
+export const DEPLOY_ROLE_MAX_SESSION = Duration.hours(2);
+
 export interface CiStackProps extends StackProps {
-  /** The stage; `config.ci` names the repository (`OWNER/NAME`) and branch that may deploy. */
-  readonly config: StageConfig;
+  /** The stage; `config.ci` names the repository (`OWNER/NAME`), branch and GitHub environment that may deploy. */
+  readonly config: Pick<StageConfig, 'stage' | 'project' | 'ci'>;
   /** The stage's stacks, whose outputs the workflow reads (DescribeStacks) after a deploy. */
   readonly stackNames: readonly string[];
   /**
@@ -21,18 +34,6 @@ export interface CiStackProps extends StackProps {
    * @default - this stack creates the provider
    */
   readonly oidcProviderArn?: string;
-  /**
-   * GitHub environments whose jobs may deploy (their OIDC subject is `environment:NAME`,
-   * not the branch). The workflow's prod job runs in the protected `prod` environment.
-   * @default ['prod']
-   */
-  readonly githubEnvironments?: readonly string[];
-  /**
-   * Also trust jobs of the branch that run outside any environment. Turn off for an
-   * account that only a protected environment (manual approval) may deploy to.
-   * @default true
-   */
-  readonly trustBranch?: boolean;
   /** @default the `@aws-cdk/core:bootstrapQualifier` context, else `hnb659fds` */
   readonly bootstrapQualifier?: string;
   /**
@@ -47,7 +48,8 @@ export interface CiStackProps extends StackProps {
  * Lets GitHub Actions deploy the stage without long-lived keys: GitHub's OIDC provider and
  * two roles that a workflow assumes with its short-lived OIDC token.
  *
- * - The deploy role, for jobs of the deploy branch (and of the protected environments),
+ * - The deploy role, for the jobs of the stage's GitHub environment only (`ci.environment`,
+ *   default the stage's name; its protection rules decide which branches and reviewers),
  *   may only assume the CDK bootstrap roles of this account and region — the CDK CLI does
  *   everything through them, with the permissions `cdk bootstrap` gave them — and read this
  *   stage's stack outputs (and call its API routes for the smoke test).
@@ -59,6 +61,8 @@ export class CiStack extends Stack {
   readonly deployRole: iam.Role;
   readonly diffRole: iam.Role;
   readonly provider: iam.IOidcProvider;
+  /** The GitHub environment whose jobs may assume the deploy role. */
+  readonly githubEnvironment: string;
 
   constructor(scope: Construct, id: string, props: CiStackProps) {
     super(scope, id, props);
@@ -77,17 +81,18 @@ export class CiStack extends Stack {
           clientIds: [GITHUB_OIDC_AUDIENCE],
         });
 
-    const subjects = [
-      ...(props.trustBranch ?? true ? [`repo:${githubRepository}:ref:refs/heads/${branch}`] : []),
-      ...(props.githubEnvironments ?? ['prod']).map((env) => `repo:${githubRepository}:environment:${env}`),
-    ];
-    if (subjects.length === 0) throw new Error('the deploy role must trust the branch or at least one environment');
-
+    // A job that references an environment gets the subject `repo:ORG/REPO:environment:NAME`
+    // (GitHub, OpenID Connect reference, "Filtering for a specific environment",
+    // https://docs.github.com/en/actions/reference/openid-connect-reference). Trusting only that
+    // subject means only the environment's jobs, after its approvals, get these credentials;
+    // trusting `ref:refs/heads/BRANCH` too would let any job of the branch skip them.
+    const environment = config.ci.environment ?? config.stage;
+    this.githubEnvironment = environment;
     this.deployRole = new iam.Role(this, 'DeployRole', {
       roleName: `${prefix}-github-deploy`,
-      description: `GitHub Actions (${githubRepository} ${branch}) deploys ${prefix} through the CDK bootstrap roles`,
-      assumedBy: this.githubPrincipal(subjects),
-      maxSessionDuration: Duration.hours(1),
+      description: `GitHub Actions (${githubRepository}, environment ${environment}, branch ${branch}) deploys ${prefix} through the CDK bootstrap roles`,
+      assumedBy: this.githubPrincipal([`repo:${githubRepository}:environment:${environment}`]),
+      maxSessionDuration: DEPLOY_ROLE_MAX_SESSION,
     });
     const bootstrapRoles = `arn:${partition}:iam::${account}:role/cdk-${qualifier}-*-${account}-${region}`;
     this.deployRole.addToPolicy(new iam.PolicyStatement({
@@ -129,7 +134,7 @@ export class CiStack extends Stack {
 
     new CfnOutput(this, 'DeployRoleArn', {
       value: this.deployRole.roleArn,
-      description: 'role-to-assume of the deploy jobs (repository variable AWS_DEPLOY_ROLE_ARN_STAGE)',
+      description: `role-to-assume of the deploy job in GitHub environment ${environment} (repository variable AWS_DEPLOY_ROLE_ARN_STAGE)`,
     });
     new CfnOutput(this, 'DiffRoleArn', {
       value: this.diffRole.roleArn,

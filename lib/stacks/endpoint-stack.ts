@@ -1,11 +1,12 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import * as path from 'path';
-import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { DeployedEndpoint, StageConfig, resourcePrefix } from '../config/stage-config';
+import { retentionDays } from '../constructs/log-retention';
 import { endpointSupportsKms } from '../config/validate';
 import { acknowledge } from '../constructs/acknowledge';
 import { grantKeyThroughServices } from '../constructs/key-grants';
@@ -14,18 +15,39 @@ import { ModelEndpoint } from '../constructs/model-endpoint/model-endpoint';
 import { ModelImage } from '../constructs/model-endpoint/model-image';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import { ModelPlacement } from '../constructs/pipeline-network';
-import { rollbackThresholds } from '../monitoring/sagemaker/rollback-thresholds';
+import { RollbackThresholds } from '../monitoring/sagemaker/rollback-thresholds';
 import { ACCESS_LOG_PREFIX } from './data-stack';
 import { DEPLOYMENT_PROPERTIES as P } from '../../contract/handlers';
 import { REPO_PATHS } from '../../contract/repo-paths';
 import { DEPLOYMENT_PK } from '../../contract/table-design';
 
+/** The settings the endpoint stack reads. */
+export type EndpointStackConfig = Pick<StageConfig, 'stage' | 'project' | 'logRetentionDays' | 'model' | 'endpoint' | 'records' | 'table' | 'monitoring'>;
+
+/**
+ * Longest time CloudFormation waits for the deployment record's answer. The recorder's
+ * timeout is 30 s; without this, a function that dies before answering (at init, say) holds
+ * the stack for the default hour: "The value must be an integer from 1 to 3600. The default
+ * value is 3600 seconds (1 hour)." (AWS::CloudFormation::CustomResource ServiceTimeout,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html)
+ */
+export const DEPLOYMENT_RECORD_SERVICE_TIMEOUT = Duration.minutes(5);
+
+/**
+ * The output recording what this deploy leaves running (`DeployedEndpoint`: endpoint name and
+ * capacity, JSON). `npm run deploy` reads it before the next deploy and passes it as
+ * `-c endpoint.previous=...`, so validation refuses the capacity changes SageMaker would refuse.
+ */
+export const DEPLOYED_ENDPOINT_OUTPUT = 'DeployedEndpoint';
+
 export interface EndpointStackProps extends StackProps {
-  readonly config: StageConfig;
+  readonly config: EndpointStackConfig;
   readonly table: dynamodb.ITable;
   readonly key: kms.IKey;
   /** Receives the data capture bucket's server access logs (the data stack's bucket). */
   readonly accessLogsBucket: s3.IBucket;
+  /** What the deployment guardrail's rollback alarms compare: the stage's resolved monitoring thresholds. */
+  readonly rollbackThresholds: RollbackThresholds;
   /**
    * Run the model's instances in these private subnets (`network.vpc`, instance capacity only).
    * @default - SageMaker's own network
@@ -78,6 +100,7 @@ export class EndpointStack extends Stack {
     }
 
     const { model, endpoint } = config;
+    const d = endpoint.deployment;
     this.modelEndpoint = new ModelEndpoint(this, 'ModelEndpoint', {
       endpointName: `${prefix}-${model.name}`,
       image: model.imageUri ? ModelImage.fromUri(model.imageUri) : ModelImage.fromAsset(MODEL_DIR),
@@ -91,19 +114,31 @@ export class EndpointStack extends Stack {
         : undefined,
       networkIsolation: endpoint.networkIsolation,
       placement: props.modelPlacement,
-      deployment: endpoint.deployment,
-      rollbackThresholds: rollbackThresholds(config),
-      logRetentionDays: config.logRetentionDays,
+      deployment: {
+        type: d.type,
+        stepPercent: d.stepPercent,
+        waitInterval: Duration.seconds(d.waitIntervalSec),
+        terminationWait: Duration.seconds(d.terminationWaitSec),
+        autoRollback: d.autoRollback,
+      },
+      rollbackThresholds: props.rollbackThresholds,
+      logRetention: retentionDays(config.logRetentionDays),
     });
 
     this.deploymentRecorder = this.recordDeployment(config, props.table);
+
+    const deployed: DeployedEndpoint = { endpointName: this.modelEndpoint.endpointName, capacity: endpoint.capacity };
+    new CfnOutput(this, DEPLOYED_ENDPOINT_OUTPUT, {
+      value: JSON.stringify(deployed),
+      description: 'What this deploy leaves running; npm run deploy passes it to the next synth as -c endpoint.previous',
+    });
   }
 
   /**
    * Writes this model version's deployment record once the endpoint serves it. The custom
    * resource's properties change exactly when the model does, so each change adds one record.
    */
-  private recordDeployment(config: StageConfig, table: dynamodb.ITable): PipelineFunction {
+  private recordDeployment(config: EndpointStackConfig, table: dynamodb.ITable): PipelineFunction {
     const recorder = new PipelineFunction(this, 'DeploymentRecorder', {
       entry: 'record-deployment',
       functionName: `${resourcePrefix(config)}-record-deployment`,
@@ -130,6 +165,7 @@ export class EndpointStack extends Stack {
     const record = new CustomResource(this, 'DeploymentRecord', {
       serviceToken: recorder.function.functionArn,
       resourceType: 'Custom::ModelDeployment',
+      serviceTimeout: DEPLOYMENT_RECORD_SERVICE_TIMEOUT,
       properties: {
         [P.stage]: config.stage,
         [P.modelName]: config.model.name,

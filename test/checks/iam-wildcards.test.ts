@@ -51,9 +51,9 @@ const ALLOWLIST: readonly Allowed[] = [
     reason: 'X-Ray active tracing (monitoring.tracing): the X-Ray write actions have no resource-level permissions.',
   },
   {
-    actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions'],
+    actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions', 'ec2:DescribeVpcEndpoints'],
     kinds: ['identity'],
-    reason: 'network.vpc: Lambda and SageMaker describe the network before attaching interfaces; EC2 Describe calls have no resource-level permissions (the calls that create or delete interfaces are scoped to the subnets and security groups).',
+    reason: 'network.vpc: Lambda and SageMaker describe the network before attaching interfaces (SageMaker\'s list: https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html); EC2 Describe calls have no resource-level permissions (the calls that create or delete interfaces are scoped to the subnets and security groups).',
   },
   {
     actions: ['kms:*'],

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { DEPLOY_ROLE_MAX_SESSION } from '../../lib/stacks/ci-stack';
 
 /**
  * The GitHub Actions workflow, read as GitHub reads it: the triggers, the OIDC-only
@@ -90,4 +91,35 @@ test('every npm script the workflow runs exists in package.json', () => {
   // `npm test` is the test script; the rest must be declared (see the report for the lines to add).
   const missing = [...new Set([...used, 'test'])].filter((script) => !scripts.includes(script));
   expect(missing).toEqual([]);
+});
+
+describe('CI trust and session length', () => {
+  const deployJobs = { 'deploy-dev': 'dev', 'deploy-prod': 'prod' } as const;
+
+  test('each deploy job runs in the GitHub environment of its stage, the only subject its deploy role trusts', () => {
+    // With an environment the OIDC subject is repo:ORG/REPO:environment:NAME (GitHub, OpenID
+    // Connect reference, https://docs.github.com/en/actions/reference/openid-connect-reference),
+    // which is what lib/stacks/ci-stack.ts trusts (ci.environment, default the stage's name).
+    for (const [job, stage] of Object.entries(deployJobs)) {
+      expect(jobs[job].environment).toBe(stage);
+      expect(awsStep(job)?.with?.['role-to-assume']).toBe(`\${{ vars.AWS_DEPLOY_ROLE_ARN_${stage.toUpperCase()} }}`);
+    }
+    // The diff job stays outside any environment: its role trusts pull_request subjects only.
+    expect(jobs.diff.environment).toBeUndefined();
+  });
+
+  test('each deploy session lasts as long as its job may run, within the deploy role\'s MaxSessionDuration', () => {
+    // The OIDC role is assumed directly (AssumeRoleWithWebIdentity), not chained, so it may last up
+    // to MaxSessionDuration (1 to 12 h); role chaining would cap it at 1 h ("Role chaining limits your
+    // ... role session to a maximum of one hour", AssumeRole,
+    // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html). configure-aws-credentials
+    // asks for 1 h unless told otherwise, shorter than the prod job.
+    for (const job of Object.keys(deployJobs)) {
+      const seconds = Number(awsStep(job)?.with?.['role-duration-seconds']);
+      expect(seconds).toBeGreaterThanOrEqual(jobs[job]['timeout-minutes'] * 60);
+      expect(seconds).toBeLessThanOrEqual(DEPLOY_ROLE_MAX_SESSION.toSeconds());
+      expect(seconds).toBeLessThanOrEqual(12 * 3600);
+    }
+    expect(jobs['deploy-prod']['timeout-minutes']).toBe(120);
+  });
 });

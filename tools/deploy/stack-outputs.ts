@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { StageConfig } from '../../lib/config/stage-config';
+import { DEPLOYED_ENDPOINT_OUTPUT } from '../../lib/stacks/endpoint-stack';
 import { asAwsError, defaultCredentials } from './aws-env';
 import { StageStack, stageStacks } from './stack-names';
 
@@ -92,4 +93,13 @@ export async function describeStack(cfn: CloudFormationClient, name: string): Pr
 /** A stack whose outputs can be trusted: the last create or update finished (or rolled back cleanly). */
 function isSettled(status: string): boolean {
   return /_COMPLETE$/.test(status) && status !== 'ROLLBACK_COMPLETE' && status !== 'DELETE_COMPLETE';
+}
+
+/**
+ * The endpoint as deployed now (the endpoint stack's DeployedEndpoint output, JSON), or
+ * undefined before the first deploy. The deploy passes it as `-c endpoint.previous`.
+ */
+export async function readDeployedEndpoint(config: StageConfig, region: string): Promise<string | undefined> {
+  const { stacks } = await readStageOutputs(config, region, ['endpoint']);
+  return stacks[0]?.outputs[DEPLOYED_ENDPOINT_OUTPUT];
 }

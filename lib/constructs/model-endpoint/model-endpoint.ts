@@ -7,7 +7,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { DeploymentStrategy, EndpointCapacity } from '../../config/stage-config';
 import { acknowledge, wildcardResourceFinding } from '../acknowledge';
 import { ModelPlacement } from '../pipeline-network';
 import { ModelData } from './model-data';
@@ -15,6 +14,53 @@ import { ModelImage } from './model-image';
 
 /** The one variant name: blue/green deployments require the same name across configs. */
 export const VARIANT_NAME = 'AllTraffic';
+
+/** Serverless inference: pay per request, scales to zero; no data capture, no VPC. */
+export interface ServerlessVariantCapacity {
+  readonly mode: 'serverless';
+  /** Memory of each serverless worker, 1024 to 6144 in steps of 1024. */
+  readonly memorySizeMiB: number;
+  /** Concurrent invocations served before throttling. */
+  readonly maxConcurrency: number;
+  /** Warm workers kept ready; 0 disables provisioned concurrency. */
+  readonly provisionedConcurrency: number;
+}
+
+/** Instance-based inference, autoscaled on invocations per instance when min < max. */
+export interface InstanceVariantCapacity {
+  readonly mode: 'instance';
+  readonly instanceType: string;
+  readonly initialInstanceCount: number;
+  readonly minInstanceCount: number;
+  readonly maxInstanceCount: number;
+  /** Target of `SageMakerVariantInvocationsPerInstance` (invocations per instance per minute). */
+  readonly targetInvocationsPerInstance: number;
+  /**
+   * Scheduled scale-down outside working hours (UTC `cron(...)` expressions).
+   * @default - no schedule
+   */
+  readonly offHours?: { readonly scaleDownCron: string; readonly scaleUpCron: string; readonly minInstanceCount: number };
+}
+
+export type VariantCapacity = ServerlessVariantCapacity | InstanceVariantCapacity;
+
+/** Whether the variant is registered with Application Auto Scaling (nothing to scale when min = max). */
+export function isAutoScaled(capacity: VariantCapacity): capacity is InstanceVariantCapacity {
+  return capacity.mode === 'instance' && (capacity.minInstanceCount < capacity.maxInstanceCount || capacity.offHours !== undefined);
+}
+
+/** How a new model version reaches traffic (SageMaker deployment guardrails, blue/green). */
+export interface TrafficShift {
+  readonly type: 'all-at-once' | 'canary' | 'linear';
+  /** Percentage of the fleet's capacity in the canary step or in each linear step. */
+  readonly stepPercent: number;
+  /** Time the alarms are watched after each step (the baking period for all-at-once). */
+  readonly waitInterval: Duration;
+  /** Time the old fleet is kept after the full shift, for rollback. */
+  readonly terminationWait: Duration;
+  /** Roll back when the deployment alarms fire. */
+  readonly autoRollback: boolean;
+}
 
 export interface ModelEndpointProps {
   /**
@@ -28,7 +74,7 @@ export interface ModelEndpointProps {
   readonly modelVersion: string;
   /** @default - no extra environment */
   readonly environment?: Record<string, string>;
-  readonly capacity: EndpointCapacity;
+  readonly capacity: VariantCapacity;
   /**
    * Encrypts the instances' ML storage volumes. Ignored for serverless capacity and for
    * instance types with local NVMe storage, which SageMaker encrypts itself.
@@ -49,12 +95,30 @@ export interface ModelEndpointProps {
    */
   readonly placement?: ModelPlacement;
   /** @default - all at once, no rollback */
-  readonly deployment?: DeploymentStrategy;
+  readonly deployment?: TrafficShift;
   /** Thresholds of the alarms that roll a deployment back. */
   readonly rollbackThresholds?: { readonly errorRate: number; readonly modelLatencyP99Micros: number };
   /** Retention of `/aws/sagemaker/Endpoints/NAME`. */
-  readonly logRetentionDays: number;
+  readonly logRetention: logs.RetentionDays;
 }
+
+/**
+ * The EC2 actions a custom execution role needs for a model with a VpcConfig, exactly as
+ * "Give SageMaker AI Hosted Endpoints Access to Resources in Your Amazon VPC" lists them
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html).
+ */
+export const VPC_ACTIONS: readonly string[] = [
+  'ec2:DescribeVpcEndpoints',
+  'ec2:DescribeDhcpOptions',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterfacePermission',
+  'ec2:DeleteNetworkInterface',
+  'ec2:CreateNetworkInterfacePermission',
+  'ec2:CreateNetworkInterface',
+];
 
 /**
  * A SageMaker real-time endpoint serving one model: the model, its endpoint config, the
@@ -95,7 +159,7 @@ export class ModelEndpoint extends Construct {
     // metric filters exist before the endpoint does.
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/sagemaker/Endpoints/${props.endpointName}`,
-      retention: props.logRetentionDays as logs.RetentionDays,
+      retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
@@ -141,16 +205,33 @@ export class ModelEndpoint extends Construct {
 
     if (props.deployment?.autoRollback) {
       this.rollbackAlarms.push(...this.createRollbackAlarms(props.rollbackThresholds ?? { errorRate: 0.05, modelLatencyP99Micros: 2_000_000 }));
+      // "Ensure that your IAM execution role has permission to perform the cloudwatch:DescribeAlarms
+      // action on the auto-rollback alarms you specify." (Auto-Rollback Configuration and Monitoring,
+      // https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html)
+      this.role.addToPolicy(new iam.PolicyStatement({
+        sid: 'ReadRollbackAlarms',
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: this.rollbackAlarms.map((a) => a.alarmArn),
+      }));
     }
 
+    const autoScaled = isAutoScaled(capacity);
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
       endpointName: props.endpointName,
       endpointConfigName: this.endpointConfig.attrEndpointConfigName,
       deploymentConfig: props.deployment ? this.deploymentConfig(props.deployment) : undefined,
+      // Without this, every model update resets an autoscaled variant to its InitialInstanceCount:
+      // "To retain the variant properties of an endpoint when updating it, set
+      // RetainAllVariantProperties to true ... The default is false." (UpdateEndpoint,
+      // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html;
+      // Update endpoints that use auto scaling, https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html).
+      // Data capture always comes from the new config, so turning it on or off takes effect.
+      retainAllVariantProperties: autoScaled ? true : undefined,
+      excludeRetainedVariantProperties: autoScaled ? [{ variantPropertyType: 'DataCaptureConfig' }] : undefined,
     });
     this.endpoint.node.addDependency(this.logGroup);
 
-    if (capacity.mode === 'instance') this.addAutoScaling(capacity);
+    if (autoScaled) this.addAutoScaling(capacity);
   }
 
   /** A metric of this endpoint's variant in `AWS/SageMaker`. */
@@ -164,7 +245,7 @@ export class ModelEndpoint extends Construct {
     });
   }
 
-  private productionVariant(capacity: EndpointCapacity): sagemaker.CfnEndpointConfig.ProductionVariantProperty {
+  private productionVariant(capacity: VariantCapacity): sagemaker.CfnEndpointConfig.ProductionVariantProperty {
     const common = { variantName: VARIANT_NAME, modelName: this.model.attrModelName, initialVariantWeight: 1 };
     if (capacity.mode === 'serverless') {
       return {
@@ -208,15 +289,16 @@ export class ModelEndpoint extends Construct {
   private grantVpcAccess(placement: ModelPlacement): void {
     const stack = Stack.of(this);
     const ec2Arn = (resource: string) => Arn.format({ service: 'ec2', resource }, stack);
+    // Together the two statements grant exactly VPC_ACTIONS, the list SageMaker's VPC guide gives.
     this.role.addToPolicy(new iam.PolicyStatement({
       sid: 'DescribeVpcNetwork',
-      actions: ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeDhcpOptions'],
+      actions: VPC_ACTIONS.filter((a) => a.startsWith('ec2:Describe')),
       resources: ['*'],
     }));
     const eniArn = ec2Arn('network-interface/*');
     this.role.addToPolicy(new iam.PolicyStatement({
       sid: 'ManageOwnNetworkInterfaces',
-      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+      actions: VPC_ACTIONS.filter((a) => !a.startsWith('ec2:Describe')),
       resources: [
         eniArn,
         ...placement.subnets.map((sn) => ec2Arn(`subnet/${sn.subnetId}`)),
@@ -228,17 +310,18 @@ export class ModelEndpoint extends Construct {
   }
 
   /** Blue/green deployment: the new fleet takes traffic in steps while the alarms are watched. */
-  private deploymentConfig(d: DeploymentStrategy): sagemaker.CfnEndpoint.DeploymentConfigProperty {
+  private deploymentConfig(d: TrafficShift): sagemaker.CfnEndpoint.DeploymentConfigProperty {
+    const waitIntervalInSeconds = d.waitInterval.toSeconds();
     const trafficRoutingConfiguration: sagemaker.CfnEndpoint.TrafficRoutingConfigProperty =
       d.type === 'all-at-once'
-        ? { type: 'ALL_AT_ONCE', waitIntervalInSeconds: d.waitIntervalSec }
+        ? { type: 'ALL_AT_ONCE', waitIntervalInSeconds }
         : d.type === 'canary'
-          ? { type: 'CANARY', waitIntervalInSeconds: d.waitIntervalSec, canarySize: { type: 'CAPACITY_PERCENT', value: d.stepPercent } }
-          : { type: 'LINEAR', waitIntervalInSeconds: d.waitIntervalSec, linearStepSize: { type: 'CAPACITY_PERCENT', value: d.stepPercent } };
+          ? { type: 'CANARY', waitIntervalInSeconds, canarySize: { type: 'CAPACITY_PERCENT', value: d.stepPercent } }
+          : { type: 'LINEAR', waitIntervalInSeconds, linearStepSize: { type: 'CAPACITY_PERCENT', value: d.stepPercent } };
     return {
       blueGreenUpdatePolicy: {
         trafficRoutingConfiguration,
-        terminationWaitInSeconds: d.terminationWaitSec,
+        terminationWaitInSeconds: d.terminationWait.toSeconds(),
       },
       autoRollbackConfiguration: this.rollbackAlarms.length
         ? { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) }
@@ -271,7 +354,7 @@ export class ModelEndpoint extends Construct {
     return [errors, latency];
   }
 
-  private addAutoScaling(capacity: Extract<EndpointCapacity, { mode: 'instance' }>): void {
+  private addAutoScaling(capacity: InstanceVariantCapacity): void {
     const target = new appscaling.ScalableTarget(this, 'ScalableTarget', {
       serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
       resourceId: `endpoint/${this.endpointName}/variant/${VARIANT_NAME}`,

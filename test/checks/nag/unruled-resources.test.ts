@@ -38,8 +38,10 @@ const EXECUTION_ROLE_ACTIONS = new Set([
   'ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage',
   // read its artifact, write its data capture, encrypt the capture
   's3:GetObject', 's3:PutObject', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt',
-  // network.vpc: attach the instances to the subnets
-  'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeDhcpOptions',
+  // auto-rollback: read its own rollback alarms (deployment-guardrails-configuration.html)
+  'cloudwatch:DescribeAlarms',
+  // network.vpc: attach the instances to the subnets; the list of SageMaker's VPC guide (host-vpc.html)
+  'ec2:DescribeVpcEndpoints', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeDhcpOptions',
   'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission',
 ]);
 

@@ -1,7 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ModelData } from '../../../lib/constructs/model-endpoint/model-data';
+import { PipelineNetwork } from '../../../lib/constructs/pipeline-network';
 import { ModelEndpoint } from '../../../lib/constructs/model-endpoint/model-endpoint';
 import { ModelImage } from '../../../lib/constructs/model-endpoint/model-image';
 import { actionsOf, statementsOfRole, synthStage } from '../../harness/synth';
@@ -86,6 +88,21 @@ describe('network.vpc on a prod stage', () => {
     expect(endpointFunctions[0].Properties.VpcConfig).toBeUndefined();
   });
 
+  test('the execution role has exactly the EC2 actions SageMaker\'s VPC guide lists, creation scoped to the stage\'s subnets and group', () => {
+    // The ten actions of "Give SageMaker AI Hosted Endpoints Access to Resources in Your Amazon VPC"
+    // (https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html), copied from the page.
+    const guide = ['ec2:DescribeVpcEndpoints', 'ec2:DescribeDhcpOptions', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+      'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:CreateNetworkInterfacePermission',
+      'ec2:CreateNetworkInterface'];
+    const statements = statementsOfRole(endpoint, 'ModelEndpointExecutionRole');
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('ec2:')).sort()).toEqual([...guide].sort());
+    const manage = statements.find((s) => s.Sid === 'ManageOwnNetworkInterfaces')!;
+    const resources = JSON.stringify(manage.Resource);
+    expect(resources).toContain(':network-interface/*');
+    expect(resources).toContain('NetworkModelSecurityGroup');
+    expect(resources.match(/NetworkVpcisolatedSubnet/g)).toHaveLength(2);
+  });
+
   test('the model runs in the same subnets with the model\'s group (VpcConfig on the model)', () => {
     endpoint.hasResourceProperties('AWS::SageMaker::Model', {
       VpcConfig: {
@@ -119,7 +136,33 @@ describe('network.vpc off', () => {
       modelVersion: '1',
       capacity: { mode: 'serverless', memorySizeMiB: 2048, maxConcurrency: 5, provisionedConcurrency: 0 },
       placement: { subnets: vpc.isolatedSubnets, securityGroups: [] },
-      logRetentionDays: 7,
+      logRetention: RetentionDays.ONE_WEEK,
     })).toThrow('serverless endpoints cannot run in a vpc');
+  });
+});
+
+describe('interface endpoints only in zones that offer the service', () => {
+  // AWS services do not cover every zone; DescribeVpcEndpointServices lists the zones where an
+  // endpoint can be created (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcEndpointServices.html),
+  // and CDK's lookupSupportedAzs asks it at synth when account and region are set
+  // (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_ec2.InterfaceVpcEndpointProps.html).
+  // In-process synth never calls AWS: it only records the lookup as missing context.
+  const missingLookups = (stack: Stack) => {
+    const assembly = (stack.node.root as App).synth();
+    return (assembly.manifest.missing ?? []).filter((m) => m.provider === 'endpoint-service-availability-zones').map((m) => (m.props as { serviceName: string }).serviceName);
+  };
+
+  test('with a known account and region, every interface endpoint looks up its supported zones', () => {
+    const stack = new Stack(new App(), 'Known', { env: { account: '111122223333', region: 'eu-west-1' } });
+    new PipelineNetwork(stack, 'Network', { flowLogRetentionDays: 7, tracing: true });
+    expect(missingLookups(stack).sort()).toEqual(['com.amazonaws.eu-west-1.logs', 'com.amazonaws.eu-west-1.sagemaker.runtime', 'com.amazonaws.eu-west-1.xray']);
+  });
+
+  test('an environment-agnostic stack (tests, offline synth) looks nothing up, and refuses a forced lookup', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    new PipelineNetwork(stack, 'Network', { flowLogRetentionDays: 7 });
+    expect(missingLookups(stack)).toEqual([]);
+    expect(() => new PipelineNetwork(new Stack(new App(), 'Forced'), 'Network', { flowLogRetentionDays: 7, lookupSupportedAzs: true }))
+      .toThrow('lookupSupportedAzs needs the stack\'s account and region');
   });
 });

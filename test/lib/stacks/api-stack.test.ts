@@ -29,7 +29,7 @@ describe('API stack, dev', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'inference-dev-predict',
       MemorySize: 1024,
-      Timeout: 28,
+      Timeout: 18,
       Environment: {
         Variables: Match.objectLike({
           ENDPOINT_NAME: 'inference-dev-iris-classifier',

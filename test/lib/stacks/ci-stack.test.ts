@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { resolveStageConfig } from '../../../lib/config/load-config';
 import { stageStacks } from '../../../tools/deploy/stack-names';
-import { CiStack, CiStackProps } from '../../../lib/stacks/ci-stack';
+import { CiStack, CiStackProps, DEPLOY_ROLE_MAX_SESSION } from '../../../lib/stacks/ci-stack';
 
 /**
  * The CI stack's IAM, read from the synthesized template: GitHub may assume the deploy role
@@ -38,9 +38,16 @@ function statementsOf(template: Template, roleName: string): Array<Record<string
 describe('deploy role', () => {
   const { template, stackNames } = synthCi('dev');
 
-  test('trusts GitHub OIDC tokens for STS, from the deploy branch and the prod environment of this repository only', () => {
+  test('trusts GitHub OIDC tokens for STS from the stage\'s GitHub environment of this repository only, never a branch', () => {
+    // A job that references an environment has the subject repo:ORG/REPO:environment:NAME (GitHub,
+    // OpenID Connect reference, https://docs.github.com/en/actions/reference/openid-connect-reference);
+    // trusting ref:refs/heads/main as well would let any job of main skip the environment's approval.
     const role = roleNamed(template, 'inference-dev-github-deploy');
-    expect(role.MaxSessionDuration).toBe(3600);
+    // Assumed directly with the OIDC token (not chained), so up to 12 h are possible: "The maximum
+    // session duration setting can have a value from 1 hour to 12 hours" (AssumeRole,
+    // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html). 2 h covers the prod job.
+    expect(role.MaxSessionDuration).toBe(7200);
+    expect(DEPLOY_ROLE_MAX_SESSION.toSeconds()).toBe(7200);
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
       {
         Effect: 'Allow',
@@ -49,7 +56,7 @@ describe('deploy role', () => {
         Condition: {
           StringEquals: {
             'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-            'token.actions.githubusercontent.com:sub': ['repo:acme/inference:ref:refs/heads/main', 'repo:acme/inference:environment:prod'],
+            'token.actions.githubusercontent.com:sub': 'repo:acme/inference:environment:dev',
           },
         },
       },
@@ -117,13 +124,25 @@ describe('options', () => {
     expect(roleNamed(template, 'inference-prod-github-deploy').AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Federated: arn });
   });
 
-  test('an environment-only account trusts the protected environment and not the branch; no smoke-test access when off', () => {
-    const { template } = synthCi('prod', { trustBranch: false, githubEnvironments: ['prod'], allowSmokeTest: false, bootstrapQualifier: 'custom123' });
+  test('prod trusts only its protected environment\'s subject, not the branch; no smoke-test access when off', () => {
+    const { template } = synthCi('prod', { allowSmokeTest: false, bootstrapQualifier: 'custom123' });
     const trust = roleNamed(template, 'inference-prod-github-deploy').AssumeRolePolicyDocument.Statement[0];
-    expect(trust.Condition.StringEquals['token.actions.githubusercontent.com:sub']).toBe('repo:acme/inference:environment:prod');
+    expect(trust.Condition.StringEquals).toEqual({
+      'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+      'token.actions.githubusercontent.com:sub': 'repo:acme/inference:environment:prod',
+    });
+    expect(JSON.stringify(trust)).not.toContain('ref:refs/heads');
     const statements = statementsOf(template, 'inference-prod-github-deploy');
     expect(statements.map((s) => s.Action)).toEqual(['sts:AssumeRole', 'cloudformation:DescribeStacks']);
     expect(statements[0].Resource).toBe(`arn:aws:iam::${ACCOUNT}:role/cdk-custom123-*-${ACCOUNT}-${REGION}`);
+  });
+
+  test('ci.environment names another environment: only its subject is trusted', () => {
+    const { template } = synthCi('staging', {}, { githubRepository: 'acme/inference', branch: 'main', environment: 'pre-production' });
+    const trust = roleNamed(template, 'inference-staging-github-deploy').AssumeRolePolicyDocument.Statement[0];
+    expect(trust.Condition.StringEquals['token.actions.githubusercontent.com:sub']).toBe('repo:acme/inference:environment:pre-production');
+    expect(() => synthCi('staging', {}, { githubRepository: 'acme/inference', branch: 'main', environment: 'pre production' }))
+      .toThrow("ci.environment: must be a GitHub environment name (letters, digits, '.', '_', '-'), got 'pre production'");
   });
 
   test('a stage without ci settings cannot build the stack, and says why', () => {

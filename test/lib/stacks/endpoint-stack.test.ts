@@ -157,6 +157,8 @@ describe('SageMaker endpoint, prod (instances)', () => {
   test('scales down outside working hours when configured', () => {
     const { endpoint } = synthStage('prod', {
       'endpoint.capacity.offHours': JSON.stringify({ scaleDownCron: 'cron(0 20 ? * MON-FRI *)', scaleUpCron: 'cron(0 6 ? * MON-FRI *)', minInstanceCount: 1 }),
+      // One instance at night rules out a canary (validate.ts trafficRoutingProblems).
+      'endpoint.deployment.type': 'all-at-once',
     });
     endpoint.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       ScheduledActions: [
@@ -205,5 +207,66 @@ describe('model updates and other models', () => {
     expect(actionsOf(read)).toEqual(['s3:GetObject']);
     expect(JSON.stringify(read.Resource)).toContain(':s3:::my-models/iris/model.tar.gz');
     endpoint.resourceCountIs('AWS::ECR::Repository', 0);
+  });
+});
+
+describe('what a real account would refuse or get wrong', () => {
+  const prod = synthStage('prod').endpoint;
+  const dev = synthStage('dev').endpoint;
+
+  test('the deployment record times out in minutes, not the default hour', () => {
+    // ServiceTimeout: "The value must be an integer from 1 to 3600. The default value is 3600
+    // seconds (1 hour)." (AWS::CloudFormation::CustomResource,
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html)
+    for (const t of [dev, prod]) {
+      const [record] = Object.values(t.findResources('Custom::ModelDeployment'));
+      const timeout = Number(record.Properties.ServiceTimeout);
+      expect(Number.isInteger(timeout)).toBe(true);
+      expect(timeout).toBeGreaterThanOrEqual(60);
+      expect(timeout).toBeLessThanOrEqual(600);
+      // Longer than the recorder may run, so a slow but live answer is never cut off.
+      const [fn] = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { FunctionName: Match.stringLikeRegexp('record-deployment$') } }));
+      expect(timeout).toBeGreaterThan(fn.Properties.Timeout);
+    }
+  });
+
+  test('the execution role may describe exactly the rollback alarms', () => {
+    // "Ensure that your IAM execution role has permission to perform the cloudwatch:DescribeAlarms
+    // action on the auto-rollback alarms you specify." (Auto-Rollback Configuration and Monitoring,
+    // https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html)
+    const describe = statementsOfRole(prod, ENDPOINT_ROLE).filter((s) => actionsOf(s).includes('cloudwatch:DescribeAlarms'));
+    expect(describe).toHaveLength(1);
+    expect(actionsOf(describe[0])).toEqual(['cloudwatch:DescribeAlarms']);
+    const alarms = Object.keys(prod.findResources('AWS::CloudWatch::Alarm')).filter((id) => id.includes('Rollback')).sort();
+    expect(alarms).toHaveLength(2);
+    expect(describe[0].Resource.map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual(alarms);
+    expect(describe[0].Resource.map((r: any) => r['Fn::GetAtt'][1])).toEqual(['Arn', 'Arn']);
+    // Without auto-rollback there are no alarms to read.
+    expect(statementsOfRole(dev, ENDPOINT_ROLE).flatMap(actionsOf)).not.toContain('cloudwatch:DescribeAlarms');
+  });
+
+  test('a model update keeps the autoscaled instance count; data capture still follows the new config', () => {
+    // RetainAllVariantProperties "The default is false": the variant would go back to its
+    // InitialInstanceCount on every update (UpdateEndpoint,
+    // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html; "Update
+    // endpoints that use auto scaling", https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html).
+    prod.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DataCaptureConfig' }],
+    });
+    // Serverless and fixed-size variants have no scaled count to keep: the config's count applies.
+    dev.hasResourceProperties('AWS::SageMaker::Endpoint', { RetainAllVariantProperties: Match.absent() });
+    const fixed = synthStage('prod', { 'endpoint.capacity.maxInstanceCount': 2 }).endpoint;
+    fixed.hasResourceProperties('AWS::SageMaker::Endpoint', { RetainAllVariantProperties: Match.absent() });
+    fixed.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+  });
+});
+
+test('records what it leaves running in the DeployedEndpoint output, the shape endpoint.previous takes', () => {
+  const { endpoint } = synthStage('prod');
+  const output = endpoint.findOutputs('DeployedEndpoint').DeployedEndpoint;
+  expect(JSON.parse(output.Value)).toEqual({
+    endpointName: 'inference-prod-iris-classifier',
+    capacity: { mode: 'instance', instanceType: 'ml.m5.large', initialInstanceCount: 2, minInstanceCount: 2, maxInstanceCount: 4, targetInvocationsPerInstance: 600 },
   });
 });

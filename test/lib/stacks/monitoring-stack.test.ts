@@ -51,7 +51,7 @@ const EXPECTED: Record<string, Expected> = {
   PredictErrors: { metric: (s) => m(FN(s, 'predict'), 'Errors', 'Sum'), threshold: { dev: 0, prod: 0 }, evaluation: [3, 3], missing: 'notBreaching', severity: 'Critical' },
   PredictThrottles: { metric: (s) => m(FN(s, 'predict'), 'Throttles', 'Sum'), threshold: { dev: 0, prod: 0 }, evaluation: [5, 5], missing: 'notBreaching', severity: 'Warning' },
   // 80% of the function timeout: 28 s in dev, 15 s in prod.
-  PredictDurationP99: { metric: (s) => m(FN(s, 'predict'), 'Duration', 'p99'), gate: (s) => m(FN(s, 'predict'), 'Invocations', 'Sum'), threshold: { dev: 22400, prod: 12000 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
+  PredictDurationP99: { metric: (s) => m(FN(s, 'predict'), 'Duration', 'p99'), gate: (s) => m(FN(s, 'predict'), 'Invocations', 'Sum'), threshold: { dev: 14400, prod: 12000 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
   PredictConcurrentExecutions: { metric: (s) => m(FN(s, 'predict'), 'ConcurrentExecutions', 'Maximum'), threshold: { dev: 800, prod: 800 }, evaluation: [3, 3], missing: 'notBreaching', severity: 'Warning' },
   PredictTimeouts: { metric: (s) => m(LOG(s), 'PredictFunctionTimeouts', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [3, 2], missing: 'notBreaching', severity: 'Critical' },
   PredictRuntimeExits: { metric: (s) => m(LOG(s), 'PredictFunctionRuntimeExits', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [3, 2], missing: 'notBreaching', severity: 'Critical' },

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => sts.close());
 
-const env = (extra: Record<string, string> = {}) => ({ ...TEST_CREDENTIALS, AWS_REGION: TEST_REGION, AWS_ENDPOINT_URL_STS: sts.url, CDK_DOCKER: 'true', ...extra });
+const env = (extra: Record<string, string> = {}) => ({ ...TEST_CREDENTIALS, AWS_REGION: TEST_REGION, AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_CLOUDFORMATION: sts.url, CDK_DOCKER: 'true', ...extra });
 
 test('prints where and what it deploys, in dependency order, then the cdk command', async () => {
   const run = await runCli('deploy', ['--stage', 'dev', '--dry-run', '-c', 'model.version=1.1.0'], { env: env() });
@@ -95,4 +95,29 @@ test('no Docker and no prebuilt image: the deploy stops with what to do', async 
     'deploy: docker is not installed (ENOENT): it builds the model image\n' +
       '  hint: start Docker, or set model.imageUri to a prebuilt image (-c model.imageUri=ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG)\n',
   );
+});
+
+describe('the deployed endpoint is checked before cdk runs', () => {
+  const running = { endpointName: 'inference-prod-iris-classifier', capacity: { mode: 'instance', instanceType: 'ml.m5.large', initialInstanceCount: 2, minInstanceCount: 2, maxInstanceCount: 4, targetInvocationsPerInstance: 600 } };
+  let aws: TestServer;
+  beforeAll(async () => {
+    aws = await startFakeAws({ stacks: { 'inference-prod-endpoint': { outputs: { DeployedEndpoint: JSON.stringify(running) } } } });
+  });
+  afterAll(() => aws.close());
+  const withStacks = () => env({ AWS_ENDPOINT_URL_STS: aws.url, AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url });
+
+  test('an allowed change deploys with the running endpoint passed as endpoint.previous', async () => {
+    const run = await runCli('deploy', ['--stage', 'prod', '--dry-run', '-c', 'endpoint.capacity.maxInstanceCount=6'], { env: withStacks() });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('endpoint.previous=');
+    expect(run.stdout).toContain('inference-prod-iris-classifier');
+  });
+
+  test('an instance type change of the autoscaled prod endpoint stops before cdk, with the procedure', async () => {
+    const run = await runCli('deploy', ['--stage', 'prod', '--dry-run', '-c', 'endpoint.capacity.instanceType=ml.c5.xlarge'], { env: withStacks() });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).not.toContain('$ npx cdk deploy');
+    expect(run.stderr).toContain('endpoint.capacity.instanceType: endpoint inference-prod-iris-classifier is registered for autoscaling');
+    expect(run.stderr).toContain('Safe procedure, three deploys');
+  });
 });

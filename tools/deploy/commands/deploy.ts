@@ -14,6 +14,7 @@ import { APPROVAL_LEVELS, CdkAction, cdkArguments, dockerProblem, outputsFile, r
 import { CliError, runCommand } from '../cli';
 import { describePlan, destroyWarnings } from '../deploy-plan';
 import { loadStage, stageStacks } from '../stack-names';
+import { readDeployedEndpoint } from '../stack-outputs';
 
 const options = {
   stage: { type: 'string', value: 'NAME', description: 'stage to deploy: dev, prod, or one defined in cdk.json' },
@@ -58,12 +59,21 @@ runCommand({
     }
     if (o.profile) process.env.AWS_PROFILE = o.profile;
 
-    const context = parseContextPairs(o.context);
-    const config = loadStage(o.stage, context);
+    let context = parseContextPairs(o.context);
+    let config = loadStage(o.stage, context);
     const stacks = stageStacks(config);
     const region = await resolveRegion(config);
     const identity = await callerIdentity(region);
     checkAccount(config, identity);
+    if (action === 'deploy' && context['endpoint.previous'] === undefined) {
+      // What runs now, so the capacity changes SageMaker refuses are refused here, with their
+      // safe procedure, instead of half way through the deploy (lib/config/validate.ts).
+      const previous = await readDeployedEndpoint(config, region);
+      if (previous !== undefined) {
+        context = { ...context, 'endpoint.previous': previous };
+        config = loadStage(o.stage, context);
+      }
+    }
 
     console.log(describePlan(action, config, stacks, identity, region));
     if (action === 'deploy') {
