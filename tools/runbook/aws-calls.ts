@@ -1,3 +1,4 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { APIGatewayClient, UpdateApiKeyCommand, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, ListStackResourcesCommand, StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
@@ -27,6 +28,7 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly iam: IAMClient;
   readonly cloudtrail: CloudTrailClient;
+  readonly athena: AthenaClient;
 }
 
 export interface ClientOptions {
@@ -44,11 +46,12 @@ export function createClients(options: ClientOptions): AwsClients {
     lambda: new LambdaClient(config),
     iam: new IAMClient(config),
     cloudtrail: new CloudTrailClient(config),
+    athena: new AthenaClient(config),
   };
 }
 
 export function destroyClients(clients: AwsClients): void {
-  for (const client of [clients.cloudformation, clients.apigateway, clients.lambda, clients.iam, clients.cloudtrail]) client.destroy();
+  for (const client of [clients.cloudformation, clients.apigateway, clients.lambda, clients.iam, clients.cloudtrail, clients.athena]) client.destroy();
 }
 
 /** One write request, as planned, printed in a dry run, recorded and undone. */

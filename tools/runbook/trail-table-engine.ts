@@ -21,7 +21,7 @@ import { isObject, listTrailFiles, readTrailFile } from './trail-files';
 /**
  * Athena's side of the query library, offline: a DuckDB table shaped like the trail's Glue
  * table (the same lowercase columns and Hive types, strings where AWS's CloudTrail DDL has
- * strings, plus the `timestamp` partition of each file's delivery day), read through the
+ * strings, plus the `region` and `timestamp` partitions of each file's key), read through the
  * Lake-shaped view exactly as Athena reads it. The only difference from Athena is the view's
  * map conversion, which each engine spells in its own functions (lib/audit/lake-view.ts).
  */
@@ -33,7 +33,7 @@ export class TrailTableEngine {
     const connection = await instance.connect();
     for (const macro of TRINO_MACROS) await connection.run(macro);
     const columns = TRAIL_COLUMNS.map((c) => `"${c.name}" ${sqlType(c.lakeType, false)}`);
-    await connection.run(`CREATE TABLE ${TRAIL_TABLE} (${columns.join(', ')}, "${TRAIL_PARTITION_KEY}" VARCHAR)`);
+    await connection.run(`CREATE TABLE ${TRAIL_TABLE} (${columns.join(', ')}, "region" VARCHAR, "${TRAIL_PARTITION_KEY}" VARCHAR)`);
     return new TrailTableEngine(instance, connection);
   }
 
@@ -51,8 +51,9 @@ export class TrailTableEngine {
     try {
       for (const { file, records: list } of parsed) {
         const day = deliveryDay(file, list[0]);
+        const region = deliveryRegion(file, list[0]);
         for (const record of list) {
-          appendRecord(appender, record, day);
+          appendRecord(appender, record, region, day);
           records++;
         }
       }
@@ -85,12 +86,21 @@ export function deliveryDay(file: string, first?: Record<string, unknown>): stri
   return String(first?.eventTime ?? '').slice(0, 10).replace(/-/g, '/');
 }
 
-function appendRecord(appender: DuckDBAppender, record: Record<string, unknown>, day: string): void {
+/** The `region` partition: `.../CloudTrail/<region>/...`, else the region in the file name, else the first event's. */
+export function deliveryRegion(file: string, first?: Record<string, unknown>): string {
+  const folder = /[/\\]CloudTrail[/\\]([a-z]{2}(?:-[a-z]+)+-\d)[/\\]/.exec(file);
+  if (folder) return folder[1];
+  const named = /_CloudTrail_([a-z]{2}(?:-[a-z]+)+-\d)_/.exec(path.basename(file));
+  return named ? named[1] : String(first?.awsRegion ?? '');
+}
+
+function appendRecord(appender: DuckDBAppender, record: Record<string, unknown>, region: string, day: string): void {
   for (const column of TRAIL_COLUMNS) {
     const value = hiveValue(column.lakeType, field(record, column.lakeName), false);
     if (value === null) appender.appendNull();
     else appender.appendValue(value, duckType(column.lakeType, false));
   }
+  appender.appendVarchar(region);
   appender.appendVarchar(day);
   appender.endRow();
 }
