@@ -281,13 +281,18 @@ RUNNERS = {}`);
   if (has('lake')) {
     parts.push(`
 
-def run_lake(query_id, values, poll_seconds=2, timeout_seconds=900):
-    """start_query, describe_query until done (progress on one line), every get_query_results page."""
+def lake_sql(query_id, values):
+    """The statement for CloudTrail Lake: FROM the event data store id."""
     store_id = EVENT_DATA_STORE.rsplit("/", 1)[-1]
     if not re.fullmatch(r"[A-Za-z0-9-]{1,128}", store_id):
         raise ValueError(f"{EVENT_DATA_STORE!r} is not an event data store ARN or id")
+    return render(query_id, values, store_id)
+
+
+def run_lake(query_id, values, poll_seconds=2, timeout_seconds=900):
+    """start_query, describe_query until done (progress on one line), every get_query_results page."""
     cloudtrail = boto3.client("cloudtrail", region_name=REGION)
-    query_id_ = cloudtrail.start_query(QueryStatement=render(query_id, values, store_id))["QueryId"]
+    query_id_ = cloudtrail.start_query(QueryStatement=lake_sql(query_id, values))["QueryId"]
     deadline = time.time() + timeout_seconds
     while True:
         described = cloudtrail.describe_query(QueryId=query_id_)
@@ -329,9 +334,9 @@ def _day(value, shift=0):
     return moment.strftime("%Y/%m/%d")
 
 
-def run_athena(query_id, values, poll_seconds=1, timeout_seconds=900):
-    """start_query_execution in the audit workgroup, get_query_execution until done (bytes scanned
-    shown), every get_query_results page; the view reads only the days the window spans."""
+def athena_sql(query_id, values):
+    """The statement for Athena: FROM the Lake-shaped view over the trail table, read only for the
+    days the window spans (plus one, for files delivered after midnight); times as TIMESTAMP literals."""
     for name in (ATHENA_DATABASE, ATHENA_TABLE):
         if not re.fullmatch(r"[a-z0-9_]{1,255}", name):
             raise ValueError(f"{name!r} is not a Glue database or table name")
@@ -340,7 +345,13 @@ def run_athena(query_id, values, poll_seconds=1, timeout_seconds=900):
     view = ATHENA_VIEW.replace("__TABLE__", f'"{ATHENA_DATABASE}"."{ATHENA_TABLE}"')
     if days:
         view += f" WHERE \\"timestamp\\" >= '{_day(days[0])}' AND \\"timestamp\\" <= '{_day(days[-1], 1)}'"
-    sql = render(query_id, values, "(" + view + ")", lambda v: "TIMESTAMP '" + v + "'")
+    return render(query_id, values, "(" + view + ")", lambda v: "TIMESTAMP '" + v + "'")
+
+
+def run_athena(query_id, values, poll_seconds=1, timeout_seconds=900):
+    """start_query_execution in the audit workgroup, get_query_execution until done (bytes scanned
+    shown), every get_query_results page."""
+    sql = athena_sql(query_id, values)
     athena = boto3.client("athena", region_name=REGION)
     execution_id = athena.start_query_execution(QueryString=sql, WorkGroup=ATHENA_WORKGROUP,
                                                 QueryExecutionContext={"Database": ATHENA_DATABASE})["QueryExecutionId"]
