@@ -20,7 +20,7 @@ export interface FakeAwsState {
   /** REST API id -> stage name -> stage-wide throttling (undefined: the stage has no stage-wide method settings). */
   stages: Record<string, Record<string, { throttlingRateLimit?: number; throttlingBurstLimit?: number } | undefined>>;
   apiKeys: Record<string, { name: string; enabled: boolean }>;
-  functions: Record<string, { environment: Record<string, string>; reservedConcurrency?: number }>;
+  functions: Record<string, { environment: Record<string, string>; reservedConcurrency?: number; role?: string }>;
   roles: Record<string, { attached: string[]; inline: Record<string, string> }>;
   /** CloudTrail Lake: statements run on this engine, `FROM <eventDataStoreId>` read as its table. */
   lake?: { engine: OfflineEngine; eventDataStoreId: string; pageSize: number; runningPolls: number };
@@ -193,9 +193,15 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
     if (service === 'lambda' && parts[1] === 'functions') {
       const fn = state.functions[parts[2]];
       if (!fn) return notFound(`Function not found: ${parts[2]}`);
+      const configuration = () => ({ FunctionName: parts[2], Environment: { Variables: fn.environment }, ...(fn.role ? { Role: `arn:aws:iam::111122223333:role/${fn.role}` } : {}) });
       if (method === 'GET' && parts[3] === 'configuration') {
         record('GetFunctionConfiguration', { FunctionName: parts[2] });
-        return json(200, { FunctionName: parts[2], Environment: { Variables: fn.environment } });
+        return json(200, configuration());
+      }
+      if (method === 'PUT' && parts[3] === 'configuration') {
+        record('UpdateFunctionConfiguration', { FunctionName: parts[2], ...input });
+        if (input.Environment) fn.environment = { ...(input.Environment.Variables ?? {}) };
+        return json(200, configuration());
       }
       if (parts[3] === 'concurrency') {
         if (method === 'GET') {

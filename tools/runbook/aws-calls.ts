@@ -13,6 +13,7 @@ import {
   DeleteFunctionConcurrencyCommand,
   LambdaClient,
   PutFunctionConcurrencyCommand,
+  UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 
 /**
@@ -69,6 +70,7 @@ const WRITE_OPERATIONS: Readonly<Record<string, Send>> = {
   'apigateway:UpdateApiKey': (c, input) => c.apigateway.send(new UpdateApiKeyCommand(input)),
   'lambda:PutFunctionConcurrency': (c, input) => c.lambda.send(new PutFunctionConcurrencyCommand(input)),
   'lambda:DeleteFunctionConcurrency': (c, input) => c.lambda.send(new DeleteFunctionConcurrencyCommand(input)),
+  'lambda:UpdateFunctionConfiguration': (c, input) => c.lambda.send(new UpdateFunctionConfigurationCommand(input)),
   'iam:DetachRolePolicy': (c, input) => c.iam.send(new DetachRolePolicyCommand(input)),
   'iam:AttachRolePolicy': (c, input) => c.iam.send(new AttachRolePolicyCommand(input)),
   'iam:PutRolePolicy': (c, input) => c.iam.send(new PutRolePolicyCommand(input)),
