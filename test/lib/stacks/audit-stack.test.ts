@@ -467,3 +467,13 @@ describe('responder workspace, trail backend', () => {
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
+
+describe('the lake backend template is pinned', () => {
+  // The Lake construct and its ids are unchanged by the trail backend: this snapshot is the
+  // template an existing Lake deployment keeps (checked against the template before the trail
+  // backend existed: identical without the workspace; with it, only the Logs endpoint and grant,
+  // the notebook file and the backend in runbook-targets.json differ).
+  test.each(['dev', 'prod'])('%s', (stage) => {
+    expect(synthAudit(stage, LAKE).template.toJSON()).toMatchSnapshot();
+  });
+});
