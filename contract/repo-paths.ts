@@ -10,4 +10,9 @@ export const REPO_PATHS = {
   modelArtifact: 'model/artifacts/model.tar.gz',
   /** The Lambda handlers' sources, one folder per function. */
   lambdaDir: 'lambda',
+  /**
+   * The incident-response runbook notebook, generated from the query library
+   * (`npm run docs:notebook`) and committed; the responder workspace ships this file.
+   */
+  runbookNotebook: 'tools/runbook/incident-runbook.ipynb',
 } as const;

@@ -92,7 +92,7 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
   const audit = config.audit.enabled
     ? new AuditStack(app, `${prefix}-audit`, {
         ...common,
-        description: `${prefix}: CloudTrail Lake event data store for incident response`,
+        description: `${prefix}: ${config.audit.backend === 'lake' ? 'CloudTrail Lake event data store' : 'CloudTrail trail, Object Lock bucket and Athena table'} for incident response`,
         table: data.table,
         functions,
         buckets: [data.payloadBucket, ...(endpoint.dataCaptureBucket ? [endpoint.dataCaptureBucket] : [])],

@@ -32,6 +32,11 @@ export interface AuditEventDataStoreProps {
    */
   readonly buckets?: readonly s3.IBucket[];
   /**
+   * Leave these roles' sessions out of the data events (`userIdentity.arn` NotStartsWith).
+   * @default - every caller is recorded
+   */
+  readonly excludedRoles?: readonly iam.IRole[];
+  /**
    * Days CloudTrail Lake keeps events, 7 to 3653 (extendable retention pricing).
    * @default 7
    */
@@ -114,7 +119,11 @@ export class AuditEventDataStore extends Construct {
     const hasData = arns.tableArns.length + arns.functionArns.length + arns.bucketArns.length > 0;
     const resource = new cloudtrail.CfnEventDataStore(this, 'Resource', {
       name,
-      advancedEventSelectors: advancedEventSelectors(props.managementEvents ?? 'write-only', hasData ? arns : undefined),
+      advancedEventSelectors: advancedEventSelectors(props.managementEvents ?? 'write-only', hasData ? arns : undefined, {
+        excludedRoleNames: (props.excludedRoles ?? []).map((r) => r.roleName),
+        account: Stack.of(this).account,
+        partition: Stack.of(this).partition,
+      }),
       retentionPeriod: retentionDays,
       // Extendable retention pricing is the mode that allows up to 3653 days.
       billingMode: 'EXTENDABLE_RETENTION_PRICING',

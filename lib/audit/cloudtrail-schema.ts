@@ -98,3 +98,50 @@ export function field(record: Record<string, unknown>, name: string): unknown {
   for (const key of Object.keys(record)) if (key.toLowerCase() === lower) return record[key];
   return undefined;
 }
+
+/**
+ * Lake columns that trail files do not carry: Lake computes `eventJson` from the record. The
+ * trail's table has no such column; the Lake-shaped view (lake-view.ts) gives it as NULL.
+ */
+export const LAKE_ONLY_COLUMNS: ReadonlySet<string> = new Set(['eventJson']);
+
+/** A column of the Glue table over a trail's files, in Hive DDL types (as Glue stores them). */
+export interface TrailColumn {
+  /** Lowercase, as Glue stores it and as AWS's CloudTrail DDL spells it. */
+  readonly name: string;
+  readonly type: string;
+  /** The Lake column it carries. */
+  readonly lakeName: string;
+  readonly lakeType: FieldType;
+}
+
+/**
+ * The Hive type a Lake type has in the trail's table, following AWS's documented CloudTrail DDL
+ * ("Create the table for CloudTrail logs in Athena using partition projection",
+ * https://docs.aws.amazon.com/athena/latest/ug/create-cloudtrail-table-partition-projection.html):
+ * times and flags stay strings as delivered (`eventtime STRING`, `readonly STRING`), free-form
+ * objects at the top level are JSON text (`requestparameters STRING`), the nested
+ * `webidfederationdata.attributes` is `map<string,string>`, records are structs and lists arrays.
+ */
+export function trailType(type: FieldType, nested = false): string {
+  if (type === 'varchar' || type === 'timestamp' || type === 'boolean') return 'string';
+  if (type === 'map') return nested ? 'map<string,string>' : 'string';
+  if ('struct' in type) {
+    return `struct<${Object.entries(type.struct).map(([name, sub]) => `${name.toLowerCase()}:${trailType(sub, true)}`).join(',')}>`;
+  }
+  return `array<${trailType(type.list, true)}>`;
+}
+
+/**
+ * The trail table's columns, generated from {@link LAKE_COLUMNS} so that the Glue table, the
+ * offline engines and the Lake-shaped view can never disagree on a name or a type.
+ */
+export const TRAIL_COLUMNS: readonly TrailColumn[] = Object.entries(LAKE_COLUMNS)
+  .filter(([name]) => !LAKE_ONLY_COLUMNS.has(name))
+  .map(([lakeName, lakeType]) => ({ name: lakeName.toLowerCase(), type: trailType(lakeType), lakeName, lakeType }));
+
+/**
+ * The trail table's partition key: the delivery day of a file, `yyyy/MM/dd`, as in the path
+ * `AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/` (AWS's DDL names it `timestamp`).
+ */
+export const TRAIL_PARTITION_KEY = 'timestamp';

@@ -31,7 +31,24 @@ export const DATA_RESOURCE_TYPES = {
 
 type Selector = cloudtrail.CfnEventDataStore.AdvancedEventSelectorProperty;
 
-export function advancedEventSelectors(managementEvents: ManagementEvents, data?: DataEventResources): Selector[] {
+/**
+ * Callers to leave out of the data events. `userIdentity.arn` is a data-event field of both
+ * event data stores and trails in the current API reference ("For CloudTrail data events,
+ * supported fields include eventCategory (required), eventName, eventSource, eventType,
+ * resources.type (required), readOnly, resources.ARN, sessionCredentialFromConsole, and
+ * userIdentity.arn", AdvancedFieldSelector,
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html).
+ * A role's sessions all have the ARN `arn:<partition>:sts::<account>:assumed-role/<role>/<session>`,
+ * so NotStartsWith that prefix (with its slash, so `role-x` does not also hide `role-xy`) leaves
+ * out every session of the role. Selectors allow no wildcards, hence the prefix.
+ */
+export interface DataEventExclusions {
+  readonly excludedRoleNames: readonly string[];
+  readonly account: string;
+  readonly partition: string;
+}
+
+export function advancedEventSelectors(managementEvents: ManagementEvents, data?: DataEventResources, exclusions?: DataEventExclusions): Selector[] {
   const selectors: Selector[] = [
     {
       name: managementEvents === 'all' ? 'Management events, read and write' : 'Management events, write only',
@@ -42,9 +59,14 @@ export function advancedEventSelectors(managementEvents: ManagementEvents, data?
     },
   ];
   if (!data) return selectors;
+  const excluded = exclusions?.excludedRoleNames ?? [];
+  const notRoles: cloudtrail.CfnEventDataStore.AdvancedFieldSelectorProperty[] = excluded.length === 0 ? [] : [{
+    field: 'userIdentity.arn',
+    notStartsWith: excluded.map((role) => `arn:${exclusions!.partition}:sts::${exclusions!.account}:assumed-role/${role}/`),
+  }];
   const dataSelector = (name: string, type: string, arn: cloudtrail.CfnEventDataStore.AdvancedFieldSelectorProperty): Selector => ({
     name,
-    fieldSelectors: [{ field: 'eventCategory', equalTo: ['Data'] }, { field: 'resources.type', equalTo: [type] }, arn],
+    fieldSelectors: [{ field: 'eventCategory', equalTo: ['Data'] }, { field: 'resources.type', equalTo: [type] }, arn, ...notRoles],
   });
   // A selector without ARNs would log the type account-wide: leave it out instead.
   if (data.tableArns.length > 0) {

@@ -1,21 +1,23 @@
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { Fn, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { ArnFormat, Fn, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { AuditEventDataStore } from './audit-event-data-store';
-import { RunbookTargets, TARGETS_FILE } from '../../tools/runbook/notebook';
+import { RunbookTargets, TARGETS_FILE } from './runbook-targets';
+import { TrailQueryTable } from './trail-query-table';
+
+/** What the workspace queries: a CloudTrail Lake event data store, or Athena over a trail. */
+export type WorkspaceAuditBackend =
+  | { readonly kind: 'lake'; readonly eventDataStore: AuditEventDataStore }
+  | { readonly kind: 'athena'; readonly table: TrailQueryTable };
 
 export interface ResponderWorkspaceProps {
-  /** The store the notebook queries. */
-  readonly eventDataStore: AuditEventDataStore;
-  /** The runbook notebook (nbformat 4 JSON), loaded onto the instance at every start. */
-  readonly notebook: string;
+  /** What the notebook queries; the role may query that and nothing else. */
+  readonly backend: WorkspaceAuditBackend;
+  /** The runbook notebook file (nbformat 4), loaded onto the instance at every start. */
+  readonly notebookFile: string;
   /**
    * Notebook instance type; the workspace only runs boto3 and pandas.
    * @default 'ml.t3.medium'
@@ -56,7 +58,8 @@ export interface ResponderWorkspaceProps {
  *
  * It runs in a VPC of its own with isolated subnets only (no internet gateway, no NAT, direct
  * internet access disabled, root access disabled, volume encrypted with a customer-managed key).
- * It reaches AWS only through VPC endpoints: CloudTrail (queries), Lambda (stopping the
+ * It reaches AWS only through VPC endpoints: CloudTrail or Athena (queries, per backend),
+ * CloudWatch Logs (the lifecycle script's output), Lambda (stopping the
  * prediction function), S3 (a gateway endpoint, to fetch the notebook), and IAM where IAM offers
  * an endpoint (us-east-1 only). API Gateway's management API has no VPC endpoint, so throttling
  * the API, and detaching policies outside us-east-1, are done with the runbook CLI.
@@ -110,9 +113,15 @@ export class ResponderWorkspace extends Construct {
     // API Gateway offers PrivateLink only for invoking APIs (execute-api), not for its management
     // API: the notebook's API cells need an egress path; in this VPC, stop the prediction function
     // instead, or throttle the API with the runbook CLI.
+    // Athena reads Glue and S3 itself (with the caller's permissions): the notebook calls only
+    // Athena's API, so Glue needs a grant but no endpoint; results come back through GetQueryResults.
     const services: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
-      CloudTrail: ec2.InterfaceVpcEndpointAwsService.CLOUDTRAIL,
+      ...(props.backend.kind === 'lake'
+        ? { CloudTrail: ec2.InterfaceVpcEndpointAwsService.CLOUDTRAIL }
+        : { Athena: ec2.InterfaceVpcEndpointAwsService.ATHENA }),
       Lambda: ec2.InterfaceVpcEndpointAwsService.LAMBDA,
+      // Lifecycle script output goes to CloudWatch Logs, so a failed start leaves a trace.
+      Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
     };
     // IAM's endpoint exists only where IAM's control plane is (us-east-1 in the commercial partition).
     if (stack.region === 'us-east-1') services.Iam = ec2.InterfaceVpcEndpointAwsService.IAM;
@@ -122,13 +131,16 @@ export class ResponderWorkspace extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
-      description: 'Responder notebook: query the audit event data store, contain the pipeline',
+      description: props.backend.kind === 'lake'
+        ? 'Responder notebook: query the audit event data store, contain the pipeline'
+        : 'Responder notebook: query the audit trail with Athena, contain the pipeline',
     });
-    props.eventDataStore.grantQuery(this.role);
+    if (props.backend.kind === 'lake') props.backend.eventDataStore.grantQuery(this.role);
+    else props.backend.table.grantQuery(this.role);
     this.grantContainment(props);
+    this.grantLifecycleLogs(props.notebookInstanceName);
 
-    const notebookFile = writeNotebook(props.notebook);
-    const asset = new s3assets.Asset(this, 'Notebook', { path: notebookFile });
+    const asset = new s3assets.Asset(this, 'Notebook', { path: props.notebookFile });
     // The one object, not the whole assets bucket (the bootstrap key lets the account decrypt through S3).
     this.role.addToPolicy(new iam.PolicyStatement({
       sid: 'ReadRunbookNotebook',
@@ -136,9 +148,13 @@ export class ResponderWorkspace extends Construct {
       resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
     }));
 
+    const backend = props.backend;
     const targets: RunbookTargets = {
+      backend: backend.kind,
       region: stack.region,
-      eventDataStoreArn: props.eventDataStore.eventDataStoreArn,
+      ...(backend.kind === 'lake'
+        ? { eventDataStoreArn: backend.eventDataStore.eventDataStoreArn }
+        : { athenaWorkGroup: backend.table.workGroupName, athenaDatabase: backend.table.databaseName, athenaTable: backend.table.tableName }),
       prefix: props.prefix,
       tableName: props.tableName,
       endpointName: props.endpointName,
@@ -153,6 +169,8 @@ export class ResponderWorkspace extends Construct {
       '# Runs as root at every start: fetch this deployment\'s runbook (kept if present, so responders\' edits',
       '# survive restarts) and refresh the pipeline\'s resource names it reads.',
       'set -euo pipefail',
+      '# Output goes to CloudWatch Logs (/aws/sagemaker/NotebookInstances): say where it failed.',
+      'trap \'echo "runbook setup failed at line $LINENO" >&2\' ERR',
       'cd /home/ec2-user/SageMaker',
       `if [ ! -f ${notebookName} ]; then`,
       `  aws s3 cp s3://${asset.s3BucketName}/${asset.s3ObjectKey} ${notebookName} --region ${stack.region}`,
@@ -189,6 +207,27 @@ export class ResponderWorkspace extends Construct {
     // The lifecycle script needs the endpoints at the first start.
     instance.node.addDependency(this.vpc);
     this.notebookInstanceName = instance.attrNotebookInstanceName;
+  }
+
+  /**
+   * SageMaker writes lifecycle script output to the log group /aws/sagemaker/NotebookInstances,
+   * stream `[notebook-instance-name]/[LifecycleConfigHook]` (CreateNotebookInstanceLifecycleConfig,
+   * SageMaker API reference): the role may write this instance's streams only.
+   */
+  private grantLifecycleLogs(instanceName: string | undefined): void {
+    const stack = Stack.of(this);
+    const group = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/NotebookInstances', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'CreateLifecycleLogGroup',
+      actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
+      resources: [group],
+    }));
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'WriteLifecycleLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      // The hooks this workspace has: on start (and SageMaker's create hook, for completeness).
+      resources: ['LifecycleConfigOnStart', 'LifecycleConfigOnCreate'].map((hook) => `${group}:log-stream:${instanceName ?? '*'}/${hook}`),
+    }));
   }
 
   private grantContainment(props: ResponderWorkspaceProps): void {
@@ -254,22 +293,4 @@ function deploymentStageName(api: apigateway.IRestApi): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The notebook as a file for the S3 asset (the lifecycle script has a 16 KB limit; the notebook
- * does not fit). Keyed by content, so repeated synths reuse one file instead of piling up copies.
- */
-function writeNotebook(notebook: string): string {
-  const hash = crypto.createHash('sha256').update(notebook).digest('hex').slice(0, 16);
-  const dir = path.join(os.tmpdir(), 'runbook-notebook', hash);
-  const file = path.join(dir, 'incident-runbook.ipynb');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    // Write then rename, so a concurrent synth never reads half a file.
-    const partial = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, notebook);
-    fs.renameSync(partial, file);
-  }
-  return file;
 }

@@ -45,6 +45,10 @@ const dev: StageConfig = {
   monitoring: { enabled: true, alarmEmails: [], minSampleCount: 10, alarms: {}, dashboard: true, tracing: true },
   audit: {
     enabled: true,
+    backend: 'trail',
+    // Governance in dev: an administrator can still empty the bucket to destroy the stage.
+    trail: { objectLockMode: 'GOVERNANCE', queryResultRetentionDays: 7, bytesScannedCutoffPerQueryMb: 1_024 },
+    excludeServiceRoleDataEvents: true,
     managementEvents: 'write-only',
     dataEvents: true,
     retentionDays: 7,
@@ -85,6 +89,10 @@ const prod: StageConfig = {
     ...dev.audit,
     managementEvents: 'all',
     retentionDays: 365,
+    // Compliance in prod: nobody, the root user included, can delete a log file before it expires.
+    trail: { objectLockMode: 'COMPLIANCE', queryResultRetentionDays: 30, bytesScannedCutoffPerQueryMb: 10_240 },
+    // A stolen function session must leave data events behind in prod.
+    excludeServiceRoleDataEvents: false,
     terminationProtection: true,
     multiRegion: true,
   },

@@ -189,13 +189,45 @@ export interface MonitoringConfig {
   readonly tracing: boolean;
 }
 
+/**
+ * Where the audit record lives:
+ *  - `trail`: a CloudTrail trail delivering to an Object Lock S3 bucket, queried with Athena
+ *    through a Glue table (works in every account; the default);
+ *  - `lake`: a CloudTrail Lake event data store (only for accounts that had Lake before
+ *    2026-05-31, when AWS closed it to new customers).
+ */
+export type AuditBackend = 'trail' | 'lake';
+
+export interface AuditTrailConfig {
+  /**
+   * S3 Object Lock mode of the log bucket's default retention (`audit.retentionDays`):
+   * `COMPLIANCE`: no one, the root user included, can delete or shorten it;
+   * `GOVERNANCE`: principals with s3:BypassGovernanceRetention can (so a dev stage can be torn down).
+   */
+  readonly objectLockMode: 'COMPLIANCE' | 'GOVERNANCE';
+  /** Days Athena's query results are kept in their bucket before S3 expires them. */
+  readonly queryResultRetentionDays: number;
+  /** Athena cancels a query that scans more than this many megabytes (at least 10). */
+  readonly bytesScannedCutoffPerQueryMb: number;
+}
+
 export interface AuditConfig {
   readonly enabled: boolean;
+  readonly backend: AuditBackend;
+  /** The `trail` backend's settings (ignored with `lake`). */
+  readonly trail: AuditTrailConfig;
+  /**
+   * Leave the pipeline's own roles' calls out of the data events (field `userIdentity.arn`):
+   * the function's PutItem on every prediction, its S3 overflow writes. Cheaper, but data
+   * events made with those roles' credentials from anywhere (a stolen session) are then not
+   * recorded either; management events always are.
+   */
+  readonly excludeServiceRoleDataEvents: boolean;
   /** `all` records read and write management events; `write-only` halves ingestion cost. */
   readonly managementEvents: 'all' | 'write-only';
   /** Also record data events on the table, the functions and the buckets. */
   readonly dataEvents: boolean;
-  /** Days CloudTrail Lake keeps events, 7 to 3653 (extendable retention pricing). */
+  /** Days the record is kept, 7 to 3653: Lake's retention, or the trail bucket's Object Lock and expiry. */
   readonly retentionDays: number;
   readonly terminationProtection: boolean;
   readonly multiRegion: boolean;

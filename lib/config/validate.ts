@@ -161,12 +161,18 @@ export function validateStageConfig(c: StageConfig): void {
 
   // Audit
   const au = c.audit;
+  need(['trail', 'lake'].includes(au.backend), `audit.backend: must be trail or lake, got '${au.backend}'`);
+  need(['COMPLIANCE', 'GOVERNANCE'].includes(au.trail.objectLockMode), `audit.trail.objectLockMode: must be COMPLIANCE or GOVERNANCE, got '${au.trail.objectLockMode}'`);
+  int(au.trail.queryResultRetentionDays, 1, 3_653, 'audit.trail.queryResultRetentionDays', ' days');
+  // Athena's minimum cutoff is 10,000,000 bytes (WorkGroupConfiguration, Athena API reference).
+  int(au.trail.bytesScannedCutoffPerQueryMb, 10, 1_048_576, 'audit.trail.bytesScannedCutoffPerQueryMb', ' MB');
   need(['all', 'write-only'].includes(au.managementEvents), `audit.managementEvents: must be all or write-only, got '${au.managementEvents}'`);
   int(au.retentionDays, 7, 3_653, 'audit.retentionDays', ' days');
-  need(!au.organization || au.multiRegion, 'audit.organization: an organization event data store must also be multiRegion');
+  need(!au.organization || au.backend === 'lake', 'audit.organization: only the lake backend records the organization; an organization trail is not supported (set audit.backend=lake or audit.organization=false)');
+  need(!au.organization || au.multiRegion, 'audit.organization: an organization trail or event data store must also be multiRegion');
   need(!au.responderWorkspace.enabled || INSTANCE_TYPE.test(au.responderWorkspace.instanceType),
     `audit.responderWorkspace.instanceType: '${au.responderWorkspace.instanceType}' is not a SageMaker instance type`);
-  need(!au.responderWorkspace.enabled || au.enabled, 'audit.responderWorkspace.enabled: needs audit.enabled=true (it queries the event data store)');
+  need(!au.responderWorkspace.enabled || au.enabled, 'audit.responderWorkspace.enabled: needs audit.enabled=true (it queries the audit record)');
 
   if (c.ci) {
     need(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(c.ci.githubRepository ?? ''), `ci.githubRepository: must be OWNER/NAME, got '${c.ci.githubRepository}'`);

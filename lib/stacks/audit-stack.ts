@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -5,10 +6,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { REPO_PATHS } from '../../contract/repo-paths';
 import { AuditEventDataStore } from '../audit/audit-event-data-store';
-import { notebookJson } from '../../tools/runbook/notebook';
-import { loadQueryLibrary } from '../../tools/runbook/query-library';
-import { ResponderWorkspace } from '../audit/responder-workspace';
+import { AuditTrail } from '../audit/audit-trail';
+import { ResponderWorkspace, WorkspaceAuditBackend } from '../audit/responder-workspace';
+import { TrailQueryTable } from '../audit/trail-query-table';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
 
 export interface AuditStackProps extends StackProps {
@@ -21,6 +23,12 @@ export interface AuditStackProps extends StackProps {
   readonly buckets: s3.IBucket[];
   /** The pipeline's roles: the only roles the workspace may detach policies from. */
   readonly roles: iam.IRole[];
+  /**
+   * The pipeline's own service roles, left out of the data events when
+   * `audit.excludeServiceRoleDataEvents` is on.
+   * @default - the `roles`
+   */
+  readonly serviceRoles?: iam.IRole[];
   /**
    * The pipeline's REST API: the workspace may throttle its stages.
    * @default - no API containment in the workspace
@@ -35,25 +43,33 @@ export interface AuditStackProps extends StackProps {
   readonly endpointName: string;
 }
 
+/** The committed runbook notebook the responder workspace ships (`npm run docs:notebook`). */
+export const RUNBOOK_NOTEBOOK_FILE = path.join(__dirname, '..', '..', REPO_PATHS.runbookNotebook);
+
 /**
  * The audit record of the pipeline and the tools to act on it.
  *
  * The record has three parts, because no single one sees everything:
- *  - this stack's CloudTrail Lake event data store: who called which AWS API, from where —
- *    management events (all, or writes only) and data events on the pipeline's own table,
- *    functions and buckets, scoped by ARN so other workloads add no cost;
+ *  - this stack's CloudTrail record: who called which AWS API, from where — management events
+ *    (all, or writes only) and data events on the pipeline's own table, functions and buckets,
+ *    scoped by ARN so other workloads add no cost. By `audit.backend`, either
+ *    - `trail` (default): a trail delivering to an Object Lock bucket, queried with Athena
+ *      through a Glue table with partition projection, or
+ *    - `lake`: a CloudTrail Lake event data store (closed to new AWS customers since 2026-05-31);
  *  - the inference table: every prediction with its input (or hash), output and model version.
  *    SageMaker InvokeEndpoint is not a CloudTrail event, so predictions are recorded only there;
  *  - the API access log: every HTTP request with caller, source IP and status, joined to the
  *    table by request id.
- * The query library (audit/queries) asks the event data store; the runbook CLI and the optional
- * responder workspace (a SageMaker notebook) run those queries and the containment actions.
- *
- * The store's KMS key cannot be changed once set, so it is created here with the store and
- * retained with it when termination protection is on.
+ * The query library (tools/runbook/queries) runs unchanged on either backend; the runbook CLI
+ * and the optional responder workspace (a SageMaker notebook) run those queries and the
+ * containment actions.
  */
 export class AuditStack extends Stack {
-  readonly eventDataStore: AuditEventDataStore;
+  /** The Lake backend's store (`audit.backend=lake`). */
+  readonly eventDataStore?: AuditEventDataStore;
+  /** The trail backend's trail and its Athena table (`audit.backend=trail`). */
+  readonly trail?: AuditTrail;
+  readonly trailTable?: TrailQueryTable;
   readonly workspace?: ResponderWorkspace;
 
   constructor(scope: Construct, id: string, props: AuditStackProps) {
@@ -62,23 +78,51 @@ export class AuditStack extends Stack {
     const audit = config.audit;
     if (!audit.enabled) throw new Error(`audit stack of stage ${config.stage}: audit.enabled is false, do not create the stack`);
     const prefix = resourcePrefix(config);
+    const excludedRoles = audit.excludeServiceRoleDataEvents ? props.serviceRoles ?? props.roles : [];
 
-    this.eventDataStore = new AuditEventDataStore(this, 'EventDataStore', {
-      eventDataStoreName: `${prefix}-audit`,
-      managementEvents: audit.managementEvents,
-      tables: audit.dataEvents ? [props.table] : [],
-      functions: audit.dataEvents ? props.functions : [],
-      buckets: audit.dataEvents ? props.buckets : [],
-      retentionDays: audit.retentionDays,
-      terminationProtection: audit.terminationProtection,
-      multiRegion: audit.multiRegion,
-      organization: audit.organization,
-    });
+    let backend: WorkspaceAuditBackend;
+    if (audit.backend === 'lake') {
+      this.eventDataStore = new AuditEventDataStore(this, 'EventDataStore', {
+        eventDataStoreName: `${prefix}-audit`,
+        managementEvents: audit.managementEvents,
+        tables: audit.dataEvents ? [props.table] : [],
+        functions: audit.dataEvents ? props.functions : [],
+        buckets: audit.dataEvents ? props.buckets : [],
+        excludedRoles,
+        retentionDays: audit.retentionDays,
+        terminationProtection: audit.terminationProtection,
+        multiRegion: audit.multiRegion,
+        organization: audit.organization,
+      });
+      backend = { kind: 'lake', eventDataStore: this.eventDataStore };
+    } else {
+      this.trail = new AuditTrail(this, 'Trail', {
+        trailName: `${prefix}-audit`,
+        managementEvents: audit.managementEvents,
+        tables: audit.dataEvents ? [props.table] : [],
+        functions: audit.dataEvents ? props.functions : [],
+        buckets: audit.dataEvents ? props.buckets : [],
+        excludedRoles,
+        retentionDays: audit.retentionDays,
+        objectLockMode: audit.trail.objectLockMode,
+        multiRegion: audit.multiRegion,
+      });
+      this.trailTable = new TrailQueryTable(this, 'Query', {
+        trail: this.trail,
+        databaseName: `${prefix.replace(/-/g, '_')}_audit`,
+        workGroupName: `${prefix}-audit`,
+        // A multi-region trail files IAM and STS (global service events) under us-east-1.
+        regions: audit.multiRegion ? [this.region, 'us-east-1'] : [this.region],
+        resultRetentionDays: audit.trail.queryResultRetentionDays,
+        bytesScannedCutoffPerQuery: audit.trail.bytesScannedCutoffPerQueryMb * 1_000_000,
+      });
+      backend = { kind: 'athena', table: this.trailTable };
+    }
 
     if (audit.responderWorkspace.enabled) {
       this.workspace = new ResponderWorkspace(this, 'ResponderWorkspace', {
-        eventDataStore: this.eventDataStore,
-        notebook: notebookJson(loadQueryLibrary(), { title: `${prefix} incident-response runbook` }),
+        backend,
+        notebookFile: RUNBOOK_NOTEBOOK_FILE,
         instanceType: audit.responderWorkspace.instanceType,
         notebookInstanceName: `${prefix}-responder`,
         prefix,
@@ -94,11 +138,22 @@ export class AuditStack extends Stack {
       new CfnOutput(this, 'ResponderRoleArn', { value: this.workspace.role.roleArn, description: 'Role of the responder notebook' });
     }
 
-    new CfnOutput(this, 'EventDataStoreArn', {
-      value: this.eventDataStore.eventDataStoreArn,
-      description: 'npm run runbook -- run QUERY --event-data-store ARN',
-    });
-    new CfnOutput(this, 'EventDataStoreId', { value: this.eventDataStore.eventDataStoreId, description: 'What CloudTrail Lake SQL names in FROM' });
-    new CfnOutput(this, 'EventDataStoreKeyArn', { value: this.eventDataStore.encryptionKey.keyArn, description: 'KMS key of the event data store (cannot be changed)' });
+    if (this.eventDataStore) {
+      new CfnOutput(this, 'EventDataStoreArn', {
+        value: this.eventDataStore.eventDataStoreArn,
+        description: 'npm run runbook -- run QUERY --event-data-store ARN',
+      });
+      new CfnOutput(this, 'EventDataStoreId', { value: this.eventDataStore.eventDataStoreId, description: 'What CloudTrail Lake SQL names in FROM' });
+      new CfnOutput(this, 'EventDataStoreKeyArn', { value: this.eventDataStore.encryptionKey.keyArn, description: 'KMS key of the event data store (cannot be changed)' });
+    }
+    if (this.trail && this.trailTable) {
+      new CfnOutput(this, 'TrailArn', { value: this.trail.trailArn, description: 'The CloudTrail trail of the pipeline' });
+      new CfnOutput(this, 'TrailBucketName', { value: this.trail.bucket.bucketName, description: 'Object Lock bucket of the trail (aws s3 sync it for offline queries)' });
+      new CfnOutput(this, 'AthenaWorkGroup', {
+        value: this.trailTable.workGroupName,
+        description: `npm run runbook -- run QUERY --athena-workgroup ${this.trailTable.workGroupName} --athena-table ${this.trailTable.databaseName}.${this.trailTable.tableName}`,
+      });
+      new CfnOutput(this, 'AthenaTable', { value: `${this.trailTable.databaseName}.${this.trailTable.tableName}`, description: 'Glue table over the trail (database.table)' });
+    }
   }
 }

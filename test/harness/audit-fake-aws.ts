@@ -1,6 +1,8 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { lakeViewSelect } from '../../lib/audit/lake-view';
 import { OFFLINE_TABLE, OfflineEngine } from '../../tools/runbook/offline-engine';
+import { TRAIL_TABLE, TrailTableEngine } from '../../tools/runbook/trail-table-engine';
 
 /**
  * A local stand-in for the AWS APIs the runbook calls, speaking each service's real wire
@@ -8,6 +10,8 @@ import { OFFLINE_TABLE, OfflineEngine } from '../../tools/runbook/offline-engine
  * JSON 1.1), so the real SDK v3 clients, pointed at it with an endpoint override, send and
  * parse exactly what they would against AWS. Requests are routed by the service name in the
  * SigV4 credential scope, recorded with their decoded input, and answered from a small state
+ * (Athena: JSON 1.1 with `AmazonAthena.*` targets, statements run on a DuckDB table shaped like
+ * the trail's Glue table, the Athena view swapped for its DuckDB spelling)
  * that changes as the real service's would (so a restore after a contain sees the contained state).
  */
 export interface FakeAwsState {
@@ -16,10 +20,24 @@ export interface FakeAwsState {
   /** REST API id -> stage name -> stage-wide throttling (undefined: the stage has no stage-wide method settings). */
   stages: Record<string, Record<string, { throttlingRateLimit?: number; throttlingBurstLimit?: number } | undefined>>;
   apiKeys: Record<string, { name: string; enabled: boolean }>;
-  functions: Record<string, { environment: Record<string, string>; reservedConcurrency?: number }>;
+  functions: Record<string, { environment: Record<string, string>; reservedConcurrency?: number; role?: string }>;
   roles: Record<string, { attached: string[]; inline: Record<string, string> }>;
   /** CloudTrail Lake: statements run on this engine, `FROM <eventDataStoreId>` read as its table. */
   lake?: { engine: OfflineEngine; eventDataStoreId: string; pageSize: number; runningPolls: number };
+  /**
+   * Athena: one workgroup over one Glue table (`"database"."table"` in statements), polls
+   * before a query succeeds, the bytes each query reports scanned and the workgroup's cutoff.
+   */
+  athena?: {
+    engine: TrailTableEngine;
+    workGroup: string;
+    database: string;
+    table: string;
+    pageSize: number;
+    runningPolls: number;
+    bytesScanned: number;
+    cutoffBytes?: number;
+  };
 }
 
 export interface RecordedRequest {
@@ -47,6 +65,7 @@ type Recorder = (operation: string, input: Record<string, unknown>) => void;
 export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
   const requests: RecordedRequest[] = [];
   const queries = new Map<string, { rows: Record<string, string | null>[]; polls: number; statement: string }>();
+  const executions = new Map<string, { statement: string; polls: number; columns: string[]; rows: Record<string, string | null>[]; error?: string; stopped?: boolean }>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -61,7 +80,11 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
       const record: Recorder = (operation, input) =>
         requests.push({ service, operation, method: req.method ?? '', path: decodeURIComponent(url.pathname), input });
       // CloudTrail speaks JSON 1.1 with the operation in X-Amz-Target; the others are routed by path or Action.
-      const work = service === 'cloudtrail' ? lake(String(req.headers['x-amz-target'] ?? ''), body, record, reply) : handle(service, req.method ?? 'GET', url, body, record, reply);
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const work =
+        service === 'cloudtrail' ? lake(target, body, record, reply)
+        : service === 'athena' ? athena(target, body, record, reply)
+        : handle(service, req.method ?? 'GET', url, body, record, reply);
       work.catch((error: Error) => reply(500, JSON.stringify({ message: error.message }), 'application/json'));
     });
   });
@@ -170,9 +193,15 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
     if (service === 'lambda' && parts[1] === 'functions') {
       const fn = state.functions[parts[2]];
       if (!fn) return notFound(`Function not found: ${parts[2]}`);
+      const configuration = () => ({ FunctionName: parts[2], Environment: { Variables: fn.environment }, ...(fn.role ? { Role: `arn:aws:iam::111122223333:role/${fn.role}` } : {}) });
       if (method === 'GET' && parts[3] === 'configuration') {
         record('GetFunctionConfiguration', { FunctionName: parts[2] });
-        return json(200, { FunctionName: parts[2], Environment: { Variables: fn.environment } });
+        return json(200, configuration());
+      }
+      if (method === 'PUT' && parts[3] === 'configuration') {
+        record('UpdateFunctionConfiguration', { FunctionName: parts[2], ...input });
+        if (input.Environment) fn.environment = { ...(input.Environment.Variables ?? {}) };
+        return json(200, configuration());
       }
       if (parts[3] === 'concurrency') {
         if (method === 'GET') {
@@ -250,13 +279,89 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
     }
   }
 
+  async function athena(target: string, body: string, record: Recorder, reply: Reply): Promise<void> {
+    const operation = target.split('.').pop() ?? '';
+    const input = body ? JSON.parse(body) : {};
+    record(operation, input);
+    const send = (payload: unknown) => reply(200, JSON.stringify(payload), 'application/x-amz-json-1.1');
+    const fail = (type: string, message: string) => reply(400, JSON.stringify({ __type: type, Message: message }), 'application/x-amz-json-1.1');
+    const a = state.athena;
+    if (!a) return fail('InvalidRequestException', 'no workgroup');
+    const id = String(input.QueryExecutionId ?? '');
+    const execution = executions.get(id);
+    switch (operation) {
+      case 'StartQueryExecution': {
+        if (input.WorkGroup !== a.workGroup) return fail('InvalidRequestException', `WorkGroup ${input.WorkGroup} is not found.`);
+        const statement = String(input.QueryString);
+        const table = `"${a.database}"."${a.table}"`;
+        let translated = statement;
+        // Each Lake view over the table, as the runbook renders it for Athena, becomes DuckDB's.
+        for (const m of statement.matchAll(new RegExp(`FROM ${table.replace(/[."]/g, '\\$&')}(?: WHERE "timestamp" >= '([0-9/]+)' AND "timestamp" <= '([0-9/]+)')?`, 'g'))) {
+          const days = m[1] ? { from: m[1], to: m[2] } : undefined;
+          translated = translated.split(lakeViewSelect('athena', { table, days })).join(lakeViewSelect('duckdb', { table: TRAIL_TABLE, days }));
+        }
+        const executionId = `exec-${executions.size + 1}`;
+        try {
+          if (translated === statement) throw new Error(`Table ${table} does not exist or the statement does not read it through the Lake view`);
+          const result = await a.engine.query(translated);
+          executions.set(executionId, { statement, polls: 0, columns: result.columns.map((c) => c.toLowerCase()), rows: result.rows as Record<string, string | null>[] });
+        } catch (error) {
+          executions.set(executionId, { statement, polls: 0, columns: [], rows: [], error: (error as Error).message.split('\n')[0] });
+        }
+        return send({ QueryExecutionId: executionId });
+      }
+      case 'GetQueryExecution': {
+        if (!execution) return fail('InvalidRequestException', `QueryExecution ${id} was not found`);
+        execution.polls++;
+        const over = a.cutoffBytes !== undefined && a.bytesScanned > a.cutoffBytes;
+        const done = execution.polls > a.runningPolls;
+        const stateName = execution.stopped ? 'CANCELLED' : !done ? 'RUNNING' : execution.error || over ? 'FAILED' : 'SUCCEEDED';
+        const reason = execution.error
+          ? `SYNTAX_ERROR: ${execution.error}`
+          : over ? 'Query exhausted resources at this scale factor: the workgroup\'s data usage limit (BytesScannedCutoffPerQuery) was exceeded' : undefined;
+        return send({
+          QueryExecution: {
+            QueryExecutionId: id,
+            Query: execution.statement,
+            StatementType: 'DML',
+            WorkGroup: a.workGroup,
+            Status: { State: stateName, SubmissionDateTime: 1715299200, ...(stateName === 'FAILED' ? { StateChangeReason: reason } : {}) },
+            Statistics: { DataScannedInBytes: Math.round((a.bytesScanned * Math.min(execution.polls, a.runningPolls + 1)) / (a.runningPolls + 1)), EngineExecutionTimeInMillis: 700 * execution.polls },
+          },
+        });
+      }
+      case 'GetQueryResults': {
+        if (!execution) return fail('InvalidRequestException', `QueryExecution ${id} was not found`);
+        const start = Number(input.NextToken ?? 0);
+        const size = Number(input.MaxResults ?? 1000);
+        // Athena's shape: the first page starts with the column names as a row; values are text.
+        const header = start === 0 ? [{ Data: execution.columns.map((c) => ({ VarCharValue: c })) }] : [];
+        const take = size - header.length;
+        const page = execution.rows.slice(start, start + take);
+        return send({
+          UpdateCount: 0,
+          ResultSet: {
+            Rows: [...header, ...page.map((row) => ({ Data: Object.values(row).map((v) => (v === null ? {} : { VarCharValue: v })) }))],
+            ResultSetMetadata: { ColumnInfo: execution.columns.map((c) => ({ CatalogName: 'hive', Name: c, Label: c, Type: 'varchar', Nullable: 'UNKNOWN', CaseSensitive: true })) },
+          },
+          ...(start + take < execution.rows.length ? { NextToken: String(start + take) } : {}),
+        });
+      }
+      case 'StopQueryExecution':
+        if (execution) execution.stopped = true;
+        return send({});
+      default:
+        return fail('InvalidRequestException', `fake Athena does not serve ${operation}`);
+    }
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
     state,
-    writes: () => requests.filter((r) => !READ.test(r.operation) && r.service !== 'cloudtrail'),
+    writes: () => requests.filter((r) => !READ.test(r.operation) && r.service !== 'cloudtrail' && r.service !== 'athena'),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

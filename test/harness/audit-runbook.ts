@@ -55,8 +55,8 @@ export function pipelineState(): FakeAwsState {
     },
     apiKeys: { key0000001: { name: 'inference-prod-key', enabled: true } },
     functions: {
-      'inference-prod-predict': { environment: { ENDPOINT_NAME: 'inference-prod-iris-classifier', TABLE_NAME: 'inference-prod-inferences' } },
-      'inference-prod-read': { environment: { TABLE_NAME: 'inference-prod-inferences' } },
+      'inference-prod-predict': { environment: { ENDPOINT_NAME: 'inference-prod-iris-classifier', TABLE_NAME: 'inference-prod-inferences' }, role: PREDICT_ROLE },
+      'inference-prod-read': { environment: { TABLE_NAME: 'inference-prod-inferences' }, role: READ_ROLE },
       'other-app-worker': { environment: {} },
     },
     roles: {

@@ -9,7 +9,7 @@
  */
 import * as path from 'path';
 import { deriveInputs, loadPrices, readBenchFigures, REPO_ROOT } from './inputs';
-import { CostEstimate, estimateMonthlyCost } from './model';
+import { CostEstimate, auditCostByBackend, estimateMonthlyCost } from './model';
 
 export interface CostArgs {
   readonly stage: string;
@@ -91,7 +91,7 @@ function run(args: CostArgs, stage: string, rps: number) {
     bench,
   });
   const prices = loadPrices();
-  return { derived, prices, estimate: estimateMonthlyCost(derived.inputs, prices) };
+  return { derived, prices, estimate: estimateMonthlyCost(derived.inputs, prices), auditByBackend: auditCostByBackend(derived.inputs, prices) };
 }
 
 function formatEstimate(stage: string, rps: number, payloadBytes: number, r: ReturnType<typeof run>): string {
@@ -105,6 +105,7 @@ function formatEstimate(stage: string, rps: number, payloadBytes: number, r: Ret
     ...rows.map(line),
     '',
     `total ${usd(estimate.total)} a month, ${usd(estimate.perMillionRequests)} per million requests`,
+    ...(r.auditByBackend ? [`audit by backend: trail ${usd(r.auditByBackend.trail)}, lake ${usd(r.auditByBackend.lake)} a month for the same events (this stage: audit.backend=${derived.config.audit.backend})`] : []),
     `record: ${derived.itemBytes} bytes (the handler's record builder, ${derived.config.records.payloadMode} payloads)`,
     ...Object.entries(derived.provenance).map(([k, v]) => `${k}: ${v}`),
     ...derived.notes.map((n) => `note: ${n}`),
@@ -141,7 +142,7 @@ function main(): number {
   const r = run(args, args.stage, args.rps);
   process.stdout.write(
     args.json
-      ? `${JSON.stringify({ stage: args.stage, rps: args.rps, payloadBytes: args.payloadBytes, itemBytes: r.derived.itemBytes, provenance: r.derived.provenance, notes: r.derived.notes, prices: { region: r.prices.region, date: r.prices.date }, ...r.estimate }, null, 2)}\n`
+      ? `${JSON.stringify({ stage: args.stage, rps: args.rps, payloadBytes: args.payloadBytes, itemBytes: r.derived.itemBytes, provenance: r.derived.provenance, notes: r.derived.notes, prices: { region: r.prices.region, date: r.prices.date }, auditByBackend: r.auditByBackend, ...r.estimate }, null, 2)}\n`
       : `${formatEstimate(args.stage, args.rps, args.payloadBytes, r)}\n`,
   );
   return 0;

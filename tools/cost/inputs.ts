@@ -48,11 +48,36 @@ export const ASSUMPTIONS = {
   managementEventBytes: 1_400,
   /** Management events a month (deploys, autoscaling, KMS, STS, console): write-only vs read and write. */
   managementEventsPerMonth: { 'write-only': 3_000, all: 60_000 },
+  /** Trail log files are gzip'd JSON: the 55 invictus sample files gzip to 0.117 of their 3.66 MB. */
+  trailLogCompression: 0.12,
+  /** Audit queries a month (responders' and scheduled checks), each over one day. */
+  auditQueriesPerMonth: 30,
   /** Kinds of failed requests a month sees, each its own InferenceErrors metric (2 x: EMF and the metric filter). */
   errorKinds: 3,
   /** IAM callers sign their requests: a typical identity in the record. */
   caller: { principal: 'arn:aws:iam::123456789012:user/inference-client', accountId: '123456789012', sourceIp: '203.0.113.7', userAgent: 'aws-sdk-js/3.700.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#22.12.0' },
 } as const;
+
+/**
+ * The audit record's quantities: per prediction, API Gateway's Invoke data event, plus the
+ * function's PutItem unless the pipeline's roles are excluded (their calls carry the role's
+ * session ARN, which the selectors leave out).
+ */
+export function auditInputs(config: StageConfig): NonNullable<CostInputs['audit']> {
+  const a = config.audit;
+  const putItem = a.dataEvents && !a.excludeServiceRoleDataEvents;
+  return {
+    backend: a.backend,
+    dataEventBytesPerRequest: a.dataEvents ? ASSUMPTIONS.invokeEventBytes + (putItem ? ASSUMPTIONS.putItemEventBytes : 0) : 0,
+    dataEventsPerRequest: a.dataEvents ? 1 + (putItem ? 1 : 0) : 0,
+    managementEventBytesPerMonth: ASSUMPTIONS.managementEventsPerMonth[a.managementEvents] * ASSUMPTIONS.managementEventBytes,
+    managementEventsPerMonth: ASSUMPTIONS.managementEventsPerMonth[a.managementEvents],
+    retentionDays: a.retentionDays,
+    logCompression: ASSUMPTIONS.trailLogCompression,
+    queriesPerMonth: ASSUMPTIONS.auditQueriesPerMonth,
+    kmsKeys: 2,
+  };
+}
 
 /**
  * One API Gateway access log line (api-stack.ts ACCESS_LOG_FIELDS) with typical values: the
@@ -286,8 +311,13 @@ export function deriveInputs(o: EstimateOptions): DerivedInputs {
     if (capped) notes.push(`${o.requestsPerSecond} rps needs more than maxInstanceCount=${capacity.maxInstanceCount} instances at ${capacity.targetInvocationsPerInstance} invocations/instance/min: capped, latency will suffer`);
     endpoint = { mode: 'instance', instanceType: capacity.instanceType, instanceCount: count, bytesPerRequest: o.payloadBytes + outputBytes };
   }
-  if (config.audit.enabled) {
-    notes.push('CloudTrail Lake is closed to new customers since 2026-05-31 (AWS CloudTrail documentation): its line applies to accounts that already use it');
+  if (config.audit.enabled && config.audit.backend === 'lake') {
+    notes.push('audit.backend=lake: CloudTrail Lake is closed to new customers since 2026-05-31 (AWS CloudTrail documentation): its line applies to accounts that already use it');
+  }
+  if (config.audit.enabled && config.audit.backend === 'trail') {
+    notes.push(
+      `audit.backend=trail: API Gateway's Invoke of the function is a data event of every prediction that cannot be excluded (its caller is the API Gateway service, which has no userIdentity.arn)${config.audit.excludeServiceRoleDataEvents ? '; the function\'s own PutItem is excluded (audit.excludeServiceRoleDataEvents)' : ', and so is the function\'s own PutItem (audit.excludeServiceRoleDataEvents=false)'}`,
+    );
   }
   const failureMetrics = countCustomMetrics(metrics, errorKinds, true) - countCustomMetrics(metrics, errorKinds, false);
   notes.push(`custom metrics: ${errorKinds} error kinds assumed; ${failureMetrics} more metrics (fallbacks, timeouts, runtime exits, container errors) bill only in a month where they fire`);
@@ -316,13 +346,7 @@ export function deriveInputs(o: EstimateOptions): DerivedInputs {
       compositeAlarms: alarms.compositeAlarms,
       dashboards: config.monitoring.enabled && config.monitoring.dashboard ? 1 : 0,
     },
-    audit: config.audit.enabled
-      ? {
-          dataEventBytesPerRequest: config.audit.dataEvents ? ASSUMPTIONS.putItemEventBytes + ASSUMPTIONS.invokeEventBytes : 0,
-          managementEventBytesPerMonth: ASSUMPTIONS.managementEventsPerMonth[config.audit.managementEvents] * ASSUMPTIONS.managementEventBytes,
-          retentionDays: config.audit.retentionDays,
-        }
-      : undefined,
+    audit: config.audit.enabled ? auditInputs(config) : undefined,
     endpoint,
   };
   return { config, inputs, itemBytes, provenance, notes };

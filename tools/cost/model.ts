@@ -25,7 +25,12 @@ export interface Prices {
     readonly compositeAlarmMonth: number;
     readonly dashboardMonth: number;
   };
-  readonly cloudtrailLake: { readonly ingestionPerGb: number; readonly extendedRetentionPerGbMonth: number; readonly includedRetentionDays: number };
+  readonly cloudtrailLake: { readonly ingestionPerGb: number; readonly extendedRetentionPerGbMonth: number; readonly includedRetentionDays: number; readonly queryScannedPerGb?: number };
+  /** The trail backend's prices (optional so older price files still load; needed when a stage uses it). */
+  readonly cloudtrailTrail?: { readonly dataEventsPer100k: number; readonly managementEventsAdditionalCopyPer100k: number };
+  readonly athena?: { readonly perTbScanned: number; readonly minBytesPerQuery: number };
+  readonly s3?: { readonly standardGbMonth: number };
+  readonly kms?: { readonly customerManagedKeyMonth: number };
   readonly sagemaker: { readonly serverlessPerGbSecond: number; readonly dataProcessedPerGb: number; readonly instanceHour: Readonly<Record<string, number>> };
 }
 
@@ -100,7 +105,22 @@ export interface CostInputs {
   };
   readonly logs: { readonly bytesPerRequest: number; readonly retentionDays: number; readonly archiveCompression: number };
   readonly metrics: { readonly customMetrics: number; readonly alarmMetrics: number; readonly compositeAlarms: number; readonly dashboards: number };
-  readonly audit?: { readonly dataEventBytesPerRequest: number; readonly managementEventBytesPerMonth: number; readonly retentionDays: number };
+  readonly audit?: {
+    /** `lake` (the default here, for older inputs) or `trail` (CloudTrail trail, S3, Athena). */
+    readonly backend?: 'lake' | 'trail';
+    readonly dataEventBytesPerRequest: number;
+    readonly managementEventBytesPerMonth: number;
+    readonly retentionDays: number;
+    /** Trail: data events per request (billed per event), management events a month (first copy free). */
+    readonly dataEventsPerRequest?: number;
+    readonly managementEventsPerMonth?: number;
+    /** Trail: the log files are gzip JSON; this fraction of the event bytes is stored and scanned. */
+    readonly logCompression?: number;
+    /** Queries a month, each over one day of events. */
+    readonly queriesPerMonth?: number;
+    /** Trail: customer managed keys (log files, query results). */
+    readonly kmsKeys?: number;
+  };
   readonly endpoint:
     | { readonly mode: 'serverless'; readonly memoryMiB: number; readonly durationMs: number; readonly provisionedConcurrency: number; readonly bytesPerRequest: number }
     | { readonly mode: 'instance'; readonly instanceType: string; readonly instanceCount: number; readonly bytesPerRequest: number };
@@ -181,17 +201,7 @@ export function estimateMonthlyCost(i: CostInputs, p: Prices): CostEstimate {
   );
   add('CloudWatch dashboard', i.metrics.dashboards, 'dashboards', i.metrics.dashboards * p.cloudwatch.dashboardMonth);
 
-  if (i.audit) {
-    const auditGb = (requests * i.audit.dataEventBytesPerRequest + i.audit.managementEventBytesPerMonth) / GB;
-    const extraMonths = Math.max(0, i.audit.retentionDays - p.cloudtrailLake.includedRetentionDays) / (seconds / 86_400);
-    add(
-      'CloudTrail Lake ingestion',
-      auditGb,
-      'GB',
-      auditGb * p.cloudtrailLake.ingestionPerGb + auditGb * extraMonths * p.cloudtrailLake.extendedRetentionPerGbMonth,
-      `${Math.round(i.audit.dataEventBytesPerRequest)} B of data events per request`,
-    );
-  }
+  if (i.audit) auditLines(i.audit, requests, seconds, p, add);
 
   const e = i.endpoint;
   if (e.mode === 'serverless') {
@@ -208,6 +218,61 @@ export function estimateMonthlyCost(i: CostInputs, p: Prices): CostEstimate {
 
   const total = lines.reduce((sum, l) => sum + (Number.isFinite(l.monthly) ? l.monthly : 0), 0);
   return { requestsPerMonth: requests, lines, total, perMillionRequests: requests ? (total / requests) * 1e6 : NaN };
+}
+
+/** The audit record's monthly cost on each backend, for the same events (what `npm run cost` compares). */
+export function auditCostByBackend(i: CostInputs, p: Prices): Record<'trail' | 'lake', number> | undefined {
+  if (!i.audit) return undefined;
+  const seconds = secondsPerMonth(p);
+  const requests = i.requestsPerSecond * seconds;
+  const total = (backend: 'trail' | 'lake') => {
+    let sum = 0;
+    auditLines({ ...i.audit!, backend }, requests, seconds, p, (_c, _q, _u, monthly) => {
+      sum += Number.isFinite(monthly) ? monthly : 0;
+    });
+    return sum;
+  };
+  return { trail: total('trail'), lake: total('lake') };
+}
+
+/**
+ * The audit record's monthly cost on its backend. Lake bills ingested GB (storage included for
+ * a year) and GB scanned by queries. A trail bills data events per event (all deliveries) and
+ * management events only beyond the account's first copy; its files then cost S3 storage, the
+ * KMS keys, and Athena's scans (per TB, 10 MB minimum per query).
+ */
+function auditLines(a: NonNullable<CostInputs['audit']>, requests: number, seconds: number, p: Prices, add: (component: string, quantity: number, unit: string, monthly: number, note?: string) => void): void {
+  const days = seconds / 86_400;
+  const auditGb = (requests * a.dataEventBytesPerRequest + a.managementEventBytesPerMonth) / GB;
+  const queries = a.queriesPerMonth ?? 0;
+  if ((a.backend ?? 'lake') === 'lake') {
+    const extraMonths = Math.max(0, a.retentionDays - p.cloudtrailLake.includedRetentionDays) / days;
+    add(
+      'CloudTrail Lake ingestion',
+      auditGb,
+      'GB',
+      auditGb * p.cloudtrailLake.ingestionPerGb + auditGb * extraMonths * p.cloudtrailLake.extendedRetentionPerGbMonth,
+      `${Math.round(a.dataEventBytesPerRequest)} B of data events per request`,
+    );
+    if (queries > 0 && p.cloudtrailLake.queryScannedPerGb !== undefined) {
+      const scannedGb = queries * (auditGb / days);
+      add('CloudTrail Lake queries', scannedGb, 'GB scanned', scannedGb * p.cloudtrailLake.queryScannedPerGb, `${queries} queries over one day each`);
+    }
+    return;
+  }
+  const trail = p.cloudtrailTrail;
+  if (!trail || !p.athena || !p.s3 || !p.kms) throw new Error('cost/prices.json has no cloudtrailTrail, athena, s3 or kms prices, which audit.backend=trail needs');
+  const dataEvents = requests * (a.dataEventsPerRequest ?? 0);
+  add('CloudTrail data events', dataEvents, 'events', (dataEvents / 1e5) * trail.dataEventsPer100k, `${a.dataEventsPerRequest ?? 0} per request, every delivery billed`);
+  add('CloudTrail management events', a.managementEventsPerMonth ?? 0, 'events', 0, `free as the account's first copy; $${trail.managementEventsAdditionalCopyPer100k} per 100,000 if another trail already records them`);
+  const compression = a.logCompression ?? 0.1;
+  const storedGb = auditGb * compression * (a.retentionDays / days);
+  add('Audit log files (S3)', storedGb, 'GB-month', storedGb * p.s3.standardGbMonth, `gzip JSON (~${Math.round(compression * 100)}% of the event bytes), kept ${a.retentionDays} d under Object Lock`);
+  add('Audit KMS keys', a.kmsKeys ?? 2, 'keys', (a.kmsKeys ?? 2) * p.kms.customerManagedKeyMonth, 'log files and query results');
+  if (queries > 0) {
+    const perQuery = Math.max(p.athena.minBytesPerQuery, ((auditGb * GB) / days) * compression);
+    add('Athena queries', queries, 'queries', (queries * perQuery / 1e12) * p.athena.perTbScanned, `one day each: ${(perQuery / 1e6).toFixed(1)} MB billed per query (10 MB minimum)`);
+  }
 }
 
 /** Instances target tracking keeps for a steady rate: enough for the target, within [min, max]. */

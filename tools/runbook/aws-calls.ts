@@ -1,3 +1,4 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { APIGatewayClient, UpdateApiKeyCommand, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, ListStackResourcesCommand, StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
@@ -12,6 +13,7 @@ import {
   DeleteFunctionConcurrencyCommand,
   LambdaClient,
   PutFunctionConcurrencyCommand,
+  UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 
 /**
@@ -27,6 +29,7 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly iam: IAMClient;
   readonly cloudtrail: CloudTrailClient;
+  readonly athena: AthenaClient;
 }
 
 export interface ClientOptions {
@@ -44,11 +47,12 @@ export function createClients(options: ClientOptions): AwsClients {
     lambda: new LambdaClient(config),
     iam: new IAMClient(config),
     cloudtrail: new CloudTrailClient(config),
+    athena: new AthenaClient(config),
   };
 }
 
 export function destroyClients(clients: AwsClients): void {
-  for (const client of [clients.cloudformation, clients.apigateway, clients.lambda, clients.iam, clients.cloudtrail]) client.destroy();
+  for (const client of [clients.cloudformation, clients.apigateway, clients.lambda, clients.iam, clients.cloudtrail, clients.athena]) client.destroy();
 }
 
 /** One write request, as planned, printed in a dry run, recorded and undone. */
@@ -66,6 +70,7 @@ const WRITE_OPERATIONS: Readonly<Record<string, Send>> = {
   'apigateway:UpdateApiKey': (c, input) => c.apigateway.send(new UpdateApiKeyCommand(input)),
   'lambda:PutFunctionConcurrency': (c, input) => c.lambda.send(new PutFunctionConcurrencyCommand(input)),
   'lambda:DeleteFunctionConcurrency': (c, input) => c.lambda.send(new DeleteFunctionConcurrencyCommand(input)),
+  'lambda:UpdateFunctionConfiguration': (c, input) => c.lambda.send(new UpdateFunctionConfigurationCommand(input)),
   'iam:DetachRolePolicy': (c, input) => c.iam.send(new DetachRolePolicyCommand(input)),
   'iam:AttachRolePolicy': (c, input) => c.iam.send(new AttachRolePolicyCommand(input)),
   'iam:PutRolePolicy': (c, input) => c.iam.send(new PutRolePolicyCommand(input)),

@@ -17,12 +17,22 @@ export const CONTAINMENT_ACTIONS = {
   'throttle-api': 'stop the API: throttle its stages to 0 requests per second (IAM mode), or disable its API keys (API-key mode)',
   'stop-predictions': 'stop the prediction function: reserved concurrency 0, so every invocation is refused',
   'detach-policy': "detach a managed policy from one of the stack's roles (needs --role and --policy-arn)",
-  'revoke-role-sessions': "deny every session of one of the stack's roles issued before now, as IAM's 'revoke active sessions' does (needs --role)",
+  'revoke-role-sessions': "deny every session of one of the stack's roles issued before now, as IAM's 'revoke active sessions' does, and replace the warm environments of the stack's functions using it (needs --role)",
 } as const;
 export type ContainmentAction = keyof typeof CONTAINMENT_ACTIONS;
 
 /** The inline policy IAM's console uses to revoke sessions; restore may only put back this one. */
 export const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+
+/**
+ * The environment variable revoke-role-sessions sets on a function to force new execution
+ * environments: warm ones keep the credentials they started with, which the revocation denies.
+ * "When you add permissions to your function, perform a trivial update to its code or
+ * configuration as well. This forces running instances of your function, which have outdated
+ * credentials, to stop and be replaced." ("Viewing and updating permissions in the execution
+ * role", https://docs.aws.amazon.com/lambda/latest/dg/permissions-executionrole-update.html).
+ */
+export const SESSIONS_REVOKED_ENV = 'RUNBOOK_SESSIONS_REVOKED_AT';
 const THROTTLE_PATHS = ['/*/*/throttling/rateLimit', '/*/*/throttling/burstLimit'];
 
 export class ContainmentError extends Error {
@@ -238,16 +248,34 @@ async function planRevokeSessions(clients: AwsClients, t: StackTargets, request:
     Statement: [{ Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } } }],
   });
   const put = (doc: string): AwsCall => ({ service: 'iam', operation: 'PutRolePolicy', input: { RoleName: roleName, PolicyName: REVOKE_POLICY_NAME, PolicyDocument: doc } });
-  return {
-    targets: [`IAM role ${roleName}`],
-    prior: { [`role:${roleName}`]: { [REVOKE_POLICY_NAME]: prior ?? null } },
-    changes: [put(document)],
-    undo: [prior === undefined ? { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: roleName, PolicyName: REVOKE_POLICY_NAME } } : put(prior)],
-    notes: [
-      `every credential of the role issued before ${issuedBefore} is denied everything; new sessions work`,
-      'a Lambda function using the role fails until its execution environments fetch new credentials',
-    ],
-  };
+  const changes: AwsCall[] = [put(document)];
+  const undo: AwsCall[] = [prior === undefined ? { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: roleName, PolicyName: REVOKE_POLICY_NAME } } : put(prior)];
+  const priorState: Record<string, unknown> = { [`role:${roleName}`]: { [REVOKE_POLICY_NAME]: prior ?? null } };
+  const targets = [`IAM role ${roleName}`];
+  const notes = [`every credential of the role issued before ${issuedBefore} is denied everything; new sessions work`];
+
+  // The stack's functions running with this role: bump one environment variable so Lambda
+  // replaces their execution environments, which then start with credentials issued after the cutoff.
+  const replaced: string[] = [];
+  for (const name of t.functions) {
+    const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    if (!config.Role || config.Role.slice(config.Role.lastIndexOf('/') + 1) !== roleName) continue;
+    const variables = config.Environment?.Variables ?? {};
+    priorState[`function:${name}`] = { environment: variables };
+    targets.push(`Lambda function ${name} (its warm execution environments)`);
+    changes.push({ service: 'lambda', operation: 'UpdateFunctionConfiguration', input: { FunctionName: name, Environment: { Variables: { ...variables, [SESSIONS_REVOKED_ENV]: issuedBefore } } } });
+    undo.push({ service: 'lambda', operation: 'UpdateFunctionConfiguration', input: { FunctionName: name, Environment: { Variables: variables } } });
+    replaced.push(name);
+  }
+  if (replaced.length > 0) {
+    notes.push(
+      `warm Lambda environments keep the credentials they started with, which this revokes: they would fail every call until replaced, so ${SESSIONS_REVOKED_ENV} is set on ${replaced.join(', ')} (a configuration update), and Lambda replaces them; calls in flight may fail once`,
+      'restore deletes the deny policy and puts the functions\' environment back (again a configuration update: environments are replaced once more)',
+    );
+  } else {
+    notes.push(`no function of stack ${request.stack} runs with this role; anything else holding its credentials fails until it assumes the role again`);
+  }
+  return { targets, prior: priorState, changes, undo, notes };
 }
 
 async function inlinePolicy(clients: AwsClients, roleName: string, policyName: string): Promise<string | undefined> {
@@ -361,6 +389,10 @@ export async function planRestore(clients: AwsClients, record: ContainmentRecord
     const paths = ((input.patchOperations as { path?: string }[] | undefined) ?? []).map((p) => p.path ?? '');
     if (paths.some((p) => ![...THROTTLE_PATHS, '/enabled'].includes(p))) throw new ContainmentError(`record holds an unexpected patch (${paths.join(', ')}); refusing to restore`);
     if ('PolicyName' in input && input.PolicyName !== REVOKE_POLICY_NAME) throw new ContainmentError(`record changes inline policy '${String(input.PolicyName)}'; refusing to restore`);
+    // A configuration update may only put a function's environment back, nothing else (no role, no code).
+    if (call.operation === 'UpdateFunctionConfiguration' && Object.keys(input).some((k) => k !== 'FunctionName' && k !== 'Environment')) {
+      throw new ContainmentError(`record updates ${Object.keys(input).filter((k) => k !== 'FunctionName' && k !== 'Environment').join(', ')} of function '${String(input.FunctionName)}'; refusing to restore`);
+    }
   }
   return calls;
 }

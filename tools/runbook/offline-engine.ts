@@ -5,6 +5,7 @@ import {
   DuckDBInstance,
   DuckDBListValue,
   DuckDBMapValue,
+  DuckDBResultReader,
   DuckDBStructValue,
   DuckDBTimestampValue,
   DuckDBType,
@@ -35,7 +36,7 @@ export const OFFLINE_TABLE = 'cloudtrail_events';
  * `element_at` on a map returns a one-element list in DuckDB and the value in Trino: the macro
  * gives Trino's meaning (maps only: on arrays, use `split_part` or `[i]`, which both engines share).
  */
-const TRINO_MACROS = [
+export const TRINO_MACROS = [
   'CREATE MACRO element_at(m, k) AS map_extract_value(m, k)',
   'CREATE MACRO array_join(l, sep) AS array_to_string(l, sep)',
   'CREATE MACRO regexp_like(s, pattern) AS regexp_matches(s, pattern)',
@@ -90,22 +91,26 @@ export class OfflineEngine {
 
   /** Runs SQL and returns rows as CloudTrail Lake returns them: every value a string or null. */
   async query(sql: string): Promise<QueryRows> {
-    const reader = await this.connection.runAndReadAll(sql);
-    const columns = reader.columnNames();
-    const rows = reader.getRows().map((row) => {
-      const out: Record<string, string | null> = {};
-      row.forEach((value, i) => {
-        out[columns[i]] = lakeText(value);
-      });
-      return out;
-    });
-    return { columns, rows };
+    return duckRows(await this.connection.runAndReadAll(sql));
   }
 
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** DuckDB results as CloudTrail Lake returns them: every value a string or null. */
+export function duckRows(reader: DuckDBResultReader): QueryRows {
+  const columns = reader.columnNames();
+  const rows = reader.getRows().map((row) => {
+    const out: Record<string, string | null> = {};
+    row.forEach((value, i) => {
+      out[columns[i]] = lakeText(value);
+    });
+    return out;
+  });
+  return { columns, rows };
 }
 
 function appendRecord(appender: DuckDBAppender, record: Record<string, unknown>): void {

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ViewDialect, lakeViewSelect, partitionDay } from '../../lib/audit/lake-view';
 
 /**
  * The incident-response query library: one `.sql` file per question in `audit/queries/`, in
@@ -48,8 +49,14 @@ export interface QueryDefinition {
   readonly file: string;
 }
 
-/** Where `$EDS` points: an event data store on CloudTrail Lake, or the offline engine's table. */
-export type QueryTarget = { readonly kind: 'lake'; readonly eventDataStoreId: string } | { readonly kind: 'offline'; readonly table: string };
+/**
+ * Where `$EDS` points: an event data store on CloudTrail Lake, the offline engine's table, or a
+ * trail's Glue table seen through the Lake-shaped view (on Athena, or in DuckDB for the tests).
+ */
+export type QueryTarget =
+  | { readonly kind: 'lake'; readonly eventDataStoreId: string }
+  | { readonly kind: 'offline'; readonly table: string }
+  | { readonly kind: 'trail'; readonly table: string; readonly dialect: ViewDialect };
 
 export const DEFAULT_QUERY_DIR = path.resolve(__dirname, 'queries');
 
@@ -201,14 +208,29 @@ function checkWindow(id: string, p: Readonly<Record<string, string>>): void {
   }
 }
 
-/** The statement to send: `$EDS` pointed at the target, each placeholder a quoted literal. */
+/**
+ * The statement to send: `$EDS` pointed at the target, each placeholder a quoted literal.
+ *
+ * On a trail table `$EDS` becomes the Lake-shaped view (lib/audit/lake-view.ts) restricted to
+ * the delivery days the query's time parameters span, plus one day for files delivered after
+ * midnight, so Athena reads only those partitions; times become TIMESTAMP literals, since
+ * Trino, unlike Lake, does not compare a timestamp with a string.
+ */
 export function renderQuery(query: QueryDefinition, params: Readonly<Record<string, string>>, target: QueryTarget): string {
-  const from = target.kind === 'lake' ? eventDataStoreId(target.eventDataStoreId) : target.table;
-  return query.sql.replace(/\$EDS\b/g, from).replace(PLACEHOLDER, (_, name: string) => {
+  const times = new Set(query.params.filter((p) => p.type === 'timestamp').map((p) => p.name));
+  const from = target.kind === 'lake' ? eventDataStoreId(target.eventDataStoreId) : target.kind === 'offline' ? target.table : `(${trailView(params, times, target)})`;
+  // A function, so `$` in the view text is not read as a replacement pattern.
+  return query.sql.replace(/\$EDS\b/g, () => from).replace(PLACEHOLDER, (_, name: string) => {
     const value = params[name];
     if (value === undefined) throw new QueryInputError(`query ${query.id}: parameter '${name}' was not resolved`);
-    return sqlString(value);
+    return target.kind === 'trail' && times.has(name) && value !== '' ? `TIMESTAMP ${sqlString(value)}` : sqlString(value);
   });
+}
+
+function trailView(params: Readonly<Record<string, string>>, times: ReadonlySet<string>, target: { table: string; dialect: ViewDialect }): string {
+  const values = [...times].map((name) => params[name]).filter((v) => v).sort();
+  const days = values.length > 0 ? { from: partitionDay(values[0]), to: partitionDay(values[values.length - 1], 1) } : undefined;
+  return lakeViewSelect(target.dialect, { table: target.table, days });
 }
 
 /** A SQL string literal. Values were format-checked already; doubling quotes keeps that true even if a check loosens. */

@@ -10,8 +10,9 @@ import {
   planRestore,
   readRecord,
 } from './containment';
+import { AthenaQueryError, runOnAthena } from './athena-runner';
 import { LakeQueryError, runOnLake } from './lake-runner';
-import { notebookJson } from './notebook';
+import { NOTEBOOK_BACKENDS, NotebookBackend, notebookJson } from './notebook';
 import { OFFLINE_TABLE, OfflineEngine } from './offline-engine';
 import { DEFAULT_QUERY_DIR, QueryInputError, findQuery, loadQueryLibrary, renderQuery, resolveParams } from './query-library';
 import { OUTPUT_FORMATS, OutputFormat, formatRows } from './query-result';
@@ -36,13 +37,17 @@ export interface RunbookIo {
 
 export const USAGE = `usage: runbook COMMAND [options]
 
-Investigate (CloudTrail Lake SQL, the same on Lake and offline):
+Investigate (CloudTrail Lake SQL, the same on Lake, Athena and offline):
   list                                   the incident-response queries
   show QUERY                             a query's question, parameters and SQL
   run QUERY [--param NAME=VALUE]...      run a query
-      (--offline FILE|DIR | --event-data-store ID|ARN [--region R])
-      [--format table|csv|json] [--timeout SECONDS (Lake, default 900)]
-  export-notebook --out FILE.ipynb       the library as a Jupyter runbook (boto3, pandas)
+      (--offline FILE|DIR
+       | --event-data-store ID|ARN [--region R]
+       | --athena-workgroup NAME --athena-table DATABASE.TABLE [--region R])
+      [--format table|csv|json] [--timeout SECONDS (Lake and Athena, default 900)]
+  export-notebook --out FILE.ipynb [--backend lake|athena|offline]
+                                         the library as a Jupyter runbook (boto3, pandas);
+                                         without --backend, every backend, chosen at run time
 
 Contain (dry run unless --confirm; acts only on resources of --stack):
   contain ACTION --stack NAME [--region R] [--record FILE] [--confirm]
@@ -64,7 +69,7 @@ interface ParsedArgs {
 }
 
 const VALUE_OPTIONS = new Set([
-  'param', 'offline', 'event-data-store', 'region', 'format', 'out', 'stack', 'record', 'role', 'policy-arn', 'function', 'via', 'endpoint-url', 'timeout',
+  'param', 'offline', 'event-data-store', 'athena-workgroup', 'athena-table', 'backend', 'region', 'format', 'out', 'stack', 'record', 'role', 'policy-arn', 'function', 'via', 'endpoint-url', 'timeout',
 ]);
 const FLAGS = new Set(['confirm', 'help']);
 
@@ -104,7 +109,7 @@ function report(io: RunbookIo, error: unknown): number {
     io.stderr(`runbook: ${e.message}\n`);
     return 2;
   }
-  if (error instanceof TrailFileError || error instanceof LakeQueryError) {
+  if (error instanceof TrailFileError || error instanceof LakeQueryError || error instanceof AthenaQueryError) {
     io.stderr(`runbook: ${e.message}\n`);
     return 1;
   }
@@ -159,7 +164,7 @@ function list(io: RunbookIo): number {
     const params = q.params.map((p) => (p.default === undefined ? `${p.name}*` : p.name)).join(' ');
     io.stdout(`${q.id.padEnd(width)}  ${q.title}\n${' '.repeat(width)}  params: ${params}\n`);
   }
-  io.stdout(`(* required) run one with: runbook run QUERY --param NAME=VALUE (--offline DIR | --event-data-store ID)\n`);
+  io.stdout(`(* required) run one with: runbook run QUERY --param NAME=VALUE (--offline DIR | --event-data-store ID | --athena-workgroup NAME --athena-table DB.TABLE)\n`);
   return 0;
 }
 
@@ -186,8 +191,16 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got '${format}'`);
   const offline = option(args, 'offline');
   const eds = option(args, 'event-data-store');
-  if (Boolean(offline) === Boolean(eds)) throw new UsageError('run needs exactly one of --offline FILE|DIR or --event-data-store ID|ARN');
+  const workGroup = option(args, 'athena-workgroup');
+  if ([offline, eds, workGroup].filter(Boolean).length !== 1) {
+    throw new UsageError('run needs exactly one of --offline FILE|DIR, --event-data-store ID|ARN or --athena-workgroup NAME');
+  }
+  const athenaTable = option(args, 'athena-table');
+  if (athenaTable !== undefined && !workGroup) throw new UsageError('--athena-table goes with --athena-workgroup');
   const params = resolveParams(query, given, io.now?.() ?? new Date());
+  const timeout = option(args, 'timeout');
+  if (timeout !== undefined && !(Number(timeout) > 0)) throw new UsageError(`--timeout must be a number of seconds, got '${timeout}'`);
+  const timeoutMs = timeout ? Number(timeout) * 1000 : undefined;
 
   if (offline) {
     const engine = await OfflineEngine.create();
@@ -202,16 +215,39 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
     return 0;
   }
 
+  if (workGroup) {
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(workGroup)) throw new UsageError(`--athena-workgroup '${workGroup}' is not a workgroup name (letters, digits, '.', '_', '-')`);
+    if (!athenaTable) throw new UsageError('--athena-workgroup needs --athena-table DATABASE.TABLE (the trail\'s Glue table; the audit stack outputs it as AthenaTable)');
+    const parts = /^([a-z0-9_]{1,255})\.([a-z0-9_]{1,255})$/.exec(athenaTable);
+    if (!parts) throw new UsageError(`--athena-table must be DATABASE.TABLE in lowercase letters, digits and underscores, got '${athenaTable}'`);
+    const statement = renderQuery(query, params, { kind: 'trail', table: `"${parts[1]}"."${parts[2]}"`, dialect: 'athena' });
+    const clients = makeClients(io, args, regionOf(io, args));
+    try {
+      const result = await runOnAthena({
+        client: clients.athena,
+        statement,
+        workGroup,
+        database: parts[1],
+        pollIntervalMs: io.lakePollIntervalMs,
+        timeoutMs,
+        onProgress: (line) => io.stderr(`${line}\n`),
+        signal: io.signal,
+      });
+      io.stdout(formatRows(result, format));
+    } finally {
+      destroyClients(clients);
+    }
+    return 0;
+  }
+
   const statement = renderQuery(query, params, { kind: 'lake', eventDataStoreId: eds! });
   const clients = makeClients(io, args, regionOf(io, args, eds!));
   try {
-    const timeout = option(args, 'timeout');
-    if (timeout !== undefined && !(Number(timeout) > 0)) throw new UsageError(`--timeout must be a number of seconds, got '${timeout}'`);
     const rows = await runOnLake({
       client: clients.cloudtrail,
       statement,
       pollIntervalMs: io.lakePollIntervalMs,
-      timeoutMs: timeout ? Number(timeout) * 1000 : undefined,
+      timeoutMs,
       onProgress: (line) => io.stderr(`${line}\n`),
       signal: io.signal,
     });
@@ -225,10 +261,14 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
 function exportNotebook(io: RunbookIo, args: ParsedArgs): number {
   const out = option(args, 'out');
   if (!out) throw new UsageError('export-notebook needs --out FILE.ipynb');
+  const backend = option(args, 'backend');
+  if (backend !== undefined && !NOTEBOOK_BACKENDS.includes(backend as NotebookBackend)) {
+    throw new UsageError(`--backend must be one of ${NOTEBOOK_BACKENDS.join(', ')}, got '${backend}'`);
+  }
   const queries = library(io);
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-  fs.writeFileSync(out, notebookJson(queries));
-  io.stdout(`wrote ${out}: ${queries.length} queries and the containment cells\n`);
+  fs.writeFileSync(out, notebookJson(queries, { backend: backend as NotebookBackend | undefined }));
+  io.stdout(`wrote ${out}: ${queries.length} queries and the containment cells, for ${backend ? `the ${backend} backend` : 'every backend (chosen from runbook-targets.json)'}\n`);
   return 0;
 }
 

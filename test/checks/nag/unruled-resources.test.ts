@@ -2,13 +2,15 @@ import { endpointSupportsKms } from '../../../lib/config/validate';
 import { NAG_CONFIGURATIONS, NagConfiguration, SynthesizedApp, synthApp } from '../../harness/nag-stages';
 
 /**
- * cdk-nag has no rules for SageMaker models and endpoint configs or for CloudTrail Lake, so the
+ * cdk-nag has no rules for SageMaker models and endpoint configs or for CloudTrail Lake and trails, so the
  * properties a security review asks of them are asserted here, for every configuration the nag
  * suite checks plus one whose instance type has local NVMe storage (no KMS key allowed there).
  */
 const CONFIGURATIONS: Record<string, NagConfiguration> = {
   ...NAG_CONFIGURATIONS,
   'prod on NVMe instances': { stage: 'prod', overrides: { 'endpoint.capacity.instanceType': 'ml.m5d.large' } },
+  // The lake backend, for accounts that had CloudTrail Lake before 2026-05-31.
+  'prod on CloudTrail Lake': { stage: 'prod', overrides: { 'audit.backend': 'lake' } },
 };
 
 function only(template: any, type: string): { id: string; resource: any } {
@@ -114,9 +116,40 @@ describe.each(Object.entries(CONFIGURATIONS))('SageMaker and CloudTrail Lake, %s
     expect(only(data, 'AWS::KMS::Key').resource.Properties.EnableKeyRotation).toBe(true);
   });
 
-  test('the event data store is encrypted with its own rotating key, with termination protection as configured', () => {
+  test('the trail (trail backend) has log file validation and delivers to its own rotating key and a versioned Object Lock bucket', () => {
     if (!pipeline.audit) throw new Error('audit is enabled in every configuration checked here');
     const audit = templates[pipeline.audit.stackName];
+    if (config.audit.backend !== 'trail') {
+      expect(Object.values<any>(audit.Resources).filter((r) => r.Type === 'AWS::CloudTrail::Trail')).toEqual([]);
+      return;
+    }
+    const trail = only(audit, 'AWS::CloudTrail::Trail').resource.Properties;
+    expect(trail).toMatchObject({ EnableLogFileValidation: true, IsLogging: true, IncludeGlobalServiceEvents: true });
+    const key = audit.Resources[trail.KMSKeyId['Fn::GetAtt'][0]];
+    expect(key).toMatchObject({ Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+    const bucket = audit.Resources[trail.S3BucketName.Ref];
+    expect(bucket).toMatchObject({
+      Type: 'AWS::S3::Bucket',
+      DeletionPolicy: 'Retain',
+      Properties: {
+        VersioningConfiguration: { Status: 'Enabled' },
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: config.audit.trail.objectLockMode, Days: config.audit.retentionDays } } },
+      },
+    });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual(trail.KMSKeyId);
+    if (config.stage === 'prod') expect(config.audit.trail.objectLockMode).toBe('COMPLIANCE');
+    const workGroup = only(audit, 'AWS::Athena::WorkGroup').resource.Properties.WorkGroupConfiguration;
+    expect(workGroup).toMatchObject({ EnforceWorkGroupConfiguration: true, ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_KMS' } } });
+  });
+
+  test('the event data store (lake backend) is encrypted with its own rotating key, with termination protection as configured', () => {
+    if (!pipeline.audit) throw new Error('audit is enabled in every configuration checked here');
+    const audit = templates[pipeline.audit.stackName];
+    if (config.audit.backend !== 'lake') {
+      expect(Object.values<any>(audit.Resources).filter((r) => r.Type === 'AWS::CloudTrail::EventDataStore')).toEqual([]);
+      return;
+    }
     const store = only(audit, 'AWS::CloudTrail::EventDataStore');
     const keyId = store.resource.Properties.KmsKeyId['Fn::GetAtt'][0];
     expect(store.resource.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });

@@ -1,5 +1,5 @@
 /** The cost model's arithmetic on hand-computed cases. */
-import { CostInputs, dynamoItemBytes, estimateMonthlyCost, instancesForRate, numberBytes, Prices, storedRecords, tieredPerMillion, writeUnits } from '../../../tools/cost/model';
+import { CostInputs, auditCostByBackend, dynamoItemBytes, estimateMonthlyCost, instancesForRate, numberBytes, Prices, storedRecords, tieredPerMillion, writeUnits } from '../../../tools/cost/model';
 
 /** Round prices so that each line is easy to compute by hand. */
 const PRICES: Prices = {
@@ -123,5 +123,55 @@ describe('a whole month, by hand', () => {
     // 365 extra days, at 30.4166 days a month: 12 months of extended retention for this month's events.
     expect(prod.lines.find((l) => l.component === 'CloudTrail Lake ingestion')!.monthly).toBeCloseTo(gb * 0.75 + gb * 12 * 0.023, 6);
     expect(() => estimateMonthlyCost({ ...inputs, endpoint: { mode: 'instance', instanceType: 'ml.p5.48xlarge', instanceCount: 1, bytesPerRequest: 0 } }, PRICES)).toThrow('no hourly price for ml.p5.48xlarge');
+  });
+});
+
+describe('audit ingestion per backend', () => {
+  const prices: Prices = {
+    ...PRICES,
+    cloudtrailLake: { ...PRICES.cloudtrailLake, queryScannedPerGb: 0.005 },
+    cloudtrailTrail: { dataEventsPer100k: 0.1, managementEventsAdditionalCopyPer100k: 2 },
+    athena: { perTbScanned: 5, minBytesPerQuery: 10_000_000 },
+    s3: { standardGbMonth: 0.023 },
+    kms: { customerManagedKeyMonth: 1 },
+  };
+  const base: CostInputs = {
+    requestsPerSecond: 1,
+    lambda: { memoryMiB: 1024, architecture: 'arm64', durationMs: 10 },
+    table: { itemBytes: 1000, indexesPerRecord: 1, ttlDays: 7, ttlLagDays: 1, pointInTimeRecovery: false },
+    logs: { bytesPerRequest: 0, retentionDays: 7, archiveCompression: 0.1 },
+    metrics: { customMetrics: 0, alarmMetrics: 0, compositeAlarms: 0, dashboards: 0 },
+    endpoint: { mode: 'serverless', memoryMiB: 1024, durationMs: 1, provisionedConcurrency: 0, bytesPerRequest: 0 },
+  };
+  const n = 2_628_000;
+  const audit = { dataEventBytesPerRequest: 1500, managementEventBytesPerMonth: 0, retentionDays: 30, dataEventsPerRequest: 1, managementEventsPerMonth: 3000, logCompression: 0.1, queriesPerMonth: 30, kmsKeys: 2 };
+
+  it('trail: data events per event, management events free as the first copy, S3 for the retention, two keys, Athena per query with its 10 MB minimum', () => {
+    const e = estimateMonthlyCost({ ...base, audit: { ...audit, backend: 'trail' } }, prices);
+    const line = (c: string) => e.lines.find((l) => l.component === c)!;
+    expect(line('CloudTrail data events').monthly).toBeCloseTo((n / 1e5) * 0.1, 6);
+    expect(line('CloudTrail management events')).toMatchObject({ quantity: 3000, monthly: 0 });
+    const gb = (n * 1500) / GIB;
+    const days = (730 * 3600) / 86_400;
+    expect(line('Audit log files (S3)').monthly).toBeCloseTo(gb * 0.1 * (30 / days) * 0.023, 6);
+    expect(line('Audit KMS keys').monthly).toBe(2);
+    // One day of compressed events is ~13.5 MB here: above the minimum.
+    const perQuery = Math.max(10_000_000, ((gb * GIB) / days) * 0.1);
+    expect(line('Athena queries').monthly).toBeCloseTo(((30 * perQuery) / 1e12) * 5, 9);
+    expect(e.lines.some((l) => l.component === 'CloudTrail Lake ingestion')).toBe(false);
+  });
+
+  it('lake: ingestion per GB and queries per GB scanned; the comparison uses the same events', () => {
+    const e = estimateMonthlyCost({ ...base, audit: { ...audit, backend: 'lake' } }, prices);
+    const gb = (n * 1500) / GIB;
+    expect(e.lines.find((l) => l.component === 'CloudTrail Lake ingestion')!.monthly).toBeCloseTo(gb * 0.75, 6);
+    expect(e.lines.find((l) => l.component === 'CloudTrail Lake queries')!.monthly).toBeCloseTo(30 * (gb / ((730 * 3600) / 86_400)) * 0.005, 6);
+    const both = auditCostByBackend({ ...base, audit }, prices)!;
+    expect(both.lake).toBeCloseTo(e.lines.filter((l) => l.component.startsWith('CloudTrail Lake')).reduce((s, l) => s + l.monthly, 0), 6);
+    expect(both.trail).toBeGreaterThan(2); // the keys alone
+  });
+
+  it('a price file without trail prices is a clear error for a trail stage', () => {
+    expect(() => estimateMonthlyCost({ ...base, audit: { ...audit, backend: 'trail' } }, PRICES)).toThrow('cost/prices.json has no cloudtrailTrail, athena, s3 or kms prices, which audit.backend=trail needs');
   });
 });

@@ -191,18 +191,49 @@ describe('detach-policy and revoke-role-sessions', () => {
     expect(fake.writes()).toEqual([]);
   });
 
-  test('revoke-role-sessions denies credentials issued before now; restore deletes the inline policy', async () => {
+  test('revoke-role-sessions: the dry run says the function\'s warm environments will be replaced, and sends nothing', async () => {
+    const dry = await cli('contain', 'revoke-role-sessions', '--stack', 'inference-prod-api', '--role', PREDICT_ROLE);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`targets:\n  - IAM role ${PREDICT_ROLE}\n  - Lambda function inference-prod-predict (its warm execution environments)\n`);
+    expect(dry.stdout).toContain(
+      '  2. lambda UpdateFunctionConfiguration {"FunctionName":"inference-prod-predict","Environment":{"Variables":{"ENDPOINT_NAME":"inference-prod-iris-classifier","TABLE_NAME":"inference-prod-inferences","RUNBOOK_SESSIONS_REVOKED_AT":"2024-05-10T03:00:00.000Z"}}}',
+    );
+    expect(dry.stdout).toContain('undo (restore):\n  1. iam DeleteRolePolicy');
+    expect(dry.stdout).toContain('  2. lambda UpdateFunctionConfiguration {"FunctionName":"inference-prod-predict","Environment":{"Variables":{"ENDPOINT_NAME":"inference-prod-iris-classifier","TABLE_NAME":"inference-prod-inferences"}}}');
+    expect(dry.stdout).toContain('warm Lambda environments keep the credentials they started with, which this revokes: they would fail every call until replaced, so RUNBOOK_SESSIONS_REVOKED_AT is set on inference-prod-predict (a configuration update), and Lambda replaces them');
+    // The read function runs with another role: untouched.
+    expect(dry.stdout).not.toContain('inference-prod-read (its');
+    expect(fake.writes()).toEqual([]);
+  });
+
+  test('revoke-role-sessions denies credentials issued before now and bumps the function\'s environment; restore deletes the policy and puts the environment back', async () => {
     expect((await cli('contain', 'revoke-role-sessions', '--stack', 'inference-prod-api', '--role', PREDICT_ROLE, '--record', record('v.json'), '--confirm')).code).toBe(0);
-    const [put] = fake.writes();
+    const [put, update] = fake.writes();
     expect(put).toMatchObject({ service: 'iam', operation: 'PutRolePolicy', input: { RoleName: PREDICT_ROLE, PolicyName: 'AWSRevokeOlderSessions' } });
     expect(JSON.parse(put.input.PolicyDocument as string)).toEqual({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': '2024-05-10T03:00:00.000Z' } } }],
     });
+    // Lambda's REST API: PUT /2015-03-31/functions/NAME/configuration, after the deny is in place.
+    expect(update).toMatchObject({ service: 'lambda', operation: 'UpdateFunctionConfiguration', method: 'PUT', path: '/2015-03-31/functions/inference-prod-predict/configuration' });
+    expect(fake.state.functions['inference-prod-predict'].environment).toEqual({
+      ENDPOINT_NAME: 'inference-prod-iris-classifier',
+      TABLE_NAME: 'inference-prod-inferences',
+      RUNBOOK_SESSIONS_REVOKED_AT: '2024-05-10T03:00:00.000Z',
+    });
+    expect(fake.state.functions['inference-prod-read'].environment).toEqual({ TABLE_NAME: 'inference-prod-inferences' });
     fake.requests.length = 0;
     expect((await cli('restore', '--record', record('v.json'), '--confirm')).code).toBe(0);
-    expect(fake.writes()).toEqual([{ service: 'iam', operation: 'DeleteRolePolicy', method: 'POST', path: '/', input: { RoleName: PREDICT_ROLE, PolicyName: 'AWSRevokeOlderSessions' } }]);
+    expect(fake.writes().map((w) => `${w.service}:${w.operation}`)).toEqual(['lambda:UpdateFunctionConfiguration', 'iam:DeleteRolePolicy']);
     expect(fake.state.roles[PREDICT_ROLE].inline).toEqual({});
+    expect(fake.state.functions['inference-prod-predict'].environment).toEqual({ ENDPOINT_NAME: 'inference-prod-iris-classifier', TABLE_NAME: 'inference-prod-inferences' });
+  });
+
+  test('revoke-role-sessions on a role no function uses says so and changes only the role', async () => {
+    fake.state.functions['inference-prod-read'].role = 'someone-else';
+    const dry = await cli('contain', 'revoke-role-sessions', '--stack', 'inference-prod-api', '--role', 'inference-prod-api-ReadFunctionRole-4D5E6F');
+    expect(dry.stdout).toContain('no function of stack inference-prod-api runs with this role');
+    expect(dry.stdout).not.toContain('UpdateFunctionConfiguration');
   });
 });
 
@@ -232,6 +263,8 @@ describe('bad input and tampered records', () => {
     );
     fs.writeFileSync(record('c.json'), JSON.stringify({ ...base, undo: [{ service: 'iam', operation: 'PutRolePolicy', input: { RoleName: PREDICT_ROLE, PolicyName: 'backdoor', PolicyDocument: '{}' } }] }));
     expect((await cli('restore', '--record', record('c.json'), '--confirm')).stderr).toBe("runbook: record changes inline policy 'backdoor'; refusing to restore\n");
+    fs.writeFileSync(record('e.json'), JSON.stringify({ ...base, undo: [{ service: 'lambda', operation: 'UpdateFunctionConfiguration', input: { FunctionName: 'inference-prod-predict', Role: 'arn:aws:iam::111122223333:role/admin' } }] }));
+    expect((await cli('restore', '--record', record('e.json'), '--confirm')).stderr).toBe("runbook: record updates Role of function 'inference-prod-predict'; refusing to restore\n");
     fs.writeFileSync(record('d.json'), '{"version": 1, "stack": ');
     expect((await cli('restore', '--record', record('d.json'))).stderr).toMatch(/^runbook: cannot read record .*d\.json: /);
     expect(fake.writes()).toEqual([]);

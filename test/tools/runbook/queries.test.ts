@@ -1,6 +1,10 @@
-import { OfflineEngine } from '../../../tools/runbook/offline-engine';
 import { QueryInputError, findQuery, renderQuery, resolveParams } from '../../../tools/runbook/query-library';
-import { INCIDENT_FIXTURES, INVICTUS, LIBRARY, pick, runLibraryQuery } from '../../harness/audit-engine';
+import { ENGINE_SHAPES, INCIDENT_FIXTURES, INVICTUS, LIBRARY, LibraryEngine, TRAIL_FIXTURES, pick, runLibraryQuery } from '../../harness/audit-engine';
+
+/** Every query runs on both shapes: Lake's table, and a trail's Glue table through the Lake view. */
+const SHAPES = Object.entries(ENGINE_SHAPES);
+/** The incident records for each shape: flat files for Lake's table, the trail's S3 layout for Athena's. */
+const INCIDENT_FILES: Record<string, string> = { 'Lake-shaped table': INCIDENT_FIXTURES, 'Athena-shaped trail table through the Lake view': TRAIL_FIXTURES };
 
 /** The incident window of the fixtures: baseline 2024-05-01..09, attack on 2024-05-10. */
 const WINDOW = { startTime: '2024-05-10T00:00:00Z', endTime: '2024-05-11T00:00:00Z' };
@@ -63,6 +67,22 @@ describe('query library', () => {
     expect(sql).not.toMatch(/\{\{|\$EDS/);
   });
 
+  test('renders for Athena: FROM the Lake-shaped view over the trail table, pruned to the delivery days of the window, times as TIMESTAMP literals', () => {
+    const query = findQuery(LIBRARY, 'new-source-ips');
+    const params = resolveParams(query, { startTime: '2024-05-10T00:00:00Z', endTime: '2024-05-11T00:00:00Z', baselineStart: '2024-05-01' });
+    const sql = renderQuery(query, params, { kind: 'trail', table: '"inference_prod_audit"."cloudtrail"', dialect: 'athena' });
+    // Both FROMs read the view; the partitions span the baseline's start to the day after the end.
+    expect(sql.match(/FROM "inference_prod_audit"\."cloudtrail" WHERE "timestamp" >= '2024\/05\/01' AND "timestamp" <= '2024\/05\/12'\)/g)).toHaveLength(2);
+    expect(sql).toContain("eventTime >= TIMESTAMP '2024-05-10 00:00:00'");
+    expect(sql).toContain("eventTime < TIMESTAMP '2024-05-11 00:00:00'");
+    // Lake's types: a timestamp, a boolean, and maps of JSON text built with Trino's functions.
+    expect(sql).toContain('CAST(from_iso8601_timestamp(eventtime) AS TIMESTAMP) AS "eventTime"');
+    expect(sql).toContain('CAST(readonly AS BOOLEAN) AS "readOnly"');
+    expect(sql).toContain("transform_values(map_filter(CAST(json_parse(requestparameters) AS MAP(VARCHAR, JSON))");
+    expect(sql).toContain('CAST(NULL AS VARCHAR) AS "eventJson"');
+    expect(sql).not.toMatch(/\{\{|\$EDS|list_transform|map_entries/);
+  });
+
   test('relative times resolve against now, and defaults fill optional parameters', () => {
     const query = findQuery(LIBRARY, 'new-source-ips');
     const now = new Date('2024-05-10T12:00:00Z');
@@ -94,11 +114,10 @@ describe('query library', () => {
   });
 });
 
-describe('every query, offline, on the incident fixtures', () => {
-  let engine: OfflineEngine;
+describe.each(SHAPES)('every query, %s, on the incident fixtures', (shape, create) => {
+  let engine: LibraryEngine;
   beforeAll(async () => {
-    engine = await OfflineEngine.create();
-    await engine.load(INCIDENT_FIXTURES);
+    engine = await create(INCIDENT_FILES[shape]);
   });
   afterAll(() => engine.close());
   const run = (id: string, params: Record<string, string>) => runLibraryQuery(engine, id, params).then((r) => r.rows);
@@ -238,12 +257,11 @@ describe('every query, offline, on the incident fixtures', () => {
   });
 });
 
-describe('queries on the real invictus records (a simulated attack on 2023-07-10)', () => {
-  let engine: OfflineEngine;
+describe.each(SHAPES)('queries on the real invictus records (a simulated attack on 2023-07-10), %s', (_shape, create) => {
+  let engine: LibraryEngine;
   const DAY = { startTime: '2023-07-10', endTime: '2023-07-11' };
   beforeAll(async () => {
-    engine = await OfflineEngine.create();
-    await engine.load(INVICTUS);
+    engine = await create(INVICTUS);
   });
   afterAll(() => engine.close());
 

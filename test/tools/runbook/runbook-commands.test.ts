@@ -4,7 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { OfflineEngine } from '../../../tools/runbook/offline-engine';
 import { FakeAws, fakeCredentialsEnv, startFakeAws } from '../../harness/audit-fake-aws';
-import { INCIDENT_FIXTURES } from '../../harness/audit-engine';
+import { INCIDENT_FIXTURES, TRAIL_FIXTURES } from '../../harness/audit-engine';
+import { TrailTableEngine } from '../../../tools/runbook/trail-table-engine';
+import { restoreCase, runOnAthena } from '../../../tools/runbook/athena-runner';
+import { createClients, destroyClients } from '../../../tools/runbook/aws-calls';
+import { findQuery, loadQueryLibrary, renderQuery, resolveParams } from '../../../tools/runbook/query-library';
 import { pipelineState, runbook } from '../../harness/audit-runbook';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -48,7 +52,7 @@ describe('runbook commands, offline', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-nb-'));
     const out = path.join(dir, 'sub', 'runbook.ipynb');
     const result = await runbook(['export-notebook', '--out', out]);
-    expect(result).toMatchObject({ code: 0, stdout: `wrote ${out}: 12 queries and the containment cells\n` });
+    expect(result).toMatchObject({ code: 0, stdout: `wrote ${out}: 12 queries and the containment cells, for every backend (chosen from runbook-targets.json)\n` });
     const notebook = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(notebook.nbformat).toBe(4);
     expect(notebook.cells.filter((c: { source: string[] }) => c.source.join('').includes('QUERIES["'))).toHaveLength(12);
@@ -62,7 +66,13 @@ describe('runbook commands, offline', () => {
     [['run', 'access-key-activity', '--offline', INCIDENT_FIXTURES, '--param', 'accessKeyId=mallory'], 2, /parameter 'accessKeyId' is 'mallory', expected an access key id/],
     [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--param', 'startTime=yesterday'], 2, /parameter 'startTime' is 'yesterday', expected an ISO-8601 UTC time/],
     [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--param', 'startTime'], 2, /^runbook: --param expects NAME=VALUE, got 'startTime'\n$/],
-    [['run', 'denied-calls'], 2, /^runbook: run needs exactly one of --offline FILE\|DIR or --event-data-store ID\|ARN\n$/],
+    [['run', 'denied-calls'], 2, /^runbook: run needs exactly one of --offline FILE\|DIR, --event-data-store ID\|ARN or --athena-workgroup NAME\n$/],
+    [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--athena-workgroup', 'w'], 2, /^runbook: run needs exactly one of /],
+    [['run', 'denied-calls', '--athena-workgroup', 'inference-prod-audit', '--region', 'eu-west-1'], 2, /^runbook: --athena-workgroup needs --athena-table DATABASE.TABLE \(the trail's Glue table; the audit stack outputs it as AthenaTable\)\n$/],
+    [['run', 'denied-calls', '--athena-workgroup', 'inference-prod-audit', '--athena-table', 'cloudtrail'], 2, /^runbook: --athena-table must be DATABASE.TABLE in lowercase letters, digits and underscores, got 'cloudtrail'\n$/],
+    [['run', 'denied-calls', '--athena-workgroup', 'w; drop', '--athena-table', 'a.b'], 2, /^runbook: --athena-workgroup 'w; drop' is not a workgroup name/],
+    [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--athena-table', 'a.b'], 2, /^runbook: --athena-table goes with --athena-workgroup\n$/],
+    [['export-notebook', '--out', '/tmp/x.ipynb', '--backend', 'splunk'], 2, /^runbook: --backend must be one of lake, athena, offline, got 'splunk'\n$/],
     [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--format', 'xml'], 2, /^runbook: --format must be one of table, csv, json, got 'xml'\n$/],
     [['run', 'denied-calls', '--offline', '/no/such/dir'], 1, /^runbook: \/no\/such\/dir: no such file or folder\n$/],
     [['run', 'denied-calls', '--event-data-store', EDS_ID], 2, /^runbook: no AWS region: pass --region or set AWS_REGION\n$/],
@@ -139,6 +149,106 @@ describe('runbook run on CloudTrail Lake (local fake speaking the CloudTrail JSO
     const result = await runbook(['run', 'denied-calls', '--event-data-store', 'OTHER-STORE', '--region', 'eu-west-1'], { endpoint: fake.url });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('runbook: AWS error EventDataStoreNotFoundException: the statement does not read this event data store\n');
+  });
+});
+
+describe('runbook run on Athena (local fake speaking the Athena JSON protocol, real @aws-sdk/client-athena)', () => {
+  const TABLE = ['--athena-workgroup', 'inference-prod-audit', '--athena-table', 'inference_prod_audit.cloudtrail', '--region', 'eu-west-1'];
+  let fake: FakeAws;
+  let engine: TrailTableEngine;
+  let restoreEnv: () => void;
+  beforeAll(async () => {
+    restoreEnv = fakeCredentialsEnv();
+    engine = await TrailTableEngine.create();
+    await engine.load(TRAIL_FIXTURES);
+    fake = await startFakeAws({
+      ...pipelineState(),
+      athena: { engine, workGroup: 'inference-prod-audit', database: 'inference_prod_audit', table: 'cloudtrail', pageSize: 2, runningPolls: 2, bytesScanned: 25_000_000 },
+    });
+  });
+  afterAll(async () => {
+    await fake.close();
+    engine.close();
+    restoreEnv();
+  });
+
+  test('StartQueryExecution in the workgroup through the Lake view, GetQueryExecution until SUCCEEDED with bytes scanned, paged GetQueryResults; same rows as offline', async () => {
+    fake.requests.length = 0;
+    const args = ['run', 'endpoint-changes', ...WINDOW, '--param', 'prefix=inference-prod', '--format', 'json'];
+    const athena = await runbook([...args, ...TABLE], { endpoint: fake.url });
+    expect(athena.stderr).not.toContain('runbook:');
+    expect(athena.code).toBe(0);
+    expect(fake.requests.map((r) => r.operation)).toEqual(['StartQueryExecution', 'GetQueryExecution', 'GetQueryExecution', 'GetQueryExecution', 'GetQueryResults']);
+    const start = fake.requests[0].input;
+    // The workgroup enforces the result location and encryption: the runner sends neither.
+    expect(start).toMatchObject({ WorkGroup: 'inference-prod-audit', QueryExecutionContext: { Database: 'inference_prod_audit' } });
+    expect(start).not.toHaveProperty('ResultConfiguration');
+    expect(start.QueryString).toContain(`FROM "inference_prod_audit"."cloudtrail" WHERE "timestamp" >= '2024/05/10' AND "timestamp" <= '2024/05/12')`);
+    expect(start.QueryString).toContain("AND eventTime >= TIMESTAMP '2024-05-10 00:00:00'");
+    expect(fake.requests[4].input).toEqual({ QueryExecutionId: 'exec-1', MaxResults: 1000 });
+    expect(athena.stderr.split('\n')).toEqual([
+      'query exec-1 started in workgroup inference-prod-audit',
+      'query exec-1: RUNNING, 8.3 MB scanned, 0.7 s',
+      'query exec-1: RUNNING, 16.7 MB scanned, 1.4 s',
+      'query exec-1: SUCCEEDED, 25.0 MB scanned, 2.1 s',
+      'query exec-1: 4 row(s), 25.0 MB scanned (billed as 25.0 MB, about $0.000125)',
+      '',
+    ]);
+    const offline = await runbook([...args, '--offline', INCIDENT_FIXTURES]);
+    // Athena lowercases column names; the runner gives back the query's spelling.
+    expect(JSON.parse(athena.stdout)).toEqual(JSON.parse(offline.stdout));
+    expect(JSON.parse(athena.stdout)).toHaveLength(4);
+  });
+
+  test('every page of a long result is read, the header row skipped on the first page only', async () => {
+    fake.requests.length = 0;
+    const pageArgs = ['run', 'principal-activity', ...WINDOW, '--param', 'principalArn=arn:aws:iam::111122223333:user/mallory', '--format', 'json'];
+    const athena = await runbook([...pageArgs, ...TABLE], { endpoint: fake.url });
+    const offline = await runbook([...pageArgs, '--offline', INCIDENT_FIXTURES]);
+    expect(JSON.parse(athena.stdout)).toEqual(JSON.parse(offline.stdout));
+    // 19 rows in pages of 5 (the first page holds the header row and 4 rows).
+    const clients = createClients({ region: 'eu-west-1', endpoint: fake.url });
+    try {
+      fake.requests.length = 0;
+      const query = findQuery(loadQueryLibrary(), 'principal-activity');
+      const params = resolveParams(query, { principalArn: 'arn:aws:iam::111122223333:user/mallory', startTime: '2024-05-10', endTime: '2024-05-11' });
+      const sql = renderQuery(query, params, { kind: 'trail', table: '"inference_prod_audit"."cloudtrail"', dialect: 'athena' });
+      const paged = await runOnAthena({ client: clients.athena, statement: sql, workGroup: 'inference-prod-audit', pollIntervalMs: 1, pageSize: 5 });
+      expect(paged.rows).toEqual(JSON.parse(offline.stdout));
+      const pages = fake.requests.filter((r) => r.operation === 'GetQueryResults').map((r) => r.input.NextToken ?? null);
+      expect(pages).toEqual([null, '4', '9', '14']);
+      expect(paged.bytesScanned).toBe(25_000_000);
+    } finally {
+      destroyClients(clients);
+    }
+  });
+
+  test('a query past the workgroup cutoff fails with Athena\'s reason and the bytes scanned', async () => {
+    fake.state.athena!.cutoffBytes = 10_000_000;
+    const result = await runbook(['run', 'denied-calls', ...TABLE], { endpoint: fake.url });
+    delete fake.state.athena!.cutoffBytes;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/runbook: query exec-\d+ failed: Query exhausted resources at this scale factor: the workgroup's data usage limit \(BytesScannedCutoffPerQuery\) was exceeded \(25\.0 MB scanned\)\n$/);
+  });
+
+  test('a query still running at --timeout is stopped on Athena', async () => {
+    fake.state.athena!.runningPolls = 1_000;
+    fake.requests.length = 0;
+    const result = await runbook(['run', 'denied-calls', ...TABLE, '--timeout', '0.05'], { endpoint: fake.url });
+    fake.state.athena!.runningPolls = 2;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/runbook: query exec-\d+ timed out; stopped on Athena after [\d.]+ MB scanned\n$/);
+    expect(fake.requests.map((r) => r.operation).slice(-1)).toEqual(['StopQueryExecution']);
+  });
+
+  test('an unknown workgroup is a clear AWS error', async () => {
+    const result = await runbook(['run', 'denied-calls', '--athena-workgroup', 'primary', '--athena-table', 'inference_prod_audit.cloudtrail', '--region', 'eu-west-1'], { endpoint: fake.url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('runbook: AWS error InvalidRequestException: WorkGroup primary is not found.\n');
+  });
+
+  test('column names come back in the query\'s spelling', () => {
+    expect(restoreCase(['eventtime', 'principalarn', 'events', 'unknown_col'], 'SELECT eventTime, userIdentity.arn AS principalArn, count(*) AS events')).toEqual(['eventTime', 'principalArn', 'events', 'unknown_col']);
   });
 });
 
