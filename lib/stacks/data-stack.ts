@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
 import { acknowledge } from '../constructs/acknowledge';
 import { PipelineNetwork } from '../constructs/pipeline-network';
+import { RecordAnalytics } from '../constructs/record-analytics';
 import { INDEXES, TABLE_KEYS } from '../../contract/table-design';
 
 export interface DataStackProps extends StackProps {
@@ -14,7 +15,7 @@ export interface DataStackProps extends StackProps {
 }
 
 /** Key prefixes of the access-logs bucket, one per logged bucket. */
-export const ACCESS_LOG_PREFIX = { payloads: 'payload-bucket/', dataCapture: 'data-capture-bucket/' } as const;
+export const ACCESS_LOG_PREFIX = { payloads: 'payload-bucket/', dataCapture: 'data-capture-bucket/', analytics: 'analytics-bucket/' } as const;
 
 /**
  * What the pipeline keeps: the metadata table (every inference and every model deployment),
@@ -35,6 +36,8 @@ export class DataStack extends Stack {
   readonly accessLogsBucket: s3.Bucket;
   /** Present when `network.vpc` is true. */
   readonly network?: PipelineNetwork;
+  /** Present when `analytics.enabled` is true: table exports, Glue and Athena (npm run analyze -- --aws). */
+  readonly analytics?: RecordAnalytics;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -112,6 +115,13 @@ export class DataStack extends Stack {
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: ACCESS_LOG_PREFIX.payloads,
     });
+
+    if (config.analytics.enabled) {
+      this.analytics = new RecordAnalytics(this, 'RecordAnalytics', {
+        table: this.table, key: this.key, accessLogsBucket: this.accessLogsBucket, accessLogsPrefix: ACCESS_LOG_PREFIX.analytics, namePrefix: prefix,
+        bytesScannedCutoffMB: config.analytics.bytesScannedCutoffMB, retentionDays: config.analytics.exportRetentionDays, removalPolicy,
+      });
+    }
 
     if (config.network.vpc) {
       this.network = new PipelineNetwork(this, 'Network', {
