@@ -277,7 +277,10 @@ function verdictLines(reports: readonly CohortReport[], comparison: Comparison |
     const bp = b.latencyMs.model.p99;
     if (ap && bp) {
       const ratio = bp / ap;
-      lines.push({ rank: ratio > 1.2 ? 0 : 3, text: `${b.label} model latency p99 is ${bp.toFixed(1)} ms against ${ap.toFixed(1)} ms (x${ratio.toFixed(2)})${ratio > 1.2 ? ': slower' : ''}.` });
+      // A percentile of a handful of requests is noise: judge it only with enough of them.
+      const slower = ratio > 1.2 && a.requests >= MIN_SAMPLES && b.requests >= MIN_SAMPLES;
+      const few = a.requests < MIN_SAMPLES || b.requests < MIN_SAMPLES ? ` (too few requests, under ${MIN_SAMPLES}, to judge)` : '';
+      lines.push({ rank: slower ? 0 : 3, text: `${b.label} model latency p99 is ${bp.toFixed(1)} ms against ${ap.toFixed(1)} ms (x${ratio.toFixed(2)})${slower ? ': slower' : few}.` });
     }
     for (const d of comparison.features) {
       if (d.verdict === 'drift' || d.verdict === 'watch') lines.push({ rank: d.verdict === 'drift' ? 0 : 2, text: `${b.label} input ${d.name} ${d.verdict === 'drift' ? 'differs' : 'is shifting'} from ${a.label}'s (PSI ${d.psi.toFixed(2)}, KS ${d.ks.toFixed(2)}).` });
