@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledge, wildcardResourceFinding } from './acknowledge';
 
 /** Key prefixes of the analytics bucket. */
 export const ANALYTICS_PREFIX = { exports: 'exports/', results: 'athena-results/' } as const;
@@ -121,6 +122,8 @@ export class RecordAnalytics extends Construct {
       },
     });
 
+    const exportsArn = `${props.table.tableArn}/export/*`;
+    const glueTables = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/*` });
     this.analystPolicy = new iam.ManagedPolicy(this, 'AnalystPolicy', {
       description: 'Start and read exports of the inference table and query them in the records workgroup',
       statements: [
@@ -132,7 +135,7 @@ export class RecordAnalytics extends Construct {
         new iam.PolicyStatement({
           sid: 'FollowTheTablesExports',
           actions: ['dynamodb:DescribeExport', 'dynamodb:ListExports'],
-          resources: [`${props.table.tableArn}/export/*`],
+          resources: [exportsArn],
         }),
         new iam.PolicyStatement({
           sid: 'ExportsAndResults',
@@ -156,7 +159,7 @@ export class RecordAnalytics extends Construct {
           resources: [
             stack.formatArn({ service: 'glue', resource: 'catalog' }),
             stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
-            stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/*` }),
+            glueTables,
           ],
         }),
         new iam.PolicyStatement({
@@ -167,6 +170,10 @@ export class RecordAnalytics extends Construct {
         }),
       ],
     });
+    const policy = this.analystPolicy.node.defaultChild as iam.CfnManagedPolicy;
+    acknowledge(policy, wildcardResourceFinding(this, exportsArn), 'Export ids are made by DynamoDB when an export starts; the wildcard is confined to this table\'s own exports.');
+    acknowledge(policy, wildcardResourceFinding(this, this.bucket.arnForObjects('*')), 'Exports and query results are objects whose keys DynamoDB and Athena choose; the wildcard is confined to this bucket, which holds nothing else.');
+    acknowledge(policy, wildcardResourceFinding(this, glueTables), 'The analysis creates its views per run in its own database; the wildcard is confined to the tables of this database.');
   }
 
   /**
