@@ -146,7 +146,7 @@ export async function analyse(engine: AnalysisEngine, cohorts: readonly CohortSp
     if (total === 0) notes.push(`${c.label}: no records between ${c.from} and ${c.to}.`);
     else if (report.recordsWithInputValues === 0) {
       const kept = Object.keys(report.payloadModes).join(', ');
-      notes.push(`${c.label}: the records keep no input values (payload mode ${kept}); feature statistics and input drift need payload mode full. Requests, errors, latency and predictions are still analysed.`);
+      notes.push(`${c.label}: the records keep no input values (payload mode ${kept}); feature statistics, input drift and predictions need payload mode full. Requests, errors and latency are still analysed.`);
     } else if (report.recordsWithInputValues < total) {
       notes.push(`${c.label}: ${total - report.recordsWithInputValues} of ${total} records keep no input values (payload mode hash, none or s3); feature statistics cover the other ${report.recordsWithInputValues}.`);
     }

@@ -175,7 +175,7 @@ describe('npm run analyze on bulk synthetic records', () => {
     expect(report.cohorts.map((c) => c.requests)).toEqual([1000, 1000]);
     expect(report.cohorts.every((c) => c.features.length === 0 && c.recordsWithInputValues === 0 && c.labels.length === 0)).toBe(true);
     expect(report.cohorts[0].latencyMs.model.p50).toEqual(expect.any(Number));
-    expect(report.notes).toContain('1.0.0: the records keep no input values (payload mode hash); feature statistics and input drift need payload mode full. Requests, errors, latency and predictions are still analysed.');
+    expect(report.notes).toContain('1.0.0: the records keep no input values (payload mode hash); feature statistics, input drift and predictions need payload mode full. Requests, errors and latency are still analysed.');
     const html = await run(['--synthetic', '2000', '--payload-mode', 'none', '--format', 'html', '--out', 'none.html']);
     expect(readFileSync(path.join(work, 'none.html'), 'utf8')).toContain('The records keep no input values (payload mode hash or none)');
     expect(html.code).toBe(0);
