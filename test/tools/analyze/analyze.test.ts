@@ -6,7 +6,8 @@
  * mode (no input values: the analysis says so and reports the rest); every output format,
  * the HTML report in headless Chromium; and every refused argument.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
@@ -179,6 +180,23 @@ describe('npm run analyze on bulk synthetic records', () => {
     const html = await run(['--synthetic', '2000', '--payload-mode', 'none', '--format', 'html', '--out', 'none.html']);
     expect(readFileSync(path.join(work, 'none.html'), 'utf8')).toContain('The records keep no input values (payload mode hash or none)');
     expect(html.code).toBe(0);
+  }, 60_000);
+});
+
+describe('npm run analyze --export-dir', () => {
+  it('reads export files laid out as DynamoDB writes them ({"Item":...} lines, gzip, manifests beside)', async () => {
+    const root = path.join(work, 'export');
+    const data = path.join(root, 'AWSDynamoDB', '01700000000000-abcdef12', 'data');
+    mkdirSync(data, { recursive: true });
+    const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ Item: toDynamoJson(record(i, '1.0.0', 10 + i, i === 3, [5.1, 3.5, 1.4, 0.2])) }));
+    writeFileSync(path.join(data, 'abcdefghij.json.gz'), gzipSync(`${lines.join('\n')}\n`));
+    writeFileSync(path.join(data, 'emptypartition.json.gz'), gzipSync(''));
+    writeFileSync(path.join(root, 'AWSDynamoDB', '01700000000000-abcdef12', 'manifest-summary.json'), '{"itemCount":12,"outputFormat":"DYNAMODB_JSON"}');
+    writeFileSync(path.join(root, 'AWSDynamoDB', '01700000000000-abcdef12', '_started'), '');
+    const r = await run(['--export-dir', root, '--version', '1.0.0', '--from', '2024-05-01T00:00:00Z', '--to', '2024-05-01T23:59:59Z', '--format', 'json']);
+    const report = JSON.parse(r.out) as AnalysisReport;
+    expect(report.cohorts[0]).toMatchObject({ requests: 12, errors: 1 });
+    await expect(run(['--export-dir', path.join(work, 'nothing-here')])).rejects.toThrow(/ENOENT|no export data files/);
   }, 60_000);
 });
 
