@@ -21,11 +21,15 @@ export const PREDICT_ENV = {
   payloadBucket: 'PAYLOAD_BUCKET',
   ttlDays: 'RECORD_TTL_DAYS',
   idempotencyWindowSec: 'IDEMPOTENCY_WINDOW_SEC',
+  /** byModelVersion index partitions per version and day (records.shards); optional, default 1. */
+  indexShards: 'RECORD_INDEX_SHARDS',
 } as const;
 
 /** Environment of the read function. */
 export const READ_ENV = {
   tableName: 'TABLE_NAME',
+  /** The same shard count the prediction function writes with; optional, default 1. */
+  indexShards: 'RECORD_INDEX_SHARDS',
 } as const;
 
 /** Environment of the deployment-record custom resource function. */
@@ -47,6 +51,8 @@ export const DEPLOYMENT_PROPERTIES = {
   endpointConfigName: 'EndpointConfigName',
   capacity: 'Capacity',
   stage: 'Stage',
+  /** The training set's statistics (JSON), for drift analysis; absent for a model trained elsewhere. */
+  trainingStats: 'TrainingStats',
 } as const;
 
 /** Header carrying the request id on every response of the API (also the record's key). */

@@ -8,6 +8,8 @@ export const REPO_PATHS = {
   modelDir: 'model',
   /** The trained model artifact the endpoint serves unless `model.modelDataUrl` says otherwise. */
   modelArtifact: 'model/artifacts/model.tar.gz',
+  /** The training statistics of that artifact (also inside its model.json), for the deployment record. */
+  modelTrainingStats: 'model/artifacts/training-stats.json',
   /** The Lambda handlers' sources, one folder per function. */
   lambdaDir: 'lambda',
   /**

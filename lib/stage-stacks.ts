@@ -49,6 +49,7 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
     logRetentionDays: config.logRetentionDays,
     network: config.network,
     tracing: config.monitoring.tracing,
+    analytics: config.analytics,
     description: `${prefix}: inference records, model deployment history and payloads`,
     terminationProtection: config.table.deletionProtection,
   });

@@ -214,6 +214,7 @@ export function createPredictHandler(config: PredictConfig): PredictHandler {
       latencyMs: request.latencyMs,
       modelLatencyMs: answer.modelLatencyMs,
       ttlDays: config.ttlDays,
+      indexShards: config.indexShards,
       idempotency: outcome.idempotency,
     });
     return { record, recorded: await writeRecord(record, deadlines.record) };

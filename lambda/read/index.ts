@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { loadTableName } from '../shared/env';
+import { loadReadConfig } from '../shared/env';
 import { ApiError, errorResponse, INTERNAL_ERROR_MESSAGE, jsonResponse, requestIdOf } from '../shared/http';
 import { beginInvocation, createLogger, errorFacts } from '../shared/observability';
 import { createTableClient } from '../shared/table';
@@ -30,7 +30,7 @@ const READ_ATTEMPT_TIMEOUT_MS = 2_000;
 const RESPOND_MARGIN_MS = 300;
 const DEFAULT_TIME_MS = 29_000;
 
-export function createReadHandler(tableName: string): ReadHandler {
+export function createReadHandler(tableName: string, indexShards?: number): ReadHandler {
   const logger = createLogger();
   // One attempt per send: withRetries makes the others, within the request's time.
   const client = createTableClient({ maxAttempts: 1, requestTimeoutMs: READ_ATTEMPT_TIMEOUT_MS });
@@ -40,7 +40,7 @@ export function createReadHandler(tableName: string): ReadHandler {
     beginInvocation(logger, context, requestId);
     const route = routeOf(event);
     const deadline = Date.now() + (context ? context.getRemainingTimeInMillis() : DEFAULT_TIME_MS) - RESPOND_MARGIN_MS;
-    const table: ReadTable = { client, tableName, budget: { deadline, maxAttempts: READ_ATTEMPTS, attemptTimeoutMs: READ_ATTEMPT_TIMEOUT_MS } };
+    const table: ReadTable = { client, tableName, indexShards, budget: { deadline, maxAttempts: READ_ATTEMPTS, attemptTimeoutMs: READ_ATTEMPT_TIMEOUT_MS } };
     try {
       const body = await answer(route, event, table);
       logger.info('read request', { route, statusCode: 200, items: Array.isArray(body.items) ? body.items.length : 1 });
@@ -93,4 +93,5 @@ function routeOf(event: APIGatewayProxyEvent): Route | undefined {
 }
 
 /** The deployed function, configured from its environment at cold start. */
-export const handler: ReadHandler = createReadHandler(loadTableName(process.env, 'read'));
+const config = loadReadConfig(process.env);
+export const handler: ReadHandler = createReadHandler(config.tableName, config.indexShards);

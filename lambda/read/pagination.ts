@@ -10,11 +10,19 @@ import { badRequest } from './params';
 
 export type Key = Readonly<Record<string, string>>;
 
-/** What a token carries: the listing it continues, the day partition (failure listing) and the key to start after. */
+/**
+ * What a token carries: the listing it continues; the day partition (failure listing) and
+ * the key to start after; or, for a version listing, the day (`d`) and each source's
+ * position in it (`p`, see version-listing.ts).
+ */
 export interface PageToken {
   readonly q: 'version' | 'failed' | 'models';
   readonly day?: string;
   readonly k?: Key;
+  readonly d?: string;
+  readonly p?: readonly (string | null | true)[];
+  /** The model version a version listing's token belongs to. */
+  readonly v?: string;
 }
 
 const NOT_A_TOKEN = 'nextToken is not a valid token; pass the nextToken of the previous page unchanged';
@@ -33,17 +41,22 @@ export function encodeToken(token: PageToken): string {
 export function decodeToken(raw: string, q: PageToken['q']): PageToken {
   let parsed: unknown;
   try {
-    if (raw.length > 2_048 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw new Error('not base64url');
+    // A version cursor holds one sort key per shard: up to 33 of about 70 characters.
+    if (raw.length > 8_192 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw new Error('not base64url');
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
   } catch {
     throw badRequest(NOT_A_TOKEN);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest(NOT_A_TOKEN);
   const token = parsed as Record<string, unknown>;
-  const allowed = q === 'failed' ? ['q', 'day', 'k'] : ['q', 'k'];
+  const allowed = q === 'failed' ? ['q', 'day', 'k'] : q === 'version' ? ['q', 'v', 'd', 'p'] : ['q', 'k'];
   if (token.q !== q || Object.keys(token).some((name) => !allowed.includes(name))) throw badRequest(NOT_THIS_QUERY);
   if (q === 'failed' && (typeof token.day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(token.day))) throw badRequest(NOT_THIS_QUERY);
-  if (q !== 'failed' && token.k === undefined) throw badRequest(NOT_THIS_QUERY);
+  if (q === 'models' && token.k === undefined) throw badRequest(NOT_THIS_QUERY);
+  if (q === 'version') {
+    const positionsOk = Array.isArray(token.p) && token.p.every((p) => p === null || p === true || typeof p === 'string');
+    if (typeof token.v !== 'string' || typeof token.d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(token.d) || !positionsOk) throw badRequest(NOT_THIS_QUERY);
+  }
   return token as unknown as PageToken;
 }
 

@@ -6,16 +6,23 @@
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RetryBudget, withRetries } from '../shared/retry';
-import { DEPLOYMENT_PK, INDEXES, keys, TABLE_KEYS, timeRangeBounds } from '../../contract/table-design';
+import { DEFAULT_INDEX_SHARDS, DEPLOYMENT_PK, INDEXES, keys, TABLE_KEYS, timeRangeBounds } from '../../contract/table-design';
+import { REQUEST_ID_PATTERN } from '../shared/http';
 import { checkedKey, decodeToken, encodeToken, foreignToken, Key } from './pagination';
 import type { InferenceListQuery, ModelsQuery } from './params';
+import { daysNewestFirst, ListingPlan, ListingSource, mergedPage, SourceQuery, VersionCursor } from './version-listing';
 
 /** The table, and the time and attempts each of a request's calls to it may take. */
 export interface ReadTable {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly budget: RetryBudget;
+  /** byModelVersion partitions per version and day, as the records were written. @default DEFAULT_INDEX_SHARDS */
+  readonly indexShards?: number;
 }
+
+/** Queries one version-listing page may make before answering with what it has and a token. */
+export const MAX_QUERIES_PER_PAGE = 64;
 
 export type Page = {
   readonly items: Record<string, unknown>[];
@@ -40,17 +47,58 @@ export async function getInference(table: ReadTable, requestId: string): Promise
   return Item && cleanRecord(Item);
 }
 
-/** Inferences of one model version within [from, to]: one partition of byModelVersion. */
+/**
+ * Inferences of one model version within [from, to], newest first: every shard of every day,
+ * and the legacy partition, merged in time order (version-listing.ts).
+ */
 export async function listByModelVersion(
   table: ReadTable,
   q: Extract<InferenceListQuery, { kind: 'version' }>,
 ): Promise<Page> {
   const index = INDEXES.byModelVersion;
-  const partition = keys.modelVersionPartition(q.modelVersion);
+  const shards = table.indexShards ?? DEFAULT_INDEX_SHARDS;
   const bounds = timeRangeBounds(q.from, q.to);
-  const startKey = q.nextToken === undefined ? undefined : indexKey(decodeToken(q.nextToken, 'version').k, index, partition, bounds);
-  const page = await queryIndex(table, index, partition, bounds, q.limit, startKey);
-  return { items: page.items.map(cleanRecord), nextToken: page.lastKey && encodeToken({ q: 'version', k: page.lastKey }) };
+  const plan: ListingPlan = {
+    days: daysNewestFirst(q.from, q.to),
+    sourcesOf: (day) => versionSources(q.modelVersion, day, shards, bounds),
+    sortKeyOf: (item) => String(item[index.sortKey]),
+    maxQueries: MAX_QUERIES_PER_PAGE,
+  };
+  const start = q.nextToken === undefined ? undefined : versionCursor(q.nextToken, q.modelVersion, plan);
+  const query: SourceQuery = async (source, limit, after) => {
+    const startKey = after === undefined ? undefined : { [index.partitionKey]: source.partition, [index.sortKey]: after, ...keys.inference(requestIdOfSortKey(after)) };
+    const page = await queryIndex(table, index, source.partition, source, limit, startKey);
+    return { items: page.items, more: page.lastKey !== undefined };
+  };
+  const page = await mergedPage(plan, query, q.limit, start);
+  return {
+    items: page.items.map(cleanRecord),
+    nextToken: page.cursor && encodeToken({ q: 'version', v: q.modelVersion, d: page.cursor.day, p: page.cursor.positions }),
+  };
+}
+
+/** A day's sources: its shards, then the legacy partition, each within the day and the range. */
+function versionSources(modelVersion: string, day: string, shards: number, bounds: { lower: string; upper: string }): ListingSource[] {
+  const dayBounds = timeRangeBounds(`${day}T00:00:00.000Z`, `${day}T23:59:59.999Z`);
+  const lower = bounds.lower > dayBounds.lower ? bounds.lower : dayBounds.lower;
+  const upper = bounds.upper < dayBounds.upper ? bounds.upper : dayBounds.upper;
+  const partitions = [...Array.from({ length: shards }, (_, s) => keys.modelVersionShardPartition(modelVersion, day, s)), keys.legacyModelVersionPartition(modelVersion)];
+  return partitions.map((partition) => ({ partition, lower, upper }));
+}
+
+/** The token's cursor, if every position is a sort key of its source within the range; refused otherwise. */
+function versionCursor(raw: string, modelVersion: string, plan: ListingPlan): VersionCursor {
+  const token = decodeToken(raw, 'version');
+  if (token.v !== modelVersion || !plan.days.includes(token.d!)) throw foreignToken();
+  const sources = plan.sourcesOf(token.d!);
+  const positions = token.p!;
+  if (positions.length !== sources.length) throw foreignToken();
+  positions.forEach((p, i) => {
+    if (typeof p !== 'string') return;
+    const within = p > sources[i].lower && p <= sources[i].upper;
+    if (!within || !REQUEST_ID_PATTERN.test(requestIdOfSortKey(p))) throw foreignToken();
+  });
+  return { day: token.d!, positions };
 }
 
 /**
@@ -153,14 +201,4 @@ function indexKey(key: unknown, index: Index, partition: string, bounds: { lower
 
 function requestIdOfSortKey(sortKey: string): string {
   return sortKey.slice(sortKey.indexOf('#') + 1);
-}
-
-/** `yyyy-mm-dd` of every UTC day touched by [from, to], newest first. */
-function daysNewestFirst(from: string, to: string): string[] {
-  const days: string[] = [];
-  const first = Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`);
-  for (let day = Date.parse(`${to.slice(0, 10)}T00:00:00.000Z`); day >= first; day -= 86_400_000) {
-    days.push(new Date(day).toISOString().slice(0, 10));
-  }
-  return days;
 }

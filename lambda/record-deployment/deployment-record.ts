@@ -18,6 +18,12 @@ export interface DeploymentInfo {
   /** The endpoint capacity as configured (StageConfig endpoint.capacity). */
   readonly capacity: Readonly<Record<string, unknown>>;
   readonly stage: string;
+  /**
+   * The training set's statistics (model/src/training-stats.ts), kept for drift analysis.
+   * About 2 KB for the built-in model; a DynamoDB item holds 400 KB, and the handler refuses
+   * statistics over MAX_TRAINING_STATS_BYTES so the record always fits.
+   */
+  readonly trainingStats?: Readonly<Record<string, unknown>>;
   /** ISO-8601 UTC; now when omitted. */
   readonly deployedAt?: string;
 }

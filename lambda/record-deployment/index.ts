@@ -26,6 +26,9 @@ export type { DeploymentInfo, DeploymentRecord } from './deployment-record';
 type Status = 'SUCCESS' | 'FAILED';
 type CustomResourceHandler = (event: CloudFormationCustomResourceEvent, context?: Context) => Promise<void>;
 
+/** Largest training statistics the record keeps: well under the 400 KB item limit. */
+export const MAX_TRAINING_STATS_BYTES = 200_000;
+
 /** Time kept back from the function's timeout to report a failure before Lambda ends it. */
 const RESPONSE_RESERVE_MS = 5_000;
 
@@ -106,7 +109,26 @@ export function deploymentInfoOf(props: Record<string, unknown>): DeploymentInfo
   }
   if (typeof capacity !== 'object' || capacity === null || Array.isArray(capacity)) throw new PropertyError(`property ${P.capacity} must be an object`);
 
+  let trainingStats = props[P.trainingStats];
+  if (trainingStats !== undefined && trainingStats !== '') {
+    if (typeof trainingStats !== 'string') throw new PropertyError(`property ${P.trainingStats} must be the statistics' JSON`);
+    // The item limit is 400 KB and the record carries more than the statistics ("Service, account,
+    // and table quotas in Amazon DynamoDB", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
+    if (Buffer.byteLength(trainingStats, 'utf8') > MAX_TRAINING_STATS_BYTES) {
+      throw new PropertyError(`property ${P.trainingStats} is over ${MAX_TRAINING_STATS_BYTES} bytes; keep fewer bins or features`);
+    }
+    try {
+      trainingStats = JSON.parse(trainingStats);
+    } catch {
+      throw new PropertyError(`property ${P.trainingStats} must be the statistics' JSON`);
+    }
+    if (typeof trainingStats !== 'object' || trainingStats === null || Array.isArray(trainingStats)) throw new PropertyError(`property ${P.trainingStats} must be an object`);
+  } else {
+    trainingStats = undefined;
+  }
+
   return {
+    trainingStats: trainingStats as Record<string, unknown> | undefined,
     modelName: required(P.modelName),
     modelVersion: required(P.modelVersion),
     imageUri: optional(P.imageUri),

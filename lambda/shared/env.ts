@@ -4,7 +4,8 @@
  * problem by variable name — a misconfigured stack shows up on its first request, in the
  * function's log, instead of as odd behaviour later.
  */
-import { PREDICT_ENV } from '../../contract/handlers';
+import { PREDICT_ENV, READ_ENV } from '../../contract/handlers';
+import { DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS } from '../../contract/table-design';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type PayloadMode = 'full' | 'hash' | 'none';
@@ -33,6 +34,8 @@ export interface PredictConfig {
   readonly ttlDays: number;
   /** How long an Idempotency-Key answers with its first answer. */
   readonly idempotencyWindowSec: number;
+  /** byModelVersion index partitions per model version and day. */
+  readonly indexShards: number;
 }
 
 export class EnvError extends Error {
@@ -99,6 +102,7 @@ export function loadPredictConfig(env: Env): PredictConfig {
     ttlDays: r.int(e.ttlDays, 0, 3_650),
     // The stage configuration asks for at least a minute; the function takes any window (tests use seconds).
     idempotencyWindowSec: r.int(e.idempotencyWindowSec, 1, 7 * 86_400),
+    indexShards: env[e.indexShards] === undefined ? DEFAULT_INDEX_SHARDS : r.int(e.indexShards, 1, MAX_INDEX_SHARDS),
   };
   if (config.payloadMode === 'full' && config.overflow === 's3' && !config.payloadBucket) {
     r.problems.push(`${e.payloadBucket}: is required when ${e.payloadMode}=full and ${e.overflow}=s3`);
@@ -113,4 +117,13 @@ export function loadTableName(env: Env, fn: string): string {
   const tableName = r.string('TABLE_NAME');
   if (r.problems.length > 0) throw new EnvError(fn, r.problems);
   return tableName;
+}
+
+/** The read function: the table, and the shard count the records were written with. */
+export function loadReadConfig(env: Env): { tableName: string; indexShards: number } {
+  const r = new EnvReader(env);
+  const tableName = r.string(READ_ENV.tableName);
+  const indexShards = env[READ_ENV.indexShards] === undefined ? DEFAULT_INDEX_SHARDS : r.int(READ_ENV.indexShards, 1, MAX_INDEX_SHARDS);
+  if (r.problems.length > 0) throw new EnvError('read', r.problems);
+  return { tableName, indexShards };
 }

@@ -9,7 +9,7 @@ import type { APIGatewayEventIdentity } from 'aws-lambda';
 import { ERROR_KINDS, ErrorKind, FALLBACK_MESSAGE } from '../../contract/handlers';
 import { REQUEST_ID_PATTERN } from './http';
 import type { PayloadRecord } from './payload';
-import { keys } from '../../contract/table-design';
+import { DEFAULT_INDEX_SHARDS, isModelVersionPartitionOf, keys } from '../../contract/table-design';
 
 export type CallerType = 'iam' | 'api-key' | 'anonymous';
 
@@ -63,13 +63,15 @@ export interface InferenceFacts {
   readonly ttlDays: number;
   /** Present when the request carried an Idempotency-Key. */
   readonly idempotency?: IdempotencyNote;
+  /** Index partitions per model version and day (records.shards). @default DEFAULT_INDEX_SHARDS */
+  readonly indexShards?: number;
 }
 
 /**
  * The stored item: the request's facts as they came (less what is derived below), its keys,
  * its outcome in the table's words, and its expiry.
  */
-export interface InferenceRecord extends Omit<InferenceFacts, 'error' | 'ttlDays'> {
+export interface InferenceRecord extends Omit<InferenceFacts, 'error' | 'ttlDays' | 'indexShards'> {
   readonly pk: string;
   readonly sk: string;
   readonly gsi1pk: string;
@@ -87,7 +89,7 @@ export function buildInferenceRecord(f: InferenceFacts): InferenceRecord {
   const failed = f.error !== undefined;
   return withoutUndefined({
     ...keys.inference(f.requestId),
-    ...keys.byModelVersion(f.modelVersion, f.createdAt, f.requestId),
+    ...keys.byModelVersion(f.modelVersion, f.createdAt, f.requestId, f.indexShards ?? DEFAULT_INDEX_SHARDS),
     // Only failures enter the failure index: a sparse index holds nothing else.
     ...(failed ? keys.byFailure(f.createdAt, f.requestId) : {}),
     requestId: f.requestId,
@@ -196,9 +198,13 @@ function recordProblem(r: Record<string, unknown>): string | undefined {
   }
   const expected: Record<string, unknown> = {
     ...keys.inference(r.requestId),
-    ...keys.byModelVersion(r.modelVersion as string, r.createdAt, r.requestId),
+    gsi1sk: `${r.createdAt}#${r.requestId}`,
     ...(r.status === 'ERROR' ? keys.byFailure(r.createdAt, r.requestId) : { gsi2pk: undefined, gsi2sk: undefined }),
   };
+  // The shard count may have changed since the line was logged: any shard the id can have under some count is the record's own.
+  if (typeof r.gsi1pk !== 'string' || !isModelVersionPartitionOf(r.gsi1pk, r.modelVersion as string, r.createdAt, r.requestId)) {
+    return 'gsi1pk does not follow from the request id, model version, time and status';
+  }
   const wrongKey = Object.keys(expected).find((name) => r[name] !== expected[name]);
   if (wrongKey) return `${wrongKey} does not follow from the request id, model version, time and status`;
   if (r.status !== 'SUCCESS' && r.status !== 'ERROR') return 'status must be SUCCESS or ERROR';

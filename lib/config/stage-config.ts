@@ -158,6 +158,13 @@ export interface RecordsConfig {
   readonly ttlDays: number;
   /** How long an `Idempotency-Key` is remembered. */
   readonly idempotencyWindowSec: number;
+  /**
+   * Index partitions per model version and day (byModelVersion). One partition takes at
+   * most 1,000 writes a second: size it as peak predictions per second of one version / 600
+   * for headroom. Only ever raise it: records written under a higher count sit in shards a
+   * lower count no longer lists.
+   */
+  readonly shards: number;
 }
 
 export interface TableConfig {
@@ -236,6 +243,18 @@ export interface AuditConfig {
   readonly responderWorkspace: { readonly enabled: boolean; readonly instanceType: string };
 }
 
+export interface AnalyticsConfig {
+  /**
+   * Analysis on AWS: the table's point-in-time exports to S3, a Glue table over them and an
+   * Athena workgroup (`npm run analyze -- --aws`). Needs table.pointInTimeRecovery.
+   */
+  readonly enabled: boolean;
+  /** Athena cancels a query that would scan more than this (the workgroup's cutoff); at least 10. */
+  readonly bytesScannedCutoffMB: number;
+  /** Days S3 keeps exports and query results. */
+  readonly exportRetentionDays: number;
+}
+
 export interface NetworkConfig {
   /** Put the functions and the endpoint in a VPC with interface/gateway endpoints. */
   readonly vpc: boolean;
@@ -260,6 +279,7 @@ export interface StageConfig {
   readonly monitoring: MonitoringConfig;
   readonly audit: AuditConfig;
   readonly network: NetworkConfig;
+  readonly analytics: AnalyticsConfig;
   /**
    * Create the GitHub OIDC deploy-role stack for this repository (`owner/name`). Only jobs of
    * the GitHub `environment` may assume the deploy role (default: the stage's name); give that

@@ -1,6 +1,7 @@
 import { RECORD_BUDGET_MS } from '../../contract/handlers';
 import { nameLimitProblems } from './name-limits';
 import { EndpointCapacity, StageConfig, capacityIsAutoScaled, resourcePrefix } from './stage-config';
+import { MAX_INDEX_SHARDS } from '../../contract/table-design';
 
 /** Every problem of a configuration at once, one per line, each naming the setting. */
 export class ConfigError extends Error {
@@ -148,6 +149,17 @@ export function validateStageConfig(c: StageConfig): void {
   int(r.maxInlineBytes, 1_024, 150_000, 'records.maxInlineBytes', ' (input and output both inline must fit a 400 KB item)');
   int(r.ttlDays, 0, 3_650, 'records.ttlDays', ' (0 keeps records forever)');
   int(r.idempotencyWindowSec, 60, 7 * 86_400, 'records.idempotencyWindowSec');
+  int(r.shards, 1, MAX_INDEX_SHARDS, 'records.shards', ' (a listing page queries every shard of every day)');
+
+  // Analytics
+  const an = c.analytics;
+  // "The table must have point in time recovery enabled" (ExportTableToPointInTime,
+  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ExportTableToPointInTime.html).
+  need(!an.enabled || c.table.pointInTimeRecovery, 'analytics.enabled: needs table.pointInTimeRecovery=true (DynamoDB exports a table only from its point-in-time recovery)');
+  // BytesScannedCutoffPerQuery: "Minimum value of 10000000" (WorkGroupConfiguration,
+  // https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html).
+  int(an.bytesScannedCutoffMB, 10, 10_000_000, 'analytics.bytesScannedCutoffMB', ' MB (Athena\'s minimum cutoff is 10 MB)');
+  int(an.exportRetentionDays, 1, 3_650, 'analytics.exportRetentionDays', ' days');
 
   // Monitoring
   for (const email of c.monitoring.alarmEmails) {

@@ -106,7 +106,7 @@ export class ApiStack extends Stack {
       functionName: `${prefix}-read`,
       description: 'Reads inference records and model deployments',
       serviceName: 'inference-read',
-      environment: { [READ_ENV.tableName]: table.tableName },
+      environment: { [READ_ENV.tableName]: table.tableName, [READ_ENV.indexShards]: String(props.records.shards) },
       memorySizeMiB: 512,
       timeoutSec: 10,
       logRetentionDays: props.logRetentionDays,
@@ -241,6 +241,7 @@ export class ApiStack extends Stack {
         [PREDICT_ENV.payloadBucket]: props.payloadBucket.bucketName,
         [PREDICT_ENV.ttlDays]: String(records.ttlDays),
         [PREDICT_ENV.idempotencyWindowSec]: String(records.idempotencyWindowSec),
+        [PREDICT_ENV.indexShards]: String(records.shards),
       },
     });
     const role = fn.function;

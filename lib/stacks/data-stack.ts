@@ -4,9 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { NetworkConfig, TableConfig } from '../config/stage-config';
+import { AnalyticsConfig, NetworkConfig, TableConfig } from '../config/stage-config';
 import { acknowledge, acknowledgeControl } from '../constructs/acknowledge';
 import { PipelineNetwork } from '../constructs/pipeline-network';
+import { RecordAnalytics } from '../constructs/record-analytics';
 import { INDEXES, TABLE_KEYS } from '../../contract/table-design';
 
 export interface DataStackProps extends StackProps {
@@ -23,10 +24,12 @@ export interface DataStackProps extends StackProps {
   readonly network: NetworkConfig;
   /** Add the X-Ray interface endpoint to the network (`monitoring.tracing`). */
   readonly tracing: boolean;
+  /** Table exports, Glue and Athena for `npm run analyze -- --aws` (`analytics`). */
+  readonly analytics: AnalyticsConfig;
 }
 
 /** Key prefixes of the access-logs bucket, one per logged bucket. */
-export const ACCESS_LOG_PREFIX = { payloads: 'payload-bucket/', dataCapture: 'data-capture-bucket/' } as const;
+export const ACCESS_LOG_PREFIX = { payloads: 'payload-bucket/', dataCapture: 'data-capture-bucket/', analytics: 'analytics-bucket/' } as const;
 
 /**
  * What the pipeline keeps: the metadata table (every inference and every model deployment),
@@ -47,6 +50,8 @@ export class DataStack extends Stack {
   readonly accessLogsBucket: s3.Bucket;
   /** Present when `network.vpc` is true. */
   readonly network?: PipelineNetwork;
+  /** Present when `analytics.enabled` is true: table exports, Glue and Athena (npm run analyze -- --aws). */
+  readonly analytics?: RecordAnalytics;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -148,6 +153,13 @@ export class DataStack extends Stack {
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: ACCESS_LOG_PREFIX.payloads,
     });
+
+    if (props.analytics.enabled) {
+      this.analytics = new RecordAnalytics(this, 'RecordAnalytics', {
+        table: this.table, key: this.key, accessLogsBucket: this.accessLogsBucket, accessLogsPrefix: ACCESS_LOG_PREFIX.analytics, namePrefix: prefix,
+        bytesScannedCutoffMB: props.analytics.bytesScannedCutoffMB, retentionDays: props.analytics.exportRetentionDays, removalPolicy,
+      });
+    }
 
     if (props.network.vpc) {
       this.network = new PipelineNetwork(this, 'Network', {

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import * as fs from 'fs';
 import * as path from 'path';
 import { DeployedEndpoint, StageConfig, resourcePrefix } from '../config/stage-config';
 import { retentionDays } from '../constructs/log-retention';
@@ -59,6 +60,7 @@ export interface EndpointStackProps extends StackProps {
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const MODEL_DIR = path.join(REPO_ROOT, REPO_PATHS.modelDir);
 const DEFAULT_MODEL_ARTIFACT = path.join(REPO_ROOT, REPO_PATHS.modelArtifact);
+const DEFAULT_TRAINING_STATS = path.join(REPO_ROOT, REPO_PATHS.modelTrainingStats);
 
 /**
  * The model being served: the SageMaker endpoint, its data capture, and the record of each
@@ -175,9 +177,16 @@ export class EndpointStack extends Stack {
         [P.endpointName]: ep.endpointName,
         [P.endpointConfigName]: ep.endpointConfig.attrEndpointConfigName,
         [P.capacity]: JSON.stringify(capacity),
+        // The built-in artifact's training statistics (about 2 KB), kept by the record for drift analysis.
+        ...(config.model.modelDataUrl ? {} : { [P.trainingStats]: compactTrainingStats() }),
       },
     });
     record.node.addDependency(ep.endpoint);
     return recorder;
   }
+}
+
+/** The training statistics file as one line of JSON (it changes exactly when the artifact does). */
+function compactTrainingStats(): string {
+  return JSON.stringify(JSON.parse(fs.readFileSync(DEFAULT_TRAINING_STATS, 'utf8')));
 }

@@ -6,6 +6,7 @@
  * `parseModelFile` can be served, whoever trained it (see "Use your own model" in the README).
  */
 import type { RandomForestClassifier } from 'ml-random-forest';
+import type { TrainingStats } from './training-stats';
 
 export const MODEL_FILE_NAME = 'model.json';
 
@@ -39,6 +40,8 @@ export interface ModelFile {
   };
   /** Everything that decides the forest besides the data, so a run can be reproduced. */
   readonly training: Readonly<Record<string, unknown>>;
+  /** Statistics of the training rows, for drift analysis; absent in files trained elsewhere. */
+  readonly trainingStats?: TrainingStats;
   readonly forest: SerializedForest;
 }
 

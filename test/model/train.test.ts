@@ -68,6 +68,30 @@ describe('train', () => {
     expect(result.model).toEqual(metadata);
   });
 
+  it('writes the training statistics into model.json and beside the artifact, compact and reproducible', async () => {
+    const dir = makeTempDir();
+    await extractModelArtifact(result.artifactPath, dir);
+    const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as ModelFile;
+    const stats = model.trainingStats!;
+    expect(JSON.parse(fs.readFileSync(result.statsPath, 'utf8'))).toEqual(stats);
+    // The committed statistics are the retrained ones: the deployment record gets what the artifact holds.
+    expect(fs.readFileSync(path.join(path.dirname(COMMITTED_ARTIFACT), 'training-stats.json'), 'utf8')).toBe(fs.readFileSync(result.statsPath, 'utf8'));
+    expect(stats).toMatchObject({ version: 1, rows: 120, quantileLevels: [0.05, 0.25, 0.5, 0.75, 0.95] });
+    expect(stats.features.map((f) => f.name)).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+    for (const f of stats.features) {
+      expect(f.count).toBe(120);
+      expect(f.min).toBeLessThanOrEqual(f.quantiles[0]);
+      expect(f.quantiles[4]).toBeLessThanOrEqual(f.max);
+      expect([...f.binEdges].sort((a, b) => a - b)).toEqual(f.binEdges);
+      expect(new Set(f.binEdges).size).toBe(f.binEdges.length);
+      expect(f.binProportions).toHaveLength(f.binEdges.length + 1);
+      expect(f.binProportions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+    expect(Object.values(stats.labelProportions).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    // Travels in a CloudFormation property and a DynamoDB item (400 KB): a few KB at most.
+    expect(JSON.stringify(stats).length).toBeLessThan(4_000);
+  });
+
   it('packs one entry with fixed mode and mtime, no owner names, and a gzip header without time or OS', async () => {
     const entries: Array<Record<string, unknown>> = [];
     await list({

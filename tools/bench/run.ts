@@ -22,6 +22,7 @@ import { startLocalPipeline } from '../local/local-pipeline';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
 import { parseBenchArgs, UsageError } from './args';
 import { buildBenchBundles, buildOptimized, readCdkContext, REPO_ROOT } from './bundles';
+import { formatAnalysis, runAnalysisBench } from './analysis';
 import { measureColdInit, measureLatency, measureSynth, measureTests, runCpuProbe, summarizeCpuRuns } from './measures';
 import { BenchResults, evaluateTargets, formatReport } from './report';
 import { summarize } from './stats';
@@ -197,6 +198,10 @@ async function main(): Promise<void> {
         tests = measureTests();
       }
 
+      // The analysis measure writes its own file (tools/bench/analysis.ts).
+      progress('analysis of 10k, 100k and 1M synthetic records (DuckDB)');
+      const analysis = await runAnalysisBench(path.join(path.dirname(path.resolve(REPO_ROOT, options.out)), 'analysis.json'));
+
       const bundles = {
         optimized: { bytes: optimized.bytes, files: optimized.files },
         baseline: { bytes: baseline.bytes, files: baseline.files },
@@ -224,7 +229,7 @@ async function main(): Promise<void> {
       const out = path.resolve(REPO_ROOT, options.out);
       fs.mkdirSync(path.dirname(out), { recursive: true });
       fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-      process.stdout.write(`${formatReport(results)}\n\nwritten ${path.relative(process.cwd(), out)}\n`);
+      process.stdout.write(`${formatReport(results)}\n\n${formatAnalysis(analysis)}\n\nwritten ${path.relative(process.cwd(), out)}\n`);
     } finally {
       await stopServers();
     }

@@ -6,6 +6,8 @@ import * as path from 'path';
 import { resolveStageConfig } from '../../lib/config/load-config';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
 import { collectLocalMetrics, createLocalDashboardHandler } from './dashboard/local-dashboard';
+import { createAnalysisPageHandler } from './dashboard/analysis-page';
+import { bundledTrainingStats } from '../analyze/command';
 import { REPO_PATHS } from '../../contract/repo-paths';
 import { DEPLOYMENT_PROPERTIES, PREDICT_ENV, READ_ENV } from '../../contract/handlers';
 import { extractModelArtifact } from '../../model/src/artifact';
@@ -152,7 +154,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       functions: { [assembly.functions.predict.logicalId]: predict, [assembly.functions.read.logicalId]: read },
       throttle: { rateLimit: config.api.throttleRateLimit, burstLimit: config.api.throttleBurstLimit },
       apiKey,
-      extraRoutes: createLocalDashboardHandler(metrics),
+      extraRoutes: ((dashboard, analysis) => (req: http.IncomingMessage, res: http.ServerResponse) => analysis(req, res) || dashboard(req, res))(
+        createLocalDashboardHandler(metrics),
+        createAnalysisPageHandler({ client: dynamoDb.client, tableName: assembly.tableName, fallbackStats: (v) => (v === config.model.version ? bundledTrainingStats(config) : undefined) }),
+      ),
       port: options.port,
       host: options.host,
     });

@@ -129,7 +129,7 @@ describe('a successful prediction', () => {
     const modelAnswer = JSON.stringify({ predictions: [10.2, 17.8] });
     expect(record).toEqual({
       ...keys.inference(requestId),
-      gsi1pk: 'MODEL#1.0.0',
+      gsi1pk: `MODEL#1.0.0#${record!.createdAt.slice(0, 10)}#0`,
       gsi1sk: `${record!.createdAt}#${requestId}`,
       requestId,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
@@ -411,7 +411,7 @@ describe('when the table refuses the record', () => {
     const record = line.record as InferenceRecord;
     expect(record).toMatchObject({
       ...keys.inference(requestId),
-      gsi1pk: 'MODEL#1.0.0',
+      gsi1pk: `MODEL#1.0.0#${record.createdAt.slice(0, 10)}#0`,
       requestId,
       status: 'SUCCESS',
       httpStatus: 200,

@@ -278,13 +278,16 @@ describe('pagination tokens', () => {
     await refused('/inferences', { ...v1Query, modelVersion: '2.0.0', nextToken: token }, NOT_THIS_QUERY);
   });
 
-  it('refuse a token edited to point at another partition', async () => {
-    const t = decode(await firstToken(v1Query));
-    const edited = encodeToken({ q: 'version', k: { ...t.k, gsi1pk: 'MODEL#2.0.0' } });
-    await refused('/inferences', { ...v1Query, nextToken: edited }, NOT_THIS_QUERY);
-    // Pointing the index key at 2.0.0 and asking for 2.0.0 still needs a consistent table key.
-    const forged = encodeToken({ q: 'version', k: { ...t.k, gsi1pk: 'MODEL#2.0.0', pk: 'INFERENCE#v2-1' } });
-    await refused('/inferences', { ...v1Query, modelVersion: '2.0.0', nextToken: forged }, NOT_THIS_QUERY);
+  it('refuse a token edited to point at another version or outside its sources', async () => {
+    const t = decode(await firstToken(v1Query)) as unknown as { q: string; v: string; d: string; p: (string | null | true)[] };
+    expect(t).toMatchObject({ q: 'version', v: '1.0.0', d: '2024-05-01' });
+    // The token never names a partition: the partitions queried follow from the parameters alone.
+    expect(JSON.stringify(t)).not.toContain('MODEL#');
+    // Another day, a position list of the wrong length, or a position that is not a sort key of the range.
+    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, d: '2024-05-02' } as never) }, NOT_THIS_QUERY);
+    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, p: [...t.p, null] } as never) }, NOT_THIS_QUERY);
+    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, p: t.p.map(() => '2024-05-01T10:00:00.000Z#bad_id!') } as never) }, NOT_THIS_QUERY);
+    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, p: t.p.map(() => 7) } as never) }, NOT_THIS_QUERY);
   });
 
   it('refuse a token whose key lies outside the time range asked for', async () => {
@@ -294,9 +297,8 @@ describe('pagination tokens', () => {
 
   it('refuse a token with another attribute set', async () => {
     const t = decode(await firstToken(v1Query));
-    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ q: 'version', k: { ...t.k, status: 'ERROR' } }) }, NOT_THIS_QUERY);
-    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ q: 'version', k: { pk: t.k.pk, sk: t.k.sk } }) }, NOT_THIS_QUERY);
-    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ q: 'version', k: { ...t.k, gsi1sk: 7 as unknown as string } }) }, NOT_THIS_QUERY);
+    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, k: { pk: 'INFERENCE#v1-0', sk: 'RECORD' } } as never) }, NOT_THIS_QUERY);
+    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ q: 'version', k: { pk: 'INFERENCE#v1-0', sk: 'RECORD' } }) }, NOT_THIS_QUERY);
   });
 
   it('refuse a token of another listing', async () => {

@@ -3,6 +3,8 @@
  * function's PUT to the ResponseURL (a local recording server) — on success, on Delete
  * and on every kind of failure — and the record it leaves in dynalite.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -157,6 +159,29 @@ describe('Create and Update', () => {
     const [record] = await deployments();
     expect(record).toMatchObject({ modelVersion: '2.0.0', capacity });
     expect(record).not.toHaveProperty('imageUri');
+  });
+});
+
+describe('training statistics', () => {
+  const stats = readFileSync(path.join(__dirname, '../../../model/artifacts/training-stats.json'), 'utf8');
+
+  it('keeps the TrainingStats property (the JSON the stack passes) in the record, as numbers', async () => {
+    const event = cfnEvent('Create', { ...PROPS, ModelVersion: '3.0.0', TrainingStats: JSON.stringify(JSON.parse(stats)) });
+    await mod.handler(event, lambdaContext('record-deployment-test'));
+    expect(responseTo(event)).toMatchObject({ Status: 'SUCCESS' });
+    const [record] = await deployments();
+    expect(record.modelVersion).toBe('3.0.0');
+    expect(record.trainingStats).toEqual(JSON.parse(stats));
+  });
+
+  it.each([
+    ['not JSON', '{"version":', 'property TrainingStats must be the statistics\' JSON'],
+    ['not an object', '[1,2]', 'property TrainingStats must be an object'],
+    ['over the size the item can hold', JSON.stringify({ version: 1, pad: 'x'.repeat(200_001) }), 'property TrainingStats is over 200000 bytes; keep fewer bins or features'],
+  ])('refuses statistics that are %s', async (_name, value, reason) => {
+    const event = cfnEvent('Create', { ...PROPS, ModelVersion: '3.0.1', TrainingStats: value });
+    await mod.handler(event, lambdaContext('record-deployment-test'));
+    expect(responseTo(event)).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining(reason) });
   });
 });
 

@@ -1,5 +1,5 @@
 import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { INDEXES } from '../../../contract/table-design';
+import { INDEXES, keys } from '../../../contract/table-design';
 import type { LocalPipeline } from '../../../tools/local/local-pipeline';
 import { UNTHROTTLED, startPipeline, synthesizeOnce } from '../../harness/local-harness';
 
@@ -43,13 +43,19 @@ describe('local pipeline under concurrent load', () => {
 
     const doc = DynamoDBDocumentClient.from(pipeline.dynamoDb.client);
     const stored: string[] = [];
-    const pages = paginateQuery({ client: doc }, {
-      TableName: pipeline.tableName,
-      IndexName: INDEXES.byModelVersion.name,
-      KeyConditionExpression: 'gsi1pk = :p AND gsi1sk >= :from',
-      ExpressionAttributeValues: { ':p': 'MODEL#1.0.0', ':from': started },
-    });
-    for await (const page of pages) for (const item of page.Items ?? []) if (item.status === 'SUCCESS') stored.push(item.requestId);
+    // Every shard of every day the run touched (the index is sharded: contract/table-design.ts).
+    const days = [...new Set([started.slice(0, 10), new Date().toISOString().slice(0, 10)])];
+    for (const day of days) {
+      for (let shard = 0; shard < pipeline.config.records.shards; shard++) {
+        const pages = paginateQuery({ client: doc }, {
+          TableName: pipeline.tableName,
+          IndexName: INDEXES.byModelVersion.name,
+          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk >= :from',
+          ExpressionAttributeValues: { ':p': keys.modelVersionShardPartition('1.0.0', day, shard), ':from': started },
+        });
+        for await (const page of pages) for (const item of page.Items ?? []) if (item.status === 'SUCCESS') stored.push(item.requestId);
+      }
+    }
 
     expect(new Set(requestIds).size).toBe(REQUESTS);
     expect(stored.length).toBe(REQUESTS);

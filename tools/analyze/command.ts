@@ -1,0 +1,203 @@
+/**
+ * `npm run analyze`: what the pipeline served, for one model version or two compared, over
+ * a time window. Sources: the local pipeline's table (default), export files already on
+ * disk (`--export-dir`), bulk synthetic records (`--synthetic N`), or the deployed table via
+ * its S3 export and Athena (`--aws`).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveStageConfig } from '../../lib/config/load-config';
+import { resourcePrefix, StageConfig } from '../../lib/config/stage-config';
+import { REPO_PATHS } from '../../contract/repo-paths';
+import { parseTrainingStats, TrainingStats } from '../../model/src/training-stats';
+import { startLocalDynamoDb } from '../local/local-dynamodb';
+import { analyse, AnalysisReport, CohortSpec, overallVerdict } from './analysis';
+import { AnalysisEngine, DuckDbEngine } from './duckdb-engine';
+import { exportLocalTable, ExportWriter, latestDeployments } from './local-records';
+import { renderHtml } from './render-html';
+import { renderCsv, renderJson, renderText } from './render-text';
+import { syntheticRecords, toDynamoJson } from './synthetic';
+
+export const HELP = `Usage: npm run analyze -- [options]
+
+  --version V        model version to analyse; give it twice to compare two (default: the stage's)
+  --from ISO         window start (default: 24 hours before --to)
+  --to ISO           window end (default: now)
+  --baseline-from ISO, --baseline-to ISO
+                     compare one version with itself over an earlier window
+  --format F         table (default), json, csv or html
+  --out FILE         write there instead of stdout (html defaults to analysis-report.html)
+  --stage NAME       stage whose table and settings to use (default dev)
+  --data-dir DIR     the local pipeline's data folder (default .local/STAGE)
+  --export-dir DIR   analyse DynamoDB export files already on disk (AWSDynamoDB/<id>/data/*.json.gz)
+  --synthetic N      analyse N generated records: versions 1.0.0 and 1.1.0 (drifted), last 24 hours
+  --payload-mode M   with --synthetic: full (default), hash or none
+  --aws              the deployed table: start or reuse its S3 export, then query it with Athena
+  --max-export-age-hours H   with --aws: reuse an export younger than this (default 24)
+  -c key=value       override a setting, as with cdk
+  --fail-on-drift    exit 3 when any feature's verdict is drift
+  --help`;
+
+export interface CommandIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly now?: () => Date;
+  readonly cwd?: string;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const REPO_ROOT = path.join(__dirname, '..', '..');
+
+export async function runAnalyze(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      version: { type: 'string', multiple: true, default: [] },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'baseline-from': { type: 'string' },
+      'baseline-to': { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      out: { type: 'string' },
+      stage: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'export-dir': { type: 'string' },
+      synthetic: { type: 'string' },
+      'payload-mode': { type: 'string', default: 'full' },
+      aws: { type: 'boolean', default: false },
+      'max-export-age-hours': { type: 'string', default: '24' },
+      c: { type: 'string', multiple: true, default: [] },
+      'fail-on-drift': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  const format = values.format!;
+  if (!['table', 'json', 'csv', 'html'].includes(format)) throw new UsageError(`--format must be table, json, csv or html, got '${format}'`);
+  const context: Record<string, unknown> = {};
+  if (values.stage) context.stage = values.stage;
+  for (const pair of values.c ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`-c takes key=value, got '${pair}'`);
+    context[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const config = resolveStageConfig(context);
+  const now = io.now ?? (() => new Date());
+  const to = values.to ? isoArg('--to', values.to) : now().toISOString();
+  const from = values.from ? isoArg('--from', values.from) : new Date(Date.parse(to) - 86_400_000).toISOString();
+  if (from > to) throw new UsageError(`--from (${from}) must not be after --to (${to})`);
+
+  const synthetic = values.synthetic === undefined ? undefined : Number(values.synthetic);
+  if (synthetic !== undefined && !(Number.isInteger(synthetic) && synthetic >= 2 && synthetic <= 10_000_000)) throw new UsageError(`--synthetic must be a whole number from 2 to 10000000, got '${values.synthetic}'`);
+  const versions = values.version!.length > 0 ? values.version! : synthetic ? ['1.0.0', '1.1.0'] : [config.model.version];
+  if (versions.length > 2) throw new UsageError(`give --version at most twice (one version, or two to compare), got ${versions.length}`);
+  const baselineWindow = values['baseline-from'] || values['baseline-to'];
+  if (baselineWindow && versions.length !== 1) throw new UsageError('--baseline-from/--baseline-to compare one version over two windows; give one --version');
+  const sources = [values.aws, values['export-dir'] !== undefined, synthetic !== undefined].filter(Boolean).length;
+  if (sources > 1) throw new UsageError('give at most one of --aws, --export-dir and --synthetic');
+
+  const bundled = bundledTrainingStats(config);
+  const cohortsWith = (stats: (version: string) => TrainingStats | undefined): CohortSpec[] => {
+    if (baselineWindow) {
+      const bTo = values['baseline-to'] ? isoArg('--baseline-to', values['baseline-to']) : from;
+      const bFrom = values['baseline-from'] ? isoArg('--baseline-from', values['baseline-from']) : new Date(Date.parse(bTo) - (Date.parse(to) - Date.parse(from))).toISOString();
+      return [
+        { label: `${versions[0]} (${bFrom.slice(0, 16)} to ${bTo.slice(0, 16)})`, modelVersion: versions[0], from: bFrom, to: bTo, trainingStats: stats(versions[0]) },
+        { label: `${versions[0]} (${from.slice(0, 16)} to ${to.slice(0, 16)})`, modelVersion: versions[0], from, to, trainingStats: stats(versions[0]) },
+      ];
+    }
+    return versions.map((v) => ({ label: v, modelVersion: v, from, to, trainingStats: stats(v) }));
+  };
+
+  let engine: AnalysisEngine;
+  let cohorts: CohortSpec[];
+  const temp: string[] = [];
+  try {
+    if (values.aws) {
+      const { openAwsEngine } = await import('./aws/aws-engine');
+      const aws = await openAwsEngine(config, { maxExportAgeHours: Number(values['max-export-age-hours']), progress: io.err, now });
+      engine = aws.engine;
+      cohorts = cohortsWith((v) => aws.trainingStats.get(v) ?? (v === config.model.version ? bundled : undefined));
+    } else if (values['export-dir'] !== undefined) {
+      engine = await DuckDbEngine.open(path.resolve(io.cwd ?? process.cwd(), values['export-dir']));
+      cohorts = cohortsWith((v) => (v === config.model.version ? bundled : undefined));
+    } else if (synthetic !== undefined) {
+      const mode = values['payload-mode']!;
+      if (!['full', 'hash', 'none'].includes(mode)) throw new UsageError(`--payload-mode must be full, hash or none, got '${mode}'`);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'analyze-synthetic-'));
+      temp.push(dir);
+      const started = Date.now();
+      const writer = new ExportWriter(dir, 'synthetic');
+      const half = Math.floor(synthetic / 2);
+      const cohortsGenerated = versions.length === 2 ? [{ modelVersion: versions[0], records: half }, { modelVersion: versions[1], records: synthetic - half, drift: 1 }] : [{ modelVersion: versions[0], records: synthetic }];
+      for (const r of syntheticRecords({ cohorts: cohortsGenerated, start: from, spanMs: Date.parse(to) - Date.parse(from), payloadMode: mode as 'full' }))
+        await writer.write(toDynamoJson(r));
+      await writer.close();
+      io.err(`generated ${synthetic} synthetic records in ${Date.now() - started} ms`);
+      engine = await DuckDbEngine.open(dir);
+      cohorts = cohortsWith(() => bundled);
+    } else {
+      const dataDir = path.resolve(values['data-dir'] ?? path.join(REPO_ROOT, '.local', config.stage));
+      const dynamoDir = path.join(dataDir, 'dynamodb');
+      if (!fs.existsSync(dynamoDir)) throw new UsageError(`no local pipeline data in ${dataDir}: run \`npm start -- --demo\` (or npm start) first, or pass --data-dir, --export-dir or --synthetic`);
+      const tableName = `${resourcePrefix(config)}-inferences`;
+      const local = await startLocalDynamoDb({ tableName, dataDir: dynamoDir });
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'analyze-local-'));
+      temp.push(dir);
+      let deployments;
+      try {
+        const layout = await exportLocalTable(local.client, tableName, dir);
+        deployments = await latestDeployments(local.client, tableName);
+        io.err(`read ${layout.itemCount} inference records from ${tableName} (${dynamoDir})`);
+      } finally {
+        await local.close();
+      }
+      engine = await DuckDbEngine.open(dir);
+      cohorts = cohortsWith((v) => parseTrainingStats(deployments.get(v)?.trainingStats) ?? (v === config.model.version ? bundled : undefined));
+    }
+
+    let report: AnalysisReport;
+    try {
+      report = await analyse(engine, cohorts, now);
+    } finally {
+      await engine.close();
+    }
+    const text = format === 'json' ? renderJson(report) : format === 'csv' ? renderCsv(report) : format === 'html' ? renderHtml(report) : renderText(report);
+    const outFile = values.out ?? (format === 'html' ? 'analysis-report.html' : undefined);
+    if (outFile) {
+      const target = path.resolve(io.cwd ?? process.cwd(), outFile);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, text);
+      io.err(`wrote ${target}`);
+      if (format !== 'table') io.out(renderText(report));
+    } else io.out(text);
+    return values['fail-on-drift'] && overallVerdict(report) === 'drift' ? 3 : 0;
+  } finally {
+    for (const dir of temp) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The built-in artifact's training statistics, when the stage serves the built-in model. */
+export function bundledTrainingStats(config: StageConfig): TrainingStats | undefined {
+  if (config.model.modelDataUrl) return undefined;
+  const file = path.join(REPO_ROOT, REPO_PATHS.modelTrainingStats);
+  return fs.existsSync(file) ? parseTrainingStats(JSON.parse(fs.readFileSync(file, 'utf8'))) : undefined;
+}
+
+function isoArg(name: string, raw: string): string {
+  const ms = Date.parse(raw);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(raw) || !/(Z|[+-]\d{2}:\d{2})$/.test(raw) || Number.isNaN(ms)) {
+    throw new UsageError(`${name} must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z, got '${raw}'`);
+  }
+  return new Date(ms).toISOString();
+}
