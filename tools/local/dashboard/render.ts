@@ -49,7 +49,7 @@ function widget(spec: WidgetSpec, ctx: Context): string {
   switch (spec.kind) {
     case 'header':
       return `<div class="widget header" style="grid-column: span 24"><h1>${esc(spec.title)}</h1><p>${esc(spec.description)}</p>`
-        + `<p class="note">Local run: charts show the functions' own metrics (EMF), the CloudWatch metric filters applied to their log lines, and the AWS service metrics the local API Gateway, Lambda, SageMaker runtime and DynamoDB emit under AWS's names and units; instance utilisation appears in CloudWatch only. Updated ${new Date(ctx.now).toISOString().slice(11, 19)} UTC.</p></div>`;
+        + `<p class="note">Local run: charts show the functions' own metrics (EMF), the CloudWatch metric filters applied to their log lines, and the AWS service metrics the local API Gateway, Lambda, SageMaker runtime and DynamoDB emit under AWS's names and units (endpoint instance utilisation exists in AWS alone). Updated ${new Date(ctx.now).toISOString().slice(11, 19)} UTC.</p></div>`;
     case 'alarms':
       return `<div class="widget alarms" style="grid-column: span 24"><h3>${esc(spec.title)}</h3><div class="tiles">${spec.alarmIds.map((id) => alarmTile(id, ctx)).join('')}</div></div>`;
     case 'graph':
@@ -84,7 +84,8 @@ function graph(spec: GraphWidget, ctx: Context): string {
     ...spec.thresholds.map((t) => `<li class="threshold"><i class="dash" style="border-color:${severityColor(t.alarmId, ctx)}"></i>${esc(t.label)} <b>${fmt(t.value)}</b></li>`),
     ...cloudOnly.map((label) => `<li class="cloud">${esc(label)}: CloudWatch only</li>`),
   ];
-  const body = local.length === 0
+  // A chart whose series are all local draws even before it has data (an empty SEARCH, say).
+  const body = local.length === 0 && cloudOnly.length > 0
     ? '<p class="empty">Endpoint instance metrics: shown in the CloudWatch dashboard only.</p>'
     : chart(spec, local, ctx);
   return `<figure class="widget graph" data-widget="${esc(spec.title)}" style="grid-column: span ${spec.width}"><figcaption>${esc(spec.title)}</figcaption>${body}<ul class="legend">${legend.join('')}</ul></figure>`;
