@@ -70,7 +70,7 @@ export function createReadHandler(tableName: string): ReadHandler {
       case 'listModels':
         return listModels(table, parseModelsQuery(event));
       default:
-        throw new ApiError('NotFound', 404, `no route ${event.httpMethod} ${event.path.slice(0, 100)}`);
+        throw new ApiError('NotFound', 404, 'no route for this method and path');
     }
   }
 }

@@ -66,7 +66,8 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
   }
   const backend = dynalite({ path: opts.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await listen(backend, 0, 'DynamoDB (dynalite)');
-  const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+  const backendPort = (backend.address() as AddressInfo).port;
+  const backendUrl = `http://127.0.0.1:${backendPort}`;
   const faults: TableFaults = {};
   const ttl = new Map<string, string>();
 
@@ -102,40 +103,41 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
     const askedCapacity = data.ReturnConsumedCapacity;
     const forward = WITH_CAPACITY.has(operation) && !askedCapacity ? Buffer.from(JSON.stringify({ ...data, ReturnConsumedCapacity: 'TOTAL' })) : body;
     const started = performance.now();
-    let answer: Response;
+    let answer: { status: number; headers: http.IncomingHttpHeaders; body: Buffer };
     try {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !HOP_BY_HOP.has(k)) headers[k] = v;
-      answer = await fetch(backendUrl, { method: req.method, headers, body: req.method === 'GET' ? undefined : forward });
+      answer = await forwardTo(backendPort, req, forward);
     } catch {
       emit('SystemErrors', 1, 'Count');
       return send(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' });
     }
     const latencyMs = performance.now() - started;
-    let text = await answer.text();
-    if (answer.ok) {
+    let text = answer.body.toString('utf8');
+    if (answer.status < 300) {
       emit('SuccessfulRequestLatency', latencyMs, 'Milliseconds');
-      try {
-        const parsed = JSON.parse(text || '{}');
-        const units = parsed.ConsumedCapacity?.CapacityUnits;
-        if (typeof units === 'number' && tableName) emit(WRITES.has(operation) ? 'ConsumedWriteCapacityUnits' : 'ConsumedReadCapacityUnits', units, 'Count');
-        if (WITH_CAPACITY.has(operation) && !askedCapacity && parsed.ConsumedCapacity) {
-          delete parsed.ConsumedCapacity;
-          text = JSON.stringify(parsed);
+      // Only answers that carry capacity are parsed again.
+      if (text.includes('"ConsumedCapacity"')) {
+        try {
+          const parsed = JSON.parse(text);
+          const units = parsed.ConsumedCapacity?.CapacityUnits;
+          if (typeof units === 'number' && tableName) emit(WRITES.has(operation) ? 'ConsumedWriteCapacityUnits' : 'ConsumedReadCapacityUnits', units, 'Count');
+          if (!askedCapacity) {
+            delete parsed.ConsumedCapacity;
+            text = JSON.stringify(parsed);
+          }
+        } catch {
+          // Not JSON: pass it through as it came.
         }
-      } catch {
-        // Not JSON: pass it through as it came.
       }
     } else if (answer.status >= 500) {
       emit('SystemErrors', 1, 'Count');
     }
     const out = Buffer.from(text);
     res.writeHead(answer.status, {
-      'content-type': answer.headers.get('content-type') ?? 'application/x-amz-json-1.0',
+      'content-type': answer.headers['content-type'] ?? 'application/x-amz-json-1.0',
       'content-length': out.length,
       // The SDK checks the body against this CRC32, so it is recomputed for the body sent.
       'x-amz-crc32': String(crc32(out)),
-      'x-amzn-requestid': answer.headers.get('x-amzn-requestid') ?? '',
+      'x-amzn-requestid': String(answer.headers['x-amzn-requestid'] ?? ''),
     });
     res.end(out);
   });
@@ -179,6 +181,25 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
     );
   }
   return { url, client, faults, sweepExpired, close };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** The request to dynalite, with the client's headers (its length aside) and `body`. */
+function forwardTo(port: number, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+  headers['content-length'] = body.length;
+  return new Promise((resolve, reject) => {
+    const out = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (c: Buffer) => chunks.push(c));
+      answer.on('end', () => resolve({ status: answer.statusCode ?? 500, headers: answer.headers, body: Buffer.concat(chunks) }));
+      answer.on('error', reject);
+    });
+    out.on('error', reject);
+    out.end(body);
+  });
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
