@@ -60,7 +60,7 @@ export function createReadHandler(tableName: string): ReadHandler {
         noQueryParameters(event);
         const id = parseId(event.pathParameters?.id ?? /^\/inferences\/([^/]+)$/.exec(event.path)?.[1]);
         const record = await getInference(table, id);
-        if (!record) throw new ApiError('NotFound', 404, `no inference record with id ${id}`);
+        if (!record) throw new ApiError('NotFound', 404, 'no inference record with this id');
         return record;
       }
       case 'listInferences': {

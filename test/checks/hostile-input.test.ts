@@ -132,7 +132,7 @@ describe('hostile input (local pipeline)', () => {
     });
 
     test('a well-formed id that does not exist: 404, and a query string: 400', async () => {
-      await expectRefused(await send(`${pipeline.url}/inferences/deadbeef-0000`), 404, 'NotFound', 'no inference record with id deadbeef-0000');
+      await expectRefused(await send(`${pipeline.url}/inferences/deadbeef-0000`), 404, 'NotFound', 'no inference record with this id');
       await expectRefused(await send(`${pipeline.url}/inferences/${madeOnPurpose[0]}?fields=*`), 400, 'ValidationError', 'unknown query parameter "fields"; this route takes none');
     });
   });

@@ -127,7 +127,7 @@ describe('GET /inferences/{id}', () => {
     const event = apiEvent({ method: 'GET', resource: '/inferences/{id}', path: '/inferences/nope', pathParameters: { id: 'nope' } });
     const response = await read(event, lambdaContext('read-test'));
     expect(response.statusCode).toBe(404);
-    expect(json(response)).toEqual({ error: 'NotFound', message: 'no inference record with id nope', requestId: event.requestContext.requestId });
+    expect(json(response)).toEqual({ error: 'NotFound', message: 'no inference record with this id', requestId: event.requestContext.requestId });
   });
 
   it.each([['bad_id!'], ['a'.repeat(65)], ['INFERENCE%23x']])('refuses the malformed id %s', async (id) => {
