@@ -197,6 +197,7 @@ export function verifySigV4(req: SignedRequest, options: VerifyOptions): SigV4Re
   const dateHeader = headers.get('x-amz-date') ?? headers.get('date');
   if (dateHeader === undefined) missing.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   if (missing.length > 0 || algorithm !== ALGORITHM) {
+    // Another algorithm: AWS documents no wording for it; this sentence is the local pipeline's own.
     const unsupported = algorithm !== ALGORITHM ? [`Unsupported Authorization Type: '${algorithm}'.`] : [];
     return fail('INVALID_SIGNATURE', 'IncompleteSignatureException', [...unsupported, ...missing, `Authorization=${authorization}`].join(' '));
   }
