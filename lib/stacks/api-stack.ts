@@ -145,6 +145,10 @@ export class ApiStack extends Stack {
       },
       disableExecuteApiEndpoint: false,
     });
+    // The access log format is JSON once API Gateway substitutes it, but not before:
+    // $context.error.messageString stands unquoted because it brings its own quotes.
+    acknowledge(this.api.deploymentStage, 'Serverless-APIGWStructuredLogging',
+      'The access log is JSON: every line parses once API Gateway substitutes $context variables; the template alone does not, because $context.error.messageString ("the quoted value of $context.error.message") stands unquoted so a message with quotes or newlines cannot break the line.');
     this.addJsonGatewayResponses();
     this.executionLogGroup = this.createExecutionLogGroup(config);
 
