@@ -118,7 +118,7 @@ export function createPredictHandler(config: PredictConfig): PredictHandler {
       log.call(logger, 'request failed', { errorKind: result.error.kind, ...errorFacts(result.cause) });
     }
     const latencyMs = Date.now() - startedAt;
-    const response = outcome.replay ? replayResponse(outcome.replay, requestId) : responseOf(outcome.result, requestId, latencyMs);
+    const response = outcome.replay ? replayResponse(outcome.replay, outcome.idempotency.originalRequestId ?? requestId) : responseOf(outcome.result, requestId, latencyMs);
 
     // 4. Record; meanwhile, keep the answer under its Idempotency-Key (or give the key back).
     const [{ record, recorded }] = await Promise.all([
@@ -250,9 +250,13 @@ export function createPredictHandler(config: PredictConfig): PredictHandler {
   }
 }
 
-/** The kept answer, as it was first sent, marked as replayed; `x-request-id` is this request's. */
-function replayResponse(answer: KeptAnswer, requestId: string): APIGatewayProxyResult {
-  const response = jsonResponse(answer.statusCode, null, requestId, { [IDEMPOTENT_REPLAYED_HEADER]: 'true' });
+/**
+ * The kept answer, as it was first sent, marked as replayed. Header and body carry the same
+ * id: the original request's, whose record holds the prediction. The replay is recorded under
+ * its own id (API Gateway's, in `x-amzn-RequestId` and the log's correlation id), pointing back.
+ */
+function replayResponse(answer: KeptAnswer, originalRequestId: string): APIGatewayProxyResult {
+  const response = jsonResponse(answer.statusCode, null, originalRequestId, { [IDEMPOTENT_REPLAYED_HEADER]: 'true' });
   return { ...response, body: answer.body };
 }
 

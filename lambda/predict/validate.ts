@@ -1,7 +1,7 @@
 /**
  * Validation of a prediction request, cheapest check first: the media type, then the
- * body's size, then its nesting (a byte scan, before anything is parsed), then the JSON,
- * then its shape. The first problem found is reported, precisely enough to fix it
+ * body's size, then its nesting (a byte scan, before anything is parsed), then its
+ * encoding (UTF-8), then the JSON, then its shape. The first problem found is reported, precisely enough to fix it
  * ("instances[3][1] must be a finite number, got string").
  *
  * Messages are stored in the record and may be logged, so they never quote a payload
@@ -34,6 +34,7 @@ export function parsePredictRequest(contentType: string | undefined, body: Buffe
     throw apiError('PayloadTooLarge', `request body is ${body.byteLength} bytes; at most ${limits.maxRequestBytes} are accepted`);
   }
   checkNesting(body);
+  checkEncoding(body);
   return checkShape(parseJson(body), limits.featureCount, limits.payloadMode === 'full');
 }
 
@@ -41,11 +42,11 @@ function checkContentType(value: string | undefined): void {
   const [mediaType, ...params] = (value ?? '').split(';').map((part) => part.trim().toLowerCase());
   const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   if (mediaType !== 'application/json') {
-    const got = value ? `'${value.slice(0, 100)}'` : 'none';
-    throw apiError('UnsupportedMediaType', `Content-Type must be application/json, got ${got}`);
+    // The sent value is not quoted (it is the client's text): only whether there was one.
+    throw apiError('UnsupportedMediaType', `Content-Type must be application/json, got ${value ? 'another media type' : 'none'}`);
   }
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw apiError('UnsupportedMediaType', `Content-Type charset must be utf-8, got '${charset.slice(0, 40)}'`);
+    throw apiError('UnsupportedMediaType', 'Content-Type charset must be utf-8, got another charset');
   }
 }
 
@@ -70,6 +71,18 @@ function checkNesting(body: Buffer): void {
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
       depth--;
     }
+  }
+}
+
+/**
+ * A body that is not valid UTF-8 is refused as such: decoded leniently, its bad bytes would
+ * become U+FFFD and the request would be refused for what they turned into (an unknown field).
+ */
+function checkEncoding(body: Buffer): void {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw apiError('ValidationError', 'request body is not valid UTF-8; send JSON encoded as UTF-8');
   }
 }
 

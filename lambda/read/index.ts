@@ -60,7 +60,7 @@ export function createReadHandler(tableName: string, indexShards?: number): Read
         noQueryParameters(event);
         const id = parseId(event.pathParameters?.id ?? /^\/inferences\/([^/]+)$/.exec(event.path)?.[1]);
         const record = await getInference(table, id);
-        if (!record) throw new ApiError('NotFound', 404, `no inference record with id ${id}`);
+        if (!record) throw new ApiError('NotFound', 404, 'no inference record with this id');
         return record;
       }
       case 'listInferences': {
@@ -70,7 +70,7 @@ export function createReadHandler(tableName: string, indexShards?: number): Read
       case 'listModels':
         return listModels(table, parseModelsQuery(event));
       default:
-        throw new ApiError('NotFound', 404, `no route ${event.httpMethod} ${event.path.slice(0, 100)}`);
+        throw new ApiError('NotFound', 404, 'no route for this method and path');
     }
   }
 }

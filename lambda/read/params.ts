@@ -46,7 +46,7 @@ export function parseInferenceListQuery(event: Pick<APIGatewayProxyEvent, 'query
   const limit = parseLimit(q.limit);
 
   if (q.status !== undefined) {
-    if (q.status !== 'failed') throw badRequest(`status must be 'failed' (successful requests are listed by modelVersion), got '${q.status.slice(0, 20)}'`);
+    if (q.status !== 'failed') throw badRequest(`status must be 'failed' (successful requests are listed by modelVersion)`);
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
     if (days > MAX_FAILED_RANGE_DAYS) {
       throw badRequest(`status=failed lists at most ${MAX_FAILED_RANGE_DAYS} days at a time; from and to are ${days.toFixed(1)} days apart`);
@@ -89,7 +89,7 @@ function queryParameters(
 function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_LIMIT;
   const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : NaN;
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) throw badRequest(`limit must be a whole number from 1 to ${MAX_LIMIT}, got '${raw.slice(0, 20)}'`);
+  if (!(limit >= 1 && limit <= MAX_LIMIT)) throw badRequest(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
   return limit;
 }
 
@@ -107,7 +107,7 @@ function isoTime(name: string, raw: string): string {
     Number(m[6] ?? 0) <= 59 &&
     Number(m[8] ?? 0) <= 23 &&
     Number(m[9] ?? 0) <= 59;
-  if (!valid) throw badRequest(`${name} must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z, got '${raw.slice(0, 40)}'`);
+  if (!valid) throw badRequest(`${name} must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z`);
   return new Date(Date.parse(raw)).toISOString();
 }
 

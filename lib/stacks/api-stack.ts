@@ -68,9 +68,20 @@ const ACCESS_LOG_FIELDS = {
   caller: '$context.identity.caller',
   userArn: '$context.identity.userArn',
   apiKeyId: '$context.identity.apiKeyId',
-  errorMessage: '$context.error.message',
+  errorMessage: '$context.error.messageString',
   errorType: '$context.error.responseType',
 } as const;
+
+/**
+ * `$context.error.messageString` is "The quoted value of $context.error.message" (API Gateway
+ * mapping template reference, https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html):
+ * it brings its own quotes, so it stands unquoted in a JSON template. Quoting
+ * `$context.error.message` instead breaks the JSON as soon as a message holds a quote or a
+ * newline (a SigV4 failure names the canonical request in quotes, over several lines).
+ */
+export function jsonTemplate(fields: Readonly<Record<string, string>>): string {
+  return JSON.stringify(fields).replace(/"\$context\.error\.messageString"/g, '$context.error.messageString');
+}
 
 /** Why the API's functions have no dead-letter queue. */
 const SYNCHRONOUS_NO_DLQ = 'API Gateway invokes this function synchronously and returns its error to the caller, who retries; a dead-letter queue only receives failed asynchronous invocations, so it would stay empty.';
@@ -141,7 +152,7 @@ export class ApiStack extends Stack {
         throttlingRateLimit: props.api.throttleRateLimit,
         throttlingBurstLimit: props.api.throttleBurstLimit,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        accessLogFormat: apigateway.AccessLogFormat.custom(jsonTemplate(ACCESS_LOG_FIELDS)),
         // Execution logs at ERROR name what failed (authorization, integration, throttling)
         // without request or response bodies; data tracing would copy payloads into logs.
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
@@ -155,6 +166,10 @@ export class ApiStack extends Stack {
       },
       disableExecuteApiEndpoint: false,
     });
+    // The access log format is JSON once API Gateway substitutes it, but not before:
+    // $context.error.messageString stands unquoted because it brings its own quotes.
+    acknowledge(this.api.deploymentStage, 'Serverless-APIGWStructuredLogging',
+      'The access log is JSON: every line parses once API Gateway substitutes $context variables; the template alone does not, because $context.error.messageString ("the quoted value of $context.error.message") stands unquoted so a message with quotes or newlines cannot break the line.');
     this.addJsonGatewayResponses();
     this.executionLogGroup = this.createExecutionLogGroup(props);
 
@@ -281,7 +296,7 @@ export class ApiStack extends Stack {
 
   /** API Gateway's own errors (auth, throttling, bad parameters) in the handler's JSON shape. */
   private addJsonGatewayResponses(): void {
-    const template = JSON.stringify({ error: '$context.error.responseType', message: '$context.error.message', requestId: '$context.requestId' });
+    const template = jsonTemplate({ error: '$context.error.responseType', message: '$context.error.messageString', requestId: '$context.requestId' });
     for (const [id, type] of [['Default4xx', apigateway.ResponseType.DEFAULT_4XX], ['Default5xx', apigateway.ResponseType.DEFAULT_5XX]] as const) {
       this.api.addGatewayResponse(id, {
         type,

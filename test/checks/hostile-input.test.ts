@@ -7,6 +7,7 @@
 import type { LocalPipeline } from '../../tools/local/local-pipeline';
 import { UNTHROTTLED, captureLogs, startFaultyModelServer, startPipeline, synthesizeOnce } from '../harness/local-harness';
 import { inferenceRecord, predict, RawAnswer, scanTable, send } from '../harness/security-pipeline';
+import { readApiGatewayConfig, renderGatewayTemplate } from '../../tools/local/api-gateway-config';
 
 const ROW = [5.1, 3.5, 1.4, 0.2];
 const MAX_REQUEST_BYTES = 262_144; // the dev stage's api.maxRequestBytes
@@ -52,9 +53,9 @@ describe('hostile input (local pipeline)', () => {
     const cases: [string, string | Buffer, string, number, string, string | RegExp][] = [
       ['malformed JSON', '{"instances": [[5.1, 3.5, 1.4, 0.2]', json, 400, 'ValidationError', /^request body is not valid JSON \(error at position \d+\)$/],
       ['JSON with a trailing comma', '{"instances": [[5.1, 3.5, 1.4, 0.2],]}', json, 400, 'ValidationError', /^request body is not valid JSON/],
-      ['a text content type', JSON.stringify({ instances: [ROW] }), 'text/plain', 415, 'UnsupportedMediaType', "Content-Type must be application/json, got 'text/plain'"],
-      ['a form content type', 'instances=5.1,3.5,1.4,0.2', 'application/x-www-form-urlencoded', 415, 'UnsupportedMediaType', "Content-Type must be application/json, got 'application/x-www-form-urlencoded'"],
-      ['a UTF-16 charset', JSON.stringify({ instances: [ROW] }), 'application/json; charset=utf-16', 415, 'UnsupportedMediaType', "Content-Type charset must be utf-8, got 'utf-16'"],
+      ['a text content type', JSON.stringify({ instances: [ROW] }), 'text/plain', 415, 'UnsupportedMediaType', 'Content-Type must be application/json, got another media type'],
+      ['a form content type', 'instances=5.1,3.5,1.4,0.2', 'application/x-www-form-urlencoded', 415, 'UnsupportedMediaType', 'Content-Type must be application/json, got another media type'],
+      ['a UTF-16 charset', JSON.stringify({ instances: [ROW] }), 'application/json; charset=utf-16', 415, 'UnsupportedMediaType', 'Content-Type charset must be utf-8, got another charset'],
       ['an empty body', '', json, 400, 'ValidationError', 'request body is required: a JSON object {"instances": [[...], ...]}'],
       ['a body over the size limit', JSON.stringify({ instances: [ROW] }).padEnd(MAX_REQUEST_BYTES + 1, ' '), json, 413, 'PayloadTooLarge', `request body is ${MAX_REQUEST_BYTES + 1} bytes; at most ${MAX_REQUEST_BYTES} are accepted`],
       ['100 000 levels of [', '['.repeat(100_000), json, 400, 'ValidationError', 'request body nests deeper than 3 levels; expected {"instances": [[numbers], ...]}'],
@@ -78,7 +79,10 @@ describe('hostile input (local pipeline)', () => {
       ['a byte-order mark', '\ufeff{"instances":[[5.1,3.5,1.4,0.2]]}', json, 400, 'ValidationError', /^request body is not valid JSON/],
       ['a raw control character', '{"instances":[["\u0001"]]}', json, 400, 'ValidationError', /^request body is not valid JSON/],
       ['a NUL byte', '{"instances":[[5.1,3.5,1.4,0.2]]}\u0000', json, 400, 'ValidationError', /^request body is not valid JSON/],
-      ['bytes that are not UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), json, 400, 'ValidationError', /^request body is not valid JSON/],
+      ['bytes that are not UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), json, 400, 'ValidationError', 'request body is not valid UTF-8; send JSON encoded as UTF-8'],
+      // Decoded leniently this would read as an unknown field named U+FFFD: it is an encoding error.
+      ['a field name that is not UTF-8', Buffer.concat([Buffer.from('{"instances":[[5.1,3.5,1.4,0.2]],"'), Buffer.from([0xc3, 0x28]), Buffer.from('":1}')]), json, 400, 'ValidationError', 'request body is not valid UTF-8; send JSON encoded as UTF-8'],
+      ['a truncated UTF-8 character', Buffer.concat([Buffer.from('{"instances":[[5.1,3.5,1.4,0.2]],"a'), Buffer.from([0xe2, 0x82])]), json, 400, 'ValidationError', 'request body is not valid UTF-8; send JSON encoded as UTF-8'],
       ['a lone surrogate', '{"instances":[["\\ud800",1,2,3]]}', json, 400, 'ValidationError', 'instances[0][0] must be a finite number, got string'],
       ['control and bidi characters in a field name', '{"instances":[[1,2,3,4]],"a\\u0000\\u202eb":1}', json, 400, 'ValidationError', 'unknown field in request body: "a\\u0000\u202eb"; only instances is accepted'],
       ['a JSON string', '"instances"', json, 400, 'ValidationError', 'request body must be a JSON object with the field instances, got string'],
@@ -128,7 +132,7 @@ describe('hostile input (local pipeline)', () => {
     });
 
     test('a well-formed id that does not exist: 404, and a query string: 400', async () => {
-      await expectRefused(await send(`${pipeline.url}/inferences/deadbeef-0000`), 404, 'NotFound', 'no inference record with id deadbeef-0000');
+      await expectRefused(await send(`${pipeline.url}/inferences/deadbeef-0000`), 404, 'NotFound', 'no inference record with this id');
       await expectRefused(await send(`${pipeline.url}/inferences/${madeOnPurpose[0]}?fields=*`), 400, 'ValidationError', 'unknown query parameter "fields"; this route takes none');
     });
   });
@@ -140,13 +144,13 @@ describe('hostile input (local pipeline)', () => {
       ['an injected model version', `modelVersion=${encodeURIComponent("1.0.0' OR 1=1 --")}`, "modelVersion must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"],
       ['a key prefix as model version', `modelVersion=${encodeURIComponent('MODEL#1.0.0')}`, "modelVersion must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"],
       ['a traversal as model version', `modelVersion=${encodeURIComponent('../1.0.0')}`, "modelVersion must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"],
-      ['a month 13', 'modelVersion=1.0.0&from=2024-13-01T00:00:00Z', "from must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z, got '2024-13-01T00:00:00Z'"],
-      ['a time in words', 'modelVersion=1.0.0&to=yesterday', "to must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z, got 'yesterday'"],
+      ['a month 13', 'modelVersion=1.0.0&from=2024-13-01T00:00:00Z', 'from must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z'],
+      ['a time in words', 'modelVersion=1.0.0&to=yesterday', 'to must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z'],
       ['from after to', 'modelVersion=1.0.0&from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z', 'from (2024-02-01T00:00:00.000Z) must not be after to (2024-01-01T00:00:00.000Z)'],
-      ['a negative limit', 'modelVersion=1.0.0&limit=-1', "limit must be a whole number from 1 to 100, got '-1'"],
-      ['a limit in exponent form', 'modelVersion=1.0.0&limit=1e2', "limit must be a whole number from 1 to 100, got '1e2'"],
-      ['a huge limit', 'modelVersion=1.0.0&limit=99999999999999999999', "limit must be a whole number from 1 to 100, got '99999999999999999999'"],
-      ['a status that is not failed', 'status=succeeded', "status must be 'failed' (successful requests are listed by modelVersion), got 'succeeded'"],
+      ['a negative limit', 'modelVersion=1.0.0&limit=-1', 'limit must be a whole number from 1 to 100'],
+      ['a limit in exponent form', 'modelVersion=1.0.0&limit=1e2', 'limit must be a whole number from 1 to 100'],
+      ['a huge limit', 'modelVersion=1.0.0&limit=99999999999999999999', 'limit must be a whole number from 1 to 100'],
+      ['a status that is not failed', 'status=succeeded', "status must be 'failed' (successful requests are listed by modelVersion)"],
       ['both listings at once', 'modelVersion=1.0.0&status=failed', 'give either modelVersion or status=failed, not both'],
       ['too many days of failures', 'status=failed&from=2024-01-01T00:00:00Z&to=2024-03-01T00:00:00Z', 'status=failed lists at most 31 days at a time; from and to are 60.0 days apart'],
     ])('%s: 400', async (_name, query, message) => {
@@ -221,5 +225,40 @@ describe('hostile input (local pipeline)', () => {
     const reports = logs.find('predict', (j) => j.type === 'platform.report').concat(logs.find('read', (j) => j.type === 'platform.report'));
     expect(reports.length).toBeGreaterThan(60);
     expect(reports.filter((r) => r.record.status !== 'success')).toEqual([]);
+  });
+});
+
+/**
+ * API Gateway's own errors, rendered from the synthesized gateway responses the way API
+ * Gateway substitutes `$context` variables: whatever the message holds (a SigV4 failure
+ * quotes the canonical request over several lines), the body stays valid JSON.
+ */
+describe('gateway responses with a hostile message', () => {
+  const HOSTILE = [
+    'The request signature we calculated does not match.\n\nThe Canonical String for this request should have been\n\'POST\n/dev/predict\n\nhost:x\n\'\n',
+    'quote " backslash \\ tab \t nul \u0000 line-sep \u2028 </script><b>',
+    '"}],"error":"forged","x":[{"',
+  ];
+  const { api } = synthesizeOnce({ stage: 'dev', ...UNTHROTTLED }).templates;
+  const responses = readApiGatewayConfig(api).gatewayResponses;
+
+  test.each(['DEFAULT_4XX', 'DEFAULT_5XX'])('%s: valid JSON, the message intact, nothing injected', (type) => {
+    const template = responses[type].template!;
+    for (const message of HOSTILE) {
+      const body = renderGatewayTemplate(template, { requestId: 'req-1', 'error.message': message, 'error.responseType': 'INVALID_SIGNATURE' });
+      expect(JSON.parse(body)).toEqual({ error: 'INVALID_SIGNATURE', message, requestId: 'req-1' });
+    }
+    // The template the stack had before, quoting $context.error.message, breaks on the first one.
+    const quoted = template.replace('$context.error.messageString', '"$context.error.message"');
+    expect(() => JSON.parse(renderGatewayTemplate(quoted, { requestId: 'req-1', 'error.message': HOSTILE[0], 'error.responseType': 'INVALID_SIGNATURE' }))).toThrow(SyntaxError);
+  });
+
+  test('the access log format is JSON for the same messages', () => {
+    const stage = Object.values(api.Resources).find((r) => r.Type === 'AWS::ApiGateway::Stage')!;
+    const format = stage.Properties!.AccessLogSetting.Format as string;
+    for (const message of HOSTILE) {
+      const line = renderGatewayTemplate(format, { 'error.message': message, requestId: 'req-1' });
+      expect(JSON.parse(line)).toMatchObject({ errorMessage: message, requestId: 'req-1' });
+    }
   });
 });

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { resolveStageConfig } from '../../lib/config/load-config';
 import { LocalAssembly, synthesizeLocalAssembly } from '../../tools/local/local-assembly';
 import { LocalPipeline, LocalPipelineOptions, startLocalPipeline } from '../../tools/local/local-pipeline';
+import { LOCAL_USER_NAME, LocalIdentity } from '../../tools/local/local-credentials';
 
 const cdkJson = require('../../cdk.json').context as Record<string, unknown>;
 
@@ -45,8 +46,15 @@ export function captureLogs(): LogCapture {
   };
 }
 
+/**
+ * The caller's key in tests: never the machine's own AWS credentials. Tests that are not
+ * about authentication send unsigned requests through the documented switch (allowUnsigned),
+ * which takes them as this key's owner.
+ */
+export const TEST_CREDENTIALS: LocalIdentity = { accessKeyId: 'AKIATESTLOCALCALLER0', secretAccessKey: 'test-caller-secret-0123456789abcdefghij', source: 'given', userName: LOCAL_USER_NAME };
+
 export async function startPipeline(assembly: LocalAssembly, options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-  return startLocalPipeline({ inMemory: true, assembly, ...options });
+  return startLocalPipeline({ inMemory: true, assembly, allowUnsigned: true, credentials: TEST_CREDENTIALS, ...options });
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {

@@ -1,4 +1,5 @@
 import type { LocalPipeline } from './local-pipeline';
+import { callLocalApi } from './local-client';
 
 /** Iris rows of each species, and one request the API must refuse. */
 const SAMPLES: ReadonlyArray<{ title: string; body: unknown }> = [
@@ -9,23 +10,22 @@ const SAMPLES: ReadonlyArray<{ title: string; body: unknown }> = [
 
 /** `npm start -- --demo`: a few predictions through the API, then what the table recorded. */
 export async function runDemo(pipeline: LocalPipeline, print: (line: string) => void): Promise<void> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(pipeline.apiKey ? { 'x-api-key': pipeline.apiKey } : {}) };
   const ids: string[] = [];
   for (const sample of SAMPLES) {
-    const res = await fetch(`${pipeline.url}/predict`, { method: 'POST', headers, body: JSON.stringify(sample.body) });
+    const res = await callLocalApi(pipeline, 'POST', '/predict', JSON.stringify(sample.body));
     const body = (await res.json()) as { requestId?: string };
     if (body.requestId) ids.push(body.requestId);
     print(`\nPOST /predict — ${sample.title}\n  ${res.status} ${JSON.stringify(body)}`);
   }
   for (const id of ids) {
-    const res = await fetch(`${pipeline.url}/inferences/${id}`, { headers });
+    const res = await callLocalApi(pipeline, 'GET', `/inferences/${id}`);
     print(`\nGET /inferences/${id}\n  ${res.status} ${JSON.stringify(await res.json(), null, 2).replace(/\n/g, '\n  ')}`);
   }
   const version = encodeURIComponent(pipeline.config.model.version);
   const from = new Date(Date.now() - 3_600_000).toISOString();
   const to = new Date(Date.now() + 60_000).toISOString();
-  const list = await fetch(`${pipeline.url}/inferences?modelVersion=${version}&from=${from}&to=${to}&limit=5`, { headers });
+  const list = await callLocalApi(pipeline, 'GET', `/inferences?modelVersion=${version}&from=${from}&to=${to}&limit=5`);
   print(`\nGET /inferences?modelVersion=${pipeline.config.model.version} (last hour)\n  ${list.status} ${JSON.stringify(await list.json()).slice(0, 400)}...`);
-  const models = await fetch(`${pipeline.url}/models`, { headers });
+  const models = await callLocalApi(pipeline, 'GET', '/models');
   print(`\nGET /models\n  ${models.status} ${JSON.stringify(await models.json(), null, 2).replace(/\n/g, '\n  ')}\n`);
 }

@@ -38,9 +38,11 @@ export interface LocalAssembly {
   readonly variantName: string;
   /** The deployment record custom resource's properties, as the stack passes them. */
   readonly deploymentRecordProperties: Readonly<Record<string, unknown>>;
+  /** The synthesized API and data templates, for what the local parts read as deployed (gateway responses, usage plan, TTL). */
+  readonly templates: { readonly api: Template; readonly data: Template };
 }
 
-type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, any> }> };
+export type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, any> }> };
 
 /**
  * Synthesizes the stage's stacks, exactly as `cdk synth` does, and reads from them what the
@@ -96,6 +98,7 @@ export function synthesizeLocalAssembly(config: StageConfig, outdir: string): Lo
     endpointName: pipeline.endpoint.modelEndpoint.endpointName,
     variantName: pipeline.endpoint.modelEndpoint.variantName,
     deploymentRecordProperties,
+    templates: { api: templateOf(pipeline.api), data: templateOf(pipeline.data) },
   };
 }
 

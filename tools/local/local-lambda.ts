@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './local-aws';
+import type { ServiceMetrics } from './service-metrics';
 
 export interface LocalFunctionProps {
   readonly functionName: string;
@@ -17,6 +18,8 @@ export interface LocalFunctionProps {
   readonly maxConcurrency?: number;
   /** Every line the function and the runtime log, as the JSON log format writes it. */
   readonly onLogLine: (line: string) => void;
+  /** Where its AWS/Lambda metrics go, under which dashboard source. @default - not emitted */
+  readonly metrics?: { readonly sink: ServiceMetrics; readonly source: 'predictFunction' | 'readFunction' };
 }
 
 export interface InvokeResult {
@@ -66,6 +69,8 @@ export class LocalFunction {
     if (this.closed) throw new Error(`${this.props.functionName} is shut down`);
     this.inFlight++;
     const env = await this.acquire();
+    // "ConcurrentExecutions – The number of function instances that are processing events."
+    this.metric('ConcurrentExecutions', this.environments.filter((e) => e.busy).length, 'Count');
     const started = performance.now();
     const deadlineMs = Date.now() + this.props.timeoutSec * 1000;
     this.platform('platform.start', { requestId, version: '$LATEST' });
@@ -84,6 +89,13 @@ export class LocalFunction {
         status: outcome.status,
         ...(outcome.status !== 'success' ? { errorType: outcome.errorType } : {}),
       });
+      // Invocations counts every run of the code, failed ones included; Errors those that ended in
+      // a function error (a timeout or a crash included); Duration in milliseconds. Throttles is
+      // 0: local functions queue for an environment instead of being refused.
+      this.metric('Invocations', 1, 'Count');
+      this.metric('Errors', outcome.status === 'success' ? 0 : 1, 'Count');
+      this.metric('Throttles', 0, 'Count');
+      this.metric('Duration', durationMs, 'Milliseconds');
       return { status: outcome.status, result: outcome.result, errorType: outcome.errorType, errorMessage: outcome.errorMessage, durationMs };
     } finally {
       this.release(env);
@@ -219,6 +231,11 @@ export class LocalFunction {
       if (!line.trim()) continue;
       this.props.onLogLine(line.trimStart().startsWith('{') ? line : JSON.stringify({ timestamp: new Date().toISOString(), level, requestId, message: line }));
     }
+  }
+
+  private metric(name: string, value: number, unit: 'Count' | 'Milliseconds'): void {
+    const m = this.props.metrics;
+    m?.sink.emit(m.source, name, value, unit, { FunctionName: this.props.functionName });
   }
 
   private platform(type: string, record: Record<string, unknown>): void {

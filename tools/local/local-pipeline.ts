@@ -19,8 +19,13 @@ import { LocalFunction } from './local-lambda';
 import { LocalS3, startLocalS3 } from './local-s3';
 import { LocalSageMakerRuntime, startLocalSageMakerRuntime } from './local-sagemaker-runtime';
 import { closeServer, listen } from './http-server';
-import { LOCAL_CREDENTIALS } from './local-aws';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
 import { LocalError } from './local-error';
+import { readApiGatewayConfig } from './api-gateway-config';
+import { LocalIdentity, findUserCredentials, keyring, localCredentials } from './local-credentials';
+import { createFaultsHandler } from './local-faults';
+import { ServiceDatum, serviceMetrics } from './service-metrics';
+import type { Template } from './local-assembly';
 
 export interface LocalPipelineOptions {
   /** CDK context: cdk.json's context plus `-c`-style overrides (`stage`, `model.version`, ...). */
@@ -42,6 +47,20 @@ export interface LocalPipelineOptions {
   readonly containerTimeoutMs?: number;
   /** An assembly synthesized before for the same context, to start again without synthesizing. */
   readonly assembly?: LocalAssembly;
+  /**
+   * Accept unsigned requests on AWS_IAM routes, as the caller's (`--allow-unsigned`). Off by
+   * default: like API Gateway, the local API answers them 403 Missing Authentication Token.
+   */
+  readonly allowUnsigned?: boolean;
+  /**
+   * The caller's access key. @default the environment's (AWS_ACCESS_KEY_ID...) or the profile's
+   * (AWS_PROFILE in ~/.aws/credentials), else local ones created in .local/credentials.json
+   */
+  readonly credentials?: LocalIdentity;
+  /** More keys the local account knows (each signs as its own IAM user). */
+  readonly extraCredentials?: readonly LocalIdentity[];
+  /** The clock the service metrics are stamped with and the alarms evaluated at (tests move it). @default Date.now */
+  readonly metricsClock?: () => number;
 }
 
 export interface LocalPipeline {
@@ -57,7 +76,17 @@ export interface LocalPipeline {
   readonly sageMakerRuntimeUrl: string;
   readonly dataDir?: string;
   readonly logFile?: string;
+  /** In api-key mode, the first usage-plan key's value (all of them in `apiKeys`). */
   readonly apiKey?: string;
+  readonly apiKeys: readonly string[];
+  /** The region requests are signed for (`execute-api`). */
+  readonly region: string;
+  /** The access key the start banner's curl line signs with, and where it came from. */
+  readonly credentials: LocalIdentity;
+  /** Faults switched on live: the model (via SageMaker runtime) and the table (via the DynamoDB proxy). Also POST /_local/faults. */
+  readonly faults: { readonly model: import('./local-sagemaker-runtime').ModelFaults; readonly table: import('./local-dynamodb').TableFaults };
+  /** What a second LocalApi in front of the same parts needs to check requests the same way (the bench's baseline). */
+  readonly apiOptions: Pick<import('./local-api').LocalApiProps, 'apiName' | 'gateway' | 'iam'>;
   /** The local dashboard: the CloudWatch dashboard's layout over this run's own metrics. */
   readonly dashboardUrl: string;
   readonly functions: { readonly predict: LocalFunction; readonly read: LocalFunction };
@@ -82,12 +111,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   if (logFile) fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const logStream = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : undefined;
   // The handler's EMF output and log lines feed the local dashboard, as they feed CloudWatch.
-  const metrics = collectLocalMetrics({ config });
+  const clock = options.metricsClock ?? Date.now;
+  const metrics = collectLocalMetrics({ config, now: clock });
   const emit = (source: string, line: string) => {
     logStream?.write(`${JSON.stringify({ source, line })}\n`);
     metrics.add(line, source);
     options.onLogLine?.(source, line);
   };
+  // The services' own metrics: to the dashboard, and to the run's log as the datum CloudWatch would store.
+  const service = serviceMetrics([
+    (d: ServiceDatum) => metrics.addMetric(d.source, d.metricName, d.value, d.dimensions, d.t),
+    (d: ServiceDatum) => logStream?.write(`${JSON.stringify({ source: 'metrics', metric: d })}\n`),
+  ], clock);
 
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
@@ -100,17 +135,26 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const assembly = options.assembly ?? synthesizeLocalAssembly(config, path.join(workDir, 'cdk.out'));
     const prefix = resourcePrefix(config);
 
-    const dynamoDb = await startLocalDynamoDb({ tableName: assembly.tableName, dataDir: dataDir && path.join(dataDir, 'dynamodb') });
+    const dynamoDb = await startLocalDynamoDb({
+      tableName: assembly.tableName,
+      dataDir: dataDir && path.join(dataDir, 'dynamodb'),
+      timeToLive: timeToLiveOf(assembly.templates.data),
+      metrics: service,
+    });
     stops.push(() => dynamoDb.close());
     const s3 = await startLocalS3({ dataDir });
     stops.push(() => s3.close());
 
     const modelUrl = options.modelUrl ?? (await startBuiltInModel(options.modelArtifact ?? DEFAULT_MODEL_ARTIFACT, workDir, config, emit, stops));
     await checkModelServer(modelUrl);
+    // The functions call SageMaker with their execution role's (local) key.
+    const functionRole: LocalIdentity = { ...LOCAL_CREDENTIALS, source: 'given', userName: 'function-execution-role' };
     const runtime: LocalSageMakerRuntime = await startLocalSageMakerRuntime({
       endpointName: assembly.endpointName,
       variantName: assembly.variantName,
       modelUrl,
+      auth: { region: LOCAL_REGION, lookup: keyring([functionRole]) },
+      metrics: service,
     });
     stops.push(() => runtime.close());
 
@@ -139,6 +183,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         memorySizeMiB: fn.memorySizeMiB,
         environment: { ...localEnvironment(fn, resolved), ...localEndpoints },
         onLogLine: (line) => emit(source, line),
+        metrics: source === 'predict' ? { sink: service, source: 'predictFunction' } : source === 'read' ? { sink: service, source: 'readFunction' } : undefined,
       });
     const predict = makeFunction(assembly.functions.predict, 'predict');
     const read = makeFunction(assembly.functions.read, 'read');
@@ -147,22 +192,33 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     await recordDeployment(recorder, assembly, modelUrl, options.modelUrl ? undefined : options.modelArtifact ?? DEFAULT_MODEL_ARTIFACT);
 
-    const apiKey = config.api.authorization === 'api-key' ? 'local-api-key-0123456789' : undefined;
+    const credentials = options.credentials ?? findUserCredentials() ?? localCredentials(path.join(workDir, 'credentials.json'));
+    const identities = [credentials, ...(options.extraCredentials ?? [])];
+    const region = config.region ?? LOCAL_REGION;
+    const gateway = readApiGatewayConfig(assembly.templates.api, dataDir ? keptKeyValues(path.join(dataDir, 'api-keys.json'), assembly.templates.api) : {});
+    const faults = { model: runtime.faults, table: dynamoDb.faults };
+    const dashboard = createLocalDashboardHandler(metrics);
+    const faultsRoute = createFaultsHandler(faults);
+    const analysis = createAnalysisPageHandler({
+      client: dynamoDb.client,
+      tableName: assembly.tableName,
+      fallbackStats: (v) => (v === config.model.version ? bundledTrainingStats(config) : undefined),
+    });
+    const apiOptions = { apiName: `${prefix}-api`, gateway, iam: { region, lookup: keyring(identities), unsignedAs: options.allowUnsigned ? credentials : undefined } };
     const api = new LocalApi({
       stage: config.stage,
+      ...apiOptions,
       routes: assembly.routes,
       functions: { [assembly.functions.predict.logicalId]: predict, [assembly.functions.read.logicalId]: read },
       throttle: { rateLimit: config.api.throttleRateLimit, burstLimit: config.api.throttleBurstLimit },
-      apiKey,
-      extraRoutes: ((dashboard, analysis) => (req: http.IncomingMessage, res: http.ServerResponse) => analysis(req, res) || dashboard(req, res))(
-        createLocalDashboardHandler(metrics),
-        createAnalysisPageHandler({ client: dynamoDb.client, tableName: assembly.tableName, fallbackStats: (v) => (v === config.model.version ? bundledTrainingStats(config) : undefined) }),
-      ),
+      metrics: service,
+      extraRoutes: (req, res) => analysis(req, res) || dashboard(req, res) || faultsRoute(req, res),
       port: options.port,
       host: options.host,
     });
     await api.start();
     stops.push(() => api.close());
+    const apiKeys = api.apiKeyValues;
 
     return {
       url: api.url,
@@ -176,7 +232,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       sageMakerRuntimeUrl: runtime.url,
       dataDir,
       logFile,
-      apiKey,
+      apiKey: apiKeys[0],
+      apiKeys,
+      region,
+      credentials,
+      faults,
+      apiOptions,
       dashboardUrl: `${new URL(api.url).origin}/dashboard`,
       functions: { predict, read },
       stop: stopAll,
@@ -185,6 +246,31 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     await stopAll();
     throw error;
   }
+}
+
+/** The table's TimeToLiveSpecification, as the data stack deploys it. */
+function timeToLiveOf(template: Template): { attributeName: string; enabled: boolean } {
+  const table = Object.values(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table' || r.Type === 'AWS::DynamoDB::GlobalTable');
+  const spec = table?.Properties?.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+  return spec?.AttributeName ? { attributeName: spec.AttributeName, enabled: spec.Enabled !== false } : { attributeName: '', enabled: false };
+}
+
+/** API key values generated once per data folder, so a key printed at start keeps working next time. */
+function keptKeyValues(file: string, template: Template): Record<string, string> {
+  let kept: Record<string, string> = {};
+  try {
+    kept = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // None yet.
+  }
+  const ids = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::ApiGateway::ApiKey').map(([id]) => id);
+  const missing = ids.filter((id) => typeof kept[id] !== 'string');
+  if (missing.length > 0) {
+    const fresh = readApiGatewayConfig(template).apiKeys;
+    for (const id of missing) kept[id] = fresh.find((k) => k.logicalId === id)!.value;
+    fs.writeFileSync(file, `${JSON.stringify(kept, null, 2)}\n`, { mode: 0o600 });
+  }
+  return kept;
 }
 
 /** cdk.json's context: the same stage definitions `cdk deploy` reads. */

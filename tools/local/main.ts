@@ -7,6 +7,7 @@ import { parseArgs } from 'util';
 import { ConfigError } from '../../lib/config/validate';
 import { runDemo } from './demo';
 import { startLocalPipeline } from './local-pipeline';
+import { startBanner } from './start-banner';
 import { LocalError } from './local-error';
 import { prettyLogLine } from './pretty-log';
 
@@ -21,6 +22,7 @@ const HELP = `Usage: npm start -- [options]
   -c key=value          override a setting, as with cdk (repeatable), e.g. -c model.version=1.1.0
   --demo                send a few sample predictions, print responses and records, and exit
   --quiet               do not print the functions' logs
+  --allow-unsigned      accept unsigned requests in iam mode, as the caller's (API Gateway refuses them: 403)
   --help`;
 
 async function main(): Promise<number> {
@@ -35,6 +37,7 @@ async function main(): Promise<number> {
       c: { type: 'string', multiple: true, default: [] },
       demo: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      'allow-unsigned': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -63,6 +66,7 @@ async function main(): Promise<number> {
     dataDir: values['data-dir'],
     inMemory: values['in-memory'],
     modelUrl: values['model-url'],
+    allowUnsigned: values['allow-unsigned'],
     onLogLine: values.quiet || values.demo ? undefined : (source, line) => console.log(prettyLogLine(source, line, colour)),
   });
 
@@ -75,21 +79,9 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const auth = pipeline.apiKey ? ` -H 'x-api-key: ${pipeline.apiKey}'` : '';
   console.log(`
 Local pipeline '${pipeline.config.stage}' is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
-
-  API          ${pipeline.url}
-  try it       curl -s -X POST ${pipeline.url}/predict -H 'content-type: application/json'${auth} -d '{"instances":[[5.1,3.5,1.4,0.2],[6.7,3.0,5.2,2.3]]}'
-  records      curl -s ${pipeline.url}/inferences/REQUEST_ID${auth}
-  deployments  curl -s ${pipeline.url}/models${auth}
-  dashboard    ${pipeline.dashboardUrl}
-
-  endpoint     ${pipeline.endpointName} (model server ${pipeline.modelUrl}, invoke route ${pipeline.sageMakerRuntimeUrl})
-  table        ${pipeline.tableName} in dynalite ${pipeline.dynamoDb.url}
-  data         ${pipeline.dataDir ?? 'in memory: nothing is kept after exit'}
-  logs         ${pipeline.logFile ?? 'terminal only'}
-
+${startBanner(pipeline, values['allow-unsigned'] ?? false)}
 Ctrl-C stops it; requests in flight finish and are recorded first.
 `);
 

@@ -59,7 +59,11 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
     expect(again.status).toBe(200);
     expect(again.text).toBe(first.text); // byte for byte, the original requestId and latency included
     expect(again.headers.get(IDEMPOTENT_REPLAYED_HEADER)).toBe('true');
-    const replayId = again.headers.get('x-request-id')!;
+    // Header and body agree: both name the original request, whose record holds the prediction;
+    // the replay's own id is API Gateway's request id.
+    expect(again.headers.get('x-request-id')).toBe(first.json.requestId);
+    expect(JSON.parse(again.text).requestId).toBe(first.json.requestId);
+    const replayId = again.headers.get('x-amzn-requestid')!;
     expect(replayId).not.toBe(first.json.requestId);
 
     // Both requests are recorded: the first as executed, the replay pointing at it, without model facts.
@@ -109,7 +113,7 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.text)).size).toBe(1);
     expect(answers.filter((a) => a.headers.get(IDEMPOTENT_REPLAYED_HEADER) === 'true')).toHaveLength(19);
-    const outcomes = await Promise.all(answers.map(async (a) => (await inferenceRecord(pipeline, a.headers.get('x-request-id')!))?.idempotency?.outcome));
+    const outcomes = await Promise.all(answers.map(async (a) => (await inferenceRecord(pipeline, a.headers.get('x-amzn-requestid')!))?.idempotency?.outcome));
     expect(outcomes.sort()).toEqual(['executed', ...Array(19).fill('replayed')]);
   });
 
@@ -142,7 +146,8 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
     expect(again.status).toBe(422);
     expect(again.text).toBe(refused.text);
     expect(again.headers.get(IDEMPOTENT_REPLAYED_HEADER)).toBe('true');
-    expect(await inferenceRecord(pipeline, again.headers.get('x-request-id')!)).toMatchObject({
+    expect(again.headers.get('x-request-id')).toBe(refused.json.requestId);
+    expect(await inferenceRecord(pipeline, again.headers.get('x-amzn-requestid')!)).toMatchObject({
       status: 'ERROR',
       httpStatus: 422,
       errorCode: 'ModelRejectedInput',

@@ -95,7 +95,8 @@ describe('API stack, dev', () => {
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40, DataTraceEnabled: false, MetricsEnabled: true })],
       AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogGroup'), 'Arn'] }, Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
     });
-    const format = JSON.parse(Object.values(t.findResources('AWS::ApiGateway::Stage'))[0].Properties.AccessLogSetting.Format);
+    // messageString brings its own quotes: the format is JSON once API Gateway substitutes it.
+    const format = JSON.parse(Object.values(t.findResources('AWS::ApiGateway::Stage'))[0].Properties.AccessLogSetting.Format.replace('$context.error.messageString', '"-"'));
     expect(Object.keys(format)).toEqual(expect.arrayContaining(['requestId', 'sourceIp', 'userArn', 'status', 'responseLatency', 'resourcePath']));
     t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/apigateway/inference-dev-api/access', RetentionInDays: 7 });
   });
@@ -149,11 +150,17 @@ describe('API stack, dev', () => {
     expect(JSON.stringify(read.Condition.StringEquals['kms:ViaService'])).toContain('"dynamodb."');
   });
 
-  test('API Gateway errors use the handler JSON shape with the request id', () => {
-    t.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'DEFAULT_4XX',
-      ResponseTemplates: { 'application/json': JSON.stringify({ error: '$context.error.responseType', message: '$context.error.message', requestId: '$context.requestId' }) },
-    });
+  test('API Gateway errors use the handler JSON shape with the request id; the message is messageString, unquoted', () => {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      t.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseTemplates: { 'application/json': '{"error":"$context.error.responseType","message":$context.error.messageString,"requestId":"$context.requestId"}' },
+      });
+    }
+    const stage = Object.values(t.findResources('AWS::ApiGateway::Stage'))[0];
+    const format = stage.Properties.AccessLogSetting.Format as string;
+    expect(format).toContain('"errorMessage":$context.error.messageString,');
+    expect(format).not.toContain('"$context.error.message"');
   });
 
   test('outputs give a client everything it needs', () => {

@@ -1,11 +1,13 @@
 /**
  * CloudWatch's view of the local series: points grouped into periods, reduced with a
  * statistic, combined with metric math; and the alarms evaluated the same way (M of N
- * periods, missing data treated per alarm). Only handler-side sources (`logs`, `emf`) exist
- * locally; anything reading an AWS service's metric is CloudWatch-only.
+ * periods, missing data treated per alarm). The handler-side sources (`logs`, `emf`) come
+ * from the functions' lines; the AWS services' metrics (API Gateway, Lambda, SageMaker
+ * invocations, DynamoDB) from the local parts that stand in for those services. What no
+ * local part produces (the endpoint instances' utilisation) is CloudWatch-only.
  */
 import { ResolvedAlarm, gatedSignal } from '../../../lib/monitoring/alarm-catalog';
-import { MetricRef, SeriesRef, metricsOf } from '../../../lib/monitoring/metric-ref';
+import { MetricRef, MetricSource, SeriesRef, metricsOf } from '../../../lib/monitoring/metric-ref';
 import { LocalPoint, LocalSeries } from './collector';
 import { compileMath } from './metric-math';
 
@@ -17,8 +19,11 @@ export interface LocalLine {
 
 export type LocalAlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'CLOUDWATCH_ONLY';
 
+/** Sources whose metrics the local run produces. */
+const LOCAL_SOURCES: ReadonlySet<MetricSource> = new Set<MetricSource>(['logs', 'emf', 'api', 'predictFunction', 'readFunction', 'endpoint', 'table']);
+
 export function isLocal(ref: SeriesRef): boolean {
-  return ref.kind === 'search' ? true : metricsOf(ref).every((m) => m.source === 'logs' || m.source === 'emf');
+  return ref.kind === 'search' ? true : metricsOf(ref).every((m) => LOCAL_SOURCES.has(m.source));
 }
 
 /** A statistic of one period's values: Sum, Average, Minimum, Maximum, SampleCount or pNN (nearest rank). */

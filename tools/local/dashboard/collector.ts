@@ -9,6 +9,7 @@
  */
 import { LogSource, METRIC_FILTERS, applyMetricFilter } from '../../../lib/monitoring/metric-filters';
 import { parseFilterPattern, parseJsonObject } from '../../../lib/monitoring/filter-pattern';
+import type { MetricSource } from '../../../lib/monitoring/metric-ref';
 
 export interface LocalPoint {
   /** Epoch milliseconds. */
@@ -17,7 +18,8 @@ export interface LocalPoint {
 }
 
 export interface LocalSeriesEntry {
-  readonly source: 'logs' | 'emf';
+  /** `logs` and `emf` from the functions' lines; the others are the AWS services' own metrics, emitted by the local parts. */
+  readonly source: MetricSource;
   readonly metricName: string;
   readonly dimensions: Readonly<Record<string, string>>;
   readonly points: LocalPoint[];
@@ -67,6 +69,11 @@ export class SeriesStore {
     }
   }
 
+  /** One datum of an AWS service's metric, as the local part standing in for the service emits it. */
+  addMetric(source: MetricSource, metricName: string, value: number, dimensions: Record<string, string> = {}, t: number = this.options.now()): void {
+    if (Number.isFinite(value)) this.point(source, metricName, dimensions, { t, v: value });
+  }
+
   series(): LocalSeries {
     const oldest = this.options.now() - this.options.windowMs;
     for (const entry of this.entries.values()) {
@@ -94,7 +101,7 @@ export class SeriesStore {
     }
   }
 
-  private point(source: 'logs' | 'emf', metricName: string, dimensions: Record<string, string>, point: LocalPoint): void {
+  private point(source: MetricSource, metricName: string, dimensions: Record<string, string>, point: LocalPoint): void {
     const key = `${source}|${metricName}|${JSON.stringify(Object.entries(dimensions).sort())}`;
     let entry = this.entries.get(key);
     if (!entry) {

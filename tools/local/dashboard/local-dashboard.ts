@@ -20,6 +20,7 @@ import { LocalAlarmState, localAlarmState } from './aggregate';
 import { LocalLogLine, LocalSeries, SeriesStore } from './collector';
 import { RenderOptions, renderDashboardPage } from './render';
 import { LogSource } from '../../../lib/monitoring/metric-filters';
+import type { MetricSource } from '../../../lib/monitoring/metric-ref';
 
 export type { LocalAlarmState } from './aggregate';
 export type { LocalLogLine, LocalPoint, LocalSeries, LocalSeriesEntry } from './collector';
@@ -43,6 +44,8 @@ export interface LocalMetricsCollector {
    * (predict, read, model); lines of any other source are read for EMF only.
    */
   add(line: string, from?: LogSource | string): void;
+  /** One datum of an AWS service's metric (API Gateway, Lambda, SageMaker, DynamoDB), stamped with the collector's clock unless `t` is given. */
+  addMetric(source: MetricSource, metricName: string, value: number, dimensions?: Record<string, string>, t?: number): void;
   series(): LocalSeries;
   alarmStates(): Record<string, LocalAlarmState>;
   latestErrors(): readonly LocalLogLine[];
@@ -93,6 +96,7 @@ export function collectLocalMetrics(options: LocalMetricsOptions = {}): LocalMet
       const logGroup = LOG_SOURCES.includes(from as LogSource) ? (from as LogSource) : LOCAL_SOURCE_NAMES[from];
       store.add(line, logGroup, logGroup ?? from);
     },
+    addMetric: (source, metricName, value, dimensions = {}, t = now()) => store.addMetric(source, metricName, value, dimensions, t),
     series: () => store.series(),
     alarmStates,
     latestErrors: () => store.latestErrors(),

@@ -1,8 +1,9 @@
 /**
  * The local dashboard page: the layout's rows and widgets in the same order and with the
  * same titles as the CloudWatch dashboard, charts as inline SVG, no external resources and
- * no script (a meta refresh reloads it). Series that exist only in CloudWatch are listed
- * under their chart as such, so the page never pretends to show what it cannot.
+ * no script (a meta refresh reloads it). Series no local part produces (instance
+ * utilisation) are listed under their chart as CloudWatch-only, so the page never pretends
+ * to show what it cannot.
  */
 import { DashboardLayout, GraphWidget, LogsWidget, PIPELINE_UNHEALTHY_ID, SEVERITY_COLORS, WidgetSpec } from '../../../lib/monitoring/dashboard-layout';
 import { LocalLogLine, LocalSeries } from './collector';
@@ -48,7 +49,7 @@ function widget(spec: WidgetSpec, ctx: Context): string {
   switch (spec.kind) {
     case 'header':
       return `<div class="widget header" style="grid-column: span 24"><h1>${esc(spec.title)}</h1><p>${esc(spec.description)}</p>`
-        + `<p class="note">Local run: charts show the functions' own metrics (EMF) and the CloudWatch metric filters applied to their log lines; AWS service metrics appear in CloudWatch only. Updated ${new Date(ctx.now).toISOString().slice(11, 19)} UTC.</p></div>`;
+        + `<p class="note">Local run: charts show the functions' own metrics (EMF), the CloudWatch metric filters applied to their log lines, and the AWS service metrics the local API Gateway, Lambda, SageMaker runtime and DynamoDB emit under AWS's names and units (endpoint instance utilisation exists in AWS alone). Updated ${new Date(ctx.now).toISOString().slice(11, 19)} UTC.</p></div>`;
     case 'alarms':
       return `<div class="widget alarms" style="grid-column: span 24"><h3>${esc(spec.title)}</h3><div class="tiles">${spec.alarmIds.map((id) => alarmTile(id, ctx)).join('')}</div></div>`;
     case 'graph':
@@ -83,8 +84,9 @@ function graph(spec: GraphWidget, ctx: Context): string {
     ...spec.thresholds.map((t) => `<li class="threshold"><i class="dash" style="border-color:${severityColor(t.alarmId, ctx)}"></i>${esc(t.label)} <b>${fmt(t.value)}</b></li>`),
     ...cloudOnly.map((label) => `<li class="cloud">${esc(label)}: CloudWatch only</li>`),
   ];
-  const body = local.length === 0
-    ? '<p class="empty">AWS service metrics: shown in the CloudWatch dashboard only.</p>'
+  // A chart whose series are all local draws even before it has data (an empty SEARCH, say).
+  const body = local.length === 0 && cloudOnly.length > 0
+    ? '<p class="empty">Endpoint instance metrics: shown in the CloudWatch dashboard only.</p>'
     : chart(spec, local, ctx);
   return `<figure class="widget graph" data-widget="${esc(spec.title)}" style="grid-column: span ${spec.width}"><figcaption>${esc(spec.title)}</figcaption>${body}<ul class="legend">${legend.join('')}</ul></figure>`;
 }

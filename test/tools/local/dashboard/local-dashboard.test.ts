@@ -93,8 +93,10 @@ describe('collector', () => {
     // One timeout in one 5-minute window: PredictTimeouts needs 2 of 3.
     expect(states.PredictTimeouts).toBe('OK');
     expect(states.PredictRuntimeExits).toBe('OK');
-    expect(states.ApiServerErrorRate).toBe('CLOUDWATCH_ONLY');
-    expect(states.TableThrottledRequests).toBe('CLOUDWATCH_ONLY');
+    // Service alarms evaluate locally too; with no service data here, notBreaching reads OK.
+    expect(states.ApiServerErrorRate).toBe('OK');
+    expect(states.TableThrottledRequests).toBe('OK');
+    expect(Object.values(states)).not.toContain('CLOUDWATCH_ONLY');
   });
 
   test('below the minimum sample count a rate alarm stays quiet', () => {
@@ -210,12 +212,13 @@ describe('HTTP handler', () => {
       expect(await page.locator('figure[data-widget="Cold starts"] g.series[data-series="ColdStart (Powertools EMF)"] circle').count()).toBe(3);
       // The alarm threshold is drawn on its chart.
       expect(await page.locator('figure[data-widget="Server error rate"] line.threshold').getAttribute('data-threshold')).toBe('0.05');
-      // AWS service metrics are labelled, not faked.
-      await expect(page.locator('figure[data-widget="Invocations"]').first().locator('p.empty').textContent()).resolves.toContain('CloudWatch dashboard only');
+      // Service metrics are charted from local data (none fed here): no placeholder.
+      expect(await page.locator('figure.graph p.empty').count()).toBe(0);
+      expect(await page.locator('figure[data-widget="Invocations"]').first().locator('li[data-series="predict invocations"] b').textContent()).toBe('no data');
 
       expect(await page.locator('[data-alarm="PipelineUnhealthy"]').getAttribute('data-state')).toBe('ALARM');
       expect(await page.locator('[data-alarm="HandlerServerErrorRate"] .state').textContent()).toBe('ALARM');
-      expect(await page.locator('[data-alarm="ApiServerErrorRate"] .state').textContent()).toBe('CloudWatch only');
+      expect(await page.locator('[data-alarm="ApiServerErrorRate"] .state').textContent()).toBe('OK');
       expect(await page.locator('.widget.logs tbody tr').count()).toBe(collector.latestErrors().length);
       expect(external).toEqual([]);
 
