@@ -3,11 +3,11 @@
  * the measuring process (which also hosts the local servers) does not share their event
  * loop or CPU accounting.
  */
-import { execFile, spawnSync } from 'child_process';
+import { execFile, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LatencySummary, latencySummary, pairedDifferences, Summary, summarize } from './stats';
+import { LatencySummary, latencySummary, pairedDifferences, SteadyState, steadyState, Summary, summarize } from './stats';
 import { REPO_ROOT } from './bundles';
 
 const PROBES = path.join(__dirname, 'probes');
@@ -68,6 +68,7 @@ export function measureColdInit(targets: readonly ColdInitTarget[], env: NodeJS.
 export interface CpuProbeOutput {
   readonly init: { cpuMs: number; wallMs: number };
   readonly first: { cpuMs: number; wallMs: number };
+  readonly warmupBatches: { n: number; cpuMs: number; userMs: number; systemMs: number; wallMs: number }[];
   readonly batches: { n: number; cpuMs: number; userMs: number; systemMs: number; wallMs: number }[];
   readonly logBytesPerRequest: number;
   readonly oneRequest: { bytes: number; lines: string[] };
@@ -76,9 +77,16 @@ export interface CpuProbeOutput {
 }
 
 export interface HandlerCpuResult {
+  /** Measured warm requests, over all runs (after each run's warm-up). */
   readonly requests: number;
-  /** CPU (user + system) per warm request, per batch, in ms. */
+  /** Unmeasured warm-up requests each run made first. */
+  readonly warmupRequests: number;
+  /** CPU (user + system) per warm request at steady state, per batch, in ms. */
   readonly cpuMsPerRequest: Summary;
+  /** CPU per request during the warm-up, per batch: what a short run measures before the JIT settles. */
+  readonly warmupCpuMsPerRequest: Summary;
+  /** The measured batches' first half against their second: still falling would mean too short a warm-up. */
+  readonly steadyState: SteadyState;
   /** Of which user (JavaScript, the runtime) and system (the kernel side of socket syscalls). */
   readonly userMsPerRequest: Summary;
   readonly systemMsPerRequest: Summary;
@@ -95,7 +103,7 @@ export interface HandlerCpuResult {
   readonly sampleLines: string[];
 }
 
-export function runCpuProbe(file: string, env: NodeJS.ProcessEnv, body: string, requests: number, warmup = 30, batch = 25): Promise<CpuProbeOutput> {
+export function runCpuProbe(file: string, env: NodeJS.ProcessEnv, body: string, requests: number, warmup: number, batch = 50): Promise<CpuProbeOutput> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -115,9 +123,13 @@ export function summarizeCpuRuns(runs: readonly CpuProbeOutput[]): HandlerCpuRes
   const batches = runs.flatMap((r) => r.batches);
   const perRequest = (f: (b: CpuProbeOutput['batches'][number]) => number) => batches.map((b) => f(b) / b.n);
   const requests = batches.reduce((a, b) => a + b.n, 0);
+  const cpuOf = (b: CpuProbeOutput['batches'][number]) => b.cpuMs / b.n;
   return {
     requests,
+    warmupRequests: runs[0]?.warmupBatches.reduce((a, b) => a + b.n, 0) ?? 0,
     cpuMsPerRequest: summarize(perRequest((b) => b.cpuMs)),
+    warmupCpuMsPerRequest: summarize(runs.flatMap((r) => r.warmupBatches.map(cpuOf))),
+    steadyState: steadyState(runs.map((r) => r.batches.map(cpuOf))),
     userMsPerRequest: summarize(perRequest((b) => b.userMs)),
     systemMsPerRequest: summarize(perRequest((b) => b.systemMs)),
     wallMsPerRequest: summarize(perRequest((b) => b.wallMs)),
@@ -292,6 +304,105 @@ export function measureTests(): TestSuiteTiming {
   const timing = parseJestReport(JSON.parse(fs.readFileSync(out, 'utf8')), res.ms);
   fs.rmSync(path.dirname(out), { recursive: true, force: true });
   return res.status === 0 ? timing : { ...timing, error: `jest exited with ${res.status}` };
+}
+
+// ---------------------------------------------------------------------------- npm start
+
+export interface StartRun {
+  /** Spawn of `npm start` to its "is up" line, in ms. */
+  readonly wallMs: number;
+  /** The figure `npm start` printed itself (from its own start, after Node, npm and tsx loaded), in ms. */
+  readonly reportedMs: number;
+  /** Whether the stacks and bundles came from the start cache. */
+  readonly cacheHit: boolean;
+}
+
+export interface StartTiming {
+  /** Empty start cache: synthesis and bundling included. */
+  readonly cold: { readonly ms: Summary; readonly runs: readonly StartRun[] };
+  /** The cache the cold run filled, sources unchanged: what `npm start` costs day to day. */
+  readonly warm: { readonly ms: Summary; readonly runs: readonly StartRun[] };
+}
+
+/** The "is up" line of `npm start` (tools/local/main.ts): its own figure and where the stacks came from. */
+export function parseReadyLine(output: string): { reportedMs: number; cacheHit: boolean } | undefined {
+  const m = / is up in (\d+(?:\.\d+)?) s( \(stacks and bundles unchanged: from the start cache\))?/.exec(output);
+  return m ? { reportedMs: Number(m[1]) * 1000, cacheHit: m[2] !== undefined } : undefined;
+}
+
+/**
+ * `npm start` as a developer runs it, timed until it prints that it is up, then stopped with
+ * SIGTERM (its clean shutdown). Each cold run gets an empty start cache of its own
+ * (LOCAL_ASSEMBLY_CACHE) and a fresh data folder; the warm runs reuse the last cold run's.
+ */
+export async function measureStart(coldRuns: number, warmRuns: number, progress: (m: string) => void = () => undefined): Promise<StartTiming> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-start-'));
+  const cold: StartRun[] = [];
+  const warm: StartRun[] = [];
+  try {
+    let cacheDir = '';
+    let dataDir = '';
+    for (let i = 0; i < coldRuns; i++) {
+      cacheDir = path.join(scratch, `cache-${i}`);
+      dataDir = path.join(scratch, `data-${i}`);
+      const run = await timeStart(cacheDir, dataDir);
+      if (run.cacheHit) throw new Error('npm start: an empty start cache served a hit');
+      progress(`npm start, cold ${i + 1}/${coldRuns}: ${(run.wallMs / 1000).toFixed(1)} s`);
+      cold.push(run);
+    }
+    for (let i = 0; i < warmRuns; i++) {
+      const run = await timeStart(cacheDir, dataDir);
+      if (!run.cacheHit) throw new Error('npm start: unchanged sources missed the start cache');
+      progress(`npm start, warm ${i + 1}/${warmRuns}: ${(run.wallMs / 1000).toFixed(1)} s`);
+      warm.push(run);
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return { cold: { ms: summarize(cold.map((r) => r.wallMs)), runs: cold }, warm: { ms: summarize(warm.map((r) => r.wallMs)), runs: warm } };
+}
+
+function timeStart(cacheDir: string, dataDir: string, timeoutMs = 10 * 60_000): Promise<StartRun> {
+  // Under `npm run bench`, npm names its own CLI; otherwise the one on PATH.
+  const npm = process.env.npm_execpath?.endsWith('.js') ? { command: process.execPath, args: [process.env.npm_execpath] } : { command: 'npm', args: [] };
+  const args = [...npm.args, 'start', '--silent', '--', '--port', '0', '--quiet', '--data-dir', dataDir];
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    // Its own process group, so that the stop reaches npm, tsx and the pipeline's process alike.
+    const child = spawn(npm.command, args, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCAL_ASSEMBLY_CACHE: cacheDir } });
+    let output = '';
+    let ready: StartRun | undefined;
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`npm start was not ready within ${timeoutMs / 1000} s:\n${lastLines(output)}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const line = ready ? undefined : parseReadyLine(output);
+      if (line) {
+        ready = { wallMs: Number(process.hrtime.bigint() - started) / 1e6, ...line };
+        stop();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (ready) resolve(ready);
+      else reject(new Error(`npm start exited (${code}) before it was ready:\n${lastLines(output)}`));
+    });
+  });
 }
 
 function lastLines(text: string, n = 15): string {

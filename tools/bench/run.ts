@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: the prediction function's bundle size, cold init, CPU per request, the
- * local pipeline's added latency and throughput, `cdk synth` time (and with --with-tests the
- * test suite's), each over repeated runs, side by side with a baseline handler (see
- * bench/baseline/index.ts), so every figure is also a ratio. Prints a table with the targets
- * (PASS/MISS) and writes bench-results/latest.json, which `npm run cost` reads.
+ * `npm run bench`: the prediction function's bundle size, cold init, CPU per request at steady
+ * state, the local pipeline's added latency and throughput, `npm start`'s ready time (cold and
+ * warm), `cdk synth` time (and with --with-tests the test suite's), each over repeated runs,
+ * side by side with two comparison handlers, so every figure is also a ratio: the baseline
+ * (tools/bench/baseline/index.ts, NodejsFunction's defaults) and the minimal ESM handler (the
+ * same two SDK calls alone, ESM, minified, tree-shaken; tools/bench/bundles.ts). Prints a table
+ * with the targets (PASS/MISS) and writes bench-results/latest.json, which `npm run cost` reads.
  *
  * Everything runs on this machine, on loopback, with a bounded number of requests: the
  * stage's stacks are synthesized (the bundles `cdk deploy` ships), the local pipeline runs
@@ -23,7 +25,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
 import { parseBenchArgs, UsageError } from './args';
 import { buildBenchBundles, buildOptimized, readCdkContext, REPO_ROOT } from './bundles';
 import { formatAnalysis, runAnalysisBench } from './analysis';
-import { measureColdInit, measureLatency, measureSynth, measureTests, runCpuProbe, summarizeCpuRuns } from './measures';
+import { measureColdInit, measureLatency, measureStart, measureSynth, measureTests, runCpuProbe, summarizeCpuRuns } from './measures';
 import { BenchResults, evaluateTargets, formatReport } from './report';
 import { summarize } from './stats';
 
@@ -41,10 +43,11 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
 
   try {
-    progress('synthesizing the stacks (optimized bundle) and bundling the baseline with NodejsFunction defaults');
+    progress('synthesizing the stacks (optimized bundle; from the start cache when unchanged), bundling the baseline and the minimal ESM handler');
     const { assembly, bundle: optimized } = buildOptimized(context, path.join(work, 'cdk.out'));
     const benchBundles = buildBenchBundles(path.join(work, 'bench.out'), path.join(REPO_ROOT, 'bench-results', 'baseline'));
     const baseline = benchBundles.baseline;
+    const minimal = benchBundles.minimal;
     const config = assembly.config;
     const fn = assembly.functions.predict;
 
@@ -82,6 +85,8 @@ async function main(): Promise<void> {
       [
         { name: 'optimized', file: optimized.file },
         { name: 'baseline', file: baseline.file },
+        { name: 'minimal', file: minimal.file },
+        { name: 'sdkFloor', file: benchBundles.sdkFloor.file },
       ],
       functionEnv({ dynamodb: nowhere, s3: nowhere, sagemaker: nowhere }),
       options.coldRuns,
@@ -153,20 +158,26 @@ async function main(): Promise<void> {
     };
 
     try {
-      progress(`handler CPU: ${options.cpuRequests} warm requests per handler, in two alternating runs each`);
-      const cpuRuns: Record<'optimized' | 'baseline', Awaited<ReturnType<typeof runCpuProbe>>[]> = { optimized: [], baseline: [] };
+      // Steady state: each process warms up first (the JIT optimizes hot code only after many
+      // calls), then measures; two processes per handler, in alternating order.
       const half = Math.ceil(options.cpuRequests / 2);
+      const files = { optimized: optimized.file, baseline: baseline.file, minimal: minimal.file } as const;
+      const cpuRuns: Record<keyof typeof files, Awaited<ReturnType<typeof runCpuProbe>>[]> = { optimized: [], baseline: [], minimal: [] };
       for (let round = 0; round < 2; round++) {
-        for (const which of round === 0 ? (['optimized', 'baseline'] as const) : (['baseline', 'optimized'] as const)) {
-          cpuRuns[which].push(await runCpuProbe(which === 'optimized' ? optimized.file : baseline.file, env, REQUEST_BODY, half));
+        const order = (['optimized', 'baseline', 'minimal'] as const).slice();
+        if (round === 1) order.reverse();
+        for (const which of order) {
+          progress(`handler CPU, ${which}, run ${round + 1}/2: ${options.cpuWarmup} warm-up + ${half} measured requests`);
+          cpuRuns[which].push(await runCpuProbe(files[which], env, REQUEST_BODY, half, options.cpuWarmup));
         }
       }
-      progress('CPU floors: the two SDK calls alone, and two plain HTTP calls');
-      const sdkFloor = await runCpuProbe(benchBundles.sdkFloor.file, env, REQUEST_BODY, half);
-      const httpFloor = await runCpuProbe(benchBundles.httpFloor.file, env, REQUEST_BODY, half);
+      progress(`CPU floors: the two SDK calls alone, and two plain HTTP calls (${options.cpuWarmup} warm-up + ${options.cpuRequests} measured each)`);
+      const sdkFloor = await runCpuProbe(benchBundles.sdkFloor.file, env, REQUEST_BODY, options.cpuRequests, options.cpuWarmup);
+      const httpFloor = await runCpuProbe(benchBundles.httpFloor.file, env, REQUEST_BODY, options.cpuRequests, options.cpuWarmup);
       const handlerCpu = {
         optimized: summarizeCpuRuns(cpuRuns.optimized),
         baseline: summarizeCpuRuns(cpuRuns.baseline),
+        minimal: summarizeCpuRuns(cpuRuns.minimal),
         sdkFloor: summarizeCpuRuns([sdkFloor]),
         httpFloor: summarizeCpuRuns([httpFloor]),
       };
@@ -195,6 +206,11 @@ async function main(): Promise<void> {
         progress(`cdk synth of every stack, ${options.synthRuns} run(s)`);
         synth = measureSynth(options.synthRuns);
       }
+      let start;
+      if (!options.skipStart) {
+        progress(`npm start until ready: ${options.startColdRuns} cold (empty start cache), ${options.startWarmRuns} warm (unchanged sources)`);
+        start = await measureStart(options.startColdRuns, options.startWarmRuns, progress);
+      }
       let tests;
       if (options.withTests) {
         progress('the test suite (jest)');
@@ -208,10 +224,11 @@ async function main(): Promise<void> {
       const bundles = {
         optimized: { bytes: optimized.bytes, files: optimized.files },
         baseline: { bytes: baseline.bytes, files: baseline.files },
+        minimal: { bytes: minimal.bytes, files: minimal.files },
       };
       const partial = { bundles, coldInit, handlerCpu, latency };
       const results: BenchResults = {
-        version: 1,
+        version: 2,
         date: new Date().toISOString(),
         machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', loadAvgStart, loadAvgEnd: os.loadavg() },
         git: gitState(),
@@ -225,9 +242,10 @@ async function main(): Promise<void> {
           container: logBytes.containerLines ? logBytes.container / logBytes.containerLines : NaN,
         },
         synth,
+        start,
         tests,
         emfMetrics: [...emf].sort(),
-        targets: evaluateTargets(partial),
+        targets: evaluateTargets({ ...partial, start, tests }),
       };
       const out = path.resolve(REPO_ROOT, options.out);
       fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -68,3 +68,32 @@ export function formatSummary(s: Summary, decimals = 1): string {
   if (s.n === 0) return 'n/a';
   return `${s.median.toFixed(decimals)} (${s.p25.toFixed(decimals)}–${s.p75.toFixed(decimals)})`;
 }
+
+export interface SteadyState {
+  /** Per-batch figures of the first half of each run's measured batches, and of the second half. */
+  readonly firstHalf: Summary;
+  readonly secondHalf: Summary;
+  /** secondHalf.median / firstHalf.median: about 1 once the JIT has settled, below 1 while the figures still fall. */
+  readonly drift: number;
+  /** The second half is not lower than the first by more than the tolerance. */
+  readonly settled: boolean;
+}
+
+/**
+ * Whether repeated per-batch measurements (one array per run, in time order) have reached a
+ * steady state: each run's batches are split in halves (an odd middle batch is left out) and
+ * the halves' medians compared. Still falling means the warm-up was too short.
+ */
+export function steadyState(runs: readonly (readonly number[])[], tolerance = 0.1): SteadyState {
+  const first: number[] = [];
+  const second: number[] = [];
+  for (const batches of runs) {
+    const half = Math.floor(batches.length / 2);
+    first.push(...batches.slice(0, half));
+    second.push(...batches.slice(batches.length - half));
+  }
+  const firstHalf = summarize(first);
+  const secondHalf = summarize(second);
+  const drift = secondHalf.median / firstHalf.median;
+  return { firstHalf, secondHalf, drift, settled: Number.isFinite(drift) && drift >= 1 - tolerance };
+}

@@ -1,11 +1,13 @@
-import { App, AssetStaging, Stack } from 'aws-cdk-lib';
+import type { AssetStaging, Stack } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
-import { PipelineFunction } from '../../lib/constructs/pipeline-function';
-import { createStageStacks } from '../../lib/stage-stacks';
+import type { PipelineFunction } from '../../lib/constructs/pipeline-function';
+import { AssemblyCache, assemblyKey, defaultAssemblyCacheDir } from './assembly-cache';
+
+const REPO_ROOT = path.join(__dirname, '..', '..');
 
 /** One function as the stack deploys it: its staged bundle, handler, settings and environment. */
 export interface SynthesizedFunction {
@@ -40,17 +42,91 @@ export interface LocalAssembly {
   readonly deploymentRecordProperties: Readonly<Record<string, unknown>>;
   /** The synthesized API and data templates, for what the local parts read as deployed (gateway responses, usage plan, TTL). */
   readonly templates: { readonly api: Template; readonly data: Template };
+  /** How this assembly was obtained: from the start cache (`hit`) or synthesized, and how long that took. */
+  readonly cache?: { readonly hit: boolean; readonly key: string; readonly dir: string; readonly ms: number };
 }
 
 export type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, any> }> };
+
+export interface SynthesizeOptions {
+  /**
+   * Folder of the start cache (tools/local/assembly-cache.ts), or `false` to synthesize every time.
+   * @default - `LOCAL_ASSEMBLY_CACHE` if set (`off` disables), else .local/assembly-cache
+   */
+  readonly cacheDir?: string | false;
+}
+
+type FunctionRole = keyof LocalAssembly['functions'];
+/** The cached form: the assembly without its config, each bundle folder named by its role. */
+type CachedAssembly = Omit<LocalAssembly, 'config' | 'cache'>;
+
 
 /**
  * Synthesizes the stage's stacks, exactly as `cdk synth` does, and reads from them what the
  * local pipeline runs: the esbuild bundles CDK staged for each function (the same files
  * `cdk deploy` uploads), their settings and environment, and the API's routes. Nothing is
  * declared twice: a new route or setting in the stacks reaches the local pipeline by itself.
+ *
+ * When neither the config nor any input file (tools/local/assembly-cache.ts, ASSEMBLY_INPUTS)
+ * changed since the last synthesis, the result and its bundles come from the start cache
+ * instead, without loading aws-cdk-lib: the same files, in a fraction of the time.
  */
-export function synthesizeLocalAssembly(config: StageConfig, outdir: string): LocalAssembly {
+export function synthesizeLocalAssembly(config: StageConfig, outdir: string, options: SynthesizeOptions = {}): LocalAssembly {
+  const cacheDir = options.cacheDir === undefined ? defaultAssemblyCacheDir(REPO_ROOT) : options.cacheDir || undefined;
+  if (!cacheDir) return synthesize(config, outdir);
+  const started = performance.now();
+  const cache = new AssemblyCache(cacheDir);
+  const key = assemblyKey(REPO_ROOT, config);
+  const hit = loadCachedAssembly(cache, key, config, started);
+  return hit ?? storeCachedAssembly(cache, key, synthesize(config, outdir), started);
+}
+
+/** The assembly cached under `key`, its bundle folders inside the cache entry; undefined on a miss. */
+export function loadCachedAssembly(cache: AssemblyCache, key: string, config: StageConfig, started = performance.now()): LocalAssembly | undefined {
+  const entry = cache.read<CachedAssembly>(key);
+  return entry && fromCache(config, entry.data, { hit: true, key, dir: entry.dir, ms: performance.now() - started });
+}
+
+/** Stores a synthesized assembly (and copies of its bundles) under `key`; returns it as served from the entry. */
+export function storeCachedAssembly(cache: AssemblyCache, key: string, fresh: LocalAssembly, started = performance.now()): LocalAssembly {
+  const roles = Object.keys(fresh.functions) as FunctionRole[];
+  const { config, cache: _cache, ...data } = fresh;
+  const cached: CachedAssembly = {
+    ...data,
+    functions: Object.fromEntries(
+      roles.map((role) => {
+        const fn = fresh.functions[role];
+        // JSON drops `undefined`: a referenced variable is kept as null, and turned back on read.
+        const environment = Object.fromEntries(Object.entries(fn.environment).map(([k, v]) => [k, v ?? null]));
+        return [role, { ...fn, bundleDir: role, environment }];
+      }),
+    ) as unknown as CachedAssembly['functions'],
+  };
+  const stored = cache.write(key, cached, Object.fromEntries(roles.map((role) => [role, fresh.functions[role].bundleDir])));
+  return fromCache(config, stored.data, { hit: false, key, dir: stored.dir, ms: performance.now() - started });
+}
+
+/** A cached assembly with its bundle folders resolved inside the cache entry. */
+function fromCache(config: StageConfig, data: CachedAssembly, cache: NonNullable<LocalAssembly['cache']>): LocalAssembly {
+  const resolve = (fn: SynthesizedFunction): SynthesizedFunction => ({
+    ...fn,
+    bundleDir: path.join(cache.dir, fn.bundleDir),
+    environment: Object.fromEntries(Object.entries(fn.environment).map(([k, v]) => [k, v ?? undefined])),
+  });
+  return {
+    ...data,
+    config,
+    functions: { predict: resolve(data.functions.predict), read: resolve(data.functions.read), recorder: resolve(data.functions.recorder) },
+    cache,
+  };
+}
+
+function synthesize(config: StageConfig, outdir: string): LocalAssembly {
+  // Loaded here, not at the top: a start served from the cache never loads aws-cdk-lib (seconds).
+  /* eslint-disable @typescript-eslint/no-require-imports -- lazy load of aws-cdk-lib and the stacks, see above */
+  const { App, Stack }: typeof import('aws-cdk-lib') = require('aws-cdk-lib');
+  const { createStageStacks }: typeof import('../../lib/stage-stacks') = require('../../lib/stage-stacks');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const prefix = resourcePrefix(config);
   const app = new App({
     outdir,
@@ -110,7 +186,9 @@ function readCdkJsonContext(): Record<string, unknown> {
 
 /** The folder CDK staged (bundled) the function's code into. */
 function stagedBundle(fn: Construct): string {
-  const staging = fn.node.findAll().find((c): c is AssetStaging => c instanceof AssetStaging);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see synthesize
+  const { AssetStaging: Staging }: typeof import('aws-cdk-lib') = require('aws-cdk-lib');
+  const staging = fn.node.findAll().find((c): c is AssetStaging => c instanceof Staging);
   if (!staging) throw new Error(`no bundled asset found for ${fn.node.path}`);
   return staging.absoluteStagedPath;
 }

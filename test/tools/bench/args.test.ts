@@ -2,9 +2,12 @@
 import { DEFAULT_OPTIONS, parseBenchArgs, UsageError } from '../../../tools/bench/args';
 
 describe('bench arguments', () => {
-  it('defaults: at least 15 cold-init runs, concurrency 1, 4 and 16, no test suite', () => {
+  it('defaults: at least 15 cold-init runs, 2,000 measured CPU requests after a warm-up, npm start timed, concurrency 1, 4 and 16, no test suite', () => {
     expect(parseBenchArgs([])).toEqual(DEFAULT_OPTIONS);
     expect(DEFAULT_OPTIONS.coldRuns).toBeGreaterThanOrEqual(15);
+    expect(DEFAULT_OPTIONS.cpuRequests).toBeGreaterThanOrEqual(2000);
+    expect(DEFAULT_OPTIONS.cpuWarmup).toBeGreaterThanOrEqual(500);
+    expect(DEFAULT_OPTIONS).toMatchObject({ skipStart: false, startColdRuns: 2, startWarmRuns: 5 });
     expect(DEFAULT_OPTIONS.concurrency).toEqual([1, 4, 16]);
     expect(DEFAULT_OPTIONS.withTests).toBe(false);
   });
@@ -13,6 +16,8 @@ describe('bench arguments', () => {
     const quick = parseBenchArgs(['--quick']);
     expect(quick.coldRuns).toBe(15);
     expect(quick.cpuRequests).toBeLessThan(DEFAULT_OPTIONS.cpuRequests);
+    expect(quick.cpuWarmup).toBeLessThan(DEFAULT_OPTIONS.cpuWarmup);
+    expect(quick).toMatchObject({ startColdRuns: 1, startWarmRuns: 3 });
     expect(parseBenchArgs(['--quick', '--cold-runs', '30']).coldRuns).toBe(30);
   });
 
@@ -20,6 +25,13 @@ describe('bench arguments', () => {
     expect(
       parseBenchArgs(['--with-tests', '--skip-synth', '--cpu-requests', '100', '--latency-requests', '50', '--latency-rounds', '4', '--concurrency', '1, 8', '--synth-runs', '2', '--out', 'x.json']),
     ).toEqual({ ...DEFAULT_OPTIONS, withTests: true, skipSynth: true, cpuRequests: 100, latencyRequests: 50, latencyRounds: 4, concurrency: [1, 8], synthRuns: 2, out: 'x.json' });
+    expect(parseBenchArgs(['--skip-start', '--cpu-warmup', '0', '--start-cold-runs', '3', '--start-warm-runs', '7'])).toEqual({
+      ...DEFAULT_OPTIONS,
+      skipStart: true,
+      cpuWarmup: 0,
+      startColdRuns: 3,
+      startWarmRuns: 7,
+    });
   });
 
   it.each([
@@ -28,6 +40,8 @@ describe('bench arguments', () => {
     [['--cpu-requests', 'many'], "got 'many'"],
     [['--concurrency', '1,100'], 'at most 64'],
     [['--concurrency', '0'], 'at least 1'],
+    [['--cpu-warmup', '-1'], "got '-1'"],
+    [['--start-warm-runs', '0'], 'at least 1'],
     [['--out'], 'needs a file name'],
     [['--fast'], "unknown option '--fast'"],
   ])('refuses %j (%s)', (argv, message) => {

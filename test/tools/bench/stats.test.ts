@@ -1,5 +1,5 @@
 /** The bench's statistics: hand-computed cases, no timing. */
-import { formatSummary, latencySummary, pairedDifferences, quantile, summarize } from '../../../tools/bench/stats';
+import { formatSummary, latencySummary, pairedDifferences, quantile, steadyState, summarize } from '../../../tools/bench/stats';
 
 describe('quantile (linear interpolation between closest ranks)', () => {
   it('interpolates between ranks and ignores input order', () => {
@@ -44,5 +44,31 @@ describe('summaries', () => {
     expect(pairedDifferences([120, 130, 110], [100, 95, 105])).toEqual([20, 35, 5]);
     expect(summarize(pairedDifferences([120, 130, 110], [100, 95, 105])).median).toBe(20);
     expect(() => pairedDifferences([1], [])).toThrow('differ in length');
+  });
+});
+
+describe('steady state (first half of the measured batches against the second)', () => {
+  it('splits each run in halves, leaving an odd middle batch out, and compares the medians', () => {
+    const st = steadyState([
+      [2, 2, 9, 1, 1],
+      [2, 2, 1, 1],
+    ]);
+    expect(st.firstHalf).toMatchObject({ n: 4, median: 2 });
+    expect(st.secondHalf).toMatchObject({ n: 4, median: 1 });
+    expect(st.drift).toBe(0.5);
+    expect(st.settled).toBe(false);
+  });
+
+  it('is settled when the second half is not lower by more than the tolerance (higher is noise, not the JIT)', () => {
+    expect(steadyState([[1, 1, 0.95, 0.95]]).settled).toBe(true);
+    expect(steadyState([[1, 1, 0.89, 0.89]]).settled).toBe(false);
+    expect(steadyState([[1, 1, 0.89, 0.89]], 0.15).settled).toBe(true);
+    expect(steadyState([[1, 1, 1.4, 1.4]]).settled).toBe(true);
+  });
+
+  it('is not settled with too few batches to tell', () => {
+    const st = steadyState([[1]]);
+    expect(st.drift).toBeNaN();
+    expect(st.settled).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 // Handler CPU probe: runs one bundle's handler in this process, alone (the local servers it
 // calls live in the parent), so process.cpuUsage() counts the handler's own work — its code,
 // the SDK, Powertools, the HTTP client, log writes — and not the servers'. Prints one JSON
-// line: the import, the first (cold) invocation, and warm invocations in batches.
+// line: the import, the first (cold) invocation, the warm-up in batches (the JIT settling:
+// V8 optimizes hot code only after many calls), then the measured warm invocations in batches.
 // Plain JavaScript: the bundle is imported directly, with no loader in between.
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -84,7 +85,18 @@ const init = await measure(async () => {
   handler = mod.handler;
 });
 const first = await measure(invoke);
-for (let i = 0; i < warmup; i++) await invoke();
+const runBatches = async (total) => {
+  const out = [];
+  for (let done = 0; done < total; done += batch) {
+    const n = Math.min(batch, total - done);
+    const m = await measure(async () => {
+      for (let i = 0; i < n; i++) await invoke();
+    });
+    out.push({ n, ...m });
+  }
+  return out;
+};
+const warmupBatches = await runBatches(warmup);
 
 // One warm request's lines, then the batches.
 keep = true;
@@ -93,20 +105,14 @@ await invoke();
 const oneRequestBytes = logBytes - bytesBefore;
 keep = false;
 
-const batches = [];
 const logStart = logBytes;
-for (let done = 0; done < requests; done += batch) {
-  const n = Math.min(batch, requests - done);
-  const m = await measure(async () => {
-    for (let i = 0; i < n; i++) await invoke();
-  });
-  batches.push({ n, ...m });
-}
+const batches = await runBatches(requests);
 
 emit(
   `${JSON.stringify({
     init,
     first,
+    warmupBatches,
     batches,
     logBytesPerRequest: (logBytes - logStart) / requests,
     oneRequest: { bytes: oneRequestBytes, lines: kept.join('').split('\n').filter((l) => l.trim()) },

@@ -1,0 +1,177 @@
+/**
+ * The start cache: the key covers every input (a source change is a new key, so a stale bundle
+ * never runs), an entry round-trips the assembly and its bundles byte for byte, a hit does not
+ * synthesize, and entries are written atomically and pruned by last use.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { resolveStageConfig } from '../../../lib/config/load-config';
+import { AssemblyCache, ASSEMBLY_INPUTS, assemblyKey, defaultAssemblyCacheDir } from '../../../tools/local/assembly-cache';
+import { loadCachedAssembly, storeCachedAssembly, synthesizeLocalAssembly } from '../../../tools/local/local-assembly';
+
+const REPO_ROOT = path.join(__dirname, '..', '..', '..');
+const cdkJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
+
+let scratch: string;
+beforeEach(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'assembly-cache-test-'));
+});
+afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** A copy of the repository's cache inputs, which a test may change. */
+function copyInputs(): string {
+  const root = path.join(scratch, 'repo');
+  for (const input of ASSEMBLY_INPUTS) {
+    const from = path.join(REPO_ROOT, input);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(root, input), { recursive: true, filter: (src) => !src.split(path.sep).includes('node_modules') });
+  }
+  return root;
+}
+
+describe('the cache key', () => {
+  const config = resolveStageConfig({ ...cdkJson, stage: 'dev' });
+
+  it('is the same for the same inputs wherever the tree is, and changes with a handler source, a stack, cdk.json or the lock file', () => {
+    const root = copyInputs();
+    const original = assemblyKey(root, config);
+    expect(assemblyKey(REPO_ROOT, config)).toBe(original);
+    const keys = new Set([original]);
+    for (const file of ['lambda/predict/index.ts', 'lib/stacks/api-stack.ts', 'contract/handlers.ts', 'cdk.json', 'package-lock.json', 'model/artifacts/model.tar.gz']) {
+      const full = path.join(root, file);
+      const before = fs.readFileSync(full);
+      fs.appendFileSync(full, '\n');
+      keys.add(assemblyKey(root, config));
+      fs.writeFileSync(full, before);
+      expect(assemblyKey(root, config)).toBe(original);
+    }
+    expect(keys.size).toBe(7);
+  });
+
+  it('changes when a file is added or renamed under an input, but not under node_modules or cdk.out', () => {
+    const root = copyInputs();
+    const original = assemblyKey(root, config);
+    fs.writeFileSync(path.join(root, 'lambda', 'shared', 'new-helper.ts'), 'export const x = 1;\n');
+    const added = assemblyKey(root, config);
+    expect(added).not.toBe(original);
+    fs.renameSync(path.join(root, 'lambda', 'shared', 'new-helper.ts'), path.join(root, 'lambda', 'shared', 'renamed.ts'));
+    expect(assemblyKey(root, config)).not.toBe(added);
+    fs.rmSync(path.join(root, 'lambda', 'shared', 'renamed.ts'));
+    expect(assemblyKey(root, config)).toBe(original);
+    for (const ignored of ['node_modules', 'cdk.out']) {
+      fs.mkdirSync(path.join(root, 'model', ignored), { recursive: true });
+      fs.writeFileSync(path.join(root, 'model', ignored, 'x.js'), 'anything');
+    }
+    expect(assemblyKey(root, config)).toBe(original);
+  });
+
+  it('changes with the stage config and the account and region the stacks read from the environment', () => {
+    const original = assemblyKey(REPO_ROOT, config);
+    expect(assemblyKey(REPO_ROOT, resolveStageConfig({ ...cdkJson, stage: 'dev', 'model.version': '9.9.9' }))).not.toBe(original);
+    expect(assemblyKey(REPO_ROOT, resolveStageConfig({ ...cdkJson, stage: 'prod' }))).not.toBe(original);
+    const saved = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'eu-north-9';
+    try {
+      expect(assemblyKey(REPO_ROOT, config)).not.toBe(original);
+    } finally {
+      if (saved === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = saved;
+    }
+    expect(assemblyKey(REPO_ROOT, config)).toBe(original);
+  });
+});
+
+describe('the cache folder', () => {
+  it('is .local/assembly-cache by default, another folder with LOCAL_ASSEMBLY_CACHE, none with off', () => {
+    expect(defaultAssemblyCacheDir('/repo', {})).toBe(path.join('/repo', '.local', 'assembly-cache'));
+    expect(defaultAssemblyCacheDir('/repo', { LOCAL_ASSEMBLY_CACHE: '/tmp/elsewhere' })).toBe('/tmp/elsewhere');
+    expect(defaultAssemblyCacheDir('/repo', { LOCAL_ASSEMBLY_CACHE: 'off' })).toBeUndefined();
+  });
+});
+
+describe('entries', () => {
+  const bundle = (name: string, content: string) => {
+    const dir = path.join(scratch, 'src', name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'index.mjs'), content);
+    return dir;
+  };
+
+  it('round-trip data and folders; a missing or half-written entry is a miss', () => {
+    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    expect(cache.read('k1')).toBeUndefined();
+    const stored = cache.write('k1', { a: 1 }, { predict: bundle('p', 'export const handler = 1;') });
+    expect(stored).toEqual({ dir: path.join(scratch, 'cache', 'k1'), data: { a: 1 } });
+    expect(fs.readFileSync(path.join(stored.dir, 'predict', 'index.mjs'), 'utf8')).toBe('export const handler = 1;');
+    expect(cache.read('k1')).toEqual(stored);
+    // A folder without its manifest (a run killed while copying) is not an entry.
+    fs.mkdirSync(path.join(scratch, 'cache', 'k2', 'predict'), { recursive: true });
+    expect(cache.read('k2')).toBeUndefined();
+    // No temporary folder is left behind.
+    expect(fs.readdirSync(path.join(scratch, 'cache')).filter((n) => n.startsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a second writer of the same key keeps the first entry and succeeds', () => {
+    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    cache.write('k', { first: true }, { predict: bundle('a', 'first') });
+    const second = cache.write('k', { first: false }, { predict: bundle('b', 'second') });
+    expect(second.data).toEqual({ first: true });
+    expect(fs.readFileSync(path.join(second.dir, 'predict', 'index.mjs'), 'utf8')).toBe('first');
+  });
+
+  it('prunes the least recently used entries beyond `keep`, but never one used within minAgeMs', () => {
+    const dir = path.join(scratch, 'cache');
+    const old = new AssemblyCache(dir, { keep: 1, minAgeMs: 60_000 });
+    for (const key of ['a', 'b', 'c']) old.write(key, {}, {});
+    // a was used two hours ago, b an hour ago, c is recent: writing d keeps d, the most recent other (c) and anything younger than a minute.
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+    fs.utimesSync(path.join(dir, 'a'), hoursAgo(2), hoursAgo(2));
+    fs.utimesSync(path.join(dir, 'b'), hoursAgo(1), hoursAgo(1));
+    old.write('d', {}, {});
+    expect(fs.readdirSync(dir).sort()).toEqual(['c', 'd']);
+    // Reading an entry marks it used, so it outlives the others.
+    fs.utimesSync(path.join(dir, 'c'), hoursAgo(3), hoursAgo(3));
+    old.read('c');
+    fs.utimesSync(path.join(dir, 'd'), hoursAgo(2), hoursAgo(2));
+    old.write('e', {}, {});
+    expect(fs.readdirSync(dir).sort()).toEqual(['c', 'e']);
+  });
+});
+
+describe('the synthesized assembly through the cache', () => {
+  it('round-trips the assembly and its bundles, and a hit serves them without synthesizing', () => {
+    const config = resolveStageConfig({ ...cdkJson, stage: 'dev' });
+    const fresh = synthesizeLocalAssembly(config, path.join(scratch, 'cdk.out'), { cacheDir: false });
+    expect(fresh.cache).toBeUndefined();
+    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    const key = assemblyKey(REPO_ROOT, config);
+    expect(loadCachedAssembly(cache, key, config)).toBeUndefined();
+
+    const stored = storeCachedAssembly(cache, key, fresh);
+    expect(stored.cache).toMatchObject({ hit: false, key, dir: path.join(scratch, 'cache', key) });
+    const withoutBundles = (a: typeof fresh) => ({ ...a, cache: undefined, functions: Object.fromEntries(Object.entries(a.functions).map(([k, f]) => [k, { ...f, bundleDir: '' }])) });
+    expect(withoutBundles(stored)).toEqual(withoutBundles(fresh));
+    // Variables the stack wires by reference stay present (as undefined), for the pipeline to resolve.
+    expect(Object.keys(stored.functions.recorder.environment)).toEqual(Object.keys(fresh.functions.recorder.environment));
+    expect(Object.values(fresh.functions.recorder.environment)).toContain(undefined);
+    for (const role of ['predict', 'read', 'recorder'] as const) {
+      const files = fs.readdirSync(fresh.functions[role].bundleDir).sort();
+      expect(fs.readdirSync(stored.functions[role].bundleDir).sort()).toEqual(files);
+      for (const file of files) {
+        expect(fs.readFileSync(path.join(stored.functions[role].bundleDir, file)).equals(fs.readFileSync(path.join(fresh.functions[role].bundleDir, file)))).toBe(true);
+      }
+    }
+
+    // The same config and sources: served from the entry, in well under the seconds a synthesis takes.
+    const hit = synthesizeLocalAssembly(config, path.join(scratch, 'unused.out'), { cacheDir: cache.cacheDir });
+    expect(hit.cache).toMatchObject({ hit: true, key });
+    expect(hit.cache!.ms).toBeLessThan(1_000);
+    expect(fs.existsSync(path.join(scratch, 'unused.out'))).toBe(false);
+    expect(withoutBundles(hit)).toEqual(withoutBundles(fresh));
+    expect(hit.functions.predict.bundleDir).toBe(stored.functions.predict.bundleDir);
+
+    // Another config is another key: a miss.
+    const other = resolveStageConfig({ ...cdkJson, stage: 'dev', 'model.version': '9.9.9' });
+    expect(loadCachedAssembly(cache, assemblyKey(REPO_ROOT, other), other)).toBeUndefined();
+  }, 180_000);
+});

@@ -1,0 +1,177 @@
+/**
+ * A cache of the local assembly (what tools/local/local-assembly.ts reads from the synthesized
+ * stacks) and the bundles CDK staged for it, keyed by a hash of everything that can change
+ * them. Synthesizing and bundling is most of `npm start`'s time; with unchanged sources a start
+ * reuses the last result instead. Any change to an input is a new key, so a stale bundle is
+ * never run. This file imports nothing from aws-cdk-lib: a cache hit does not load it at all.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Bump when the cached layout or what is extracted from the assembly changes. */
+const CACHE_FORMAT = 1;
+const MANIFEST = 'assembly.json';
+
+/**
+ * What a synthesized assembly is made from, relative to the repository root: the stacks and
+ * their config (lib/), the handlers (lambda/), the shared names (contract/), the model the
+ * endpoint stack stages (model/, without its node_modules), cdk.json's feature flags, the
+ * dependency versions esbuild bundles (package-lock.json), and the code that extracts it.
+ */
+export const ASSEMBLY_INPUTS: readonly string[] = [
+  'lib',
+  'lambda',
+  'contract',
+  'model',
+  'cdk.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tools/local/local-assembly.ts',
+  'tools/local/assembly-cache.ts',
+];
+
+/** Environment variables the stacks read while synthesizing (lib/stage-stacks.ts). */
+const ENV_INPUTS = ['CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION'];
+
+const SKIPPED_DIRS = new Set(['node_modules', 'cdk.out', '.git']);
+
+/**
+ * The key: a SHA-256 over the stage config, the environment the stacks read, and the path and
+ * content of every file under the inputs (in a fixed order, so the same tree gives the same key).
+ */
+export function assemblyKey(root: string, config: unknown, inputs: readonly string[] = ASSEMBLY_INPUTS): string {
+  const hash = createHash('sha256');
+  hash.update(`format ${CACHE_FORMAT}\n`);
+  hash.update(`config ${JSON.stringify(config)}\n`);
+  for (const name of ENV_INPUTS) hash.update(`env ${name}=${process.env[name] ?? ''}\n`);
+  for (const input of inputs) {
+    for (const file of listFiles(root, input)) {
+      hash.update(`file ${file}\n`);
+      hash.update(fs.readFileSync(path.join(root, file)));
+      hash.update('\n');
+    }
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** Files under `input` (a file or a folder), relative to root, sorted; a missing input is no file. */
+function listFiles(root: string, input: string): string[] {
+  const full = path.join(root, input);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(full);
+  } catch {
+    return [];
+  }
+  if (stat.isFile()) return [input];
+  if (!stat.isDirectory()) return [];
+  const files: string[] = [];
+  for (const entry of fs.readdirSync(full, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const rel = path.posix.join(input, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRS.has(entry.name)) files.push(...listFiles(root, rel));
+    } else if (entry.isFile()) files.push(rel);
+  }
+  return files;
+}
+
+/** One cached result: JSON-safe data whose bundle folders are named relative to the entry. */
+export interface CacheEntry<T> {
+  /** The entry's folder: bundle paths inside `data` are resolved against it. */
+  readonly dir: string;
+  readonly data: T;
+}
+
+export interface AssemblyCacheOptions {
+  /** Entries kept besides the one just written. @default 8 */
+  readonly keep?: number;
+  /** An entry used this recently is never pruned (another run may still be starting workers from it). @default 1 hour */
+  readonly minAgeMs?: number;
+}
+
+/**
+ * Entries live in `<cacheDir>/<key>/`: `assembly.json` and the bundle folders. An entry is
+ * written to a temporary folder and renamed into place, so a reader never sees half of one and
+ * two runs that miss at once (parallel test files) both end up with a complete entry.
+ */
+export class AssemblyCache {
+  constructor(
+    readonly cacheDir: string,
+    private readonly options: AssemblyCacheOptions = {},
+  ) {}
+
+  /** The entry for `key`, or undefined when there is none (or it is incomplete). Marks it used. */
+  read<T>(key: string): CacheEntry<T> | undefined {
+    const dir = path.join(this.cacheDir, key);
+    let data: T;
+    try {
+      data = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), 'utf8')).data as T;
+    } catch {
+      return undefined;
+    }
+    const now = new Date();
+    try {
+      fs.utimesSync(dir, now, now);
+    } catch {
+      // A read-only cache still serves.
+    }
+    return { dir, data };
+  }
+
+  /**
+   * Stores `data` with copies of `folders` (name in the entry -> folder to copy) under `key`,
+   * and returns the stored entry (the one already there if another run wrote it first).
+   */
+  write<T>(key: string, data: T, folders: Readonly<Record<string, string>>): CacheEntry<T> {
+    fs.mkdirSync(this.cacheDir, { recursive: true });
+    const dir = path.join(this.cacheDir, key);
+    const temp = fs.mkdtempSync(path.join(this.cacheDir, `.tmp-${key}-`));
+    try {
+      for (const [name, from] of Object.entries(folders)) fs.cpSync(from, path.join(temp, name), { recursive: true });
+      fs.writeFileSync(path.join(temp, MANIFEST), `${JSON.stringify({ format: CACHE_FORMAT, key, writtenAt: new Date().toISOString(), data }, null, 2)}\n`);
+      try {
+        fs.renameSync(temp, dir);
+      } catch (error) {
+        // Another run stored the same key first: its entry is as good as this one.
+        if (!['EEXIST', 'ENOTEMPTY', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      }
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
+    }
+    this.prune(key);
+    const stored = this.read<T>(key);
+    if (!stored) throw new Error(`assembly cache: entry ${key} was not stored in ${this.cacheDir}`);
+    return stored;
+  }
+
+  /** Removes the least recently used entries beyond `keep`, except recent ones and `current`. */
+  prune(current: string): void {
+    const keep = this.options.keep ?? 8;
+    const minAgeMs = this.options.minAgeMs ?? 3_600_000;
+    let entries: { name: string; usedMs: number }[];
+    try {
+      entries = fs
+        .readdirSync(this.cacheDir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== current)
+        .map((e) => ({ name: e.name, usedMs: fs.statSync(path.join(this.cacheDir, e.name)).mtimeMs }))
+        .sort((a, b) => b.usedMs - a.usedMs);
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    for (const entry of entries.slice(keep)) {
+      if (now - entry.usedMs >= minAgeMs) fs.rmSync(path.join(this.cacheDir, entry.name), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The cache folder `npm start` uses: `LOCAL_ASSEMBLY_CACHE` names another folder, or `off`
+ * synthesizes every time; by default `.local/assembly-cache` in the repository.
+ */
+export function defaultAssemblyCacheDir(root: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const setting = env.LOCAL_ASSEMBLY_CACHE?.trim();
+  if (setting === 'off') return undefined;
+  return setting ? path.resolve(setting) : path.join(root, '.local', 'assembly-cache');
+}
