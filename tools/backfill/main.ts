@@ -5,7 +5,7 @@
  * All logic is in lib/backfill/; this file wires it to the process.
  */
 import { BACKFILL_HELP, BACKFILL_OPTIONS, runBackfill } from './command';
-import { runCommand } from '../deploy/cli';
+import { runCommand } from '../cli';
 
 runCommand({
   name: 'backfill',

@@ -1,5 +1,5 @@
 import { ApiAuth, ApiResponse, callApi } from './api-request';
-import { CliError } from './cli';
+import { CliError } from '../cli';
 
 /**
  * The smoke test of a deployed (or local) stage: what a client relies on, checked through

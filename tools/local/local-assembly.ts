@@ -1,11 +1,10 @@
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
 import { PipelineFunction } from '../../lib/constructs/pipeline-function';
 import { createStageStacks } from '../../lib/stage-stacks';
+import { cdkFeatureFlags } from '../cli/cdk-context';
 
 /** One function as the stack deploys it: its staged bundle, handler, settings and environment. */
 export interface SynthesizedFunction {
@@ -54,7 +53,7 @@ export function synthesizeLocalAssembly(config: StageConfig, outdir: string): Lo
     outdir,
     context: {
       // cdk.json's feature flags, as `cdk synth` reads them: the same templates as a deploy.
-      ...readCdkJsonContext(),
+      ...cdkFeatureFlags(),
       // Only the stacks whose functions run locally need their bundles built.
       'aws:cdk:bundling-stacks': [`${prefix}-api`, `${prefix}-endpoint`],
     },
@@ -99,11 +98,6 @@ export function synthesizeLocalAssembly(config: StageConfig, outdir: string): Lo
   };
 }
 
-/** cdk.json's context, without the stage selection (the config passed in already made it). */
-function readCdkJsonContext(): Record<string, unknown> {
-  const { stage: _stage, stages: _stages, ...flags } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
-  return flags;
-}
 
 /** The folder CDK staged (bundled) the function's code into. */
 function stagedBundle(fn: Construct): string {

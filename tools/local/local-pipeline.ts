@@ -3,7 +3,6 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { resolveStageConfig } from '../../lib/config/load-config';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
 import { collectLocalMetrics, createLocalDashboardHandler } from './dashboard/local-dashboard';
 import { REPO_PATHS } from '../../contract/repo-paths';
@@ -19,6 +18,7 @@ import { LocalSageMakerRuntime, startLocalSageMakerRuntime } from './local-sagem
 import { closeServer, listen } from './http-server';
 import { LOCAL_CREDENTIALS } from './local-aws';
 import { LocalError } from './local-error';
+import { REPO_ROOT, resolveContextConfig } from '../cli/cdk-context';
 
 export interface LocalPipelineOptions {
   /** CDK context: cdk.json's context plus `-c`-style overrides (`stage`, `model.version`, ...). */
@@ -63,7 +63,6 @@ export interface LocalPipeline {
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = path.join(__dirname, '..', '..');
 const DEFAULT_MODEL_ARTIFACT = path.join(REPO_ROOT, REPO_PATHS.modelArtifact);
 
 /**
@@ -72,8 +71,7 @@ const DEFAULT_MODEL_ARTIFACT = path.join(REPO_ROOT, REPO_PATHS.modelArtifact);
  * a local S3, and SageMaker's invoke route in front of the model container's server.
  */
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-  const context = { ...readCdkContext(), ...options.context };
-  const config = options.assembly?.config ?? resolveStageConfig(context);
+  const config = options.assembly?.config ?? resolveContextConfig(options.context);
   const dataDir = options.inMemory ? undefined : path.resolve(options.dataDir ?? path.join(REPO_ROOT, '.local', config.stage));
   const workDir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'inference-local-'));
   const logFile = dataDir ? path.join(dataDir, 'logs', 'pipeline.jsonl') : undefined;
@@ -182,10 +180,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   }
 }
 
-/** cdk.json's context: the same stage definitions `cdk deploy` reads. */
-function readCdkContext(): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
-}
 
 /** The function's synthesized environment with references resolved to the local parts. */
 function localEnvironment(fn: SynthesizedFunction, resolved: Record<string, string>): Record<string, string> {

@@ -8,12 +8,11 @@
  * the credentials and their account, Docker for the model image — so mistakes cost seconds.
  */
 import * as readline from 'readline';
-import { UsageError, oneOf, parseContextPairs } from '../args';
+import { CliError, UsageError, loadStage, oneOf, parseContextPairs, runCommand } from '../../cli';
 import { callerIdentity, checkAccount, resolveRegion } from '../aws-env';
 import { APPROVAL_LEVELS, CdkAction, cdkArguments, dockerProblem, outputsFile, runCdk, shellLine } from '../cdk-command';
-import { CliError, runCommand } from '../cli';
 import { describePlan, destroyWarnings } from '../deploy-plan';
-import { loadStage, stageStacks } from '../stack-names';
+import { stageStacks } from '../stack-names';
 
 const options = {
   stage: { type: 'string', value: 'NAME', description: 'stage to deploy: dev, prod, or one defined in cdk.json' },

@@ -5,9 +5,8 @@
  * listing — printing one PASS/FAIL line per check and exiting 1 on any mismatch.
  */
 import { ApiAuth, regionOfApiUrl } from '../api-request';
-import { UsageError, oneOf } from '../args';
+import { UsageError, oneOf, runCommand } from '../../cli';
 import { resolveRegion } from '../aws-env';
-import { runCommand } from '../cli';
 import { SmokeResult, parseInstances, runSmoke } from '../smoke-checks';
 
 const options = {
