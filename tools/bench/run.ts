@@ -94,6 +94,7 @@ async function main(options: BenchOptions): Promise<void> {
     const logBytes = { platform: 0, reports: 0, container: 0, containerLines: 0 };
     const onPredictLine = (which: 'optimized' | 'baseline') => (line: string) => {
       if (!line.startsWith('{')) return;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a function's log line: untyped JSON read by field
       let json: any;
       try {
         json = JSON.parse(line);

@@ -20,8 +20,7 @@ export function readCdkContext(root = REPO_ROOT): Record<string, unknown> {
 
 /** cdk.json's context without the stage selection (`stage`, `stages`): its feature flags, for an app whose config is already resolved. */
 export function cdkFeatureFlags(root = REPO_ROOT): Record<string, unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- destructured only to leave them out
-  const { stage, stages, ...flags } = readCdkContext(root);
+  const { stage: _stage, stages: _stages, ...flags } = readCdkContext(root);
   return flags;
 }
 

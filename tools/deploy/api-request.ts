@@ -28,6 +28,7 @@ export interface ApiResponse {
   readonly headers: Headers;
   readonly text: string;
   /** The body parsed as JSON; undefined when it is not JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON body: each caller checks the fields it reads
   readonly json?: any;
 }
 

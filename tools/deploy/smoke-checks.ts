@@ -171,6 +171,6 @@ function sameList(a: ReadonlyArray<string | undefined>, b: readonly string[]): b
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function isObject(v: unknown): v is Record<string, any> {
+function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -39,6 +39,7 @@ export interface LocalAssembly {
   readonly deploymentRecordProperties: Readonly<Record<string, unknown>>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized CloudFormation properties are untyped JSON
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, any> }> };
 
 /**
@@ -109,6 +110,7 @@ function stagedBundle(fn: Construct): string {
 /** Walks AWS::ApiGateway::Resource parents to full paths and maps each method to its function. */
 function readRoutes(template: Template): SynthesizedRoute[] {
   const resources = template.Resources;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a CloudFormation Ref or Fn::GetAtt, read by shape
   const pathOf = (ref: any): string => {
     if (ref?.['Fn::GetAtt']?.[1] === 'RootResourceId') return '';
     const id = ref?.Ref as string;

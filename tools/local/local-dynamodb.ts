@@ -8,7 +8,7 @@ import { localAwsConfig } from './local-aws';
 import { LocalError } from './local-error';
 
 // dynalite ships no types; this is the part of its API the pipeline uses.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- dynalite has no ES module entry and no types
 const dynalite = require('dynalite') as (opts: Record<string, unknown>) => import('http').Server;
 
 export interface LocalDynamoDb {

@@ -1,8 +1,9 @@
 import { resolveStageConfig } from '../../../lib/config/load-config';
 import { ConfigError } from '../../../lib/config/validate';
 import { InstanceCapacity } from '../../../lib/config/stage-config';
+import { readCdkContext } from '../../../tools/cli';
 
-const cdkJson = require('../../../cdk.json').context as Record<string, unknown>;
+const cdkJson = readCdkContext();
 
 /** Resolves with cdk.json's context plus the given `-c` style overrides. */
 function resolve(overrides: Record<string, unknown> = {}) {

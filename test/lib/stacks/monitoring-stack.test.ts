@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { resolveAlarms } from '../../../lib/monitoring/alarm-catalog';
 import { LATEST_ERRORS_QUERY, dashboardLayout, graphsOf } from '../../../lib/monitoring/dashboard-layout';
 import { METRIC_FILTERS } from '../../../lib/monitoring/metric-filters';
-import { SynthesizedMonitoring, synthMonitoring } from '../../harness/monitoring-synth';
+import { SynthesizedMonitoring, synthMonitoring } from '../../harness/synth';
 import { AlarmMetric, Props, alarmMetrics, alarmsByName, compositeMembers, flatten, only } from '../../harness/monitoring-template';
 
 let dev: SynthesizedMonitoring;
