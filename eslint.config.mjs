@@ -22,9 +22,31 @@ const disableNeedsReason = {
 
 const NODE_GLOBALS = Object.fromEntries(
   [
-    'process', 'console', 'Buffer', 'require', 'module', '__dirname', '__filename', 'exports', 'setTimeout', 'clearTimeout',
-    'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'URL', 'URLSearchParams', 'AbortController', 'AbortSignal',
-    'TextEncoder', 'TextDecoder', 'fetch', 'structuredClone', 'performance', 'queueMicrotask', 'globalThis',
+    'process',
+    'console',
+    'Buffer',
+    'require',
+    'module',
+    '__dirname',
+    '__filename',
+    'exports',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'clearImmediate',
+    'URL',
+    'URLSearchParams',
+    'AbortController',
+    'AbortSignal',
+    'TextEncoder',
+    'TextDecoder',
+    'fetch',
+    'structuredClone',
+    'performance',
+    'queueMicrotask',
+    'globalThis',
   ].map((name) => [name, 'readonly']),
 );
 
@@ -53,7 +75,10 @@ export default tseslint.config(
       'local/disable-needs-reason': 'error',
       // The code's convention for a deliberately unused name: a leading underscore
       // (a destructured field left out of a copy, a parameter an interface requires).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   {

@@ -7,7 +7,7 @@
 import { BACKFILL_HELP, BACKFILL_OPTIONS, runBackfill } from './command';
 import { runCommand } from '../cli';
 
-runCommand({
+void runCommand({
   name: 'backfill',
   options: BACKFILL_OPTIONS,
   help: BACKFILL_HELP,

@@ -244,7 +244,7 @@ function gitState(): { commit: string; dirty: boolean } {
   }
 }
 
-runCommand({
+void runCommand({
   name: 'bench',
   options: BENCH_OPTIONS,
   help: BENCH_HELP,

@@ -36,9 +36,15 @@ export interface CommandLine<T extends OptionTable> {
  * option, an unknown option and (unless allowed) a stray word are each a {@link UsageError}.
  */
 export function parseCommandLine<T extends OptionTable>(argv: readonly string[], table: T, { positionals = false } = {}): CommandLine<T> {
-  const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
   for (const [name, spec] of Object.entries(table)) {
-    config[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string', multiple: spec.type === 'list', ...(spec.short ? { short: spec.short } : {}) };
+    config[name] = {
+      type: spec.type === 'boolean' ? 'boolean' : 'string',
+      multiple: spec.type === 'list',
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   // Not strict: parseArgs only tokenizes; the checks below word every refusal themselves.
   const { tokens } = parseArgs({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true });
@@ -53,7 +59,10 @@ export function parseCommandLine<T extends OptionTable>(argv: readonly string[],
       continue;
     }
     if (token.kind === 'positional') {
-      if (!positionals) throw new UsageError(terminated ? `unexpected argument '${token.value}'` : `unexpected argument '${token.value}' (options start with --)`);
+      if (!positionals)
+        throw new UsageError(
+          terminated ? `unexpected argument '${token.value}'` : `unexpected argument '${token.value}' (options start with --)`,
+        );
       words.push(token.value);
       continue;
     }
@@ -71,7 +80,8 @@ export function parseCommandLine<T extends OptionTable>(argv: readonly string[],
       continue;
     }
     // A following option is a forgotten value, not a value that happens to start with --.
-    if (token.value === undefined || (!token.inlineValue && /^--?[a-zA-Z]/.test(token.value))) throw new UsageError(`missing value for ${shown}`);
+    if (token.value === undefined || (!token.inlineValue && /^--?[a-zA-Z]/.test(token.value)))
+      throw new UsageError(`missing value for ${shown}`);
     if (spec.type === 'list') (result[token.name] as string[]).push(token.value);
     else if (result[token.name] !== undefined) throw new UsageError(`${shown} given twice`);
     else result[token.name] = token.value;

@@ -41,7 +41,11 @@ const PROCESS_IO: CommandIo = {
  * is 0; a usage mistake prints one line (and the hint) and is 2; any other failure prints
  * `NAME: message` (and a CliError's hint) and is 1. No stack trace unless DEBUG is set.
  */
-export async function executeCommand<T extends OptionTable>(command: Command<T>, argv: readonly string[], io: CommandIo = PROCESS_IO): Promise<number> {
+export async function executeCommand<T extends OptionTable>(
+  command: Command<T>,
+  argv: readonly string[],
+  io: CommandIo = PROCESS_IO,
+): Promise<number> {
   try {
     const { options, positionals } = parseCommandLine(argv, command.options, { positionals: command.positionals });
     if (options.help) {

@@ -67,13 +67,14 @@ Local pipeline '${pipeline.config.stage}' is up in ${((Date.now() - started) / 1
 Ctrl-C stops it; requests in flight finish and are recorded first.
 `);
 
-  await new Promise<void>((resolve) => {
+  // A failure to stop (a store that cannot be flushed) is the command's failure: exit 1 with its message.
+  await new Promise<void>((resolve, reject) => {
     const shutdown = (signal: string) => {
       console.log(`\n${signal}: finishing in-flight requests...`);
       pipeline.stop().then(() => {
         console.log('Stopped cleanly.');
         resolve();
-      });
+      }, reject);
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
@@ -81,7 +82,7 @@ Ctrl-C stops it; requests in flight finish and are recorded first.
   return 0;
 }
 
-runCommand({
+void runCommand({
   name: 'npm start',
   options: OPTIONS,
   help: {

@@ -1,7 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT, UsageError, cdkFeatureFlags, loadStage, parseContextPairs, readCdkContext, resolveContextConfig } from '../../../tools/cli';
+import {
+  REPO_ROOT,
+  UsageError,
+  cdkFeatureFlags,
+  loadStage,
+  parseContextPairs,
+  readCdkContext,
+  resolveContextConfig,
+} from '../../../tools/cli';
 import { ConfigError } from '../../../lib/config/validate';
 
 /** One reader of cdk.json's context for every tool, and one way to a stage's configuration. */

@@ -9,7 +9,12 @@ const table = {
 
 describe('parsing', () => {
   test('reads values, switches, = forms and repeated -c', () => {
-    expect(parseOptions(['--stage', 'dev', '--json', '-c', 'a.b=1', '-c', 'c.d=2'], table)).toEqual({ help: false, stage: 'dev', json: true, context: ['a.b=1', 'c.d=2'] });
+    expect(parseOptions(['--stage', 'dev', '--json', '-c', 'a.b=1', '-c', 'c.d=2'], table)).toEqual({
+      help: false,
+      stage: 'dev',
+      json: true,
+      context: ['a.b=1', 'c.d=2'],
+    });
     expect(parseOptions(['--stage=prod'], table)).toEqual({ help: false, stage: 'prod', json: false, context: [] });
     expect(parseOptions(['-h'], table).help).toBe(true);
   });
@@ -93,7 +98,28 @@ describe('more of the parser', () => {
   });
 
   test('help: the body sits between the summary and the options; notes and examples follow', () => {
-    const text = formatHelp({ usage: 'x', summary: 'S.', body: 'Commands:\n  a  does a', notes: ['a note'], examples: ['x --json'] }, { json: table.json });
-    expect(text).toBe(['Usage: x', '', 'S.', '', 'Commands:', '  a  does a', '', 'Options:', '  --json      print JSON', '  -h, --help  print this help', '', 'a note', '', 'Examples:', '  x --json'].join('\n'));
+    const text = formatHelp(
+      { usage: 'x', summary: 'S.', body: 'Commands:\n  a  does a', notes: ['a note'], examples: ['x --json'] },
+      { json: table.json },
+    );
+    expect(text).toBe(
+      [
+        'Usage: x',
+        '',
+        'S.',
+        '',
+        'Commands:',
+        '  a  does a',
+        '',
+        'Options:',
+        '  --json      print JSON',
+        '  -h, --help  print this help',
+        '',
+        'a note',
+        '',
+        'Examples:',
+        '  x --json',
+      ].join('\n'),
+    );
   });
 });

@@ -10,14 +10,21 @@ function io(env: Record<string, string | undefined> = {}) {
 
 const options = { stage: { type: 'string', value: 'NAME', description: 'the stage' } } as const;
 
-function command(run: Command<typeof options>['run'], extra: Partial<Pick<Command<typeof options>, 'usageErrors' | 'usageHint' | 'positionals' | 'debugVariable'>> = {}): Command<typeof options> {
+function command(
+  run: Command<typeof options>['run'],
+  extra: Partial<Pick<Command<typeof options>, 'usageErrors' | 'usageHint' | 'positionals' | 'debugVariable'>> = {},
+): Command<typeof options> {
   return { name: 'demo', options, help: { usage: 'demo --stage NAME', summary: 'Does the demo.' }, run, ...extra };
 }
 
 test('the resolved number is the exit code; options arrive typed', async () => {
   const { out, io: sink } = io();
   const seen: unknown[] = [];
-  const code = await executeCommand(command((o, words) => (seen.push(o.stage, words), 0)), ['--stage', 'dev'], sink);
+  const code = await executeCommand(
+    command((o, words) => (seen.push(o.stage, words), 0)),
+    ['--stage', 'dev'],
+    sink,
+  );
   expect(code).toBe(0);
   expect(seen).toEqual(['dev', []]);
   expect(out).toEqual({ stdout: '', stderr: '' });
@@ -28,7 +35,9 @@ test('--help prints the help on stdout, exits 0 and does not run the command', a
   const run = jest.fn(() => 0);
   expect(await executeCommand(command(run), ['--stage', 'dev', '-h'], sink)).toBe(0);
   expect(run).not.toHaveBeenCalled();
-  expect(out.stdout).toBe('Usage: demo --stage NAME\n\nDoes the demo.\n\nOptions:\n  --stage NAME  the stage\n  -h, --help    print this help\n');
+  expect(out.stdout).toBe(
+    'Usage: demo --stage NAME\n\nDoes the demo.\n\nOptions:\n  --stage NAME  the stage\n  -h, --help    print this help\n',
+  );
   expect(out.stderr).toBe('');
 });
 
@@ -45,7 +54,13 @@ test.each([
 
 test('a UsageError from the work, or an error type the command names as a usage error, exits 2', async () => {
   const usage = io();
-  expect(await executeCommand(command(() => Promise.reject(new UsageError('missing --stage'))), [], usage.io)).toBe(2);
+  expect(
+    await executeCommand(
+      command(() => Promise.reject(new UsageError('missing --stage'))),
+      [],
+      usage.io,
+    ),
+  ).toBe(2);
   expect(usage.out.stderr).toBe('demo: missing --stage\nrun with --help for the options\n');
 
   const input = io();
@@ -61,27 +76,55 @@ test('a UsageError from the work, or an error type the command names as a usage 
 
 test('a CliError exits 1 with its hint; any other failure exits 1 with its message and no stack trace', async () => {
   const cli = io();
-  expect(await executeCommand(command(() => Promise.reject(new CliError('no AWS region', 'set AWS_REGION'))), [], cli.io)).toBe(1);
+  expect(
+    await executeCommand(
+      command(() => Promise.reject(new CliError('no AWS region', 'set AWS_REGION'))),
+      [],
+      cli.io,
+    ),
+  ).toBe(1);
   expect(cli.out.stderr).toBe('demo: no AWS region\n  hint: set AWS_REGION\n');
 
   const bug = io();
-  expect(await executeCommand(command(() => Promise.reject(new TypeError('x is undefined'))), [], bug.io)).toBe(1);
+  expect(
+    await executeCommand(
+      command(() => Promise.reject(new TypeError('x is undefined'))),
+      [],
+      bug.io,
+    ),
+  ).toBe(1);
   expect(bug.out.stderr).toBe('demo: x is undefined\n');
 
   const notAnError = io();
-  expect(await executeCommand(command(() => Promise.reject('just a string')), [], notAnError.io)).toBe(1);
+  expect(
+    await executeCommand(
+      command(() => Promise.reject('just a string')),
+      [],
+      notAnError.io,
+    ),
+  ).toBe(1);
   expect(notAnError.out.stderr).toBe('demo: just a string\n');
 });
 
 test('an AWS SDK service exception is named; DEBUG (or the command’s own variable) adds the stack', async () => {
   const denied = Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
   const plain = io();
-  expect(await executeCommand(command(() => Promise.reject(denied)), [], plain.io)).toBe(1);
+  expect(
+    await executeCommand(
+      command(() => Promise.reject(denied)),
+      [],
+      plain.io,
+    ),
+  ).toBe(1);
   expect(plain.out.stderr).toBe('demo: AWS error AccessDeniedException: User is not authorized\n');
 
   for (const env of [{ DEBUG: '1' }, { DEMO_DEBUG: '1' }]) {
     const debug = io(env);
-    await executeCommand(command(() => Promise.reject(new Error('boom')), { debugVariable: 'DEMO_DEBUG' }), [], debug.io);
+    await executeCommand(
+      command(() => Promise.reject(new Error('boom')), { debugVariable: 'DEMO_DEBUG' }),
+      [],
+      debug.io,
+    );
     expect(debug.out.stderr).toMatch(/^demo: boom\nError: boom\n\s+at /);
   }
 });
@@ -89,6 +132,10 @@ test('an AWS SDK service exception is named; DEBUG (or the command’s own varia
 test('a command that takes words gets them in order', async () => {
   const { io: sink } = io();
   const seen: string[][] = [];
-  await executeCommand(command((_, words) => (seen.push(words), 0), { positionals: true }), ['show', '--stage', 'dev', 'q1'], sink);
+  await executeCommand(
+    command((_, words) => (seen.push(words), 0), { positionals: true }),
+    ['show', '--stage', 'dev', 'q1'],
+    sink,
+  );
   expect(seen).toEqual([['show', 'q1']]);
 });

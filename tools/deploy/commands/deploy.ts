@@ -26,7 +26,7 @@ const options = {
   'dry-run': { type: 'boolean', description: 'run the checks and print the cdk command without running it' },
 } as const;
 
-runCommand({
+void runCommand({
   name: 'deploy',
   options,
   help: {

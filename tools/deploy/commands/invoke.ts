@@ -24,7 +24,7 @@ const options = {
   context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk' },
 } as const;
 
-runCommand({
+void runCommand({
   name: 'invoke',
   options,
   help: {

@@ -15,7 +15,7 @@ const options = {
   context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk (e.g. -c project=other)' },
 } as const;
 
-runCommand({
+void runCommand({
   name: 'outputs',
   options,
   help: {

@@ -18,7 +18,7 @@ const options = {
   'expect-labels': { type: 'string', value: 'A,B', description: 'labels the rows must get, in order (default with the iris rows: setosa,virginica)' },
 } as const;
 
-runCommand({
+void runCommand({
   name: 'smoke',
   options,
   help: {
