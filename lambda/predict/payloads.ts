@@ -69,6 +69,7 @@ export function payloadKey(createdAt: string, requestId: string, part: PayloadPa
  * client is a file of its own (see PipelineFunction.bundling), off the cold start.
  */
 async function loadS3(): Promise<PutObject> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: the S3 client stays out of the cold start of requests that never spill to S3
   const { createPutObject } = require('./s3-put') as typeof import('./s3-put');
   return createPutObject(1, S3_TIMEOUT_MS);
 }

@@ -30,6 +30,7 @@ export function wildcardResourceFinding(scope: IConstruct, resource: string): st
 function flatten(node: unknown): string {
   if (node === undefined) return '';
   if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation intrinsics are untyped JSON, walked by shape
   const o = node as Record<string, any>;
   if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(flatten).join(o['Fn::Join'][0]);
   if (o['Fn::Sub']) return flatten(o['Fn::Sub']);

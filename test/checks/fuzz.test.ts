@@ -13,14 +13,13 @@ import { encodeRows } from '../../lambda/predict/endpoint';
 import { parsePredictRequest } from '../../lambda/predict/validate';
 import { loadPredictConfig, PredictConfig } from '../../lambda/shared/env';
 import { ApiError } from '../../lambda/shared/http';
-import { LocalDynamo, startDynalite } from '../harness/lambda-dynamo';
-import { useLocalAws } from '../harness/lambda-env';
+import { HandlerFixture, startHandlerFixture } from '../harness/handler-fixture';
 import { apiEvent, lambdaContext } from '../harness/lambda-events';
 
 // A pinned seed makes CI reproducible; FUZZ_SEED=<n> (or a changed default) explores further.
 fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED ?? 20261123) });
-import { FakeSageMaker, startFakeSageMaker } from '../harness/lambda-sagemaker';
-import { captureStdout, StdoutCapture } from '../harness/lambda-stdout';
+import { FakeSageMaker } from '../harness/lambda-sagemaker';
+import { StdoutCapture } from '../harness/lambda-stdout';
 import { leaksIn } from '../harness/security-scan';
 
 const LIMITS = { maxRequestBytes: 65_536, featureCount: 4 };
@@ -126,19 +125,18 @@ describe('the encoders on both sides of the endpoint', () => {
 
 describe('the handlers, in-process, on arbitrary requests', () => {
   const TABLE = 'fuzz-records';
-  let dynamo: LocalDynamo;
   let sagemaker: FakeSageMaker;
   let out: StdoutCapture;
-  let restoreEnv: () => void;
+  let fixture: HandlerFixture;
   let config: PredictConfig;
   let predict: typeof import('../../lambda/predict');
   let read: typeof import('../../lambda/read');
 
   beforeAll(async () => {
-    [dynamo, sagemaker] = await Promise.all([startDynalite(), startFakeSageMaker()]);
-    restoreEnv = useLocalAws(
-      { dynamodb: dynamo.endpoint, sagemakerRuntime: sagemaker.url },
-      {
+    fixture = await startHandlerFixture({
+      tables: [TABLE],
+      sagemaker: true,
+      env: {
         TABLE_NAME: TABLE,
         ENDPOINT_NAME: 'iris-endpoint',
         MODEL_NAME: 'iris-classifier',
@@ -154,20 +152,16 @@ describe('the handlers, in-process, on arbitrary requests', () => {
         RECORD_TTL_DAYS: '1',
         IDEMPOTENCY_WINDOW_SEC: '60',
       },
-    );
-    await dynamo.createTable(TABLE);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    });
+    sagemaker = fixture.sagemaker!;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
     predict = require('../../lambda/predict');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
     read = require('../../lambda/read');
     config = loadPredictConfig(process.env);
-    out = captureStdout();
+    out = fixture.captureOutput();
   });
-  afterAll(async () => {
-    out?.stop();
-    restoreEnv?.();
-    await Promise.all([dynamo?.stop(), sagemaker?.stop()]);
-  });
+  afterAll(() => fixture?.stop());
 
   /** What every answer must be: JSON, under 500, naming its request; errors in the one shape. */
   function expectSound(response: { statusCode: number; body: string; headers?: Record<string, unknown> }): void {

@@ -15,10 +15,10 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadPredictConfig, PredictConfig } from '../../lambda/shared/env';
 import type { LocalPipeline } from '../../tools/local/local-pipeline';
 import { LOCAL_CREDENTIALS } from '../../tools/local/local-aws';
-import { LocalDynamo, startDynalite } from '../harness/lambda-dynamo';
-import { TEST_ACCOUNT, useLocalAws } from '../harness/lambda-env';
+import { HandlerFixture, startHandlerFixture } from '../harness/handler-fixture';
+import { TEST_ACCOUNT } from '../harness/lambda-env';
 import { apiEvent, IAM_CALLER, lambdaContext, predictEvent } from '../harness/lambda-events';
-import { captureStdout, StdoutCapture } from '../harness/lambda-stdout';
+import { StdoutCapture } from '../harness/lambda-stdout';
 import { UNTHROTTLED, captureLogs, LogCapture, startPipeline, synthesizeOnce } from '../harness/local-harness';
 import { LeakyModelServer, leakyText, startLeakyModelServer } from '../harness/security-model';
 import { predict, RawAnswer, send, withPredictSettings } from '../harness/security-pipeline';
@@ -137,23 +137,25 @@ describe('in-process, against services whose errors name roles, resources and ke
   });
   const TABLE = 'leak-records';
   const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${TEST_ACCOUNT}:table/${TABLE}`;
-  let dynamo: LocalDynamo;
   let ddb: ThrottlingServer;
   let sm: ThrottlingServer;
   let s3: ThrottlingServer;
   let out: StdoutCapture;
-  let restoreEnv: () => void;
+  let fixture: HandlerFixture;
   let config: PredictConfig;
   let predictModule: typeof import('../../lambda/predict');
   let readModule: typeof import('../../lambda/read');
   const responses: APIGatewayProxyResult[] = [];
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    [ddb, sm, s3] = await Promise.all([startThrottlingDynamo(dynamo.endpoint), startThrottlingSageMaker(), startThrottlingS3()]);
-    restoreEnv = useLocalAws(
-      { dynamodb: ddb.url, sagemakerRuntime: sm.url, s3: s3.url },
-      {
+    fixture = await startHandlerFixture({
+      tables: [TABLE],
+      // Throttling fakes in front of dynalite and as SageMaker and S3: each fault is one switch.
+      endpoints: async (table) => {
+        [ddb, sm, s3] = await Promise.all([startThrottlingDynamo(table.endpoint), startThrottlingSageMaker(), startThrottlingS3()]);
+        return { dynamodb: ddb.url, sagemakerRuntime: sm.url, s3: s3.url };
+      },
+      env: {
         ...CREDENTIALS,
         TABLE_NAME: TABLE,
         ENDPOINT_NAME: 'iris-endpoint',
@@ -171,20 +173,17 @@ describe('in-process, against services whose errors name roles, resources and ke
         RECORD_TTL_DAYS: '1',
         IDEMPOTENCY_WINDOW_SEC: '60',
       },
-    );
-    await dynamo.createTable(TABLE);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
     predictModule = require('../../lambda/predict');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
     readModule = require('../../lambda/read');
     config = loadPredictConfig(process.env);
-    out = captureStdout();
+    out = fixture.captureOutput();
   });
   afterAll(async () => {
-    out?.stop();
-    restoreEnv?.();
     await Promise.all([ddb?.stop(), sm?.stop(), s3?.stop()]);
-    await dynamo?.stop();
+    await fixture?.stop();
   });
 
   async function call(fault: () => void, event = predictEvent(ROW)) {

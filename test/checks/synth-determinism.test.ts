@@ -5,6 +5,7 @@ import * as path from 'path';
 import { resolveStageConfig } from '../../lib/config/load-config';
 import { stageStacks } from '../../tools/deploy/stack-names';
 import { StageStacks, createStageStacks } from '../../lib/stage-stacks';
+import { readCdkContext } from '../../tools/cli';
 
 /**
  * `cdk diff` after a redeploy with nothing changed must be empty: synthesizing twice gives
@@ -12,7 +13,7 @@ import { StageStacks, createStageStacks } from '../../lib/stage-stacks';
  * it packages moves — a new model version changes the model's environment, never the
  * prediction function's bundle.
  */
-const cdkJson = require('../../cdk.json').context as Record<string, unknown>;
+const cdkJson = readCdkContext();
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 

@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DEFINITION } from '../../contract/table-design';
 import { TEST_CREDENTIALS, TEST_REGION } from './lambda-env';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- dynalite has no ES module entry and no types
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
 export interface LocalDynamo {

@@ -3,12 +3,10 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { resolveStageConfig } from '../../lib/config/load-config';
+import { resolveContextConfig } from '../../tools/cli/cdk-context';
 import { LocalAssembly, synthesizeLocalAssembly } from '../../tools/local/local-assembly';
 import { LocalPipeline, LocalPipelineOptions, startLocalPipeline } from '../../tools/local/local-pipeline';
 import { LOCAL_USER_NAME, LocalIdentity } from '../../tools/local/local-credentials';
-
-const cdkJson = require('../../cdk.json').context as Record<string, unknown>;
 
 /** Stage throttling out of the way: the tests measure the pipeline, not the limiter. */
 export const UNTHROTTLED = { 'api.throttleRateLimit': '10000', 'api.throttleBurstLimit': '10000' };
@@ -17,7 +15,7 @@ export const UNTHROTTLED = { 'api.throttleRateLimit': '10000', 'api.throttleBurs
 export function synthesizeOnce(context: Record<string, unknown>): LocalAssembly {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-assembly-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return synthesizeLocalAssembly(resolveStageConfig({ ...cdkJson, ...context }), dir);
+  return synthesizeLocalAssembly(resolveContextConfig(context), dir);
 }
 
 export interface LogCapture {

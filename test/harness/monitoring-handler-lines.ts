@@ -15,10 +15,9 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PipelineFunction } from '../../lib/constructs/pipeline-function';
 import { METRICS_NAMESPACE, PREDICT_ENV } from '../../contract/handlers';
-import { TABLE_DEFINITION } from '../../contract/table-design';
+import { LocalDynamo, startDynalite } from './lambda-dynamo';
 
 const REPO = path.join(__dirname, '..', '..');
 const REGION = 'us-east-1';
@@ -70,9 +69,9 @@ export interface HandlerLines {
 /** Bundles and runs the handler through every scenario; ~3 s on a shared 2-core machine. */
 export async function captureHandlerLines(): Promise<HandlerLines> {
   const dir = mkdtempSync(path.join(tmpdir(), 'monitoring-handler-'));
-  const parts = await Promise.all([bundlePredictHandler(dir), startDynalite(), startFakeSageMaker()]);
+  const parts = await Promise.all([bundlePredictHandler(dir), startTable(), startFakeSageMaker()]);
   const [bundleFile, dynamo, sagemaker] = parts;
-  const child = await startRunner(bundleFile, dynamo.url, sagemaker.url);
+  const child = await startRunner(bundleFile, dynamo.endpoint, sagemaker.url);
   try {
     const runs = {} as Record<ScenarioName, CapturedRun>;
     for (const [name, scenario] of Object.entries(SCENARIOS) as Array<[ScenarioName, Scenario]>) {
@@ -175,15 +174,11 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function startDynalite(): Promise<{ url: string; stop(): Promise<void> }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-  const server = dynalite({ createTableMs: 0 });
-  const url = await listen(server);
-  const client = new DynamoDBClient({ endpoint: url, region: REGION, credentials: CREDENTIALS });
-  await client.send(new CreateTableCommand({ ...(TABLE_DEFINITION as unknown as Omit<CreateTableCommand['input'], 'TableName'>), TableName: TABLE }));
-  client.destroy();
-  return { url, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+/** The handlers' shared dynalite (test/harness/lambda-dynamo.ts) with the project's table. */
+async function startTable(): Promise<LocalDynamo> {
+  const dynamo = await startDynalite();
+  await dynamo.createTable(TABLE);
+  return dynamo;
 }
 
 /**

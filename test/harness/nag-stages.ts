@@ -7,11 +7,9 @@ import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { resolveStageConfig } from '../../lib/config/load-config';
 import { StageConfig } from '../../lib/config/stage-config';
-import { StageStacks, createStageStacks } from '../../lib/stage-stacks';
-
-const cdkJson = require('../../cdk.json').context as Record<string, unknown>;
+import { StageStacks } from '../../lib/stage-stacks';
+import { synthStage } from './synth';
 
 export interface NagConfiguration {
   readonly stage: string;
@@ -49,12 +47,9 @@ export interface SynthesizedApp {
   readonly templates: Readonly<Record<string, any>>;
 }
 
-/** Synthesizes a configuration offline without bundling (the checks read templates). */
+/** Synthesizes a configuration offline without bundling (the checks read templates), with the shared helper. */
 export function synthApp(c: NagConfiguration): SynthesizedApp {
-  const stages = { ...(cdkJson.stages as object), ...(c.stageSettings ? { [c.stage]: c.stageSettings } : {}) };
-  const app = new App({ context: { ...cdkJson, stages, stage: c.stage, ...c.overrides, 'aws:cdk:bundling-stacks': [] } });
-  const config = resolveStageConfig(app.node.getAllContext());
-  const pipeline = createStageStacks(app, config);
+  const { app, config, pipeline } = synthStage(c.stage, c.overrides, { stageSettings: c.stageSettings });
   const assembly = app.synth();
   const templates: Record<string, any> = {};
   for (const stack of assembly.stacks) templates[stack.stackName] = stack.template;

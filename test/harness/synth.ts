@@ -1,12 +1,29 @@
+/**
+ * The one way the tests synthesize a stage: offline, with no credentials (environment-agnostic
+ * stacks), from cdk.json's context plus `-c`-style overrides, exactly as `cdk synth` resolves
+ * them. The stack tests read templates, the nag checks the whole assembly, the monitoring tests
+ * their stack; each reads what it needs of the same result.
+ */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { resolveStageConfig } from '../../lib/config/load-config';
+import { StageConfig } from '../../lib/config/stage-config';
+import { MonitoringStack } from '../../lib/stacks/monitoring-stack';
 import { StageStacks, createStageStacks } from '../../lib/stage-stacks';
+import { readCdkContext } from '../../tools/cli/cdk-context';
 
-const cdkJson = require('../../cdk.json').context as Record<string, unknown>;
+export interface SynthOptions {
+  /** Build the functions' bundles (default: no; the tests that run bundles use the local pipeline). */
+  readonly bundle?: boolean;
+  /** The stage's settings as cdk.json's `stages` would give them (for objects `-c` cannot set, such as `ci`). */
+  readonly stageSettings?: Readonly<Record<string, unknown>>;
+}
 
 export interface SynthesizedStage {
+  readonly app: App;
+  readonly config: StageConfig;
   readonly pipeline: StageStacks;
+  /** Each stack's template, synthesized on first read. */
   readonly data: Template;
   readonly endpoint: Template;
   readonly api: Template;
@@ -14,21 +31,53 @@ export interface SynthesizedStage {
   readonly audit?: Template;
 }
 
-/**
- * Synthesizes a stage offline, with no credentials (environment-agnostic stacks). Bundling
- * is skipped: these tests read the templates; the local pipeline tests run the real bundles.
- */
-export function synthStage(stage: string, overrides: Record<string, unknown> = {}, bundle = false): SynthesizedStage {
-  const app = new App({ context: { ...cdkJson, stage, ...overrides, 'aws:cdk:bundling-stacks': bundle ? ['**'] : [] } });
-  const pipeline = createStageStacks(app, resolveStageConfig(app.node.getAllContext()));
-  return {
-    pipeline,
-    data: Template.fromStack(pipeline.data),
-    endpoint: Template.fromStack(pipeline.endpoint),
-    api: Template.fromStack(pipeline.api),
-    monitoring: pipeline.monitoring && Template.fromStack(pipeline.monitoring),
-    audit: pipeline.audit && Template.fromStack(pipeline.audit),
+export function synthStage(stage: string, overrides: Readonly<Record<string, unknown>> = {}, options: SynthOptions = {}): SynthesizedStage {
+  const context = readCdkContext();
+  const stages = options.stageSettings ? { ...(context.stages as object), [stage]: options.stageSettings } : context.stages;
+  const app = new App({ context: { ...context, stages, stage, ...overrides, 'aws:cdk:bundling-stacks': options.bundle ? ['**'] : [] } });
+  const config = resolveStageConfig(app.node.getAllContext());
+  const pipeline = createStageStacks(app, config);
+  const templates = new Map<string, Template>();
+  const template = (name: 'data' | 'endpoint' | 'api' | 'monitoring' | 'audit') => {
+    const stack = pipeline[name];
+    if (!stack) return undefined;
+    if (!templates.has(name)) templates.set(name, Template.fromStack(stack));
+    return templates.get(name);
   };
+  return {
+    app,
+    config,
+    pipeline,
+    get data() {
+      return template('data')!;
+    },
+    get endpoint() {
+      return template('endpoint')!;
+    },
+    get api() {
+      return template('api')!;
+    },
+    get monitoring() {
+      return template('monitoring');
+    },
+    get audit() {
+      return template('audit');
+    },
+  };
+}
+
+export interface SynthesizedMonitoring {
+  readonly config: StageConfig;
+  readonly pipeline: StageStacks;
+  readonly stack: MonitoringStack;
+  readonly template: Template;
+}
+
+/** A stage whose monitoring stack the test reads; a stage with monitoring off is a mistake of the test. */
+export function synthMonitoring(stage: string, overrides: Readonly<Record<string, unknown>> = {}): SynthesizedMonitoring {
+  const { config, pipeline, monitoring } = synthStage(stage, overrides);
+  if (!pipeline.monitoring || !monitoring) throw new Error(`monitoring is disabled for stage ${config.stage}`);
+  return { config, pipeline, stack: pipeline.monitoring, template: monitoring };
 }
 
 /** Every IAM statement of a template's policies and roles. */

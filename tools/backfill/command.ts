@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FALLBACK_MESSAGE } from '../../contract/handlers';
-import { UsageError } from '../deploy/args';
+import { UsageError } from '../cli';
 import { localAwsConfig } from '../local/local-aws';
 import { backfill, BackfillCounts } from './backfill';
 import { readLogMessages } from './log-messages';

@@ -5,9 +5,9 @@
  * All logic is in lib/backfill/; this file wires it to the process.
  */
 import { BACKFILL_HELP, BACKFILL_OPTIONS, runBackfill } from './command';
-import { runCommand } from '../deploy/cli';
+import { runCommand } from '../cli';
 
-runCommand({
+void runCommand({
   name: 'backfill',
   options: BACKFILL_OPTIONS,
   help: BACKFILL_HELP,

@@ -1,4 +1,5 @@
-/** Options of `npm run bench`, from its command line. Tested in test/tools/bench/args.test.ts. */
+/** Options of `npm run bench`, from its command line (the shared kit, tools/cli). Tested in test/tools/bench/args.test.ts. */
+import { ParsedOptions, UsageError, parseNumber, parseOptions } from '../cli';
 
 export interface BenchOptions {
   /** Fresh processes per bundle for the cold-init measure (at least 15). */
@@ -29,6 +30,8 @@ export interface BenchOptions {
   readonly skipStart: boolean;
   /** Where the JSON goes. */
   readonly out: string;
+  /** No progress lines. */
+  readonly quiet: boolean;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -45,85 +48,62 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   startWarmRuns: 5,
   skipStart: false,
   out: 'bench-results/latest.json',
+  quiet: false,
 };
 
 /** A smaller run for a quick look (`--quick`): same measures, fewer repeats. */
 const QUICK: Partial<BenchOptions> = { coldRuns: 15, cpuRequests: 400, cpuWarmup: 300, latencyRequests: 80, latencyRounds: 2, synthRuns: 1, startColdRuns: 1, startWarmRuns: 3 };
 
-const USAGE = `usage: npm run bench -- [--quick] [--with-tests] [--skip-synth] [--skip-start] [--cold-runs N>=15]
-                       [--cpu-requests N] [--cpu-warmup N] [--latency-requests N] [--latency-rounds N]
-                       [--concurrency 1,4,16] [--synth-runs N] [--start-cold-runs N] [--start-warm-runs N] [--out FILE]`;
+export const BENCH_OPTIONS = {
+  quick: { type: 'boolean', description: 'fewer repeats of the same measures, for a quick look (later options still win)' },
+  'with-tests': { type: 'boolean', description: 'also time the test suite (about two minutes)' },
+  'skip-synth': { type: 'boolean', description: 'leave out the cdk synth timing' },
+  'skip-start': { type: 'boolean', description: 'leave out the npm start timing' },
+  'cpu-warmup': { type: 'string', value: 'N', description: `unmeasured warm requests per CPU probe process first (default ${DEFAULT_OPTIONS.cpuWarmup})` },
+  'start-cold-runs': { type: 'string', value: 'N', description: `npm start runs with an empty start cache (default ${DEFAULT_OPTIONS.startColdRuns})` },
+  'start-warm-runs': { type: 'string', value: 'N', description: `npm start runs with the start cache filled (default ${DEFAULT_OPTIONS.startWarmRuns})` },
+  'cold-runs': { type: 'string', value: 'N', description: `fresh processes per bundle for cold init, at least 15 (default ${DEFAULT_OPTIONS.coldRuns})` },
+  'cpu-requests': { type: 'string', value: 'N', description: `warm requests per handler for CPU, at least 20 (default ${DEFAULT_OPTIONS.cpuRequests})` },
+  'latency-requests': { type: 'string', value: 'N', description: `requests per concurrency level and target, at least 10 (default ${DEFAULT_OPTIONS.latencyRequests})` },
+  'latency-rounds': { type: 'string', value: 'N', description: `rounds of the latency measure (default ${DEFAULT_OPTIONS.latencyRounds})` },
+  concurrency: { type: 'string', value: 'N,N,...', description: `concurrency levels, at most 64 (default ${DEFAULT_OPTIONS.concurrency.join(',')})` },
+  'synth-runs': { type: 'string', value: 'N', description: `cdk synth runs (default ${DEFAULT_OPTIONS.synthRuns})` },
+  out: { type: 'string', value: 'FILE', description: `where the JSON goes (default ${DEFAULT_OPTIONS.out})` },
+  quiet: { type: 'boolean', description: 'no progress lines on stderr' },
+} as const;
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = 'UsageError';
-  }
+export const BENCH_HELP = {
+  usage: 'npm run bench -- [--quick] [--with-tests] [--skip-synth] [--cold-runs N] [options]',
+  summary: 'Measures the prediction function (bundle size, cold init, CPU per request), the local pipeline\'s latency and throughput, and cdk synth, each beside a baseline handler; writes the JSON npm run cost reads.',
+  examples: ['npm run bench -- --quick', 'npm run bench -- --with-tests --out bench-results/full.json'],
+};
+
+/** The bench's settings from its parsed options: --quick first, then every option given. */
+export function benchOptionsFrom(o: ParsedOptions<typeof BENCH_OPTIONS>): BenchOptions {
+  const whole = (flag: keyof typeof BENCH_OPTIONS, raw: string, min: number) => parseNumber(`--${flag}`, raw, { min, integer: true });
+  const given = <K extends keyof BenchOptions>(key: K, value: BenchOptions[K] | undefined): Partial<BenchOptions> => (value === undefined ? {} : { [key]: value });
+  const concurrency = o.concurrency?.split(',').map((c) => whole('concurrency', c.trim(), 1));
+  if (concurrency?.some((c) => c > 64)) throw new UsageError('--concurrency: at most 64 concurrent requests on loopback');
+  return {
+    ...DEFAULT_OPTIONS,
+    ...(o.quick ? QUICK : {}),
+    ...given('coldRuns', o['cold-runs'] === undefined ? undefined : whole('cold-runs', o['cold-runs'], 15)),
+    ...given('cpuRequests', o['cpu-requests'] === undefined ? undefined : whole('cpu-requests', o['cpu-requests'], 20)),
+    ...given('latencyRequests', o['latency-requests'] === undefined ? undefined : whole('latency-requests', o['latency-requests'], 10)),
+    ...given('latencyRounds', o['latency-rounds'] === undefined ? undefined : whole('latency-rounds', o['latency-rounds'], 1)),
+    ...given('synthRuns', o['synth-runs'] === undefined ? undefined : whole('synth-runs', o['synth-runs'], 1)),
+    ...given('cpuWarmup', o['cpu-warmup'] === undefined ? undefined : whole('cpu-warmup', o['cpu-warmup'], 0)),
+    ...given('startColdRuns', o['start-cold-runs'] === undefined ? undefined : whole('start-cold-runs', o['start-cold-runs'], 1)),
+    ...given('startWarmRuns', o['start-warm-runs'] === undefined ? undefined : whole('start-warm-runs', o['start-warm-runs'], 1)),
+    ...given('concurrency', concurrency),
+    ...given('out', o.out),
+    ...(o['with-tests'] ? { withTests: true } : {}),
+    ...(o['skip-synth'] ? { skipSynth: true } : {}),
+    ...(o['skip-start'] ? { skipStart: true } : {}),
+    ...(o.quiet ? { quiet: true } : {}),
+  };
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  let options: BenchOptions = { ...DEFAULT_OPTIONS };
-  if (argv.includes('--quick')) options = { ...options, ...QUICK };
-  const positive = (flag: string, raw: string | undefined, min = 1): number => {
-    const n = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(n >= min)) throw new UsageError(`${flag} needs a whole number of at least ${min}, got ${raw === undefined ? 'nothing' : `'${raw}'`}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => argv[++i];
-    switch (flag) {
-      case '--quick':
-        break;
-      case '--with-tests':
-        options = { ...options, withTests: true };
-        break;
-      case '--skip-synth':
-        options = { ...options, skipSynth: true };
-        break;
-      case '--skip-start':
-        options = { ...options, skipStart: true };
-        break;
-      case '--cpu-warmup':
-        options = { ...options, cpuWarmup: positive(flag, value(), 0) };
-        break;
-      case '--start-cold-runs':
-        options = { ...options, startColdRuns: positive(flag, value()) };
-        break;
-      case '--start-warm-runs':
-        options = { ...options, startWarmRuns: positive(flag, value()) };
-        break;
-      case '--cold-runs':
-        options = { ...options, coldRuns: positive(flag, value(), 15) };
-        break;
-      case '--cpu-requests':
-        options = { ...options, cpuRequests: positive(flag, value(), 20) };
-        break;
-      case '--latency-requests':
-        options = { ...options, latencyRequests: positive(flag, value(), 10) };
-        break;
-      case '--latency-rounds':
-        options = { ...options, latencyRounds: positive(flag, value()) };
-        break;
-      case '--synth-runs':
-        options = { ...options, synthRuns: positive(flag, value()) };
-        break;
-      case '--concurrency': {
-        const raw = value();
-        const levels = (raw ?? '').split(',').map((c) => positive(flag, c.trim()));
-        if (levels.some((c) => c > 64)) throw new UsageError(`${flag}: at most 64 concurrent requests on loopback`);
-        options = { ...options, concurrency: levels };
-        break;
-      }
-      case '--out': {
-        const out = value();
-        if (!out) throw new UsageError(`${flag} needs a file name`);
-        options = { ...options, out };
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option '${flag}'`);
-    }
-  }
-  return options;
+  return benchOptionsFrom(parseOptions(argv, BENCH_OPTIONS));
 }

@@ -20,8 +20,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { resolveStageConfig } from '../../lib/config/load-config';
 import { PipelineFunction } from '../../lib/constructs/pipeline-function';
 import { LocalAssembly, synthesizeLocalAssembly } from '../local/local-assembly';
-
-export const REPO_ROOT = path.join(__dirname, '..', '..');
+import { REPO_ROOT, readCdkContext } from '../cli';
 
 export interface BuiltBundle {
   /** Folder of the asset: what Lambda unpacks into /var/task. */
@@ -33,10 +32,6 @@ export interface BuiltBundle {
   /** Every file of the asset and its size (source maps, lazily loaded files). */
   readonly files: Readonly<Record<string, number>>;
   readonly buildMs: number;
-}
-
-export function readCdkContext(): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
 }
 
 function describeAsset(dir: string, handlerFile: string, buildMs: number): BuiltBundle {

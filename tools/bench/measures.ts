@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LatencySummary, latencySummary, pairedDifferences, SteadyState, steadyState, Summary, summarize } from './stats';
-import { REPO_ROOT } from './bundles';
+import { REPO_ROOT } from '../cli';
 
 const PROBES = path.join(__dirname, 'probes');
 

@@ -22,8 +22,9 @@ import { LocalApi } from '../local/local-api';
 import { LocalFunction } from '../local/local-lambda';
 import { startLocalPipeline } from '../local/local-pipeline';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
-import { parseBenchArgs, UsageError } from './args';
-import { buildBenchBundles, buildOptimized, readCdkContext, REPO_ROOT } from './bundles';
+import { REPO_ROOT, createProgress, readCdkContext, runCommand } from '../cli';
+import { BENCH_HELP, BENCH_OPTIONS, BenchOptions, benchOptionsFrom } from './args';
+import { buildBenchBundles, buildOptimized } from './bundles';
 import { formatAnalysis, runAnalysisBench } from './analysis';
 import { measureColdInit, measureLatency, measureStart, measureSynth, measureTests, runCpuProbe, summarizeCpuRuns } from './measures';
 import { BenchResults, evaluateTargets, formatReport } from './report';
@@ -33,10 +34,9 @@ import { summarize } from './stats';
 const REQUEST_BODY = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
 const STAGE = 'dev';
 
-const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-async function main(): Promise<void> {
-  const options = parseBenchArgs(process.argv.slice(2));
+async function main(options: BenchOptions): Promise<void> {
+  // A line per step with the time since the start, on stderr (quiet with --quiet or off a terminal).
+  const { step: progress } = createProgress('bench', { quiet: options.quiet });
   const loadAvgStart = os.loadavg();
   // The stage's own throttle (20 rps in dev) would measure the limiter, not the pipeline.
   const context = { ...readCdkContext(), stage: STAGE, 'api.throttleRateLimit': '10000', 'api.throttleBurstLimit': '10000' };
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     const logBytes = { platform: 0, reports: 0, container: 0, containerLines: 0 };
     const onPredictLine = (which: 'optimized' | 'baseline') => (line: string) => {
       if (!line.startsWith('{')) return;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a function's log line: untyped JSON read by field
       let json: any;
       try {
         json = JSON.parse(line);
@@ -269,10 +270,13 @@ function gitState(): { commit: string; dirty: boolean } {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(error instanceof UsageError ? `${error.message}\n` : `bench failed: ${error?.stack ?? error}\n`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+void runCommand({
+  name: 'bench',
+  options: BENCH_OPTIONS,
+  help: BENCH_HELP,
+  run: async (o) => {
+    await main(benchOptionsFrom(o));
+    return 0;
   },
-);
+  // Exit even if a measured server or worker still holds the event loop.
+}).then((code) => process.exit(code));

@@ -8,7 +8,8 @@
  * and 100 rps).
  */
 import * as path from 'path';
-import { deriveInputs, loadPrices, readBenchFigures, REPO_ROOT } from './inputs';
+import { ParsedOptions, REPO_ROOT, UsageError, parseNumber, parseOptions, runCommand } from '../cli';
+import { deriveInputs, loadPrices, readBenchFigures } from './inputs';
 import { CostEstimate, auditCostByBackend, estimateMonthlyCost } from './model';
 
 export interface CostArgs {
@@ -24,53 +25,51 @@ export interface CostArgs {
   readonly matrix: boolean;
 }
 
-const USAGE = `usage: npm run cost -- --stage dev|prod --rps N --payload-bytes N [--output-bytes N] [--duration-ms N]
-                      [--model-ms N] [--error-kinds N] [--bench FILE] [--json]
-       npm run cost -- --matrix [--payload-bytes N] [--json]     dev and prod at 1, 10 and 100 rps`;
+export const COST_OPTIONS = {
+  stage: { type: 'string', value: 'NAME', description: 'the stage: dev, prod, or one defined in cdk.json (with --matrix: both)' },
+  rps: { type: 'string', value: 'N', description: 'steady requests per second' },
+  'payload-bytes': { type: 'string', value: 'N', description: 'bytes of a request body (with --matrix: default 1024)' },
+  'output-bytes': { type: 'string', value: 'N', description: 'bytes of a response body (default: from the payload)' },
+  'duration-ms': { type: 'string', value: 'N', description: 'Lambda duration per request (default: the bench figure, else an assumption)' },
+  'model-ms': { type: 'string', value: 'N', description: 'model time per request (default: the bench figure, else an assumption)' },
+  'error-kinds': { type: 'string', value: 'N', description: 'distinct error kinds a month (alarm-related log volume)' },
+  bench: { type: 'string', value: 'FILE', description: 'measured figures (default bench-results/latest.json)' },
+  json: { type: 'boolean', description: 'print JSON' },
+  matrix: { type: 'boolean', description: "the README's tables: dev and prod at 1, 10 and 100 rps" },
+} as const;
 
-export class CostUsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = 'CostUsageError';
-  }
-}
+export const COST_HELP = {
+  usage: 'npm run cost -- --stage dev|prod --rps N --payload-bytes N [options] | --matrix [--payload-bytes N] [--json]',
+  summary: "A stage's monthly cost at a steady request rate, per component, at the list prices of tools/cost/prices.json.",
+  examples: ['npm run cost -- --stage prod --rps 10 --payload-bytes 2048', 'npm run cost -- --matrix'],
+};
 
 export function parseCostArgs(argv: readonly string[]): CostArgs {
-  const values: Record<string, string> = {};
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--json' || a === '--matrix') flags.add(a);
-    else if (['--stage', '--rps', '--payload-bytes', '--output-bytes', '--duration-ms', '--model-ms', '--error-kinds', '--bench'].includes(a)) {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new CostUsageError(`${a} needs a value`);
-      values[a] = v;
-    } else throw new CostUsageError(`unknown option '${a}'`);
-  }
-  const num = (flag: string, { min = 0, integer = false } = {}): number | undefined => {
-    const raw = values[flag];
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new CostUsageError(`${flag} must be ${integer ? 'a whole number' : 'a number'} of at least ${min}, got '${raw}'`);
-    return n;
+  return costArgsFrom(parseOptions(argv, COST_OPTIONS));
+}
+
+export function costArgsFrom(o: ParsedOptions<typeof COST_OPTIONS>): CostArgs {
+  const num = (flag: keyof typeof COST_OPTIONS, { integer = false } = {}): number | undefined => {
+    const raw = o[flag];
+    return typeof raw === 'string' ? parseNumber(`--${flag}`, raw, { min: 0, integer }) : undefined;
   };
-  const matrix = flags.has('--matrix');
-  const stage = values['--stage'] ?? (matrix ? 'dev' : undefined);
-  const rps = num('--rps') ?? (matrix ? 1 : undefined);
-  const payloadBytes = num('--payload-bytes', { integer: true }) ?? (matrix ? 1024 : undefined);
-  if (!stage) throw new CostUsageError('--stage is required');
-  if (rps === undefined) throw new CostUsageError('--rps is required');
-  if (payloadBytes === undefined) throw new CostUsageError('--payload-bytes is required');
+  const matrix = o.matrix;
+  const stage = o.stage ?? (matrix ? 'dev' : undefined);
+  const rps = num('rps') ?? (matrix ? 1 : undefined);
+  const payloadBytes = num('payload-bytes', { integer: true }) ?? (matrix ? 1024 : undefined);
+  if (!stage) throw new UsageError('--stage is required');
+  if (rps === undefined) throw new UsageError('--rps is required');
+  if (payloadBytes === undefined) throw new UsageError('--payload-bytes is required');
   return {
     stage,
     rps,
     payloadBytes,
-    outputBytes: num('--output-bytes', { integer: true }),
-    durationMs: num('--duration-ms'),
-    modelMs: num('--model-ms'),
-    errorKinds: num('--error-kinds', { integer: true }),
-    bench: path.resolve(values['--bench'] ?? path.join(REPO_ROOT, 'bench-results', 'latest.json')),
-    json: flags.has('--json'),
+    outputBytes: num('output-bytes', { integer: true }),
+    durationMs: num('duration-ms'),
+    modelMs: num('model-ms'),
+    errorKinds: num('error-kinds', { integer: true }),
+    bench: path.resolve(o.bench ?? path.join(REPO_ROOT, 'bench-results', 'latest.json')),
+    json: o.json,
     matrix,
   };
 }
@@ -123,8 +122,7 @@ export function formatMatrix(stage: string, columns: readonly { rps: number; est
   return [header, rule, ...body, total, perMillion].join('\n');
 }
 
-function main(): number {
-  const args = parseCostArgs(process.argv.slice(2));
+function main(args: CostArgs): number {
   if (args.matrix) {
     const out: Record<string, unknown> = {};
     const text: string[] = [];
@@ -149,10 +147,5 @@ function main(): number {
 }
 
 if (require.main === module) {
-  try {
-    process.exit(main());
-  } catch (error) {
-    process.stderr.write(error instanceof CostUsageError ? `${error.message}\n` : `cost failed: ${(error as Error).message}\n`);
-    process.exit(error instanceof CostUsageError ? 2 : 1);
-  }
+  void runCommand({ name: 'cost', options: COST_OPTIONS, help: COST_HELP, run: (o) => main(costArgsFrom(o)) });
 }

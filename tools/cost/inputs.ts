@@ -8,7 +8,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolveStageConfig } from '../../lib/config/load-config';
 import { StageConfig } from '../../lib/config/stage-config';
 import { enabledAlarms, gatedSignal } from '../../lib/monitoring/alarm-catalog';
 import { METRIC_FILTERS } from '../../lib/monitoring/metric-filters';
@@ -16,9 +15,8 @@ import { metricsOf } from '../../lib/monitoring/metric-ref';
 import { ERROR_KINDS, METRIC_NAMES } from '../../contract/handlers';
 import { inlinePayloadRecord, PayloadRecord, s3PayloadRecord, truncatedPayloadRecord } from '../../lambda/shared/payload';
 import { buildInferenceRecord } from '../../lambda/shared/record';
+import { REPO_ROOT, loadStage } from '../cli';
 import { CostInputs, dynamoItemBytes, instancesForRate, Prices } from './model';
-
-export const REPO_ROOT = path.join(__dirname, '..', '..');
 
 /** Documented assumptions: used when neither the configuration nor a benchmark says. */
 export const ASSUMPTIONS = {
@@ -110,8 +108,7 @@ export function loadPrices(file = path.join(REPO_ROOT, 'tools', 'cost', 'prices.
 }
 
 export function stageConfig(stage: string): StageConfig {
-  const context = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
-  return resolveStageConfig({ ...context, stage });
+  return loadStage(stage);
 }
 
 /** What the cost model reads from a benchmark's JSON (bench/report.ts BenchResults). */

@@ -2,7 +2,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { asAwsError, defaultCredentials } from './aws-env';
-import { CliError } from './cli';
+import { CliError } from '../cli';
 
 /**
  * Calling the inference API as a client does: signed with the caller's AWS credentials
@@ -28,6 +28,7 @@ export interface ApiResponse {
   readonly headers: Headers;
   readonly text: string;
   /** The body parsed as JSON; undefined when it is not JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON body: each caller checks the fields it reads
   readonly json?: any;
 }
 

@@ -2,7 +2,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { StageConfig } from '../../lib/config/stage-config';
-import { CliError } from './cli';
+import { CliError } from '../cli';
 
 /**
  * Where the commands talk to AWS: the stage's own account and region when its config pins

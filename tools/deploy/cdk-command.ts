@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 import { StageConfig } from '../../lib/config/stage-config';
-import { CliError } from './cli';
-import { REPO_ROOT } from './stack-names';
+import { CliError } from '../cli';
+import { REPO_ROOT } from '../cli';
 
 export type CdkAction = 'deploy' | 'diff' | 'destroy';
 

@@ -1,5 +1,5 @@
 import { ApiAuth, ApiResponse, callApi } from './api-request';
-import { CliError } from './cli';
+import { CliError } from '../cli';
 
 /**
  * The smoke test of a deployed (or local) stage: what a client relies on, checked through
@@ -171,6 +171,6 @@ function sameList(a: ReadonlyArray<string | undefined>, b: readonly string[]): b
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function isObject(v: unknown): v is Record<string, any> {
+function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,26 +1,4 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import { resolveStageConfig } from '../../lib/config/load-config';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
-
-/** The repository root: where cdk.json, and the CDK CLI the commands run, live. */
-export const REPO_ROOT = path.join(__dirname, '..', '..');
-
-/** cdk.json's context: the stage definitions and feature flags `cdk` itself reads. */
-export function readCdkContext(root = REPO_ROOT): Record<string, unknown> {
-  const file = path.join(root, 'cdk.json');
-  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { context?: Record<string, unknown> };
-  return json.context ?? {};
-}
-
-/**
- * The stage's configuration exactly as `cdk -c stage=STAGE -c k=v` resolves it, so the
- * commands name the same stacks and region the CDK app will, and an unknown stage or a
- * bad setting fails here, before anything talks to AWS.
- */
-export function loadStage(stage: string, overrides: Readonly<Record<string, string>> = {}): StageConfig {
-  return resolveStageConfig({ ...readCdkContext(), ...overrides, stage });
-}
 
 export type StackRole = 'data' | 'endpoint' | 'api' | 'monitoring' | 'audit' | 'ci';
 

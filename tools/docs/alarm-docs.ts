@@ -9,24 +9,22 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BUILT_IN_STAGES } from '../../lib/config/defaults';
-import { resolveStageConfig } from '../../lib/config/load-config';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
 import { ResolvedAlarm, resolveAlarms } from '../../lib/monitoring/alarm-catalog';
 import { PIPELINE_UNHEALTHY_ID } from '../../lib/monitoring/dashboard-layout';
 import { MetricRef, SignalRef } from '../../lib/monitoring/metric-ref';
 import { ROLLBACK_SIGNALS } from '../../lib/monitoring/sagemaker/rollback-thresholds';
 import { sourceNamespace } from '../../lib/monitoring/sources';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const cdkContext = require('../../cdk.json').context as { stages?: Record<string, unknown> };
+import { CliError, loadStage, readCdkContext, runCommand } from '../cli';
 
 export const DOCS_START = '<!-- alarms:start -->';
 export const DOCS_END = '<!-- alarms:end -->';
 
 /** The built-in stages and those cdk.json defines, each as the CLI would resolve it. */
 export function documentedStages(): StageConfig[] {
-  const names = [...Object.keys(BUILT_IN_STAGES), ...Object.keys(cdkContext.stages ?? {})];
-  return [...new Set(names)].map((stage) => resolveStageConfig({ ...cdkContext, stage }));
+  const defined = readCdkContext().stages as Record<string, unknown> | undefined;
+  const names = [...Object.keys(BUILT_IN_STAGES), ...Object.keys(defined ?? {})];
+  return [...new Set(names)].map((stage) => loadStage(stage));
 }
 
 export function renderAlarmDocs(stages: readonly StageConfig[] = documentedStages()): string {
@@ -112,17 +110,27 @@ function cell(text: string): string {
     .replace(/\n/g, ' ');
 }
 
-/** `--write FILE` replaces the section between the markers in FILE; otherwise it prints the section. */
+/** Replaces the section between the markers in `file` with the generated one. */
+export function writeAlarmDocs(file: string): void {
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(DOCS_START);
+  const end = text.indexOf(DOCS_END);
+  if (start < 0 || end < 0) throw new CliError(`${file} has no ${DOCS_START} ... ${DOCS_END} section`);
+  writeFileSync(file, text.slice(0, start) + renderAlarmDocs().trimEnd() + text.slice(end + DOCS_END.length));
+}
+
 if (require.main === module) {
-  const i = process.argv.indexOf('--write');
-  if (i < 0) {
-    process.stdout.write(renderAlarmDocs());
-  } else {
-    const file = process.argv[i + 1];
-    const text = readFileSync(file, 'utf8');
-    const start = text.indexOf(DOCS_START);
-    const end = text.indexOf(DOCS_END);
-    if (start < 0 || end < 0) throw new Error(`${file} has no ${DOCS_START} ... ${DOCS_END} section`);
-    writeFileSync(file, text.slice(0, start) + renderAlarmDocs().trimEnd() + text.slice(end + DOCS_END.length));
-  }
+  void runCommand({
+    name: 'docs:alarms',
+    options: { write: { type: 'string', value: 'FILE', description: 'replace the section between the alarm markers in FILE (default: print it)' } },
+    help: {
+      usage: 'npm run docs:alarms  (tsx tools/docs/alarm-docs.ts [--write FILE])',
+      summary: "Generates the README's alarm table from the alarm catalog, for every built-in stage and each stage cdk.json defines.",
+    },
+    run: (o) => {
+      if (o.write === undefined) process.stdout.write(renderAlarmDocs());
+      else writeAlarmDocs(o.write);
+      return 0;
+    },
+  });
 }

@@ -1,10 +1,10 @@
 import type { AssetStaging, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import * as fs from 'fs';
 import * as path from 'path';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
 import type { PipelineFunction } from '../../lib/constructs/pipeline-function';
+import { cdkFeatureFlags } from '../cli/cdk-context';
 import { AssemblyCache, assemblyKey, defaultAssemblyCacheDir } from './assembly-cache';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
@@ -46,6 +46,7 @@ export interface LocalAssembly {
   readonly cache?: { readonly hit: boolean; readonly key: string; readonly dir: string; readonly ms: number };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized CloudFormation properties are untyped JSON
 export type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, any> }> };
 
 export interface SynthesizeOptions {
@@ -132,7 +133,7 @@ function synthesize(config: StageConfig, outdir: string): LocalAssembly {
     outdir,
     context: {
       // cdk.json's feature flags, as `cdk synth` reads them: the same templates as a deploy.
-      ...readCdkJsonContext(),
+      ...cdkFeatureFlags(),
       // Only the stacks whose functions run locally need their bundles built.
       'aws:cdk:bundling-stacks': [`${prefix}-api`, `${prefix}-endpoint`],
     },
@@ -178,11 +179,6 @@ function synthesize(config: StageConfig, outdir: string): LocalAssembly {
   };
 }
 
-/** cdk.json's context, without the stage selection (the config passed in already made it). */
-function readCdkJsonContext(): Record<string, unknown> {
-  const { stage: _stage, stages: _stages, ...flags } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
-  return flags;
-}
 
 /** The folder CDK staged (bundled) the function's code into. */
 function stagedBundle(fn: Construct): string {
@@ -196,6 +192,7 @@ function stagedBundle(fn: Construct): string {
 /** Walks AWS::ApiGateway::Resource parents to full paths and maps each method to its function. */
 function readRoutes(template: Template): SynthesizedRoute[] {
   const resources = template.Resources;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a CloudFormation Ref or Fn::GetAtt, read by shape
   const pathOf = (ref: any): string => {
     if (ref?.['Fn::GetAtt']?.[1] === 'RootResourceId') return '';
     const id = ref?.Ref as string;

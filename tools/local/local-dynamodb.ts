@@ -11,7 +11,7 @@ import { LocalError } from './local-error';
 import type { ServiceMetrics } from './service-metrics';
 
 // dynalite ships no types; this is the part of its API the pipeline uses.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- dynalite has no ES module entry and no types
 const dynalite = require('dynalite') as (opts: Record<string, unknown>) => import('http').Server;
 
 /** Faults a test (or the local admin route) switches on: the table refusing writes. */

@@ -3,7 +3,6 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { resolveStageConfig } from '../../lib/config/load-config';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
 import { collectLocalMetrics, createLocalDashboardHandler } from './dashboard/local-dashboard';
 import { createAnalysisPageHandler } from './dashboard/analysis-page';
@@ -26,6 +25,7 @@ import { LocalIdentity, findUserCredentials, keyring, localCredentials } from '.
 import { createFaultsHandler } from './local-faults';
 import { ServiceDatum, serviceMetrics } from './service-metrics';
 import type { Template } from './local-assembly';
+import { REPO_ROOT, resolveContextConfig } from '../cli/cdk-context';
 
 export interface LocalPipelineOptions {
   /** CDK context: cdk.json's context plus `-c`-style overrides (`stage`, `model.version`, ...). */
@@ -94,7 +94,6 @@ export interface LocalPipeline {
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = path.join(__dirname, '..', '..');
 const DEFAULT_MODEL_ARTIFACT = path.join(REPO_ROOT, REPO_PATHS.modelArtifact);
 
 /**
@@ -103,8 +102,7 @@ const DEFAULT_MODEL_ARTIFACT = path.join(REPO_ROOT, REPO_PATHS.modelArtifact);
  * a local S3, and SageMaker's invoke route in front of the model container's server.
  */
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-  const context = { ...readCdkContext(), ...options.context };
-  const config = options.assembly?.config ?? resolveStageConfig(context);
+  const config = options.assembly?.config ?? resolveContextConfig(options.context);
   const dataDir = options.inMemory ? undefined : path.resolve(options.dataDir ?? path.join(REPO_ROOT, '.local', config.stage));
   const workDir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'inference-local-'));
   const logFile = dataDir ? path.join(dataDir, 'logs', 'pipeline.jsonl') : undefined;
@@ -273,10 +271,6 @@ function keptKeyValues(file: string, template: Template): Record<string, string>
   return kept;
 }
 
-/** cdk.json's context: the same stage definitions `cdk deploy` reads. */
-function readCdkContext(): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
-}
 
 /** The function's synthesized environment with references resolved to the local parts. */
 function localEnvironment(fn: SynthesizedFunction, resolved: Record<string, string>): Record<string, string> {

@@ -10,6 +10,7 @@ const NOISE = new Set(['level', 'message', 'timestamp', 'service', 'cold_start',
 
 export function prettyLogLine(source: string, line: string, colour = true): string {
   const c = (code: string, text: string) => (colour ? `${code}${text}${RESET}` : text);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a function's log line: untyped JSON read by field
   let entry: Record<string, any>;
   try {
     entry = JSON.parse(line);

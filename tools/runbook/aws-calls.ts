@@ -63,7 +63,7 @@ export interface AwsCall {
 }
 
 // Inputs come from plans and records as plain JSON; each command's own serializer checks them.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plain JSON from plans and records; each command's serializer checks it
 type Send = (clients: AwsClients, input: any) => Promise<unknown>;
 const WRITE_OPERATIONS: Readonly<Record<string, Send>> = {
   'apigateway:UpdateStage': (c, input) => c.apigateway.send(new UpdateStageCommand(input)),

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The incident-response runbook: `npm run runbook -- help`.
- * All logic is in lib/audit/runbook-cli.ts; this file wires it to the process.
+ * All logic is in runbook-commands.ts; this file wires it to the process.
  */
 import { runRunbook } from './runbook-commands';
 

@@ -10,18 +10,19 @@ import {
   planRestore,
   readRecord,
 } from './containment';
-import { AthenaQueryError, runOnAthena } from './athena-runner';
-import { LakeQueryError, runOnLake } from './lake-runner';
+import { runOnAthena } from './athena-runner';
+import { runOnLake } from './lake-runner';
 import { NOTEBOOK_BACKENDS, NotebookBackend, notebookJson } from './notebook';
 import { OFFLINE_TABLE, OfflineEngine } from './offline-engine';
 import { DEFAULT_QUERY_DIR, QueryInputError, findQuery, loadQueryLibrary, renderQuery, resolveParams } from './query-library';
 import { OUTPUT_FORMATS, OutputFormat, formatRows } from './query-result';
-import { TrailFileError } from './trail-files';
+import { ParsedOptions, UsageError, executeCommand, formatHelp } from '../cli';
 
 /**
- * The runbook command line. Everything a responder types goes through {@link runRunbook}, which
- * returns an exit code instead of throwing: input mistakes print one clear line and exit 2,
- * failures of AWS or of the data exit 1, and no stack trace is shown unless RUNBOOK_DEBUG is set.
+ * The runbook command line, on the shared kit (tools/cli). Everything a responder types goes
+ * through {@link runRunbook}, which returns an exit code instead of throwing: input mistakes
+ * print one clear line and exit 2, failures of AWS or of the data exit 1, and no stack trace is
+ * shown unless RUNBOOK_DEBUG is set.
  */
 export interface RunbookIo {
   readonly stdout: (text: string) => void;
@@ -35,9 +36,31 @@ export interface RunbookIo {
   readonly signal?: AbortSignal;
 }
 
-export const USAGE = `usage: runbook COMMAND [options]
+const RUNBOOK_OPTIONS = {
+  param: { type: 'list', value: 'NAME=VALUE', description: 'run: a query parameter' },
+  offline: { type: 'string', value: 'FILE|DIR', description: 'run: query CloudTrail files on this machine (DuckDB)' },
+  'event-data-store': { type: 'string', value: 'ID|ARN', description: 'run: query this CloudTrail Lake event data store' },
+  'athena-workgroup': { type: 'string', value: 'NAME', description: 'run: query the trail table through this Athena workgroup' },
+  'athena-table': { type: 'string', value: 'DATABASE.TABLE', description: 'run on Athena: the Glue table over the trail' },
+  backend: { type: 'string', value: 'lake|athena|offline', description: 'export-notebook: write the cells of one backend only (default: all, chosen at run time)' },
+  format: { type: 'string', value: 'FORMAT', description: 'run: table, csv or json (default table)' },
+  timeout: { type: 'string', value: 'SECONDS', description: 'run on Lake or Athena: cancel the query after this long (default 900)' },
+  out: { type: 'string', value: 'FILE.ipynb', description: 'export-notebook: where to write the notebook' },
+  stack: { type: 'string', value: 'NAME', description: 'contain: the CloudFormation stack whose resources it may touch' },
+  via: { type: 'string', value: 'auto|stage|api-key', description: 'contain throttle-api: which throttle to set' },
+  function: { type: 'string', value: 'NAME', description: 'contain stop-predictions: the function (default: the stack\'s)' },
+  role: { type: 'string', value: 'ROLE', description: 'contain detach-policy, revoke-role-sessions: the role' },
+  'policy-arn': { type: 'string', value: 'ARN', description: 'contain detach-policy: the policy to detach' },
+  record: { type: 'string', value: 'FILE', description: 'contain: where to record the prior state; restore: the record to undo' },
+  confirm: { type: 'boolean', description: 'contain, restore: send the changes (default: a dry run)' },
+  region: { type: 'string', value: 'R', description: 'AWS region (default: from the ARN, else AWS_REGION)' },
+  'endpoint-url': { type: 'string', value: 'URL', description: 'send every AWS call to URL (an emulator)' },
+} as const;
 
-Investigate (CloudTrail Lake SQL, the same on Lake, Athena and offline):
+const RUNBOOK_HELP = {
+  usage: 'npm run runbook -- COMMAND [options]',
+  summary: 'The incident-response runbook: CloudTrail Lake SQL (the same on Lake, Athena and offline), and containment with its undo.',
+  body: `Investigate:
   list                                   the incident-response queries
   show QUERY                             a query's question, parameters and SQL
   run QUERY [--param NAME=VALUE]...      run a query
@@ -56,96 +79,53 @@ Contain (dry run unless --confirm; acts only on resources of --stack):
       detach-policy         --role ROLE --policy-arn ARN
       revoke-role-sessions  --role ROLE
   restore --record FILE [--region R] [--confirm]
-                                         undo what a contain record says was done
+                                         undo what a contain record says was done`,
+  notes: ['Credentials come from the usual AWS environment, profile or role.', 'Exit codes: 0 ok, 1 AWS or the data failed, 2 a mistake in the command or its input.'],
+};
 
---endpoint-url URL sends every AWS call to URL (an emulator); credentials come from the
-usual AWS environment, profile or role.`;
-
-class UsageError extends Error {}
-
-interface ParsedArgs {
-  readonly positionals: string[];
-  readonly options: Map<string, string[]>;
-}
-
-const VALUE_OPTIONS = new Set([
-  'param', 'offline', 'event-data-store', 'athena-workgroup', 'athena-table', 'backend', 'region', 'format', 'out', 'stack', 'record', 'role', 'policy-arn', 'function', 'via', 'endpoint-url', 'timeout',
-]);
-const FLAGS = new Set(['confirm', 'help']);
+type ParsedArgs = ParsedOptions<typeof RUNBOOK_OPTIONS>;
 
 export async function runRunbook(argv: readonly string[], io: RunbookIo): Promise<number> {
-  try {
-    const args = parseArgs(argv);
-    const [command, ...rest] = args.positionals;
-    if (!command || command === 'help' || args.options.has('help')) {
-      io.stdout(`${USAGE}\n`);
-      return command || args.options.has('help') ? 0 : 2;
-    }
-    switch (command) {
-      case 'list':
-        return list(io);
-      case 'show':
-        return show(io, only(rest, 'show QUERY'));
-      case 'run':
-        return await run(io, only(rest, 'run QUERY'), args);
-      case 'export-notebook':
-        return exportNotebook(io, args);
-      case 'contain':
-        return await contain(io, only(rest, 'contain ACTION'), args);
-      case 'restore':
-        return await restore(io, args);
-      default:
-        throw new UsageError(`unknown command '${command}' (commands: list, show, run, export-notebook, contain, restore)`);
-    }
-  } catch (error) {
-    return report(io, error);
-  }
+  return executeCommand(
+    {
+      name: 'runbook',
+      options: RUNBOOK_OPTIONS,
+      help: RUNBOOK_HELP,
+      positionals: true,
+      // Its messages name the fix themselves: one line, as the runbook's README promises.
+      usageHint: null,
+      usageErrors: [QueryInputError, ContainmentError],
+      debugVariable: 'RUNBOOK_DEBUG',
+      run: async (args, [command, ...rest]) => {
+        if (!command || command === 'help') {
+          io.stdout(`${formatHelp(RUNBOOK_HELP, RUNBOOK_OPTIONS)}\n`);
+          return command ? 0 : 2;
+        }
+        switch (command) {
+          case 'list':
+            return list(io);
+          case 'show':
+            return show(io, only(rest, 'show QUERY'));
+          case 'run':
+            return await run(io, only(rest, 'run QUERY'), args);
+          case 'export-notebook':
+            return exportNotebook(io, args);
+          case 'contain':
+            return await contain(io, only(rest, 'contain ACTION'), args);
+          case 'restore':
+            return await restore(io, args);
+          default:
+            throw new UsageError(`unknown command '${command}' (commands: list, show, run, export-notebook, contain, restore)`);
+        }
+      },
+    },
+    argv,
+    io,
+  );
 }
 
-function report(io: RunbookIo, error: unknown): number {
-  const e = error as Error & { name?: string; $metadata?: unknown };
-  const env = io.env ?? process.env;
-  if (error instanceof UsageError || error instanceof QueryInputError || error instanceof ContainmentError) {
-    io.stderr(`runbook: ${e.message}\n`);
-    return 2;
-  }
-  if (error instanceof TrailFileError || error instanceof LakeQueryError || error instanceof AthenaQueryError) {
-    io.stderr(`runbook: ${e.message}\n`);
-    return 1;
-  }
-  const kind = e?.$metadata ? `AWS error ${e.name}: ` : '';
-  io.stderr(`runbook: ${kind}${e?.message ?? String(error)}\n`);
-  if (env.RUNBOOK_DEBUG) io.stderr(`${e?.stack ?? ''}\n`);
-  return 1;
-}
-
-function parseArgs(argv: readonly string[]): ParsedArgs {
-  const positionals: string[] = [];
-  const options = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (FLAGS.has(name)) {
-      options.set(name, ['true']);
-    } else if (VALUE_OPTIONS.has(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-      options.set(name, [...(options.get(name) ?? []), value]);
-    } else {
-      throw new UsageError(`unknown option --${name} (see runbook help)`);
-    }
-  }
-  return { positionals, options };
-}
-
-function option(args: ParsedArgs, name: string): string | undefined {
-  const values = args.options.get(name);
-  if (values && values.length > 1 && name !== 'param') throw new UsageError(`--${name} given more than once`);
-  return values?.[0];
+function option(args: ParsedArgs, name: Exclude<keyof typeof RUNBOOK_OPTIONS, 'param' | 'confirm'>): string | undefined {
+  return args[name];
 }
 
 function only(rest: string[], usage: string): string {
@@ -182,7 +162,7 @@ function show(io: RunbookIo, id: string): number {
 async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number> {
   const query = findQuery(library(io), id);
   const given: Record<string, string> = {};
-  for (const pair of args.options.get('param') ?? []) {
+  for (const pair of args.param) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--param expects NAME=VALUE, got '${pair}'`);
     given[pair.slice(0, eq)] = pair.slice(eq + 1);
@@ -292,7 +272,7 @@ async function contain(io: RunbookIo, action: string, args: ParsedArgs): Promise
       via: via as 'auto' | 'stage' | 'api-key' | undefined,
       now,
     });
-    const confirm = args.options.has('confirm');
+    const confirm = args.confirm;
     const recordFile = option(args, 'record') ?? `containment-${action}-${stack}-${now.toISOString().replace(/[:.]/g, '-')}.json`;
     io.stdout(`contain ${action} on stack ${stack} (${clients.region})${confirm ? '' : ': DRY RUN, nothing is sent'}\n`);
     io.stdout(`targets:\n${plan.targets.map((t) => `  - ${t}\n`).join('')}`);
@@ -323,7 +303,7 @@ async function restore(io: RunbookIo, args: ParsedArgs): Promise<number> {
   const clients = makeClients(io, args, option(args, 'region') ?? record.region);
   try {
     const calls = await planRestore(clients, record);
-    const confirm = args.options.has('confirm');
+    const confirm = args.confirm;
     io.stdout(`restore ${record.action} on stack ${record.stack} (${clients.region}) from ${file}${confirm ? '' : ': DRY RUN, nothing is sent'}\n`);
     io.stdout(`${confirm ? 'sending' : 'would send'}:\n${numbered(calls.map(describeCall))}`);
     if (!confirm) {

@@ -10,11 +10,9 @@ import { keys } from '../../../contract/table-design';
 import { callerTag } from '../../../lambda/predict/idempotency';
 import { loadPredictConfig } from '../../../lambda/shared/env';
 import type { LocalPipeline } from '../../../tools/local/local-pipeline';
-import { startDynalite } from '../../harness/lambda-dynamo';
-import { TEST_ACCOUNT, useLocalAws } from '../../harness/lambda-env';
+import { startHandlerFixture } from '../../harness/handler-fixture';
+import { TEST_ACCOUNT } from '../../harness/lambda-env';
 import { lambdaContext, predictEvent } from '../../harness/lambda-events';
-import { startFakeSageMaker } from '../../harness/lambda-sagemaker';
-import { captureStdout } from '../../harness/lambda-stdout';
 import { UNTHROTTLED, captureLogs, startFaultyModelServer, startPipeline, synthesizeOnce } from '../../harness/local-harness';
 import { inferenceRecord, predict, scanTable, sleep, withPredictSettings } from '../../harness/security-pipeline';
 
@@ -278,16 +276,19 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
  */
 describe('Idempotency-Key between callers (in-process)', () => {
   test('two callers with the same key and body each get their own answer: no caller reads another\'s', async () => {
-    const [dynamo, sagemaker] = await Promise.all([startDynalite(), startFakeSageMaker()]);
-    const restore = useLocalAws({ dynamodb: dynamo.endpoint, sagemakerRuntime: sagemaker.url }, {
+    const fixture = await startHandlerFixture({
+      tables: ['callers'],
+      sagemaker: true,
+      env: {
       TABLE_NAME: 'callers', ENDPOINT_NAME: 'e', MODEL_NAME: 'm', MODEL_VERSION: '1.0.0', MODEL_CONTENT_TYPE: 'application/json',
       MODEL_FEATURE_COUNT: '4', MAX_REQUEST_BYTES: '4096', INVOKE_TIMEOUT_MS: '1000', MAX_ATTEMPTS: '2', PAYLOAD_MODE: 'hash',
       PAYLOAD_OVERFLOW: 'truncate', MAX_INLINE_BYTES: '1024', RECORD_TTL_DAYS: '1', IDEMPOTENCY_WINDOW_SEC: '60',
+      },
     });
-    const out = captureStdout();
+    const sagemaker = fixture.sagemaker!;
+    fixture.captureOutput();
     try {
-      await dynamo.createTable('callers');
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
       const handle = (require('../../../lambda/predict') as typeof import('../../../lambda/predict')).createPredictHandler(loadPredictConfig(process.env));
       const as = (identity: Record<string, string | null>) =>
         handle(predictEvent(BODY, { headers: { 'content-type': 'application/json', 'Idempotency-Key': 'shared-key-0001' }, identity }), lambdaContext());
@@ -302,9 +303,7 @@ describe('Idempotency-Key between callers (in-process)', () => {
       expect(aliceAgain.headers?.['idempotent-replayed']).toBe('true');
       expect(aliceAgain.body).toBe(alice.body);
     } finally {
-      out.stop();
-      restore();
-      await Promise.all([dynamo.stop(), sagemaker.stop()]);
+      await fixture.stop();
     }
   });
 });

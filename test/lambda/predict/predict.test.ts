@@ -15,12 +15,13 @@ import { utf8Prefix } from '../../../lambda/shared/payload';
 import { InferenceRecord, recordFromFallbackLine } from '../../../lambda/shared/record';
 import { putNewItem } from '../../../lambda/shared/table';
 import { keys } from '../../../contract/table-design';
-import { LocalDynamo, startDynalite } from '../../harness/lambda-dynamo';
-import { TEST_ACCOUNT, useLocalAws } from '../../harness/lambda-env';
+import { HandlerFixture, startHandlerFixture } from '../../harness/handler-fixture';
+import { LocalDynamo } from '../../harness/lambda-dynamo';
+import { TEST_ACCOUNT } from '../../harness/lambda-env';
 import { apiEvent, IAM_CALLER, lambdaContext, predictEvent } from '../../harness/lambda-events';
-import { HttpRecorder, startHttpRecorder } from '../../harness/lambda-http-recorder';
-import { FakeSageMaker, startFakeSageMaker } from '../../harness/lambda-sagemaker';
-import { captureStdout, StdoutCapture } from '../../harness/lambda-stdout';
+import { HttpRecorder } from '../../harness/lambda-http-recorder';
+import { FakeSageMaker } from '../../harness/lambda-sagemaker';
+import { StdoutCapture } from '../../harness/lambda-stdout';
 
 type PredictModule = typeof import('../../../lambda/predict');
 
@@ -54,24 +55,21 @@ let s3: HttpRecorder;
 let out: StdoutCapture;
 let predict: PredictModule;
 let baseConfig: PredictConfig;
-let restoreEnv: () => void;
+let fixture: HandlerFixture;
 
 beforeAll(async () => {
-  [dynamo, sagemaker, s3] = await Promise.all([startDynalite(), startFakeSageMaker(), startHttpRecorder()]);
-  restoreEnv = useLocalAws({ dynamodb: dynamo.endpoint, sagemakerRuntime: sagemaker.url, s3: s3.url }, BASE_ENV);
-  await dynamo.createTable(TABLE);
+  fixture = await startHandlerFixture({ tables: [TABLE], sagemaker: true, s3: true, env: BASE_ENV });
+  dynamo = fixture.dynamo;
+  sagemaker = fixture.sagemaker!;
+  s3 = fixture.s3!;
   // The module configures its handler from the environment at import, as at a cold start.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
   predict = require('../../../lambda/predict') as PredictModule;
   baseConfig = loadPredictConfig(process.env);
-  out = captureStdout();
+  out = fixture.captureOutput();
 });
 
-afterAll(async () => {
-  out?.stop();
-  restoreEnv?.();
-  await Promise.all([dynamo?.stop(), sagemaker?.stop(), s3?.stop()]);
-});
+afterAll(() => fixture?.stop());
 
 beforeEach(() => out.clear());
 
@@ -603,7 +601,7 @@ describe('configuration', () => {
     delete process.env.ENDPOINT_NAME;
     try {
       jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
         expect(() => require('../../../lambda/predict')).toThrow('invalid environment of the prediction function:\n  - ENDPOINT_NAME: is required');
       });
     } finally {

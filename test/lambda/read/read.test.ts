@@ -8,10 +8,10 @@ import { recordDeployment } from '../../../lambda/record-deployment/deployment-r
 import { encodeToken } from '../../../lambda/read/pagination';
 import { buildInferenceRecord, InferenceRecord } from '../../../lambda/shared/record';
 import { putNewItem } from '../../../lambda/shared/table';
-import { LocalDynamo, startDynalite } from '../../harness/lambda-dynamo';
-import { useLocalAws } from '../../harness/lambda-env';
+import { HandlerFixture, startHandlerFixture } from '../../harness/handler-fixture';
+import { LocalDynamo } from '../../harness/lambda-dynamo';
 import { apiEvent, lambdaContext } from '../../harness/lambda-events';
-import { captureStdout, StdoutCapture } from '../../harness/lambda-stdout';
+import { StdoutCapture } from '../../harness/lambda-stdout';
 
 type ReadModule = typeof import('../../../lambda/read');
 
@@ -19,7 +19,7 @@ const TABLE = 'read-records';
 let dynamo: LocalDynamo;
 let read: ReadModule['handler'];
 let out: StdoutCapture;
-let restoreEnv: () => void;
+let fixture: HandlerFixture;
 
 /** Seven 1.0.0 requests a minute apart on 2024-05-01 (every second one failed), two of 2.0.0. */
 const T0 = Date.parse('2024-05-01T10:00:00.000Z');
@@ -54,15 +54,14 @@ function seed(requestId: string, modelVersion: string, createdAt: string, failed
 
 /** What the API returns of a record: everything but the key attributes. */
 function clean(record: InferenceRecord): Record<string, unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- destructured only to leave the key attributes out
   const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...rest } = record;
   return rest;
 }
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  restoreEnv = useLocalAws({ dynamodb: dynamo.endpoint }, { TABLE_NAME: TABLE });
-  await dynamo.createTable(TABLE);
+  fixture = await startHandlerFixture({ tables: [TABLE], env: { TABLE_NAME: TABLE } });
+  dynamo = fixture.dynamo;
   for (const record of ALL) await putNewItem(dynamo.client, TABLE, record as unknown as Record<string, unknown>);
   for (const [i, version] of ['1.0.0', '1.1.0', '2.0.0'].entries()) {
     await recordDeployment(dynamo.client, TABLE, {
@@ -75,16 +74,12 @@ beforeAll(async () => {
       deployedAt: `2024-04-0${i + 1}T12:00:00.000Z`,
     });
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
   read = (require('../../../lambda/read') as ReadModule).handler;
-  out = captureStdout();
+  out = fixture.captureOutput();
 });
 
-afterAll(async () => {
-  out?.stop();
-  restoreEnv?.();
-  await dynamo?.stop();
-});
+afterAll(() => fixture?.stop());
 
 function get(path: string, query?: Record<string, string>, options: { resource?: string; multiQuery?: Record<string, string[]> } = {}) {
   const id = /^\/inferences\/(.+)$/.exec(path)?.[1];
@@ -230,6 +225,7 @@ describe('bad parameters', () => {
   });
 
   it('answers a table failure with 500 InternalError, naming nothing internal, and logs its name', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
     const broken = (require('../../../lambda/read') as ReadModule).createReadHandler('no-such-table');
     out.clear();
     const response = await broken(apiEvent({ method: 'GET', resource: '/models', path: '/models' }), lambdaContext('read-test'));

@@ -10,11 +10,12 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEPLOYMENT_PK } from '../../../contract/table-design';
-import { LocalDynamo, startDynalite } from '../../harness/lambda-dynamo';
-import { TEST_CREDENTIALS, TEST_REGION, useLocalAws } from '../../harness/lambda-env';
+import { HandlerFixture, startHandlerFixture } from '../../harness/handler-fixture';
+import { LocalDynamo } from '../../harness/lambda-dynamo';
+import { TEST_CREDENTIALS, TEST_REGION } from '../../harness/lambda-env';
 import { lambdaContext } from '../../harness/lambda-events';
 import { HttpRecorder, startHttpRecorder } from '../../harness/lambda-http-recorder';
-import { captureStdout, StdoutCapture } from '../../harness/lambda-stdout';
+import { StdoutCapture } from '../../harness/lambda-stdout';
 
 type Module = typeof import('../../../lambda/record-deployment');
 
@@ -24,7 +25,7 @@ let dynamo: LocalDynamo;
 let responses: HttpRecorder;
 let out: StdoutCapture;
 let mod: Module;
-let restoreEnv: () => void;
+let fixture: HandlerFixture;
 
 /** Properties as CloudFormation delivers them: every leaf a string. */
 const PROPS = {
@@ -40,21 +41,17 @@ const PROPS = {
 };
 
 beforeAll(async () => {
-  [dynamo, responses] = await Promise.all([startDynalite(), startHttpRecorder()]);
-  restoreEnv = useLocalAws({ dynamodb: dynamo.endpoint }, { TABLE_NAME: TABLE });
-  await dynamo.createTable(TABLE);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // The recorder stands in for CloudFormation's pre-signed ResponseURL, not for S3.
+  [fixture, responses] = await Promise.all([startHandlerFixture({ tables: [TABLE], env: { TABLE_NAME: TABLE } }), startHttpRecorder()]);
+  dynamo = fixture.dynamo;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
   mod = require('../../../lambda/record-deployment') as Module;
-  out = captureStdout();
+  out = fixture.captureOutput();
 });
 
 beforeEach(() => out.clear());
 
-afterAll(async () => {
-  out?.stop();
-  restoreEnv?.();
-  await Promise.all([dynamo?.stop(), responses?.stop()]);
-});
+afterAll(() => Promise.all([fixture?.stop(), responses?.stop()]));
 
 function cfnEvent(
   requestType: 'Create' | 'Update' | 'Delete',

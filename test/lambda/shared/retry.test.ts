@@ -11,10 +11,10 @@ import { FALLBACK_MESSAGE } from '../../../contract/handlers';
 import { loadPredictConfig, PredictConfig } from '../../../lambda/shared/env';
 import { backoffDelay, BACKOFF_CAP_MS } from '../../../lambda/shared/retry';
 import { keys } from '../../../contract/table-design';
-import { LocalDynamo, startDynalite } from '../../harness/lambda-dynamo';
-import { useLocalAws } from '../../harness/lambda-env';
+import { HandlerFixture, startHandlerFixture } from '../../harness/handler-fixture';
+import { LocalDynamo } from '../../harness/lambda-dynamo';
 import { apiEvent, lambdaContext, predictEvent } from '../../harness/lambda-events';
-import { captureStdout, StdoutCapture } from '../../harness/lambda-stdout';
+import { StdoutCapture } from '../../harness/lambda-stdout';
 import { Arrival, startThrottlingDynamo, startThrottlingS3, startThrottlingSageMaker, ThrottlingServer } from '../../harness/security-throttle';
 
 type PredictModule = typeof import('../../../lambda/predict');
@@ -47,28 +47,31 @@ let ddb: ThrottlingServer;
 let sm: ThrottlingServer;
 let s3: ThrottlingServer;
 let out: StdoutCapture;
-let restoreEnv: () => void;
+let fixture: HandlerFixture;
 let predict: PredictModule;
 let read: ReadModule;
 let base: PredictConfig;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  [ddb, sm, s3] = await Promise.all([startThrottlingDynamo(dynamo.endpoint), startThrottlingSageMaker(), startThrottlingS3()]);
-  restoreEnv = useLocalAws({ dynamodb: ddb.url, sagemakerRuntime: sm.url, s3: s3.url }, ENV);
-  await dynamo.createTable(TABLE);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  fixture = await startHandlerFixture({
+    tables: [TABLE],
+    endpoints: async (table) => {
+      [ddb, sm, s3] = await Promise.all([startThrottlingDynamo(table.endpoint), startThrottlingSageMaker(), startThrottlingS3()]);
+      return { dynamodb: ddb.url, sagemakerRuntime: sm.url, s3: s3.url };
+    },
+    env: ENV,
+  });
+  dynamo = fixture.dynamo;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
   predict = require('../../../lambda/predict') as PredictModule;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
   read = require('../../../lambda/read') as ReadModule;
   base = loadPredictConfig(process.env);
-  out = captureStdout();
+  out = fixture.captureOutput();
 });
 afterAll(async () => {
-  out?.stop();
-  restoreEnv?.();
   await Promise.all([ddb?.stop(), sm?.stop(), s3?.stop()]);
-  await dynamo?.stop();
+  await fixture?.stop();
 });
 beforeEach(() => {
   out.clear();

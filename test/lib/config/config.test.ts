@@ -3,8 +3,9 @@ import { ConfigError, MAX_FUNCTION_TIMEOUT_SEC, TIME_BUDGET } from '../../../lib
 import { RECORD_BUDGET_MS } from '../../../contract/handlers';
 import { BACKOFF_CAP_MS } from '../../../lambda/shared/retry';
 import { InstanceCapacity } from '../../../lib/config/stage-config';
+import { readCdkContext } from '../../../tools/cli';
 
-const cdkJson = require('../../../cdk.json').context as Record<string, unknown>;
+const cdkJson = readCdkContext();
 
 /** Resolves with cdk.json's context plus the given `-c` style overrides. */
 function resolve(overrides: Record<string, unknown> = {}) {

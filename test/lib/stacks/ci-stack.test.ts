@@ -3,13 +3,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { resolveStageConfig } from '../../../lib/config/load-config';
 import { stageStacks } from '../../../tools/deploy/stack-names';
 import { CiStack, CiStackProps, DEPLOY_ROLE_MAX_SESSION } from '../../../lib/stacks/ci-stack';
+import { readCdkContext } from '../../../tools/cli';
 
 /**
  * The CI stack's IAM, read from the synthesized template: GitHub may assume the deploy role
  * only from the repository's deploy branch or protected environment, and the role can do
  * nothing but assume the CDK bootstrap roles, read the stage's stacks and call its API.
  */
-const cdkJson = require('../../../cdk.json').context as Record<string, unknown>;
+const cdkJson = readCdkContext();
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 

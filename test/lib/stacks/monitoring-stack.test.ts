@@ -9,7 +9,7 @@ import { resolveAlarms } from '../../../lib/monitoring/alarm-catalog';
 import { LATEST_ERRORS_QUERY, dashboardLayout, graphsOf } from '../../../lib/monitoring/dashboard-layout';
 import { MONITORED_SERVICES } from '../../../lib/monitoring/layers';
 import { METRIC_FILTERS } from '../../../lib/monitoring/metric-filters';
-import { SynthesizedMonitoring, synthMonitoring } from '../../harness/monitoring-synth';
+import { SynthesizedMonitoring, synthMonitoring } from '../../harness/synth';
 import { AlarmMetric, Props, alarmMetrics, alarmsByName, compositeMembers, flatten, only } from '../../harness/monitoring-template';
 
 let dev: SynthesizedMonitoring;

@@ -1,5 +1,6 @@
 /** `npm run bench` options: defaults, --quick, and refusals. */
-import { DEFAULT_OPTIONS, parseBenchArgs, UsageError } from '../../../tools/bench/args';
+import { DEFAULT_OPTIONS, parseBenchArgs } from '../../../tools/bench/args';
+import { UsageError } from '../../../tools/cli';
 
 describe('bench arguments', () => {
   it('defaults: at least 15 cold-init runs, 2,000 measured CPU requests after a warm-up, npm start timed, concurrency 1, 4 and 16, no test suite', () => {
@@ -36,14 +37,14 @@ describe('bench arguments', () => {
 
   it.each([
     [['--cold-runs', '10'], 'at least 15'],
-    [['--cold-runs'], 'got nothing'],
+    [['--cold-runs'], 'missing value for --cold-runs'],
     [['--cpu-requests', 'many'], "got 'many'"],
     [['--concurrency', '1,100'], 'at most 64'],
     [['--concurrency', '0'], 'at least 1'],
     [['--cpu-warmup', '-1'], "got '-1'"],
     [['--start-warm-runs', '0'], 'at least 1'],
-    [['--out'], 'needs a file name'],
-    [['--fast'], "unknown option '--fast'"],
+    [['--out'], 'missing value for --out'],
+    [['--fast'], 'unknown option --fast'],
   ])('refuses %j (%s)', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(UsageError);
     expect(() => parseBenchArgs(argv)).toThrow(message);

@@ -10,7 +10,7 @@ import { alarmCounts, countCustomMetrics, customMetrics, deriveInputs, readBench
 import { dynamoItemBytes } from '../../../tools/cost/model';
 import { METRIC_NAMES } from '../../../contract/handlers';
 import { METRIC_FILTERS } from '../../../lib/monitoring/metric-filters';
-import { synthMonitoring } from '../../harness/monitoring-synth';
+import { synthMonitoring } from '../../harness/synth';
 
 describe('the record, as the handler builds it', () => {
   const dev = stageConfig('dev');

@@ -1,58 +1,10 @@
-import { UsageError, formatHelp, parseContextPairs, parseOptions } from '../../../tools/deploy/args';
 import { STACK_TRACE, runCli } from '../../harness/deploy-cli';
 
 /**
+ * The deploy commands on the shared kit (its parser is tested in test/tools/cli/options.test.ts).
  * Mistakes on the command line get one precise line, a pointer to --help, exit code 2 —
  * never a stack trace; a bad stage or setting gets the configuration's own message.
  */
-const table = {
-  stage: { type: 'string', value: 'NAME', description: 'the stage' },
-  json: { type: 'boolean', description: 'print JSON' },
-  context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'a setting' },
-} as const;
-
-describe('parsing', () => {
-  test('reads values, switches, = forms and repeated -c', () => {
-    expect(parseOptions(['--stage', 'dev', '--json', '-c', 'a.b=1', '-c', 'c.d=2'], table)).toEqual({ help: false, stage: 'dev', json: true, context: ['a.b=1', 'c.d=2'] });
-    expect(parseOptions(['--stage=prod'], table)).toEqual({ help: false, stage: 'prod', json: false, context: [] });
-    expect(parseOptions(['-h'], table).help).toBe(true);
-  });
-
-  test.each([
-    [['--stage'], 'missing value for --stage'],
-    [['--stage', '--json'], 'missing value for --stage'],
-    [['--stag', 'dev'], 'unknown option --stag'],
-    [['-x'], 'unknown option -x'],
-    [['dev'], "unexpected argument 'dev' (options start with --)"],
-    [['--json=yes'], '--json is a switch and takes no value'],
-    [['--stage', 'dev', '--stage', 'prod'], '--stage given twice'],
-  ])('%j -> %s', (argv, message) => {
-    expect(() => parseOptions(argv, table)).toThrow(new UsageError(message));
-  });
-
-  test('-c pairs become context; the stage is chosen with --stage only', () => {
-    expect(parseContextPairs(['model.version=1.1.0', 'tags.team=ml=ops'])).toEqual({ 'model.version': '1.1.0', 'tags.team': 'ml=ops' });
-    expect(() => parseContextPairs(['model.version'])).toThrow(new UsageError("-c takes key=value, got 'model.version'"));
-    expect(() => parseContextPairs(['stage=prod'])).toThrow(new UsageError('choose the stage with --stage, not -c stage=...'));
-  });
-
-  test('--help is generated from the same table', () => {
-    expect(formatHelp({ usage: 'x --stage NAME', summary: 'Does x.' }, table)).toBe(
-      [
-        'Usage: x --stage NAME',
-        '',
-        'Does x.',
-        '',
-        'Options:',
-        '  --stage NAME' + ' '.repeat(13) + 'the stage',
-        '  --json' + ' '.repeat(19) + 'print JSON',
-        '  -c, --context KEY=VALUE  a setting (repeatable)',
-        '  -h, --help' + ' '.repeat(15) + 'print this help',
-      ].join('\n'),
-    );
-  });
-});
-
 describe('the commands', () => {
   test.each([
     ['deploy', [], 'deploy: missing --stage (dev, prod, or a stage defined in cdk.json)'],

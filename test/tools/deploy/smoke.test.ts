@@ -53,7 +53,7 @@ describe('smoke test against the local pipeline', () => {
     model.setMode('error-500');
     const run = await runCli('smoke', ['--url', faulty.url]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^FAIL  predicts: 200 with a JSON body — got 5\d\d ModelError: /m);
+    expect(run.stdout).toMatch(/^FAIL {2}predicts: 200 with a JSON body — got 5\d\d ModelError: /m);
     expect(run.stdout).toContain('FAIL  reads the record back — skipped: no successful prediction to read back');
     // The API's own validation still works: those checks pass even with a broken model.
     expect(run.stdout).toContain('PASS  rejects malformed JSON');

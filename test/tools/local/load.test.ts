@@ -3,7 +3,7 @@ import { INDEXES, keys } from '../../../contract/table-design';
 import type { LocalPipeline } from '../../../tools/local/local-pipeline';
 import { UNTHROTTLED, startPipeline, synthesizeOnce } from '../../harness/local-harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- autocannon has no ES module entry and no types
 const autocannon = require('autocannon');
 
 const REQUESTS = 2_000;

@@ -8,12 +8,11 @@
  * the credentials and their account, Docker for the model image — so mistakes cost seconds.
  */
 import * as readline from 'readline';
-import { UsageError, oneOf, parseContextPairs } from '../args';
+import { CliError, UsageError, loadStage, oneOf, parseContextPairs, runCommand } from '../../cli';
 import { callerIdentity, checkAccount, resolveRegion } from '../aws-env';
 import { APPROVAL_LEVELS, CdkAction, cdkArguments, dockerProblem, outputsFile, runCdk, shellLine } from '../cdk-command';
-import { CliError, runCommand } from '../cli';
 import { describePlan, destroyWarnings } from '../deploy-plan';
-import { loadStage, stageStacks } from '../stack-names';
+import { stageStacks } from '../stack-names';
 import { readDeployedEndpoint } from '../stack-outputs';
 
 const options = {
@@ -28,7 +27,7 @@ const options = {
   'dry-run': { type: 'boolean', description: 'run the checks and print the cdk command without running it' },
 } as const;
 
-runCommand({
+void runCommand({
   name: 'deploy',
   options,
   help: {

@@ -7,11 +7,9 @@
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import * as fs from 'fs';
 import { ApiAuth, callApi, regionOfApiUrl } from '../api-request';
-import { UsageError, oneOf, parseContextPairs } from '../args';
+import { CliError, UsageError, loadStage, oneOf, parseContextPairs, runCommand } from '../../cli';
 import { asAwsError, defaultCredentials, resolveRegion } from '../aws-env';
-import { CliError, runCommand } from '../cli';
 import { readStageOutputs } from '../stack-outputs';
-import { loadStage } from '../stack-names';
 
 const options = {
   stage: { type: 'string', value: 'NAME', description: 'deployed stage to call (its API URL comes from the stack outputs)' },
@@ -26,7 +24,7 @@ const options = {
   context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk' },
 } as const;
 
-runCommand({
+void runCommand({
   name: 'invoke',
   options,
   help: {

@@ -3,11 +3,9 @@
  * `npm run outputs -- --stage dev [--json]`: what a client of the stage needs — API URL,
  * region, table, endpoint, dashboard, alarm topic — read from the deployed stacks' outputs.
  */
-import { UsageError, parseContextPairs } from '../args';
+import { UsageError, loadStage, parseContextPairs, runCommand } from '../../cli';
 import { resolveRegion } from '../aws-env';
-import { runCommand } from '../cli';
 import { StageOutputs, readStageOutputs } from '../stack-outputs';
-import { loadStage } from '../stack-names';
 
 const options = {
   stage: { type: 'string', value: 'NAME', description: 'stage to read: dev, prod, or one defined in cdk.json' },
@@ -17,7 +15,7 @@ const options = {
   context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk (e.g. -c project=other)' },
 } as const;
 
-runCommand({
+void runCommand({
   name: 'outputs',
   options,
   help: {

@@ -5,9 +5,8 @@
  * listing — printing one PASS/FAIL line per check and exiting 1 on any mismatch.
  */
 import { ApiAuth, regionOfApiUrl } from '../api-request';
-import { UsageError, oneOf } from '../args';
+import { UsageError, oneOf, runCommand } from '../../cli';
 import { resolveRegion } from '../aws-env';
-import { runCommand } from '../cli';
 import { SmokeResult, parseInstances, runSmoke } from '../smoke-checks';
 
 const options = {
@@ -19,7 +18,7 @@ const options = {
   'expect-labels': { type: 'string', value: 'A,B', description: 'labels the rows must get, in order (default with the iris rows: setosa,virginica)' },
 } as const;
 
-runCommand({
+void runCommand({
   name: 'smoke',
   options,
   help: {

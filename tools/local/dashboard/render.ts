@@ -122,6 +122,7 @@ function chart(spec: GraphWidget, lines: readonly LocalLine[], ctx: Context): st
 
 function logs(spec: LogsWidget, ctx: Context): string {
   const rows = [...ctx.latestErrors].reverse().map(({ t, from, line }) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a function's log line: untyped JSON read by field
     const e = JSON.parse(line) as Record<string, any>;
     const what = e.message ?? (e.type ? `${e.type} ${e.record?.status ?? ''} ${e.record?.errorType ?? ''}` : '');
     return `<tr><td>${clock(t)}</td><td>${esc(from)}</td><td>${esc(String(e.level ?? ''))}</td><td>${esc(String(what))}</td><td>${esc(String(e.errorKind ?? ''))}</td><td>${esc(String(e.statusCode ?? ''))}</td><td>${esc(String(e.correlation_id ?? e.record?.requestId ?? ''))}</td></tr>`;

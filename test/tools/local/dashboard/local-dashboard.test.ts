@@ -175,7 +175,6 @@ describe('HTTP handler', () => {
 
   const browserTest = existsSync(CHROMIUM) ? test : test.skip;
   if (!existsSync(CHROMIUM)) {
-    // eslint-disable-next-line no-console
     console.warn(`skipping the headless browser test: ${CHROMIUM} is missing (apt-get install -y chromium); CI must install it`);
   }
 
