@@ -104,7 +104,8 @@ function modelVersionShardPartition(modelVersion: string, day: string, shard: nu
  * number, so the shard follows from the record and a backfill rewrites the same key.
  */
 export function shardOf(requestId: string, shards: number): number {
-  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_INDEX_SHARDS) throw new RangeError(`shards must be a whole number from 1 to ${MAX_INDEX_SHARDS}, got ${shards}`);
+  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_INDEX_SHARDS)
+    throw new RangeError(`shards must be a whole number from 1 to ${MAX_INDEX_SHARDS}, got ${shards}`);
   let hash = 0x811c9dc5;
   for (let i = 0; i < requestId.length; i++) {
     hash ^= requestId.charCodeAt(i);

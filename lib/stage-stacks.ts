@@ -121,8 +121,11 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
   // CT.CLOUDWATCH.PR.1 asks every alarm for an action on ALARM. The rollback alarms act through
   // SageMaker: deployment guardrails watch them during a deployment and roll it back when one fires.
   for (const alarm of endpoint.modelEndpoint.rollbackAlarms) {
-    acknowledgeControl(alarm, 'CT.CLOUDWATCH.PR.1',
-      'Watched by the deployment guardrail, which acts on them: SageMaker reads this alarm during a blue/green deployment (AutoRollbackConfiguration) and rolls the deployment back when it fires; the monitoring stack\'s own alarms notify people.');
+    acknowledgeControl(
+      alarm,
+      'CT.CLOUDWATCH.PR.1',
+      "Watched by the deployment guardrail, which acts on them: SageMaker reads this alarm during a blue/green deployment (AutoRollbackConfiguration) and rolls the deployment back when it fires; the monitoring stack's own alarms notify people.",
+    );
   }
   for (const stack of all) {
     Tags.of(stack).add('project', config.project);

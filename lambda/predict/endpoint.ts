@@ -110,7 +110,10 @@ function predictionsOf(parsed: unknown): unknown {
   return parsed;
 }
 
-export function classifyEndpointError(error: unknown, config: Pick<PredictConfig, 'endpointName' | 'invokeTimeoutMs'>): ApiError<ErrorKind> {
+export function classifyEndpointError(
+  error: unknown,
+  config: Pick<PredictConfig, 'endpointName' | 'invokeTimeoutMs'>,
+): ApiError<ErrorKind> {
   const e = (error ?? {}) as {
     name?: string;
     code?: string;

@@ -133,12 +133,16 @@ interface KeyItem {
 
 export function createIdempotencyStore(options: IdempotencyStoreOptions): IdempotencyStore {
   const { client, tableName } = options;
-  const budget = (deadline: number): RetryBudget => ({ deadline, maxAttempts: options.maxAttempts, attemptTimeoutMs: KEY_ATTEMPT_TIMEOUT_MS });
+  const budget = (deadline: number): RetryBudget => ({
+    deadline,
+    maxAttempts: options.maxAttempts,
+    attemptTimeoutMs: KEY_ATTEMPT_TIMEOUT_MS,
+  });
 
   return {
     async begin(request, deadline) {
       const itemKey = keys.idempotency(callerTag(request.caller), request.key);
-      for (let wait = 0; Date.now() < deadline; ) {
+      for (let wait = 0; Date.now() < deadline;) {
         const salt = randomBytes(16);
         if (await claim(itemKey, request, salt, deadline)) {
           return { kind: 'claimed', claim: { itemKey, requestId: request.requestId, salt, body: request.body } };
@@ -146,8 +150,10 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Idempo
         // Taken: by an answer, by a request still running, or by one that ended since the claim.
         for (let held = await read(itemKey, deadline); held && isLive(held); held = await read(itemKey, deadline)) {
           const originalRequestId = held.requestId;
-          if (fingerprint(Buffer.from(held.salt, 'base64'), request.body) !== held.bodySha256) return { kind: 'conflict', originalRequestId };
-          if (held.status === COMPLETED && held.answer) return { kind: 'replay', answer: openAnswer(held.answer, itemKey.pk, request.body, held.salt), originalRequestId };
+          if (fingerprint(Buffer.from(held.salt, 'base64'), request.body) !== held.bodySha256)
+            return { kind: 'conflict', originalRequestId };
+          if (held.status === COMPLETED && held.answer)
+            return { kind: 'replay', answer: openAnswer(held.answer, itemKey.pk, request.body, held.salt), originalRequestId };
           const pause = pollDelay(wait++);
           if (Date.now() + pause + KEY_ATTEMPT_TIMEOUT_MS > deadline) return { kind: 'in-progress', originalRequestId };
           await sleep(pause);
@@ -175,8 +181,18 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Idempo
               Key: held.itemKey,
               UpdateExpression: 'SET #status = :completed, #answer = :answer REMOVE #lockedUntil',
               ConditionExpression: '#requestId = :requestId AND #status = :inProgress',
-              ExpressionAttributeNames: { '#status': 'status', '#requestId': 'requestId', '#answer': 'answer', '#lockedUntil': 'lockedUntil' },
-              ExpressionAttributeValues: { ':completed': COMPLETED, ':answer': kept, ':requestId': held.requestId, ':inProgress': IN_PROGRESS },
+              ExpressionAttributeNames: {
+                '#status': 'status',
+                '#requestId': 'requestId',
+                '#answer': 'answer',
+                '#lockedUntil': 'lockedUntil',
+              },
+              ExpressionAttributeValues: {
+                ':completed': COMPLETED,
+                ':answer': kept,
+                ':requestId': held.requestId,
+                ':inProgress': IN_PROGRESS,
+              },
             }),
             { abortSignal },
           ),
@@ -226,8 +242,14 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Idempo
             new PutCommand({
               TableName: tableName,
               Item: item,
-              ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :nowSec OR (#status = :inProgress AND #lockedUntil < :nowMs)',
-              ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#status': 'status', '#expiresAt': 'expiresAt', '#lockedUntil': 'lockedUntil' },
+              ConditionExpression:
+                'attribute_not_exists(#pk) OR #expiresAt <= :nowSec OR (#status = :inProgress AND #lockedUntil < :nowMs)',
+              ExpressionAttributeNames: {
+                '#pk': TABLE_KEYS.partitionKey,
+                '#status': 'status',
+                '#expiresAt': 'expiresAt',
+                '#lockedUntil': 'lockedUntil',
+              },
               ExpressionAttributeValues: { ':nowSec': now / 1000, ':nowMs': now, ':inProgress': IN_PROGRESS },
             }),
             { abortSignal },
@@ -281,7 +303,10 @@ function sealAnswer(answer: KeptAnswer, held: KeyClaim): KeyItem['answer'] {
   // Bound to its item: a sealed answer copied into another key's item does not open.
   cipher.setAAD(Buffer.from(held.itemKey.pk));
   const data = Buffer.concat([cipher.update(answer.body, 'utf8'), cipher.final()]);
-  return { statusCode: answer.statusCode, sealed: { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') } };
+  return {
+    statusCode: answer.statusCode,
+    sealed: { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') },
+  };
 }
 
 function openAnswer(answer: NonNullable<KeyItem['answer']>, pk: string, body: Buffer, salt: string): KeptAnswer {

@@ -12,7 +12,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ERROR_KIND_DIMENSION, ErrorKind, FALLBACK_MESSAGE, IDEMPOTENT_REPLAYED_HEADER, METRIC_NAMES, RECORD_BUDGET_MS, SUMMARY_MESSAGE } from '../../contract/handlers';
+import {
+  ERROR_KIND_DIMENSION,
+  ErrorKind,
+  FALLBACK_MESSAGE,
+  IDEMPOTENT_REPLAYED_HEADER,
+  METRIC_NAMES,
+  RECORD_BUDGET_MS,
+  SUMMARY_MESSAGE,
+} from '../../contract/handlers';
 import { loadPredictConfig, PredictConfig } from '../shared/env';
 import { apiError, asApiError, errorResponse, header, jsonResponse, requestIdOf } from '../shared/http';
 import { beginInvocation, createLogger, createMetrics, errorFacts, Logger, Metrics, MetricUnit } from '../shared/observability';
@@ -118,7 +126,9 @@ export function createPredictHandler(config: PredictConfig): PredictHandler {
       log.call(logger, 'request failed', { errorKind: result.error.kind, ...errorFacts(result.cause) });
     }
     const latencyMs = Date.now() - startedAt;
-    const response = outcome.replay ? replayResponse(outcome.replay, outcome.idempotency.originalRequestId ?? requestId) : responseOf(outcome.result, requestId, latencyMs);
+    const response = outcome.replay
+      ? replayResponse(outcome.replay, outcome.idempotency.originalRequestId ?? requestId)
+      : responseOf(outcome.result, requestId, latencyMs);
 
     // 4. Record; meanwhile, keep the answer under its Idempotency-Key (or give the key back).
     const [{ record, recorded }] = await Promise.all([
@@ -133,7 +143,13 @@ export function createPredictHandler(config: PredictConfig): PredictHandler {
   };
 
   /** Validates the request, then asks its Idempotency-Key (if any) whether the model must be called. */
-  async function decide(event: APIGatewayProxyEvent, input: Buffer | undefined, caller: Caller, requestId: string, deadlines: Deadlines): Promise<Outcome> {
+  async function decide(
+    event: APIGatewayProxyEvent,
+    input: Buffer | undefined,
+    caller: Caller,
+    requestId: string,
+    deadlines: Deadlines,
+  ): Promise<Outcome> {
     let rows: number[][];
     let key: string | undefined;
     try {
@@ -158,12 +174,18 @@ export function createPredictHandler(config: PredictConfig): PredictHandler {
       case 'replay':
         return { replay: decision.answer, idempotency: { key, outcome: 'replayed', originalRequestId: decision.originalRequestId } };
       case 'conflict': {
-        const error = apiError('IdempotencyConflict', `Idempotency-Key was already used with a different request body (request ${decision.originalRequestId}); use a new key for a new request`);
+        const error = apiError(
+          'IdempotencyConflict',
+          `Idempotency-Key was already used with a different request body (request ${decision.originalRequestId}); use a new key for a new request`,
+        );
         return { result: { ok: false, error }, idempotency: { key, outcome: 'conflict', originalRequestId: decision.originalRequestId } };
       }
       case 'in-progress': {
         const error = apiError('IdempotencyConflict', 'a request with this Idempotency-Key is still in progress; retry after 1 s', 1);
-        return { result: { ok: false, error }, idempotency: { key, outcome: 'in-progress', originalRequestId: decision.originalRequestId } };
+        return {
+          result: { ok: false, error },
+          idempotency: { key, outcome: 'in-progress', originalRequestId: decision.originalRequestId },
+        };
       }
     }
   }
@@ -264,11 +286,15 @@ function answerFacts(outcome: Outcome): AnswerFacts {
   if (outcome.replay) {
     const { statusCode, body } = outcome.replay;
     // Only predictions (200) and the model's refusals (422, ModelRejectedInput) are kept: see KEPT_STATUSES.
-    return statusCode === 200 ? { httpStatus: 200 } : { httpStatus: statusCode, error: { code: 'ModelRejectedInput', message: messageOf(body) } };
+    return statusCode === 200
+      ? { httpStatus: 200 }
+      : { httpStatus: statusCode, error: { code: 'ModelRejectedInput', message: messageOf(body) } };
   }
   const r = outcome.result;
   const fromModel = { variant: r.variant, output: r.body, modelLatencyMs: r.modelLatencyMs };
-  return r.ok ? { httpStatus: 200, ...fromModel } : { httpStatus: r.error.statusCode, error: { code: r.error.kind, message: r.error.message }, ...fromModel };
+  return r.ok
+    ? { httpStatus: 200, ...fromModel }
+    : { httpStatus: r.error.statusCode, error: { code: r.error.kind, message: r.error.message }, ...fromModel };
 }
 
 /** The message of a kept error answer (our own JSON). */

@@ -22,7 +22,11 @@ export interface PayloadContext {
   readonly keepBody?: boolean;
 }
 
-export type PayloadRecorder = (bytes: Uint8Array | undefined, part: PayloadPart, context: PayloadContext) => Promise<PayloadRecord | undefined>;
+export type PayloadRecorder = (
+  bytes: Uint8Array | undefined,
+  part: PayloadPart,
+  context: PayloadContext,
+) => Promise<PayloadRecord | undefined>;
 
 /**
  * One S3 attempt of at most this long; throttling (SlowDown) is retried while it fits the
@@ -49,7 +53,11 @@ export function createPayloadRecorder(config: PredictConfig, logger: Logger): Pa
         throw error;
       });
       const put = await putObject;
-      await withRetries((abortSignal) => put(bucket, key, bytes, abortSignal), { deadline, maxAttempts: config.maxAttempts, attemptTimeoutMs: S3_TIMEOUT_MS });
+      await withRetries((abortSignal) => put(bucket, key, bytes, abortSignal), {
+        deadline,
+        maxAttempts: config.maxAttempts,
+        attemptTimeoutMs: S3_TIMEOUT_MS,
+      });
       return s3PayloadRecord(bytes, `s3://${bucket}/${key}`);
     } catch (error) {
       // Keep what fits rather than fail the request or lose the record.

@@ -40,7 +40,10 @@ export function parsePredictRequest(contentType: string | undefined, body: Buffe
 
 function checkContentType(value: string | undefined): void {
   const [mediaType, ...params] = (value ?? '').split(';').map((part) => part.trim().toLowerCase());
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (mediaType !== 'application/json') {
     // The sent value is not quoted (it is the client's text): only whether there was one.
     throw apiError('UnsupportedMediaType', `Content-Type must be application/json, got ${value ? 'another media type' : 'none'}`);
@@ -103,8 +106,12 @@ function checkShape(parsed: unknown, featureCount: number, quoteNames: boolean):
   const unknown = Object.keys(parsed).filter((k) => k !== 'instances');
   if (unknown.length > 0) {
     const plural = unknown.length > 1 ? 's' : '';
-    if (!quoteNames) throw apiError('ValidationError', `${unknown.length} unknown field${plural} in request body; only instances is accepted`);
-    const names = unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ');
+    if (!quoteNames)
+      throw apiError('ValidationError', `${unknown.length} unknown field${plural} in request body; only instances is accepted`);
+    const names = unknown
+      .slice(0, 5)
+      .map((k) => JSON.stringify(k.slice(0, 40)))
+      .join(', ');
     throw apiError('ValidationError', `unknown field${plural} in request body: ${names}; only instances is accepted`);
   }
   const instances = (parsed as { instances?: unknown }).instances;

@@ -40,16 +40,25 @@ export function createReadHandler(tableName: string, indexShards?: number): Read
     beginInvocation(logger, context, requestId);
     const route = routeOf(event);
     const deadline = Date.now() + (context ? context.getRemainingTimeInMillis() : DEFAULT_TIME_MS) - RESPOND_MARGIN_MS;
-    const table: ReadTable = { client, tableName, indexShards, budget: { deadline, maxAttempts: READ_ATTEMPTS, attemptTimeoutMs: READ_ATTEMPT_TIMEOUT_MS } };
+    const table: ReadTable = {
+      client,
+      tableName,
+      indexShards,
+      budget: { deadline, maxAttempts: READ_ATTEMPTS, attemptTimeoutMs: READ_ATTEMPT_TIMEOUT_MS },
+    };
     try {
       const body = await answer(route, event, table);
       logger.info('read request', { route, statusCode: 200, items: Array.isArray(body.items) ? body.items.length : 1 });
       return jsonResponse(200, body, requestId);
     } catch (error) {
-      const apiError =
-        error instanceof ApiError ? error : new ApiError('InternalError', 500, INTERNAL_ERROR_MESSAGE);
+      const apiError = error instanceof ApiError ? error : new ApiError('InternalError', 500, INTERNAL_ERROR_MESSAGE);
       const log = apiError.statusCode >= 500 ? logger.error : logger.info;
-      log.call(logger, 'read request', { route, statusCode: apiError.statusCode, errorKind: apiError.kind, ...(apiError === error ? {} : errorFacts(error)) });
+      log.call(logger, 'read request', {
+        route,
+        statusCode: apiError.statusCode,
+        errorKind: apiError.kind,
+        ...(apiError === error ? {} : errorFacts(error)),
+      });
       return errorResponse(apiError, requestId);
     }
   };

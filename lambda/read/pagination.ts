@@ -55,7 +55,8 @@ export function decodeToken(raw: string, q: PageToken['q']): PageToken {
   if (q === 'models' && token.k === undefined) throw badRequest(NOT_THIS_QUERY);
   if (q === 'version') {
     const positionsOk = Array.isArray(token.p) && token.p.every((p) => p === null || p === true || typeof p === 'string');
-    if (typeof token.v !== 'string' || typeof token.d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(token.d) || !positionsOk) throw badRequest(NOT_THIS_QUERY);
+    if (typeof token.v !== 'string' || typeof token.d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(token.d) || !positionsOk)
+      throw badRequest(NOT_THIS_QUERY);
   }
   return token as unknown as PageToken;
 }

@@ -14,7 +14,14 @@ export const DEFAULT_RANGE_MS = 86_400_000;
 export const MAX_FAILED_RANGE_DAYS = 31;
 
 export type InferenceListQuery =
-  | { readonly kind: 'version'; readonly modelVersion: string; readonly from: string; readonly to: string; readonly limit: number; readonly nextToken?: string }
+  | {
+      readonly kind: 'version';
+      readonly modelVersion: string;
+      readonly from: string;
+      readonly to: string;
+      readonly limit: number;
+      readonly nextToken?: string;
+    }
   | { readonly kind: 'failed'; readonly from: string; readonly to: string; readonly limit: number; readonly nextToken?: string };
 
 export interface ModelsQuery {
@@ -35,7 +42,10 @@ export function parseId(id: string | undefined): string {
 }
 
 /** `GET /inferences`: `modelVersion=...` or `status=failed`, with `from`, `to`, `limit`, `nextToken`. */
-export function parseInferenceListQuery(event: Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'multiValueQueryStringParameters'>, now: number): InferenceListQuery {
+export function parseInferenceListQuery(
+  event: Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'multiValueQueryStringParameters'>,
+  now: number,
+): InferenceListQuery {
   const q = queryParameters(event, ['modelVersion', 'status', 'from', 'to', 'limit', 'nextToken']);
   if (q.modelVersion !== undefined && q.status !== undefined) throw badRequest('give either modelVersion or status=failed, not both');
   if (q.modelVersion === undefined && q.status === undefined) throw badRequest('give modelVersion=<version> or status=failed');
@@ -49,17 +59,22 @@ export function parseInferenceListQuery(event: Pick<APIGatewayProxyEvent, 'query
     if (q.status !== 'failed') throw badRequest(`status must be 'failed' (successful requests are listed by modelVersion)`);
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
     if (days > MAX_FAILED_RANGE_DAYS) {
-      throw badRequest(`status=failed lists at most ${MAX_FAILED_RANGE_DAYS} days at a time; from and to are ${days.toFixed(1)} days apart`);
+      throw badRequest(
+        `status=failed lists at most ${MAX_FAILED_RANGE_DAYS} days at a time; from and to are ${days.toFixed(1)} days apart`,
+      );
     }
     return { kind: 'failed', from, to, limit, nextToken: q.nextToken };
   }
   const modelVersion = q.modelVersion!;
-  if (!MODEL_VERSION.test(modelVersion)) throw badRequest("modelVersion must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  if (!MODEL_VERSION.test(modelVersion))
+    throw badRequest("modelVersion must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit");
   return { kind: 'version', modelVersion, from, to, limit, nextToken: q.nextToken };
 }
 
 /** `GET /models`: `limit`, `nextToken`. */
-export function parseModelsQuery(event: Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'multiValueQueryStringParameters'>): ModelsQuery {
+export function parseModelsQuery(
+  event: Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'multiValueQueryStringParameters'>,
+): ModelsQuery {
   const q = queryParameters(event, ['limit', 'nextToken']);
   return { limit: parseLimit(q.limit), nextToken: q.nextToken };
 }
@@ -78,7 +93,11 @@ function queryParameters(
   for (const name of new Set([...Object.keys(single), ...Object.keys(multi)])) {
     if (!accepted.includes(name)) {
       const shown = JSON.stringify(name.slice(0, 40));
-      throw badRequest(accepted.length > 0 ? `unknown query parameter ${shown}; accepted: ${accepted.join(', ')}` : `unknown query parameter ${shown}; this route takes none`);
+      throw badRequest(
+        accepted.length > 0
+          ? `unknown query parameter ${shown}; accepted: ${accepted.join(', ')}`
+          : `unknown query parameter ${shown}; this route takes none`,
+      );
     }
     // API Gateway keeps only the last of repeated parameters in queryStringParameters: refuse the ambiguity.
     if ((multi[name]?.length ?? 0) > 1) throw badRequest(`query parameter ${name} is given ${multi[name]!.length} times; give it once`);

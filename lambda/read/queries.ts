@@ -51,10 +51,7 @@ export async function getInference(table: ReadTable, requestId: string): Promise
  * Inferences of one model version within [from, to], newest first: every shard of every day,
  * and the legacy partition, merged in time order (version-listing.ts).
  */
-export async function listByModelVersion(
-  table: ReadTable,
-  q: Extract<InferenceListQuery, { kind: 'version' }>,
-): Promise<Page> {
+export async function listByModelVersion(table: ReadTable, q: Extract<InferenceListQuery, { kind: 'version' }>): Promise<Page> {
   const index = INDEXES.byModelVersion;
   const shards = table.indexShards ?? DEFAULT_INDEX_SHARDS;
   const bounds = timeRangeBounds(q.from, q.to);
@@ -66,7 +63,10 @@ export async function listByModelVersion(
   };
   const start = q.nextToken === undefined ? undefined : versionCursor(q.nextToken, q.modelVersion, plan);
   const query: SourceQuery = async (source, limit, after) => {
-    const startKey = after === undefined ? undefined : { [index.partitionKey]: source.partition, [index.sortKey]: after, ...keys.inference(requestIdOfSortKey(after)) };
+    const startKey =
+      after === undefined
+        ? undefined
+        : { [index.partitionKey]: source.partition, [index.sortKey]: after, ...keys.inference(requestIdOfSortKey(after)) };
     const page = await queryIndex(table, index, source.partition, source, limit, startKey);
     return { items: page.items, more: page.lastKey !== undefined };
   };
@@ -82,7 +82,10 @@ function versionSources(modelVersion: string, day: string, shards: number, bound
   const dayBounds = timeRangeBounds(`${day}T00:00:00.000Z`, `${day}T23:59:59.999Z`);
   const lower = bounds.lower > dayBounds.lower ? bounds.lower : dayBounds.lower;
   const upper = bounds.upper < dayBounds.upper ? bounds.upper : dayBounds.upper;
-  const partitions = [...Array.from({ length: shards }, (_, s) => keys.modelVersionShardPartition(modelVersion, day, s)), keys.legacyModelVersionPartition(modelVersion)];
+  const partitions = [
+    ...Array.from({ length: shards }, (_, s) => keys.modelVersionShardPartition(modelVersion, day, s)),
+    keys.legacyModelVersionPartition(modelVersion),
+  ];
   return partitions.map((partition) => ({ partition, lower, upper }));
 }
 
@@ -106,10 +109,7 @@ function versionCursor(raw: string, modelVersion: string, plan: ListingPlan): Ve
  * this walks the day partitions from `to` back to `from`, filling the page across days.
  * The token remembers the day and the key within it.
  */
-export async function listFailed(
-  table: ReadTable,
-  q: Extract<InferenceListQuery, { kind: 'failed' }>,
-): Promise<Page> {
+export async function listFailed(table: ReadTable, q: Extract<InferenceListQuery, { kind: 'failed' }>): Promise<Page> {
   const index = INDEXES.byFailure;
   const bounds = timeRangeBounds(q.from, q.to);
   const days = daysNewestFirst(q.from, q.to);

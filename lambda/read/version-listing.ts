@@ -82,7 +82,9 @@ export async function mergedPage(plan: ListingPlan, query: SourceQuery, limit: n
           return query(source, want, p ?? undefined);
         }),
       );
-      const candidates = fetched.flatMap((page, i) => (page ? page.items.map((item) => ({ item, source: i, sk: plan.sortKeyOf(item) })) : []));
+      const candidates = fetched.flatMap((page, i) =>
+        page ? page.items.map((item) => ({ item, source: i, sk: plan.sortKeyOf(item) })) : [],
+      );
       candidates.sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
       const taken = candidates.slice(0, want);
       const takenPerSource = sources.map(() => 0);

@@ -46,7 +46,9 @@ export async function recordDeployment(
   const deployedAt = info.deployedAt ?? new Date().toISOString();
   const record: DeploymentRecord = { ...keys.deployment(deployedAt, info.modelVersion), ...info, deployedAt };
   const documents =
-    client instanceof DynamoDBDocumentClient ? client : DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    client instanceof DynamoDBDocumentClient
+      ? client
+      : DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   await putNewItem(documents, tableName, record as unknown as Record<string, unknown>);
   return record;
 }

@@ -55,7 +55,12 @@ export function createRecordDeploymentHandler(env: Env = process.env): CustomRes
         const budgetMs = (context?.getRemainingTimeInMillis() ?? 30_000) - RESPONSE_RESERVE_MS;
         const record = await withDeadline(recordDeployment(table, tableName, info), Math.max(budgetMs, 1_000));
         data = { DeployedAt: record.deployedAt, RecordKey: record.sk };
-        logger.info('deployment recorded', { requestType: event.RequestType, modelName: info.modelName, modelVersion: info.modelVersion, deployedAt: record.deployedAt });
+        logger.info('deployment recorded', {
+          requestType: event.RequestType,
+          modelName: info.modelName,
+          modelVersion: info.modelVersion,
+          deployedAt: record.deployedAt,
+        });
       } else {
         logger.info('deployment resource deleted; its records are kept', { physicalResourceId: physicalId });
       }
@@ -97,7 +102,8 @@ export function deploymentInfoOf(props: Record<string, unknown>): DeploymentInfo
     if (typeof value !== 'string' || value.trim() === '') throw new PropertyError(`property ${name} is required`);
     return value;
   };
-  const optional = (name: string): string | undefined => (typeof props[name] === 'string' && props[name] !== '' ? (props[name] as string) : undefined);
+  const optional = (name: string): string | undefined =>
+    typeof props[name] === 'string' && props[name] !== '' ? (props[name] as string) : undefined;
 
   let capacity = props[P.capacity];
   if (typeof capacity === 'string') {
@@ -107,7 +113,8 @@ export function deploymentInfoOf(props: Record<string, unknown>): DeploymentInfo
       throw new PropertyError(`property ${P.capacity} must be an object or its JSON`);
     }
   }
-  if (typeof capacity !== 'object' || capacity === null || Array.isArray(capacity)) throw new PropertyError(`property ${P.capacity} must be an object`);
+  if (typeof capacity !== 'object' || capacity === null || Array.isArray(capacity))
+    throw new PropertyError(`property ${P.capacity} must be an object`);
 
   let trainingStats = props[P.trainingStats];
   if (trainingStats !== undefined && trainingStats !== '') {
@@ -122,7 +129,8 @@ export function deploymentInfoOf(props: Record<string, unknown>): DeploymentInfo
     } catch {
       throw new PropertyError(`property ${P.trainingStats} must be the statistics' JSON`);
     }
-    if (typeof trainingStats !== 'object' || trainingStats === null || Array.isArray(trainingStats)) throw new PropertyError(`property ${P.trainingStats} must be an object`);
+    if (typeof trainingStats !== 'object' || trainingStats === null || Array.isArray(trainingStats))
+      throw new PropertyError(`property ${P.trainingStats} must be an object`);
   } else {
     trainingStats = undefined;
   }

@@ -39,7 +39,10 @@ export interface PredictConfig {
 }
 
 export class EnvError extends Error {
-  constructor(fn: string, readonly problems: readonly string[]) {
+  constructor(
+    fn: string,
+    readonly problems: readonly string[],
+  ) {
     super(`invalid environment of the ${fn} function:\n  - ${problems.join('\n  - ')}`);
     this.name = 'EnvError';
   }

@@ -48,7 +48,9 @@ export const INTERNAL_ERROR_MESSAGE = 'internal error; quote the requestId when 
 
 /** The prediction-route error a thrown value stands for: itself, or a 500 InternalError. */
 export function asApiError(error: unknown): ApiError<ErrorKind> {
-  return error instanceof ApiError && error.kind in STATUS_OF ? (error as ApiError<ErrorKind>) : apiError('InternalError', INTERNAL_ERROR_MESSAGE);
+  return error instanceof ApiError && error.kind in STATUS_OF
+    ? (error as ApiError<ErrorKind>)
+    : apiError('InternalError', INTERNAL_ERROR_MESSAGE);
 }
 
 export function jsonResponse(

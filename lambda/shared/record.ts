@@ -161,7 +161,9 @@ export function parseFallbackLine(line: string): FallbackLine {
     parsed = JSON.parse(line);
   } catch {
     // A fallback line cut short or damaged must be counted, not passed over as another line.
-    return line.includes(`"message":"${FALLBACK_MESSAGE}"`) ? { kind: 'invalid', reason: 'the fallback line is not valid JSON (cut short or damaged)' } : { kind: 'other' };
+    return line.includes(`"message":"${FALLBACK_MESSAGE}"`)
+      ? { kind: 'invalid', reason: 'the fallback line is not valid JSON (cut short or damaged)' }
+      : { kind: 'other' };
   }
   if (!isObject(parsed) || parsed.message !== FALLBACK_MESSAGE) return { kind: 'other' };
   const record = parsed.record;
@@ -181,8 +183,29 @@ export function recordFromFallbackLine(line: string): InferenceRecord | undefine
 }
 
 const RECORD_ATTRIBUTES = new Set([
-  'pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'requestId', 'createdAt', 'status', 'httpStatus', 'errorCode', 'errorMessage',
-  'caller', 'modelName', 'modelVersion', 'endpointName', 'variant', 'input', 'output', 'latencyMs', 'modelLatencyMs', 'expiresAt', 'idempotency',
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'requestId',
+  'createdAt',
+  'status',
+  'httpStatus',
+  'errorCode',
+  'errorMessage',
+  'caller',
+  'modelName',
+  'modelVersion',
+  'endpointName',
+  'variant',
+  'input',
+  'output',
+  'latencyMs',
+  'modelLatencyMs',
+  'expiresAt',
+  'idempotency',
 ]);
 const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const PAYLOAD_MODES = ['full', 's3', 'truncated', 'hash', 'none'];
@@ -192,7 +215,8 @@ function recordProblem(r: Record<string, unknown>): string | undefined {
   const unknown = Object.keys(r).filter((name) => !RECORD_ATTRIBUTES.has(name));
   if (unknown.length > 0) return `the record has ${unknown.length} unknown attribute(s)`;
   if (typeof r.requestId !== 'string' || !REQUEST_ID_PATTERN.test(r.requestId)) return 'requestId is not a request id';
-  if (typeof r.createdAt !== 'string' || !ISO_MILLIS.test(r.createdAt) || Number.isNaN(Date.parse(r.createdAt))) return 'createdAt is not an ISO-8601 UTC time';
+  if (typeof r.createdAt !== 'string' || !ISO_MILLIS.test(r.createdAt) || Number.isNaN(Date.parse(r.createdAt)))
+    return 'createdAt is not an ISO-8601 UTC time';
   for (const name of ['modelName', 'modelVersion', 'endpointName'] as const) {
     if (typeof r[name] !== 'string' || r[name] === '') return `${name} is missing`;
   }
@@ -208,13 +232,15 @@ function recordProblem(r: Record<string, unknown>): string | undefined {
   const wrongKey = Object.keys(expected).find((name) => r[name] !== expected[name]);
   if (wrongKey) return `${wrongKey} does not follow from the request id, model version, time and status`;
   if (r.status !== 'SUCCESS' && r.status !== 'ERROR') return 'status must be SUCCESS or ERROR';
-  if (!Number.isInteger(r.httpStatus) || (r.httpStatus as number) < 100 || (r.httpStatus as number) > 599) return 'httpStatus is not an HTTP status';
+  if (!Number.isInteger(r.httpStatus) || (r.httpStatus as number) < 100 || (r.httpStatus as number) > 599)
+    return 'httpStatus is not an HTTP status';
   if ((r.status === 'ERROR') !== (r.errorCode !== undefined)) return 'errorCode must be present exactly when status is ERROR';
   if (r.errorCode !== undefined && !(ERROR_KINDS as readonly unknown[]).includes(r.errorCode)) return 'errorCode is not an error kind';
   if (!isObject(r.caller) || typeof r.caller.type !== 'string') return 'caller is missing';
   for (const name of ['input', 'output'] as const) {
     const p = r[name];
-    if (p !== undefined && (!isObject(p) || !PAYLOAD_MODES.includes(p.mode as string) || typeof p.sizeBytes !== 'number')) return `${name} is not a payload record`;
+    if (p !== undefined && (!isObject(p) || !PAYLOAD_MODES.includes(p.mode as string) || typeof p.sizeBytes !== 'number'))
+      return `${name} is not a payload record`;
   }
   for (const name of ['latencyMs', 'modelLatencyMs', 'expiresAt'] as const) {
     if (r[name] !== undefined && (typeof r[name] !== 'number' || !Number.isFinite(r[name]))) return `${name} is not a number`;

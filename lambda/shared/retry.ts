@@ -49,7 +49,11 @@ export class DeadlineExceeded extends Error {
  * Runs `call` until it succeeds, fails for good, runs out of attempts or out of time. The
  * error finally thrown is the last attempt's, with `$metadata.attempts` counting them all.
  */
-export async function withRetries<T>(call: (abortSignal: AbortSignal) => Promise<T>, budget: RetryBudget, options: RetryOptions = {}): Promise<T> {
+export async function withRetries<T>(
+  call: (abortSignal: AbortSignal) => Promise<T>,
+  budget: RetryBudget,
+  options: RetryOptions = {},
+): Promise<T> {
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
     const left = budget.deadline - Date.now();
@@ -85,7 +89,15 @@ const THROTTLING = new Set([
   'PriorRequestNotComplete',
   'TransactionInProgressException',
 ]);
-const TRANSIENT = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ServiceUnavailable', 'InternalServerError', 'InternalFailure', 'InternalError']);
+const TRANSIENT = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'InternalFailure',
+  'InternalError',
+]);
 const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** Throttling or a transient failure: worth another attempt. */

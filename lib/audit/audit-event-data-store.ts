@@ -98,18 +98,22 @@ export class AuditEventDataStore extends Construct {
     // CloudTrail documents that key policies for event data stores cannot use aws:SourceArn or
     // aws:SourceAccount, so the service statement is scoped by the key itself (dedicated to this
     // store) and by its actions; people reach the key only through IAM, see grantQuery.
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudTrailLakeEncryptsAndDecryptsEvents',
-      principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: ['*'],
-    }));
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudTrailDescribesTheKey',
-      principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
-      actions: ['kms:DescribeKey'],
-      resources: ['*'],
-    }));
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailLakeEncryptsAndDecryptsEvents',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+      }),
+    );
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailDescribesTheKey',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+      }),
+    );
 
     const arns = {
       tableArns: (props.tables ?? []).map((t) => t.tableArn),
@@ -152,12 +156,14 @@ export class AuditEventDataStore extends Construct {
       actions: ['cloudtrail:StartQuery', 'cloudtrail:DescribeQuery', 'cloudtrail:GetQueryResults', 'cloudtrail:CancelQuery'],
       resourceArns: [this.eventDataStoreArn],
     });
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'UseEventDataStoreKeyThroughCloudTrail',
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `cloudtrail.${Stack.of(this).region}.amazonaws.com` } },
-    }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseEventDataStoreKeyThroughCloudTrail',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `cloudtrail.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
     return queries;
   }
 }

@@ -1,4 +1,13 @@
-import { Duration, RemovalPolicy, Stack, Token, aws_cloudtrail as cloudtrail, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
+import {
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  aws_cloudtrail as cloudtrail,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_s3 as s3,
+} from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -93,23 +102,27 @@ export class AuditTrail extends Construct {
     // encrypt for this trail only (aws:SourceArn, and the encryption context naming a trail of
     // this account), DescribeKey for the trail, and Decrypt because the bucket uses an S3
     // Bucket Key ("kms:Decrypt permissions are required to create or update a trail").
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudTrailEncryptLogs',
-      principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
-      actions: ['kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: fromThisTrail,
-        StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*` },
-      },
-    }));
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudTrailDescribeKeyAndDecrypt',
-      principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
-      actions: ['kms:DescribeKey', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: fromThisTrail },
-    }));
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudTrailEncryptLogs',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: fromThisTrail,
+          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*` },
+        },
+      }),
+    );
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudTrailDescribeKeyAndDecrypt',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['kms:DescribeKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: fromThisTrail },
+      }),
+    );
 
     const mode = props.objectLockMode ?? 'COMPLIANCE';
     const lockDays = Duration.days(retentionDays);
@@ -123,31 +136,39 @@ export class AuditTrail extends Construct {
       // is locked for the retention period (S3 User Guide, "Configuring S3 Object Lock").
       versioned: true,
       objectLockEnabled: true,
-      objectLockDefaultRetention: mode === 'COMPLIANCE' ? s3.ObjectLockRetention.compliance(lockDays) : s3.ObjectLockRetention.governance(lockDays),
+      objectLockDefaultRetention:
+        mode === 'COMPLIANCE' ? s3.ObjectLockRetention.compliance(lockDays) : s3.ObjectLockRetention.governance(lockDays),
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Expiry after the lock: the current version gets a delete marker, the locked version
       // itself goes one day later (S3 cannot remove a version before its retain-until date).
       lifecycleRules: [{ expiration: lockDays, noncurrentVersionExpiration: Duration.days(1) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    acknowledge(this.bucket, 'AwsSolutions-S1',
-      'The audit log bucket: only CloudTrail writes (bucket policy, aws:SourceArn of this trail), every file is under Object Lock and covered by signed digest files (log file validation), and an Object Lock bucket cannot be a server access log destination, so reads are recorded by adding it to the data events if needed.');
+    acknowledge(
+      this.bucket,
+      'AwsSolutions-S1',
+      'The audit log bucket: only CloudTrail writes (bucket policy, aws:SourceArn of this trail), every file is under Object Lock and covered by signed digest files (log file validation), and an Object Lock bucket cannot be a server access log destination, so reads are recorded by adding it to the data events if needed.',
+    );
     // "Amazon S3 bucket policy for CloudTrail"
     // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html).
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AWSCloudTrailAclCheck',
-      principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
-      actions: ['s3:GetBucketAcl'],
-      resources: [this.bucket.bucketArn],
-      conditions: { StringEquals: fromThisTrail },
-    }));
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AWSCloudTrailWrite',
-      principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
-      actions: ['s3:PutObject'],
-      resources: [this.bucket.arnForObjects(`${this.logPrefix}*`)],
-      conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...fromThisTrail } },
-    }));
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AWSCloudTrailAclCheck',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['s3:GetBucketAcl'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringEquals: fromThisTrail },
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AWSCloudTrailWrite',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${this.logPrefix}*`)],
+        conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...fromThisTrail } },
+      }),
+    );
 
     const arns = {
       tableArns: (props.tables ?? []).map((t) => t.tableArn),
@@ -183,26 +204,35 @@ export class AuditTrail extends Construct {
    */
   grantRead(grantee: iam.IGrantable): void {
     const stack = Stack.of(this);
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ListTrailLogs',
-      actions: ['s3:ListBucket', 's3:GetBucketLocation'],
-      resources: [this.bucket.bucketArn],
-    }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListTrailLogs',
+        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+        resources: [this.bucket.bucketArn],
+      }),
+    );
     const logs = this.bucket.arnForObjects(`${this.logPrefix}*`);
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadTrailLogs',
-      actions: ['s3:GetObject'],
-      resources: [logs],
-    }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadTrailLogs',
+        actions: ['s3:GetObject'],
+        resources: [logs],
+      }),
+    );
     if (grantee.grantPrincipal instanceof iam.Role) {
-      acknowledge(grantee.grantPrincipal, wildcardResourceFinding(grantee.grantPrincipal, logs),
-        'Log file names are chosen by CloudTrail per delivery (region, day, time, random id): reading them means every object under this account\'s AWSLogs/ prefix of the one trail bucket, read-only.');
+      acknowledge(
+        grantee.grantPrincipal,
+        wildcardResourceFinding(grantee.grantPrincipal, logs),
+        "Log file names are chosen by CloudTrail per delivery (region, day, time, random id): reading them means every object under this account's AWSLogs/ prefix of the one trail bucket, read-only.",
+      );
     }
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'DecryptTrailLogsThroughS3',
-      actions: ['kms:Decrypt'],
-      resources: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
-    }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DecryptTrailLogsThroughS3',
+        actions: ['kms:Decrypt'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+      }),
+    );
   }
 }

@@ -10,12 +10,7 @@
  * them with `element_at(requestParameters, 'key')` on both engines.
  */
 export type FieldType =
-  | 'varchar'
-  | 'timestamp'
-  | 'boolean'
-  | 'map'
-  | { readonly struct: Readonly<Record<string, FieldType>> }
-  | { readonly list: FieldType };
+  'varchar' | 'timestamp' | 'boolean' | 'map' | { readonly struct: Readonly<Record<string, FieldType>> } | { readonly list: FieldType };
 
 const SESSION_ISSUER: FieldType = {
   struct: { type: 'varchar', principalId: 'varchar', arn: 'varchar', accountId: 'varchar', userName: 'varchar' },
@@ -127,7 +122,9 @@ export function trailType(type: FieldType, nested = false): string {
   if (type === 'varchar' || type === 'timestamp' || type === 'boolean') return 'string';
   if (type === 'map') return nested ? 'map<string,string>' : 'string';
   if ('struct' in type) {
-    return `struct<${Object.entries(type.struct).map(([name, sub]) => `${name.toLowerCase()}:${trailType(sub, true)}`).join(',')}>`;
+    return `struct<${Object.entries(type.struct)
+      .map(([name, sub]) => `${name.toLowerCase()}:${trailType(sub, true)}`)
+      .join(',')}>`;
   }
   return `array<${trailType(type.list, true)}>`;
 }

@@ -48,7 +48,11 @@ export interface DataEventExclusions {
   readonly partition: string;
 }
 
-export function advancedEventSelectors(managementEvents: ManagementEvents, data?: DataEventResources, exclusions?: DataEventExclusions): Selector[] {
+export function advancedEventSelectors(
+  managementEvents: ManagementEvents,
+  data?: DataEventResources,
+  exclusions?: DataEventExclusions,
+): Selector[] {
   const selectors: Selector[] = [
     {
       name: managementEvents === 'all' ? 'Management events, read and write' : 'Management events, write only',
@@ -60,23 +64,40 @@ export function advancedEventSelectors(managementEvents: ManagementEvents, data?
   ];
   if (!data) return selectors;
   const excluded = exclusions?.excludedRoleNames ?? [];
-  const notRoles: cloudtrail.CfnEventDataStore.AdvancedFieldSelectorProperty[] = excluded.length === 0 ? [] : [{
-    field: 'userIdentity.arn',
-    notStartsWith: excluded.map((role) => `arn:${exclusions!.partition}:sts::${exclusions!.account}:assumed-role/${role}/`),
-  }];
+  const notRoles: cloudtrail.CfnEventDataStore.AdvancedFieldSelectorProperty[] =
+    excluded.length === 0
+      ? []
+      : [
+          {
+            field: 'userIdentity.arn',
+            notStartsWith: excluded.map((role) => `arn:${exclusions!.partition}:sts::${exclusions!.account}:assumed-role/${role}/`),
+          },
+        ];
   const dataSelector = (name: string, type: string, arn: cloudtrail.CfnEventDataStore.AdvancedFieldSelectorProperty): Selector => ({
     name,
     fieldSelectors: [{ field: 'eventCategory', equalTo: ['Data'] }, { field: 'resources.type', equalTo: [type] }, arn, ...notRoles],
   });
   // A selector without ARNs would log the type account-wide: leave it out instead.
   if (data.tableArns.length > 0) {
-    selectors.push(dataSelector('Inference table items', DATA_RESOURCE_TYPES.table, { field: 'resources.ARN', equalTo: [...data.tableArns] }));
+    selectors.push(
+      dataSelector('Inference table items', DATA_RESOURCE_TYPES.table, { field: 'resources.ARN', equalTo: [...data.tableArns] }),
+    );
   }
   if (data.functionArns.length > 0) {
-    selectors.push(dataSelector('Pipeline function invocations', DATA_RESOURCE_TYPES.function, { field: 'resources.ARN', equalTo: [...data.functionArns] }));
+    selectors.push(
+      dataSelector('Pipeline function invocations', DATA_RESOURCE_TYPES.function, {
+        field: 'resources.ARN',
+        equalTo: [...data.functionArns],
+      }),
+    );
   }
   if (data.bucketArns.length > 0) {
-    selectors.push(dataSelector('Pipeline bucket objects', DATA_RESOURCE_TYPES.object, { field: 'resources.ARN', startsWith: data.bucketArns.map((arn) => `${arn}/`) }));
+    selectors.push(
+      dataSelector('Pipeline bucket objects', DATA_RESOURCE_TYPES.object, {
+        field: 'resources.ARN',
+        startsWith: data.bucketArns.map((arn) => `${arn}/`),
+      }),
+    );
   }
   return selectors;
 }

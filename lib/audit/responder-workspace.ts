@@ -10,8 +10,7 @@ import { TrailQueryTable } from './trail-query-table';
 
 /** What the workspace queries: a CloudTrail Lake event data store, or Athena over a trail. */
 export type WorkspaceAuditBackend =
-  | { readonly kind: 'lake'; readonly eventDataStore: AuditEventDataStore }
-  | { readonly kind: 'athena'; readonly table: TrailQueryTable };
+  { readonly kind: 'lake'; readonly eventDataStore: AuditEventDataStore } | { readonly kind: 'athena'; readonly table: TrailQueryTable };
 
 export interface ResponderWorkspaceProps {
   /** What the notebook queries; the role may query that and nothing else. */
@@ -90,10 +89,12 @@ export class ResponderWorkspace extends Construct {
       flowLogs: {
         rejected: {
           trafficType: ec2.FlowLogTrafficType.REJECT,
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLog', {
-            retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
-            removalPolicy: RemovalPolicy.DESTROY,
-          })),
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(
+            new logs.LogGroup(this, 'FlowLog', {
+              retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+              removalPolicy: RemovalPolicy.DESTROY,
+            }),
+          ),
         },
       },
     });
@@ -131,9 +132,10 @@ export class ResponderWorkspace extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
-      description: props.backend.kind === 'lake'
-        ? 'Responder notebook: query the audit event data store, contain the pipeline'
-        : 'Responder notebook: query the audit trail with Athena, contain the pipeline',
+      description:
+        props.backend.kind === 'lake'
+          ? 'Responder notebook: query the audit event data store, contain the pipeline'
+          : 'Responder notebook: query the audit trail with Athena, contain the pipeline',
     });
     if (props.backend.kind === 'lake') props.backend.eventDataStore.grantQuery(this.role);
     else props.backend.table.grantQuery(this.role);
@@ -142,11 +144,13 @@ export class ResponderWorkspace extends Construct {
 
     const asset = new s3assets.Asset(this, 'Notebook', { path: props.notebookFile });
     // The one object, not the whole assets bucket (the bootstrap key lets the account decrypt through S3).
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'ReadRunbookNotebook',
-      actions: ['s3:GetObject'],
-      resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
-    }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadRunbookNotebook',
+        actions: ['s3:GetObject'],
+        resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
+      }),
+    );
 
     const backend = props.backend;
     const targets: RunbookTargets = {
@@ -154,7 +158,11 @@ export class ResponderWorkspace extends Construct {
       region: stack.region,
       ...(backend.kind === 'lake'
         ? { eventDataStoreArn: backend.eventDataStore.eventDataStoreArn }
-        : { athenaWorkGroup: backend.table.workGroupName, athenaDatabase: backend.table.databaseName, athenaTable: backend.table.tableName }),
+        : {
+            athenaWorkGroup: backend.table.workGroupName,
+            athenaDatabase: backend.table.databaseName,
+            athenaTable: backend.table.tableName,
+          }),
       prefix: props.prefix,
       tableName: props.tableName,
       endpointName: props.endpointName,
@@ -166,8 +174,8 @@ export class ResponderWorkspace extends Construct {
     const notebookName = `incident-runbook-${asset.assetHash.slice(0, 8)}.ipynb`;
     const script = [
       '#!/bin/bash',
-      '# Runs as root at every start: fetch this deployment\'s runbook (kept if present, so responders\' edits',
-      '# survive restarts) and refresh the pipeline\'s resource names it reads.',
+      "# Runs as root at every start: fetch this deployment's runbook (kept if present, so responders' edits",
+      "# survive restarts) and refresh the pipeline's resource names it reads.",
       'set -euo pipefail',
       '# Output goes to CloudWatch Logs (/aws/sagemaker/NotebookInstances): say where it failed.',
       'trap \'echo "runbook setup failed at line $LINENO" >&2\' ERR',
@@ -216,18 +224,29 @@ export class ResponderWorkspace extends Construct {
    */
   private grantLifecycleLogs(instanceName: string | undefined): void {
     const stack = Stack.of(this);
-    const group = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/NotebookInstances', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'CreateLifecycleLogGroup',
-      actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
-      resources: [group],
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'WriteLifecycleLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      // The hooks this workspace has: on start (and SageMaker's create hook, for completeness).
-      resources: ['LifecycleConfigOnStart', 'LifecycleConfigOnCreate'].map((hook) => `${group}:log-stream:${instanceName ?? '*'}/${hook}`),
-    }));
+    const group = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '/aws/sagemaker/NotebookInstances',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CreateLifecycleLogGroup',
+        actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
+        resources: [group],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteLifecycleLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        // The hooks this workspace has: on start (and SageMaker's create hook, for completeness).
+        resources: ['LifecycleConfigOnStart', 'LifecycleConfigOnCreate'].map(
+          (hook) => `${group}:log-stream:${instanceName ?? '*'}/${hook}`,
+        ),
+      }),
+    );
   }
 
   private grantContainment(props: ResponderWorkspaceProps): void {
@@ -236,52 +255,69 @@ export class ResponderWorkspace extends Construct {
       const api = `arn:${stack.partition}:apigateway:${stack.region}::/restapis/${props.restApi.restApiId}`;
       // The API's own stage when known; an imported API's stages by wildcard, within that one API.
       const stage = `${api}/stages/${deploymentStageName(props.restApi) ?? '*'}`;
-      this.role.addToPolicy(new iam.PolicyStatement({
-        sid: 'ReadApiStages',
-        actions: ['apigateway:GET'],
-        resources: [`${api}/stages`, stage],
-      }));
-      this.role.addToPolicy(new iam.PolicyStatement({
-        sid: 'ThrottleApiStages',
-        actions: ['apigateway:PATCH'],
-        resources: [stage],
-      }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadApiStages',
+          actions: ['apigateway:GET'],
+          resources: [`${api}/stages`, stage],
+        }),
+      );
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ThrottleApiStages',
+          actions: ['apigateway:PATCH'],
+          resources: [stage],
+        }),
+      );
     }
     if (props.apiKeys && props.apiKeys.length > 0) {
-      this.role.addToPolicy(new iam.PolicyStatement({
-        sid: 'DisableApiKeys',
-        actions: ['apigateway:GET', 'apigateway:PATCH'],
-        resources: props.apiKeys.map((k) => `arn:${stack.partition}:apigateway:${stack.region}::/apikeys/${k.keyId}`),
-      }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'DisableApiKeys',
+          actions: ['apigateway:GET', 'apigateway:PATCH'],
+          resources: props.apiKeys.map((k) => `arn:${stack.partition}:apigateway:${stack.region}::/apikeys/${k.keyId}`),
+        }),
+      );
     }
     if (props.functions.length > 0) {
-      this.role.addToPolicy(new iam.PolicyStatement({
-        sid: 'StopFunctions',
-        actions: ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionConcurrency', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'],
-        resources: props.functions.map((f) => f.functionArn),
-      }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'StopFunctions',
+          actions: [
+            'lambda:GetFunctionConfiguration',
+            'lambda:GetFunctionConcurrency',
+            'lambda:PutFunctionConcurrency',
+            'lambda:DeleteFunctionConcurrency',
+          ],
+          resources: props.functions.map((f) => f.functionArn),
+        }),
+      );
     }
     if (props.roles.length > 0) {
       const roleArns = props.roles.map((r) => r.roleArn);
-      this.role.addToPolicy(new iam.PolicyStatement({
-        sid: 'DetachRolePolicies',
-        actions: ['iam:ListAttachedRolePolicies', 'iam:DetachRolePolicy'],
-        resources: roleArns,
-      }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'DetachRolePolicies',
+          actions: ['iam:ListAttachedRolePolicies', 'iam:DetachRolePolicy'],
+          resources: roleArns,
+        }),
+      );
       // Restore may re-attach only what a pipeline role legitimately carries: its stage's own
       // managed policies. The pipeline's roles carry no AWS managed policy (their permissions are
       // inline, scoped to their own resources), so none of those may come back through here;
       // anything wider is an administrator's call.
-      this.role.addToPolicy(new iam.PolicyStatement({
-        sid: 'ReattachPipelinePolicies',
-        actions: ['iam:AttachRolePolicy'],
-        resources: roleArns,
-        conditions: {
-          ArnLike: {
-            'iam:PolicyARN': [`arn:${stack.partition}:iam::${stack.account}:policy/${props.prefix}*`],
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReattachPipelinePolicies',
+          actions: ['iam:AttachRolePolicy'],
+          resources: roleArns,
+          conditions: {
+            ArnLike: {
+              'iam:PolicyARN': [`arn:${stack.partition}:iam::${stack.account}:policy/${props.prefix}*`],
+            },
           },
-        },
-      }));
+        }),
+      );
     }
   }
 }

@@ -1,4 +1,14 @@
-import { Duration, RemovalPolicy, Stack, Token, aws_athena as athena, aws_glue as glue, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
+import {
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  aws_athena as athena,
+  aws_glue as glue,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_s3 as s3,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from '../constructs/acknowledge';
 import { AuditTrail } from './audit-trail';
@@ -135,8 +145,11 @@ export class TrailQueryTable extends Construct {
       // until its objects expire (deleting a non-empty bucket would fail the stack deletion).
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    acknowledge(this.resultsBucket, 'AwsSolutions-S1',
-      'Athena query results: written and read only through the workgroup by the query role (its Athena calls are management events of the trail), expiring after the result retention.');
+    acknowledge(
+      this.resultsBucket,
+      'AwsSolutions-S1',
+      'Athena query results: written and read only through the workgroup by the query role (its Athena calls are management events of the trail), expiring after the result retention.',
+    );
 
     const workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: props.workGroupName,
@@ -162,7 +175,7 @@ export class TrailQueryTable extends Construct {
 
     const view = new athena.CfnNamedQuery(this, 'CreateLakeView', {
       name: `Create ${LAKE_VIEW_NAME} (the trail with CloudTrail Lake's columns)`,
-      description: 'Run once to query the trail with the runbook library\'s column names and types from the Athena console',
+      description: "Run once to query the trail with the runbook library's column names and types from the Athena console",
       database: props.databaseName,
       workGroup: props.workGroupName,
       queryString: createLakeViewStatement(LAKE_VIEW_NAME, `"${props.databaseName}"."${TRAIL_TABLE_NAME}"`),
@@ -179,41 +192,60 @@ export class TrailQueryTable extends Construct {
   grantQuery(grantee: iam.IGrantable): void {
     const stack = Stack.of(this);
     const add = (statement: iam.PolicyStatement) => grantee.grantPrincipal.addToPrincipalPolicy(statement);
-    add(new iam.PolicyStatement({
-      sid: 'RunAthenaQueriesInTheAuditWorkgroup',
-      actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
-      resources: [this.workGroupArn],
-    }));
-    add(new iam.PolicyStatement({
-      sid: 'ReadTheTrailTableDefinition',
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions'],
-      resources: [
-        stack.formatArn({ service: 'glue', resource: 'catalog' }),
-        stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
-        stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${TRAIL_TABLE_NAME}` }),
-      ],
-    }));
-    add(new iam.PolicyStatement({
-      sid: 'WriteAndReadQueryResults',
-      actions: ['s3:GetBucketLocation', 's3:ListBucket'],
-      resources: [this.resultsBucket.bucketArn],
-    }));
+    add(
+      new iam.PolicyStatement({
+        sid: 'RunAthenaQueriesInTheAuditWorkgroup',
+        actions: [
+          'athena:StartQueryExecution',
+          'athena:GetQueryExecution',
+          'athena:GetQueryResults',
+          'athena:StopQueryExecution',
+          'athena:GetWorkGroup',
+        ],
+        resources: [this.workGroupArn],
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'ReadTheTrailTableDefinition',
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions'],
+        resources: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
+          stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${TRAIL_TABLE_NAME}` }),
+        ],
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'WriteAndReadQueryResults',
+        actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+        resources: [this.resultsBucket.bucketArn],
+      }),
+    );
     const results = this.resultsBucket.arnForObjects('results/*');
-    add(new iam.PolicyStatement({
-      sid: 'QueryResultObjects',
-      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-      resources: [results],
-    }));
+    add(
+      new iam.PolicyStatement({
+        sid: 'QueryResultObjects',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        resources: [results],
+      }),
+    );
     if (grantee.grantPrincipal instanceof iam.Role) {
-      acknowledge(grantee.grantPrincipal, wildcardResourceFinding(grantee.grantPrincipal, results),
-        'Athena names each result object by query execution id under the workgroup\'s enforced results/ prefix of its own results bucket: the caller writes and reads its query results there and nowhere else.');
+      acknowledge(
+        grantee.grantPrincipal,
+        wildcardResourceFinding(grantee.grantPrincipal, results),
+        "Athena names each result object by query execution id under the workgroup's enforced results/ prefix of its own results bucket: the caller writes and reads its query results there and nowhere else.",
+      );
     }
-    add(new iam.PolicyStatement({
-      sid: 'UseResultsKeyThroughS3',
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: [this.resultsKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
-    }));
+    add(
+      new iam.PolicyStatement({
+        sid: 'UseResultsKeyThroughS3',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.resultsKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+      }),
+    );
     this.trail.grantRead(grantee);
   }
 }

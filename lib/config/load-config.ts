@@ -126,7 +126,7 @@ function applyOverride(config: Record<string, unknown>, key: string, raw: unknow
     if (alarmField && isObject(parent) && parent[part] === undefined) parent[part] = {};
     parent = isObject(parent) ? parent[part] : undefined;
   }
-  const current = isObject(parent) ? parent[leaf] ?? (alarmField ? ALARM_FIELDS[leaf] : undefined) : undefined;
+  const current = isObject(parent) ? (parent[leaf] ?? (alarmField ? ALARM_FIELDS[leaf] : undefined)) : undefined;
   const optional = OPTIONAL_KEYS[key];
   if (!isObject(parent) || (current === undefined && !optional && !OPEN_MAPS.has(parentPath) && !alarmField)) {
     errors.push(`-c ${key}: unknown setting`);
@@ -147,7 +147,7 @@ function applyOverride(config: Record<string, unknown>, key: string, raw: unknow
 /** `-c` values arrive as strings; read them as the type the setting already has. */
 function coerce(raw: unknown, current: unknown, optional?: 'string' | 'object'): unknown {
   if (typeof raw !== 'string') return raw;
-  const kind = current === undefined ? optional ?? 'string' : Array.isArray(current) ? 'array' : typeof current;
+  const kind = current === undefined ? (optional ?? 'string') : Array.isArray(current) ? 'array' : typeof current;
   switch (kind) {
     case 'number': {
       const n = Number(raw);
@@ -157,7 +157,10 @@ function coerce(raw: unknown, current: unknown, optional?: 'string' | 'object'):
       return raw === 'true' ? true : raw === 'false' ? false : new Error(`expected true or false, got '${raw}'`);
     case 'array':
       if (raw.trim().startsWith('[')) return parseJson(raw);
-      return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
     case 'object':
       return parseJson(raw);
     default:

@@ -24,18 +24,27 @@ export interface GeneratedName {
 export const MAX_ALARM_ID_LENGTH = 40;
 
 const SRC = {
-  endpoint: 'SageMaker EndpointName: "Maximum length of 63" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelDeployConfig.html)',
-  notebook: 'SageMaker NotebookInstanceName: "Maximum length of 63" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StartNotebookInstance.html)',
-  lambda: 'Lambda FunctionName: "If you specify only the function name, it is limited to 64 characters in length" (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html)',
+  endpoint:
+    'SageMaker EndpointName: "Maximum length of 63" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelDeployConfig.html)',
+  notebook:
+    'SageMaker NotebookInstanceName: "Maximum length of 63" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StartNotebookInstance.html)',
+  lambda:
+    'Lambda FunctionName: "If you specify only the function name, it is limited to 64 characters in length" (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html)',
   role: 'IAM RoleName: "Maximum length of 64" (https://docs.aws.amazon.com/IAM/latest/APIReference/API_PolicyRole.html)',
-  table: 'DynamoDB: "Table names and index names must be between 3 and 255 characters long" (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html)',
-  logGroup: 'CloudWatch Logs: "Log group names can be between 1 and 512 characters long" (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html)',
-  alarm: 'CloudWatch AlarmName: "Maximum length of 255" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html; the same limit on the Alarm shape, https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Alarm.html)',
-  dashboard: 'CloudWatch DashboardName: "The maximum length is 255" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html)',
+  table:
+    'DynamoDB: "Table names and index names must be between 3 and 255 characters long" (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html)',
+  logGroup:
+    'CloudWatch Logs: "Log group names can be between 1 and 512 characters long" (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html)',
+  alarm:
+    'CloudWatch AlarmName: "Maximum length of 255" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html; the same limit on the Alarm shape, https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Alarm.html)',
+  dashboard:
+    'CloudWatch DashboardName: "The maximum length is 255" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html)',
   topic: 'SNS: topic names "must be between 1 and 256 characters long" (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html)',
   alias: 'KMS: "The alias must be string of 1-256 characters" (https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html)',
-  stack: 'CloudFormation: a stack name "can\'t be longer than 128 characters" (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html)',
-  cloudtrail: 'CloudTrail resource names must "Be between 3 and 128 characters" (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-naming-requirements.html)',
+  stack:
+    'CloudFormation: a stack name "can\'t be longer than 128 characters" (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html)',
+  cloudtrail:
+    'CloudTrail resource names must "Be between 3 and 128 characters" (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-naming-requirements.html)',
   webAcl: 'WAF WebACL Name: "Maximum length of 128" (https://docs.aws.amazon.com/waf/latest/APIReference/API_CreateWebACL.html)',
 } as const;
 
@@ -47,7 +56,8 @@ export function generatedNames(c: StageConfig): GeneratedName[] {
   const add = (what: string, name: string, min: number, max: number, source: string, settings: readonly string[] = base) =>
     names.push({ what, name, min, max, settings, source });
 
-  for (const suffix of ['data', 'endpoint', 'api', 'monitoring', 'audit', 'ci']) add(`the ${suffix} stack name`, `${prefix}-${suffix}`, 1, 128, SRC.stack);
+  for (const suffix of ['data', 'endpoint', 'api', 'monitoring', 'audit', 'ci'])
+    add(`the ${suffix} stack name`, `${prefix}-${suffix}`, 1, 128, SRC.stack);
   add('the data key alias', `alias/${prefix}-data`, 1, 256, SRC.alias);
   add('the table name', `${prefix}-inferences`, 3, 255, SRC.table);
 
@@ -56,7 +66,8 @@ export function generatedNames(c: StageConfig): GeneratedName[] {
   add('the SageMaker endpoint name', endpoint, 1, 63, SRC.endpoint, withModel);
   add('the endpoint log group name', `/aws/sagemaker/Endpoints/${endpoint}`, 1, 512, SRC.logGroup, withModel);
   if (c.endpoint.deployment.autoRollback) {
-    for (const alarm of ['deployment-error-rate', 'deployment-model-latency']) add('a rollback alarm name', `${endpoint}-${alarm}`, 1, 255, SRC.alarm, withModel);
+    for (const alarm of ['deployment-error-rate', 'deployment-model-latency'])
+      add('a rollback alarm name', `${endpoint}-${alarm}`, 1, 255, SRC.alarm, withModel);
   }
 
   for (const fn of ['predict', 'read', 'record-deployment']) {
@@ -90,7 +101,10 @@ export function nameLimitProblems(c: StageConfig): string[] {
     .filter((n) => n.name.length < n.min || n.name.length > n.max)
     .map((n) => {
       const over = n.name.length - n.max;
-      const fix = over > 0 ? `shorten ${n.settings.join(', ')} by ${over} character${over === 1 ? '' : 's'} together` : `lengthen ${n.settings.join(', ')}`;
+      const fix =
+        over > 0
+          ? `shorten ${n.settings.join(', ')} by ${over} character${over === 1 ? '' : 's'} together`
+          : `lengthen ${n.settings.join(', ')}`;
       return `${n.settings.join(', ')}: ${n.what} '${n.name}' has ${n.name.length} characters, outside its limit of ${n.min} to ${n.max}; ${fix} (${n.source})`;
     });
 }

@@ -70,7 +70,10 @@ export class ApiFirewall extends Construct {
       customResponseBodies: {
         [TOO_MANY_REQUESTS]: {
           contentType: 'APPLICATION_JSON',
-          content: JSON.stringify({ error: TOO_MANY_REQUESTS, message: `more than ${props.rateLimitPer5Min} requests in 5 minutes from this address; retry later` }),
+          content: JSON.stringify({
+            error: TOO_MANY_REQUESTS,
+            message: `more than ${props.rateLimitPer5Min} requests in 5 minutes from this address; retry later`,
+          }),
         },
       },
       rules: [
@@ -102,15 +105,28 @@ export class ApiFirewall extends Construct {
     new wafv2.CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAcl.attrArn,
       // The log group's ARN without the ':*' suffix GetAtt adds.
-      logDestinationConfigs: [Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: this.logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'x-api-key' } }, { singleHeader: { Name: 'x-amz-security-token' } }],
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: this.logGroup.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: [
+        { singleHeader: { Name: 'authorization' } },
+        { singleHeader: { Name: 'x-api-key' } },
+        { singleHeader: { Name: 'x-amz-security-token' } },
+      ],
       loggingFilter: {
         DefaultBehavior: 'DROP',
-        Filters: [{
-          Behavior: 'KEEP',
-          Requirement: 'MEETS_ANY',
-          Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
-        }],
+        Filters: [
+          {
+            Behavior: 'KEEP',
+            Requirement: 'MEETS_ANY',
+            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+          },
+        ],
       },
     });
   }

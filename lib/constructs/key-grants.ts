@@ -20,13 +20,21 @@ const ACTIONS: Record<KeyUse, string[]> = {
  *
  * @param services the services' endpoint prefixes, for example `['dynamodb', 's3']`
  */
-export function grantKeyThroughServices(key: kms.IKey, grantee: iam.IGrantable, use: KeyUse, services: readonly string[], sid?: string): void {
+export function grantKeyThroughServices(
+  key: kms.IKey,
+  grantee: iam.IGrantable,
+  use: KeyUse,
+  services: readonly string[],
+  sid?: string,
+): void {
   // Every stack of a stage shares one region; a pseudo-parameter region resolves in any stack.
   const region = Stack.of(key).region;
-  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-    sid,
-    actions: ACTIONS[use],
-    resources: [key.keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': services.map((s) => `${s}.${region}.amazonaws.com`) } },
-  }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid,
+      actions: ACTIONS[use],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': services.map((s) => `${s}.${region}.amazonaws.com`) } },
+    }),
+  );
 }

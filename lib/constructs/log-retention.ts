@@ -2,7 +2,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 
 /** The retention periods CloudWatch Logs accepts, by their number of days. */
 const BY_DAYS: ReadonlyMap<number, logs.RetentionDays> = new Map(
-  Object.values(logs.RetentionDays).filter((v): v is logs.RetentionDays => typeof v === 'number').map((v) => [v as number, v]),
+  Object.values(logs.RetentionDays)
+    .filter((v): v is logs.RetentionDays => typeof v === 'number')
+    .map((v) => [v as number, v]),
 );
 
 /**

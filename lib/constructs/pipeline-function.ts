@@ -43,7 +43,8 @@ export interface PipelineFunctionProps {
 }
 
 /** Why the runtime is not the newest Lambda offers. */
-const RUNTIME_PINNED = 'nodejs22.x is pinned on purpose: the shared esbuild bundle targets node22 and the cold starts are measured on it; Node.js 22 is in long-term support until April 2027. Moving to nodejs24.x is a deliberate change together with the bundling target, not drift.';
+const RUNTIME_PINNED =
+  'nodejs22.x is pinned on purpose: the shared esbuild bundle targets node22 and the cold starts are measured on it; Node.js 22 is in long-term support until April 2027. Moving to nodejs24.x is a deliberate change together with the bundling target, not drift.';
 
 /** Where the handlers live; the local pipeline finds the same entries through this. */
 export const LAMBDA_ROOT = path.join(__dirname, '..', '..', REPO_PATHS.lambdaDir);
@@ -104,7 +105,11 @@ export class PipelineFunction extends Construct {
     acknowledge(this.function, 'AwsSolutions-L1', RUNTIME_PINNED);
     acknowledge(this.function, 'Serverless-LambdaLatestVersion', RUNTIME_PINNED);
     if (!props.tracing) {
-      acknowledge(this.function, 'Serverless-LambdaTracing', 'X-Ray tracing is off for this stage by configuration (monitoring.tracing=false); the function still logs JSON with the request id and publishes its metrics.');
+      acknowledge(
+        this.function,
+        'Serverless-LambdaTracing',
+        'X-Ray tracing is off for this stage by configuration (monitoring.tracing=false); the function still logs JSON with the request id and publishes its metrics.',
+      );
     }
   }
 
@@ -115,11 +120,13 @@ export class PipelineFunction extends Construct {
    */
   private replaceManagedPolicies(props: PipelineFunctionProps): void {
     (this.role.node.defaultChild as iam.CfnRole).managedPolicyArns = undefined;
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'WriteOwnLogGroup',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogGroup',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
     const wildcardActions: string[] = [];
     if (props.tracing) wildcardActions.push('xray:PutTraceSegments', 'xray:PutTelemetryRecords'); // added by Lambda
     if (props.placement) {
@@ -127,29 +134,44 @@ export class PipelineFunction extends Construct {
       const ec2Arn = (resource: string) => Arn.format({ service: 'ec2', resource }, stack);
       // Describe calls have no resource-level permissions (Lambda's documentation: "only works if
       // it's allowed on all resources"); the calls that change anything are scoped below.
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'DescribeVpcNetwork',
-        actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
-        resources: ['*'],
-      }));
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DescribeVpcNetwork',
+          actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+          resources: ['*'],
+        }),
+      );
       wildcardActions.push('ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets');
       const subnets = props.placement.vpc.selectSubnets(props.placement.vpcSubnets).subnetIds;
       const eniArn = ec2Arn('network-interface/*');
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'ManageOwnNetworkInterfaces',
-        actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        resources: [
-          eniArn,
-          ...subnets.map((id) => ec2Arn(`subnet/${id}`)),
-          ...props.placement.securityGroups.map((sg) => ec2Arn(`security-group/${sg.securityGroupId}`)),
-        ],
-      }));
-      acknowledge(this.role, wildcardResourceFinding(this.role, eniArn),
-        'Lambda creates and deletes the hyperplane network interfaces itself, so their ids cannot be known in advance; creation is limited to this function\'s subnets and security group.');
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ManageOwnNetworkInterfaces',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: [
+            eniArn,
+            ...subnets.map((id) => ec2Arn(`subnet/${id}`)),
+            ...props.placement.securityGroups.map((sg) => ec2Arn(`security-group/${sg.securityGroupId}`)),
+          ],
+        }),
+      );
+      acknowledge(
+        this.role,
+        wildcardResourceFinding(this.role, eniArn),
+        "Lambda creates and deletes the hyperplane network interfaces itself, so their ids cannot be known in advance; creation is limited to this function's subnets and security group.",
+      );
     }
     if (wildcardActions.length > 0) {
-      acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]',
-        `Resource '*' only for actions that have no resource-level permissions: ${wildcardActions.join(', ')}.`);
+      acknowledge(
+        this.role,
+        'AwsSolutions-IAM5[Resource::*]',
+        `Resource '*' only for actions that have no resource-level permissions: ${wildcardActions.join(', ')}.`,
+      );
     }
   }
 
@@ -201,8 +223,15 @@ export class PipelineFunction extends Construct {
             const esbuild = [
               sh(path.join(inputDir, 'node_modules', '.bin', 'esbuild')),
               sh(path.join(inputDir, source)),
-              '--bundle', '--platform=node', '--format=cjs', `--target=${target}`, '--minify', `--main-fields=${mainFields.join(',')}`,
-              '--sourcemap=external', '--sources-content=false', '--log-level=warning',
+              '--bundle',
+              '--platform=node',
+              '--format=cjs',
+              `--target=${target}`,
+              '--minify',
+              `--main-fields=${mainFields.join(',')}`,
+              '--sourcemap=external',
+              '--sources-content=false',
+              '--log-level=warning',
               sh(`--alias:${credentialsAlias(path.join(inputDir, CREDENTIALS))}`),
               sh(`--outfile=${out}`),
             ].join(' ');

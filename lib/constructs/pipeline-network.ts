@@ -94,7 +94,10 @@ export class PipelineNetwork extends Construct {
         DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB, subnets: [isolated] },
       },
       flowLogs: {
-        RejectedTraffic: { trafficType: ec2.FlowLogTrafficType.REJECT, destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup) },
+        RejectedTraffic: {
+          trafficType: ec2.FlowLogTrafficType.REJECT,
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+        },
       },
     });
 
@@ -129,7 +132,7 @@ export class PipelineNetwork extends Construct {
     const envKnown = !Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region);
     const lookupSupportedAzs = props.lookupSupportedAzs ?? envKnown;
     if (lookupSupportedAzs && !envKnown) {
-      throw new Error('lookupSupportedAzs needs the stack\'s account and region (set account and region in the stage config)');
+      throw new Error("lookupSupportedAzs needs the stack's account and region (set account and region in the stage config)");
     }
     const endpoints: Record<string, ec2.InterfaceVpcEndpoint> = {};
     for (const [name, service] of Object.entries(services)) {

@@ -84,7 +84,11 @@ export class RecordAnalytics extends Construct {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: props.accessLogsPrefix,
       lifecycleRules: [
-        { expiration: Duration.days(props.retentionDays), noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          expiration: Duration.days(props.retentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
       ],
       removalPolicy,
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
@@ -97,7 +101,12 @@ export class RecordAnalytics extends Construct {
       databaseInput: { name: this.databaseName, description: 'Point-in-time exports of the inference table, for npm run analyze -- --aws' },
     });
     this.exportsTable = this.exportTable('ExportsTable', 'inference_exports', 'item', 'Full exports: one {"Item":...} per line');
-    this.incrementsTable = this.exportTable('IncrementsTable', 'inference_increments', 'newimage', 'Incremental exports: one {"Metadata","Keys","NewImage"} per line');
+    this.incrementsTable = this.exportTable(
+      'IncrementsTable',
+      'inference_increments',
+      'newimage',
+      'Incremental exports: one {"Metadata","Keys","NewImage"} per line',
+    );
 
     this.workGroupName = `${props.namePrefix}-records`;
     const cutoffBytes = props.bytesScannedCutoffMB * 1024 * 1024;
@@ -149,7 +158,13 @@ export class RecordAnalytics extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'QueryInTheWorkGroup',
-          actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+          actions: [
+            'athena:StartQueryExecution',
+            'athena:GetQueryExecution',
+            'athena:GetQueryResults',
+            'athena:StopQueryExecution',
+            'athena:GetWorkGroup',
+          ],
           resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workGroupName })],
         }),
         new iam.PolicyStatement({
@@ -166,14 +181,28 @@ export class RecordAnalytics extends Construct {
           sid: 'UseTheDataKeyThroughS3AndDynamoDB',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
           resources: [props.key.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': [`s3.${stack.region}.amazonaws.com`, `dynamodb.${stack.region}.amazonaws.com`] } },
+          conditions: {
+            StringEquals: { 'kms:ViaService': [`s3.${stack.region}.amazonaws.com`, `dynamodb.${stack.region}.amazonaws.com`] },
+          },
         }),
       ],
     });
     const policy = this.analystPolicy.node.defaultChild as iam.CfnManagedPolicy;
-    acknowledge(policy, wildcardResourceFinding(this, exportsArn), 'Export ids are made by DynamoDB when an export starts; the wildcard is confined to this table\'s own exports.');
-    acknowledge(policy, wildcardResourceFinding(this, this.bucket.arnForObjects('*')), 'Exports and query results are objects whose keys DynamoDB and Athena choose; the wildcard is confined to this bucket, which holds nothing else.');
-    acknowledge(policy, wildcardResourceFinding(this, glueTables), 'The analysis creates its views per run in its own database; the wildcard is confined to the tables of this database.');
+    acknowledge(
+      policy,
+      wildcardResourceFinding(this, exportsArn),
+      "Export ids are made by DynamoDB when an export starts; the wildcard is confined to this table's own exports.",
+    );
+    acknowledge(
+      policy,
+      wildcardResourceFinding(this, this.bucket.arnForObjects('*')),
+      'Exports and query results are objects whose keys DynamoDB and Athena choose; the wildcard is confined to this bucket, which holds nothing else.',
+    );
+    acknowledge(
+      policy,
+      wildcardResourceFinding(this, glueTables),
+      'The analysis creates its views per run in its own database; the wildcard is confined to the tables of this database.',
+    );
   }
 
   /**

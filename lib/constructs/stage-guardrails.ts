@@ -41,8 +41,11 @@ export class StageGuardrails implements IAspect {
     else if (node instanceof kms.Key) limitGrantsToAwsServices(node);
     else if (node instanceof s3.CfnBucket) acknowledgeBucketControls(node);
     else if (isFunctionOutsideVpc(node)) {
-      acknowledgeControl(node, 'CT.LAMBDA.PR.3',
-        'This function runs in Lambda\'s own network, not a VPC: it calls only AWS APIs, over TLS with a role scoped to its resources, and accepts no inbound connection. network.vpc=true places the prediction and read functions in isolated subnets; the functions that run only during deploys (the deployment recorder, CDK\'s custom resource providers) stay outside.');
+      acknowledgeControl(
+        node,
+        'CT.LAMBDA.PR.3',
+        "This function runs in Lambda's own network, not a VPC: it calls only AWS APIs, over TLS with a role scoped to its resources, and accepts no inbound connection. network.vpc=true places the prediction and read functions in isolated subnets; the functions that run only during deploys (the deployment recorder, CDK's custom resource providers) stay outside.",
+      );
     }
   }
 
@@ -50,8 +53,11 @@ export class StageGuardrails implements IAspect {
     group.kmsKeyId ??= this.props.logKey.keyArn;
     const days = group.retentionInDays;
     if (days !== undefined && !Token.isUnresolved(days) && days < MIN_COMPLIANT_RETENTION_DAYS) {
-      acknowledgeControl(group, 'CT.CLOUDWATCH.PR.2',
-        `Stage ${this.props.stage} keeps its logs ${days} days (logRetentionDays=${days}) to save log storage cost; it is a disposable stage, and prod keeps every log group ${MIN_COMPLIANT_RETENTION_DAYS} days.`);
+      acknowledgeControl(
+        group,
+        'CT.CLOUDWATCH.PR.2',
+        `Stage ${this.props.stage} keeps its logs ${days} days (logRetentionDays=${days}) to save log storage cost; it is a disposable stage, and prod keeps every log group ${MIN_COMPLIANT_RETENTION_DAYS} days.`,
+      );
     }
   }
 }
@@ -64,14 +70,16 @@ export class StageGuardrails implements IAspect {
  * KMS condition keys: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
  */
 export function limitGrantsToAwsServices(key: kms.Key): void {
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'GrantsOnlyForAwsResources',
-    effect: iam.Effect.DENY,
-    principals: [new iam.AnyPrincipal()],
-    actions: ['kms:CreateGrant'],
-    resources: ['*'],
-    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
-  }));
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'GrantsOnlyForAwsResources',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    }),
+  );
 }
 
 /**
@@ -83,11 +91,17 @@ export function limitGrantsToAwsServices(key: kms.Key): void {
  */
 function acknowledgeBucketControls(bucket: s3.CfnBucket): void {
   if (bucket.objectLockEnabled === true) return;
-  acknowledgeControl(bucket, 'CT.S3.PR.9',
-    'No Object Lock: this bucket\'s objects must expire with the stage\'s retention (lifecycle rules: payloads and captures with the records, logs with logRetentionDays), which a lock would prevent, and Object Lock cannot be turned off again.');
+  acknowledgeControl(
+    bucket,
+    'CT.S3.PR.9',
+    "No Object Lock: this bucket's objects must expire with the stage's retention (lifecycle rules: payloads and captures with the records, logs with logRetentionDays), which a lock would prevent, and Object Lock cannot be turned off again.",
+  );
   if (bucket.notificationConfiguration === undefined) {
-    acknowledgeControl(bucket, 'CT.S3.PR.4',
-      'No event notifications: nothing in the pipeline reacts to a new object here; the inference table points at payloads, and access logs and captured data are read on demand by the runbook and by analysts.');
+    acknowledgeControl(
+      bucket,
+      'CT.S3.PR.4',
+      'No event notifications: nothing in the pipeline reacts to a new object here; the inference table points at payloads, and access logs and captured data are read on demand by the runbook and by analysts.',
+    );
   }
 }
 

@@ -36,14 +36,18 @@ export function resolveAlarms(config: StageConfig): ResolvedAlarm[] {
   const ids = new Set(catalog.map((a) => a.id));
   const unknown = Object.keys(config.monitoring.alarms).filter((id) => !ids.has(id));
   if (unknown.length > 0) {
-    throw new Error(`monitoring.alarms: unknown alarm id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...ids].join(', ')})`);
+    throw new Error(
+      `monitoring.alarms: unknown alarm id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...ids].join(', ')})`,
+    );
   }
   const problems: string[] = [];
   const resolved = catalog.map((alarm) => {
     const o = config.monitoring.alarms[alarm.id] ?? {};
     const path = `monitoring.alarms.${alarm.id}`;
     if (!alarm.applies && (o.threshold !== undefined || o.severity !== undefined || o.enabled === true)) {
-      problems.push(`${path}: this stage has no such alarm (it needs ${alarm.appliesWhen ?? 'another configuration'}), so the override would be ignored; remove it`);
+      problems.push(
+        `${path}: this stage has no such alarm (it needs ${alarm.appliesWhen ?? 'another configuration'}), so the override would be ignored; remove it`,
+      );
     }
     if (o.threshold !== undefined) {
       const problem = thresholdProblem(alarm.kind, alarm.unit, o.threshold);

@@ -16,7 +16,15 @@ import { GraphWidget, WidgetContext, WidgetSpec } from './dashboard/widget-spec'
 import { MONITORED_SERVICES } from './layers';
 
 export { SEVERITY_COLORS } from './dashboard/widget-spec';
-export type { AlarmStatusWidget, GraphWidget, HeaderLink, HeaderWidget, LogsWidget, ThresholdLine, WidgetSpec } from './dashboard/widget-spec';
+export type {
+  AlarmStatusWidget,
+  GraphWidget,
+  HeaderLink,
+  HeaderWidget,
+  LogsWidget,
+  ThresholdLine,
+  WidgetSpec,
+} from './dashboard/widget-spec';
 
 /** The composite alarm's id: it leads the alarm row. */
 export const PIPELINE_UNHEALTHY_ID = 'PipelineUnhealthy';
@@ -57,27 +65,37 @@ export function dashboardLayout(config: StageConfig): DashboardLayout {
   const rows: RowSpec[] = [
     {
       title: 'Overview',
-      widgets: [{
-        kind: 'header',
-        title: `${resourcePrefix(config)}: inference pipeline`,
-        description: `API Gateway -> prediction Lambda -> SageMaker endpoint (${capacity.mode}) -> DynamoDB record, model ${config.model.name} ${config.model.version}.`,
-        links: ['api', 'predictFunctionLogs', 'readFunctionLogs', 'endpointLogs', 'table'],
-      }],
+      widgets: [
+        {
+          kind: 'header',
+          title: `${resourcePrefix(config)}: inference pipeline`,
+          description: `API Gateway -> prediction Lambda -> SageMaker endpoint (${capacity.mode}) -> DynamoDB record, model ${config.model.name} ${config.model.version}.`,
+          links: ['api', 'predictFunctionLogs', 'readFunctionLogs', 'endpointLogs', 'table'],
+        },
+      ],
     },
     {
       title: 'Alarms',
-      widgets: [{ kind: 'alarms', title: 'Alarm status', alarmIds: [PIPELINE_UNHEALTHY_ID, ...[...alarms].sort((a, b) => severityOrder(a) - severityOrder(b)).map((a) => a.id)] }],
+      widgets: [
+        {
+          kind: 'alarms',
+          title: 'Alarm status',
+          alarmIds: [PIPELINE_UNHEALTHY_ID, ...[...alarms].sort((a, b) => severityOrder(a) - severityOrder(b)).map((a) => a.id)],
+        },
+      ],
     },
     ...[...serviceRows].map(([title, widgets]) => ({ title, widgets })),
     {
       title: 'Latest errors',
-      widgets: [{
-        kind: 'logs',
-        title: `Latest errors (ERROR lines, failed requests, timeouts and runtime exits; fallback lines carry "${FALLBACK_MESSAGE}")`,
-        logGroups: ['predictFunction', 'readFunction'],
-        query: LATEST_ERRORS_QUERY,
-        localPattern: LATEST_ERRORS_PATTERN,
-      }],
+      widgets: [
+        {
+          kind: 'logs',
+          title: `Latest errors (ERROR lines, failed requests, timeouts and runtime exits; fallback lines carry "${FALLBACK_MESSAGE}")`,
+          logGroups: ['predictFunction', 'readFunction'],
+          query: LATEST_ERRORS_QUERY,
+          localPattern: LATEST_ERRORS_PATTERN,
+        },
+      ],
     },
   ];
   return { title: `${resourcePrefix(config)}-pipeline`, rows, alarms };

@@ -26,13 +26,17 @@ export type Operator = '=' | '!=' | '<' | '>' | '<=' | '>=';
 
 /** A parsed pattern: a tree of comparisons joined by && and ||. */
 export type FilterExpression =
-  | { readonly kind: 'comparison'; readonly selector: string; readonly path: readonly string[]; readonly op: Operator; readonly value: ComparisonValue }
+  | {
+      readonly kind: 'comparison';
+      readonly selector: string;
+      readonly path: readonly string[];
+      readonly op: Operator;
+      readonly value: ComparisonValue;
+    }
   | { readonly kind: 'and' | 'or'; readonly terms: readonly FilterExpression[] };
 
 export type ComparisonValue =
-  | { readonly type: 'string'; readonly text: string }
-  | { readonly type: 'number'; readonly number: number }
-  | { readonly type: 'exists' };
+  { readonly type: 'string'; readonly text: string } | { readonly type: 'number'; readonly number: number } | { readonly type: 'exists' };
 
 export interface FilterPattern {
   readonly source: string;
@@ -116,12 +120,18 @@ function compare(actual: unknown, op: Operator, expected: ComparisonValue): bool
       if (typeof actual !== 'number') return false;
       const n = expected.number;
       switch (op) {
-        case '=': return actual === n;
-        case '!=': return actual !== n;
-        case '<': return actual < n;
-        case '>': return actual > n;
-        case '<=': return actual <= n;
-        case '>=': return actual >= n;
+        case '=':
+          return actual === n;
+        case '!=':
+          return actual !== n;
+        case '<':
+          return actual < n;
+        case '>':
+          return actual > n;
+        case '<=':
+          return actual <= n;
+        case '>=':
+          return actual >= n;
       }
     }
   }
@@ -130,7 +140,13 @@ function compare(actual: unknown, op: Operator, expected: ComparisonValue): bool
 /** `*` matches any run of characters; everything else matches itself. */
 function globMatch(glob: string, text: string): boolean {
   if (!glob.includes('*')) return glob === text;
-  const regex = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  const regex = new RegExp(
+    `^${glob
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
   return regex.test(text);
 }
 
@@ -202,7 +218,8 @@ class Parser {
     const valueStart = this.pos;
     const value = this.parseValue();
     if (value.type === 'exists' && op !== '=') this.fail(`'*' (field present) only works with '=', not '${op}'`, valueStart);
-    if (value.type === 'string' && op !== '=' && op !== '!=') this.fail(`'${op}' compares numbers; a quoted string only works with '=' or '!='`, valueStart);
+    if (value.type === 'string' && op !== '=' && op !== '!=')
+      this.fail(`'${op}' compares numbers; a quoted string only works with '=' or '!='`, valueStart);
     return { kind: 'comparison', selector, path, op, value };
   }
 
@@ -235,7 +252,9 @@ class Parser {
       this.pos += number[0].length;
       return { type: 'number', number: Number(number[0]) };
     }
-    this.fail(`expected a quoted string, a number or '*', got ${this.describeNext()} (unquoted words and IS/EXISTS forms are not supported)`);
+    this.fail(
+      `expected a quoted string, a number or '*', got ${this.describeNext()} (unquoted words and IS/EXISTS forms are not supported)`,
+    );
   }
 
   private take(token: string): boolean {

@@ -11,13 +11,7 @@
  *   timeouts and runtime exits (out of memory included) from the JSON platform report,
  *   and errors the model container logs.
  */
-import {
-  ERROR_KIND_DIMENSION,
-  FALLBACK_MESSAGE,
-  METRIC_NAMES,
-  METRICS_NAMESPACE,
-  SUMMARY_MESSAGE,
-} from '../../contract/handlers';
+import { ERROR_KIND_DIMENSION, FALLBACK_MESSAGE, METRIC_NAMES, METRICS_NAMESPACE, SUMMARY_MESSAGE } from '../../contract/handlers';
 import { parseFilterPattern, parseJsonObject, selectValue, selectorPath } from './filter-pattern';
 
 /** The log groups the filters read. */
@@ -191,7 +185,8 @@ export function validateMetricFilter(def: MetricFilterDefinition): void {
   if (def.metricValue.startsWith('$')) {
     selectorPath(def.metricValue);
     // CloudWatch publishes a field's value only if the pattern names that field.
-    if (!selectors.includes(def.metricValue)) problems.push(`metric value ${def.metricValue} must appear in the pattern (for example ${def.metricValue} = *)`);
+    if (!selectors.includes(def.metricValue))
+      problems.push(`metric value ${def.metricValue} must appear in the pattern (for example ${def.metricValue} = *)`);
   } else if (!/^\d+(\.\d+)?$/.test(def.metricValue)) {
     problems.push(`metric value must be a number or a $.field selector, got '${def.metricValue}'`);
   }

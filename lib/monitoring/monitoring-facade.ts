@@ -59,7 +59,11 @@ export class MonitoringFacade extends Construct {
   private readonly filterScope = new Construct(this, 'MetricFilters');
   private readonly alarmScope = new Construct(this, 'Alarms');
 
-  constructor(scope: Construct, id: string, private readonly props: MonitoringFacadeProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: MonitoringFacadeProps,
+  ) {
     super(scope, id);
     this.resolver = new MetricResolver(props.targets);
     this.catalog = enabledAlarms(props.config);
@@ -70,20 +74,23 @@ export class MonitoringFacade extends Construct {
   addMetricFilters(): this {
     const groups = new Map<LogSource, logs.ILogGroup>();
     const groupOf = (source: LogSource) => {
-      if (!groups.has(source)) groups.set(source, logs.LogGroup.fromLogGroupName(this.filterScope, `${source}LogGroup`, this.props.targets.logGroupNames[source]));
+      if (!groups.has(source))
+        groups.set(source, logs.LogGroup.fromLogGroupName(this.filterScope, `${source}LogGroup`, this.props.targets.logGroupNames[source]));
       return groups.get(source)!;
     };
     for (const def of METRIC_FILTERS) {
       validateMetricFilter(def);
-      this.metricFilters.push(new logs.MetricFilter(this.filterScope, def.id, {
-        logGroup: groupOf(def.logGroup),
-        filterPattern: logs.FilterPattern.literal(def.pattern),
-        metricNamespace: this.props.targets.logMetricsNamespace,
-        metricName: def.metricName,
-        metricValue: def.metricValue,
-        unit: def.unit === 'Milliseconds' ? cloudwatch.Unit.MILLISECONDS : cloudwatch.Unit.COUNT,
-        dimensions: def.dimensions ? { ...def.dimensions } : undefined,
-      }));
+      this.metricFilters.push(
+        new logs.MetricFilter(this.filterScope, def.id, {
+          logGroup: groupOf(def.logGroup),
+          filterPattern: logs.FilterPattern.literal(def.pattern),
+          metricNamespace: this.props.targets.logMetricsNamespace,
+          metricName: def.metricName,
+          metricValue: def.metricValue,
+          unit: def.unit === 'Milliseconds' ? cloudwatch.Unit.MILLISECONDS : cloudwatch.Unit.COUNT,
+          dimensions: def.dimensions ? { ...def.dimensions } : undefined,
+        }),
+      );
     }
     return this;
   }
@@ -110,7 +117,10 @@ export class MonitoringFacade extends Construct {
   addPipelineUnhealthyAlarm(): this {
     const critical = this.alarmsBySeverity.Critical;
     if (critical.length === 0) {
-      Annotations.of(this).addWarningV2('@pipeline/monitoring:noCriticalAlarms', 'every Critical alarm is disabled: no pipeline-unhealthy composite alarm is created');
+      Annotations.of(this).addWarningV2(
+        '@pipeline/monitoring:noCriticalAlarms',
+        'every Critical alarm is disabled: no pipeline-unhealthy composite alarm is created',
+      );
       return this;
     }
     const alarm = new cloudwatch.CompositeAlarm(this.alarmScope, PIPELINE_UNHEALTHY_ID, {
@@ -124,7 +134,12 @@ export class MonitoringFacade extends Construct {
   }
 
   addDashboard(layout: DashboardLayout): this {
-    this.dashboard = buildCloudWatchDashboard(this, 'Dashboard', { layout, resolver: this.resolver, alarms: this.alarms, targets: this.props.targets });
+    this.dashboard = buildCloudWatchDashboard(this, 'Dashboard', {
+      layout,
+      resolver: this.resolver,
+      alarms: this.alarms,
+      targets: this.props.targets,
+    });
     return this;
   }
 
@@ -148,7 +163,10 @@ export class MonitoringFacade extends Construct {
 
   /** Severity, meaning and the runbook's first action, with this stage's names filled in. */
   private describe(def: ResolvedAlarm): string {
-    const text = `[${def.severity}] ${def.meaning} First action: ${def.firstAction}`.replace(/<endpoint>/g, this.props.targets.endpointName);
+    const text = `[${def.severity}] ${def.meaning} First action: ${def.firstAction}`.replace(
+      /<endpoint>/g,
+      this.props.targets.endpointName,
+    );
     if (text.length > 1024) throw new Error(`alarm ${def.id}: description is ${text.length} characters, CloudWatch allows 1024`);
     return text;
   }

@@ -8,13 +8,20 @@ import { SAGEMAKER_INSTANCE_NAMESPACE, SAGEMAKER_NAMESPACE } from './sagemaker/s
 
 export function sourceNamespace(source: MetricSource, logMetricsNamespace: string): string {
   switch (source) {
-    case 'api': return API_NAMESPACE;
+    case 'api':
+      return API_NAMESPACE;
     case 'predictFunction':
-    case 'readFunction': return LAMBDA_NAMESPACE;
-    case 'endpoint': return SAGEMAKER_NAMESPACE;
-    case 'endpointInstance': return SAGEMAKER_INSTANCE_NAMESPACE;
-    case 'table': return DYNAMODB_NAMESPACE;
-    case 'logs': return logMetricsNamespace;
-    case 'emf': return METRICS_NAMESPACE;
+    case 'readFunction':
+      return LAMBDA_NAMESPACE;
+    case 'endpoint':
+      return SAGEMAKER_NAMESPACE;
+    case 'endpointInstance':
+      return SAGEMAKER_INSTANCE_NAMESPACE;
+    case 'table':
+      return DYNAMODB_NAMESPACE;
+    case 'logs':
+      return logMetricsNamespace;
+    case 'emf':
+      return METRICS_NAMESPACE;
   }
 }

@@ -84,7 +84,8 @@ export function jsonTemplate(fields: Readonly<Record<string, string>>): string {
 }
 
 /** Why the API's functions have no dead-letter queue. */
-const SYNCHRONOUS_NO_DLQ = 'API Gateway invokes this function synchronously and returns its error to the caller, who retries; a dead-letter queue only receives failed asynchronous invocations, so it would stay empty.';
+const SYNCHRONOUS_NO_DLQ =
+  'API Gateway invokes this function synchronously and returns its error to the caller, who retries; a dead-letter queue only receives failed asynchronous invocations, so it would stay empty.';
 
 /**
  * The front door: a REST API (IAM-signed by default) in front of two functions — the
@@ -124,11 +125,13 @@ export class ApiStack extends Stack {
       tracing: props.tracing,
       placement: props.functionPlacement,
     });
-    this.readFunction.function.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'ReadRecords',
-      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
-      resources: [table.tableArn, ...Object.values(INDEXES).map((i) => `${table.tableArn}/index/${i.name}`)],
-    }));
+    this.readFunction.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadRecords',
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        resources: [table.tableArn, ...Object.values(INDEXES).map((i) => `${table.tableArn}/index/${i.name}`)],
+      }),
+    );
     if (table.encryptionKey) grantKeyThroughServices(table.encryptionKey, this.readFunction.function, 'decrypt', ['dynamodb']);
     acknowledge(this.readFunction.function, 'Serverless-LambdaDLQ', SYNCHRONOUS_NO_DLQ);
 
@@ -168,8 +171,11 @@ export class ApiStack extends Stack {
     });
     // The access log format is JSON once API Gateway substitutes it, but not before:
     // $context.error.messageString stands unquoted because it brings its own quotes.
-    acknowledge(this.api.deploymentStage, 'Serverless-APIGWStructuredLogging',
-      'The access log is JSON: every line parses once API Gateway substitutes $context variables; the template alone does not, because $context.error.messageString ("the quoted value of $context.error.message") stands unquoted so a message with quotes or newlines cannot break the line.');
+    acknowledge(
+      this.api.deploymentStage,
+      'Serverless-APIGWStructuredLogging',
+      'The access log is JSON: every line parses once API Gateway substitutes $context variables; the template alone does not, because $context.error.messageString ("the quoted value of $context.error.message") stands unquoted so a message with quotes or newlines cannot break the line.',
+    );
     this.addJsonGatewayResponses();
     this.executionLogGroup = this.createExecutionLogGroup(props);
 
@@ -178,8 +184,11 @@ export class ApiStack extends Stack {
     // request (a gateway refusal would reach only the access log), and the local pipeline
     // behaves exactly the same. Parameters are checked here.
     const validateParams = this.api.addRequestValidator('ParameterValidator', { validateRequestParameters: true });
-    acknowledge(this.api, 'AwsSolutions-APIG2',
-      'POST /predict bodies are validated by the handler so that every refused request is recorded in the inference table with its request id and error (the audit record of predictions); a gateway body model would refuse some unrecorded. Path parameters are validated by the gateway.');
+    acknowledge(
+      this.api,
+      'AwsSolutions-APIG2',
+      'POST /predict bodies are validated by the handler so that every refused request is recorded in the inference table with its request id and error (the audit record of predictions); a gateway body model would refuse some unrecorded. Path parameters are validated by the gateway.',
+    );
     const predict = new apigateway.LambdaIntegration(this.predictFunction.function, { allowTestInvoke: false });
     const read = new apigateway.LambdaIntegration(this.readFunction.function, { allowTestInvoke: false });
 
@@ -203,20 +212,29 @@ export class ApiStack extends Stack {
         logRetentionDays: props.logRetentionDays,
       });
     } else {
-      acknowledge(this.api.deploymentStage, 'AwsSolutions-APIG3',
-        `No WAF web ACL in stage ${props.stage} (api.waf.enabled=false): every route requires ${iamAuth ? 'a SigV4 signature' : 'an API key'}, the stage throttles at ${props.api.throttleRateLimit} requests per second, and the gateway validates request shapes; set api.waf.enabled=true for per-IP rate limiting and AWS managed rules.`);
+      acknowledge(
+        this.api.deploymentStage,
+        'AwsSolutions-APIG3',
+        `No WAF web ACL in stage ${props.stage} (api.waf.enabled=false): every route requires ${iamAuth ? 'a SigV4 signature' : 'an API key'}, the stage throttles at ${props.api.throttleRateLimit} requests per second, and the gateway validates request shapes; set api.waf.enabled=true for per-IP rate limiting and AWS managed rules.`,
+      );
     }
     if (!props.tracing) {
-      acknowledge(this.api.deploymentStage, 'Serverless-APIGWXrayEnabled',
-        'X-Ray tracing is off for this stage by configuration (monitoring.tracing=false); the access log still records every request with its id, status and latencies.');
+      acknowledge(
+        this.api.deploymentStage,
+        'Serverless-APIGWXrayEnabled',
+        'X-Ray tracing is off for this stage by configuration (monitoring.tracing=false); the access log still records every request with its id, status and latencies.',
+      );
     }
     // The account-level role API Gateway uses to write logs, shared by every REST API of the
     // account and region: AWS's managed policy is the documented one, and scoping it to this
     // stage's log groups would cut off the other APIs' logs.
     const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {
-      acknowledge(cloudWatchRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        'API Gateway writes every REST API\'s logs in this account and region with one account-level role (AWS::ApiGateway::Account); AmazonAPIGatewayPushToCloudWatchLogs is its documented policy, and narrowing it to this stage would break the logs of the account\'s other APIs.');
+      acknowledge(
+        cloudWatchRole,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        "API Gateway writes every REST API's logs in this account and region with one account-level role (AWS::ApiGateway::Account); AmazonAPIGatewayPushToCloudWatchLogs is its documented policy, and narrowing it to this stage would break the logs of the account's other APIs.",
+      );
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the inference API' });
@@ -224,7 +242,8 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'Metadata table' });
     new CfnOutput(this, 'EndpointName', { value: props.endpoint.endpointName, description: 'SageMaker endpoint' });
     new CfnOutput(this, 'PredictFunctionName', { value: this.predictFunction.function.functionName });
-    if (this.apiKey) new CfnOutput(this, 'ApiKeyId', { value: this.apiKey.keyId, description: 'aws apigateway get-api-key --include-value --api-key ID' });
+    if (this.apiKey)
+      new CfnOutput(this, 'ApiKeyId', { value: this.apiKey.keyId, description: 'aws apigateway get-api-key --include-value --api-key ID' });
   }
 
   private createPredictFunction(props: ApiStackProps): PipelineFunction {
@@ -260,35 +279,45 @@ export class ApiStack extends Stack {
       },
     });
     const role = fn.function;
-    role.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'InvokeThisEndpoint',
-      actions: ['sagemaker:InvokeEndpoint'],
-      resources: [props.endpoint.endpointArn],
-    }));
+    role.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeThisEndpoint',
+        actions: ['sagemaker:InvokeEndpoint'],
+        resources: [props.endpoint.endpointArn],
+      }),
+    );
     // Add records, never overwrite or read them: the condition on PutItem enforces it in code,
     // and no Update/Delete/Get action is granted outside the idempotency partitions.
-    role.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'AddRecords',
-      actions: ['dynamodb:PutItem'],
-      resources: [props.table.tableArn],
-    }));
+    role.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AddRecords',
+        actions: ['dynamodb:PutItem'],
+        resources: [props.table.tableArn],
+      }),
+    );
     // Idempotency keys: read back a stored answer and mark it complete, in their own partitions only.
-    role.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'IdempotencyKeys',
-      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      resources: [props.table.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${IDEMPOTENCY_PREFIX}*`] } },
-    }));
+    role.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'IdempotencyKeys',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${IDEMPOTENCY_PREFIX}*`] } },
+      }),
+    );
     const services = records.overflow === 's3' ? ['dynamodb', 's3'] : ['dynamodb'];
-    if (props.table.encryptionKey) grantKeyThroughServices(props.table.encryptionKey, role, 'encrypt-decrypt', services, 'UseDataKeyThroughDynamoDbAndS3');
+    if (props.table.encryptionKey)
+      grantKeyThroughServices(props.table.encryptionKey, role, 'encrypt-decrypt', services, 'UseDataKeyThroughDynamoDbAndS3');
     if (records.overflow === 's3') {
       // The bucket's ARN through a named stack output (the weak reference CDK would create), so
       // the statement, and the finding acknowledged below, read the same before and after synthesis.
       const bucketArn = readFromStack(this, Stack.of(props.payloadBucket), 'PayloadBucketArn', props.payloadBucket.bucketArn);
       const payloads = `${bucketArn}/${PAYLOAD_KEY_PREFIX}*`;
       role.addToRolePolicy(new iam.PolicyStatement({ sid: 'WritePayloads', actions: ['s3:PutObject'], resources: [payloads] }));
-      acknowledge(fn.role, wildcardResourceFinding(fn.role, payloads),
-        `Payload objects are keyed ${PAYLOAD_KEY_PREFIX}<day>/<request id>/, unknown until a request arrives; the grant is PutObject only (no read, list or delete), under that prefix.`);
+      acknowledge(
+        fn.role,
+        wildcardResourceFinding(fn.role, payloads),
+        `Payload objects are keyed ${PAYLOAD_KEY_PREFIX}<day>/<request id>/, unknown until a request arrives; the grant is PutObject only (no read, list or delete), under that prefix.`,
+      );
     }
     acknowledge(role, 'Serverless-LambdaDLQ', SYNCHRONOUS_NO_DLQ);
     return fn;
@@ -296,8 +325,15 @@ export class ApiStack extends Stack {
 
   /** API Gateway's own errors (auth, throttling, bad parameters) in the handler's JSON shape. */
   private addJsonGatewayResponses(): void {
-    const template = jsonTemplate({ error: '$context.error.responseType', message: '$context.error.messageString', requestId: '$context.requestId' });
-    for (const [id, type] of [['Default4xx', apigateway.ResponseType.DEFAULT_4XX], ['Default5xx', apigateway.ResponseType.DEFAULT_5XX]] as const) {
+    const template = jsonTemplate({
+      error: '$context.error.responseType',
+      message: '$context.error.messageString',
+      requestId: '$context.requestId',
+    });
+    for (const [id, type] of [
+      ['Default4xx', apigateway.ResponseType.DEFAULT_4XX],
+      ['Default5xx', apigateway.ResponseType.DEFAULT_5XX],
+    ] as const) {
       this.api.addGatewayResponse(id, {
         type,
         templates: { 'application/json': template },
@@ -326,10 +362,14 @@ export class ApiStack extends Stack {
   private acknowledgeAuthorization(iamAuth: boolean): void {
     for (const method of this.api.methods) {
       if (iamAuth) {
-        acknowledge(method, 'AwsSolutions-COG4',
-          'Callers are IAM principals that sign with SigV4 (AuthorizationType AWS_IAM, checked by API Gateway before the function runs); the API serves services and operators, not end users, so a Cognito user pool would add a second identity store and no check.');
+        acknowledge(
+          method,
+          'AwsSolutions-COG4',
+          'Callers are IAM principals that sign with SigV4 (AuthorizationType AWS_IAM, checked by API Gateway before the function runs); the API serves services and operators, not end users, so a Cognito user pool would add a second identity store and no check.',
+        );
       } else {
-        const reason = 'api.authorization=api-key is an explicit opt-in for clients that cannot sign with SigV4: every method requires a usage-plan API key (ApiKeyRequired), which identifies, throttles and meters each client and which the responder runbook can disable; stages that need caller identity use the default, IAM.';
+        const reason =
+          'api.authorization=api-key is an explicit opt-in for clients that cannot sign with SigV4: every method requires a usage-plan API key (ApiKeyRequired), which identifies, throttles and meters each client and which the responder runbook can disable; stages that need caller identity use the default, IAM.';
         acknowledge(method, 'AwsSolutions-COG4', reason);
         acknowledge(method, 'AwsSolutions-APIG4', reason);
       }

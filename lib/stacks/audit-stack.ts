@@ -78,7 +78,7 @@ export class AuditStack extends Stack {
     const audit = config.audit;
     if (!audit.enabled) throw new Error(`audit stack of stage ${config.stage}: audit.enabled is false, do not create the stack`);
     const prefix = resourcePrefix(config);
-    const excludedRoles = audit.excludeServiceRoleDataEvents ? props.serviceRoles ?? props.roles : [];
+    const excludedRoles = audit.excludeServiceRoleDataEvents ? (props.serviceRoles ?? props.roles) : [];
 
     let backend: WorkspaceAuditBackend;
     if (audit.backend === 'lake') {
@@ -134,7 +134,10 @@ export class AuditStack extends Stack {
         apiKeys: props.apiKeys,
         logRetentionDays: config.logRetentionDays,
       });
-      new CfnOutput(this, 'ResponderNotebookName', { value: this.workspace.notebookInstanceName, description: 'SageMaker notebook instance holding the runbook' });
+      new CfnOutput(this, 'ResponderNotebookName', {
+        value: this.workspace.notebookInstanceName,
+        description: 'SageMaker notebook instance holding the runbook',
+      });
       new CfnOutput(this, 'ResponderRoleArn', { value: this.workspace.role.roleArn, description: 'Role of the responder notebook' });
     }
 
@@ -143,17 +146,29 @@ export class AuditStack extends Stack {
         value: this.eventDataStore.eventDataStoreArn,
         description: 'npm run runbook -- run QUERY --event-data-store ARN',
       });
-      new CfnOutput(this, 'EventDataStoreId', { value: this.eventDataStore.eventDataStoreId, description: 'What CloudTrail Lake SQL names in FROM' });
-      new CfnOutput(this, 'EventDataStoreKeyArn', { value: this.eventDataStore.encryptionKey.keyArn, description: 'KMS key of the event data store (cannot be changed)' });
+      new CfnOutput(this, 'EventDataStoreId', {
+        value: this.eventDataStore.eventDataStoreId,
+        description: 'What CloudTrail Lake SQL names in FROM',
+      });
+      new CfnOutput(this, 'EventDataStoreKeyArn', {
+        value: this.eventDataStore.encryptionKey.keyArn,
+        description: 'KMS key of the event data store (cannot be changed)',
+      });
     }
     if (this.trail && this.trailTable) {
       new CfnOutput(this, 'TrailArn', { value: this.trail.trailArn, description: 'The CloudTrail trail of the pipeline' });
-      new CfnOutput(this, 'TrailBucketName', { value: this.trail.bucket.bucketName, description: 'Object Lock bucket of the trail (aws s3 sync it for offline queries)' });
+      new CfnOutput(this, 'TrailBucketName', {
+        value: this.trail.bucket.bucketName,
+        description: 'Object Lock bucket of the trail (aws s3 sync it for offline queries)',
+      });
       new CfnOutput(this, 'AthenaWorkGroup', {
         value: this.trailTable.workGroupName,
         description: `npm run runbook -- run QUERY --athena-workgroup ${this.trailTable.workGroupName} --athena-table ${this.trailTable.databaseName}.${this.trailTable.tableName}`,
       });
-      new CfnOutput(this, 'AthenaTable', { value: `${this.trailTable.databaseName}.${this.trailTable.tableName}`, description: 'Glue table over the trail (database.table)' });
+      new CfnOutput(this, 'AthenaTable', {
+        value: `${this.trailTable.databaseName}.${this.trailTable.tableName}`,
+        description: 'Glue table over the trail (database.table)',
+      });
     }
   }
 }

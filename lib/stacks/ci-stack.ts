@@ -70,7 +70,8 @@ export class CiStack extends Stack {
     if (!config.ci) throw new Error(`stage ${config.stage} has no ci settings: the CI stack needs ci.githubRepository and ci.branch`);
     const { githubRepository, branch } = config.ci;
     const prefix = resourcePrefix(config);
-    const qualifier = props.bootstrapQualifier ?? this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') ?? DEFAULT_BOOTSTRAP_QUALIFIER;
+    const qualifier =
+      props.bootstrapQualifier ?? this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') ?? DEFAULT_BOOTSTRAP_QUALIFIER;
     // Literal ARNs when the stage pins its account and region, CloudFormation references otherwise.
     const { account, region, partition } = this;
 
@@ -95,28 +96,46 @@ export class CiStack extends Stack {
       maxSessionDuration: DEPLOY_ROLE_MAX_SESSION,
     });
     const bootstrapRoles = `arn:${partition}:iam::${account}:role/cdk-${qualifier}-*-${account}-${region}`;
-    this.deployRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'AssumeCdkBootstrapRoles',
-      actions: ['sts:AssumeRole'],
-      resources: [bootstrapRoles],
-    }));
-    acknowledge(this.deployRole, wildcardResourceFinding(this, bootstrapRoles),
-      'The CDK bootstrap roles (deploy, file and image publishing, lookup) of this account and region share one name pattern; the wildcard stands only for their kind, and they are what cdk deploy assumes.');
+    this.deployRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeCdkBootstrapRoles',
+        actions: ['sts:AssumeRole'],
+        resources: [bootstrapRoles],
+      }),
+    );
+    acknowledge(
+      this.deployRole,
+      wildcardResourceFinding(this, bootstrapRoles),
+      'The CDK bootstrap roles (deploy, file and image publishing, lookup) of this account and region share one name pattern; the wildcard stands only for their kind, and they are what cdk deploy assumes.',
+    );
     // This stack's own outputs too, whatever the list holds: `npm run outputs` reads every stack of the stage.
-    const stacks = [...new Set([...props.stackNames, this.stackName])].map((name) => `arn:${partition}:cloudformation:${region}:${account}:stack/${name}/*`);
-    this.deployRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadStageOutputs', actions: ['cloudformation:DescribeStacks'], resources: stacks }));
+    const stacks = [...new Set([...props.stackNames, this.stackName])].map(
+      (name) => `arn:${partition}:cloudformation:${region}:${account}:stack/${name}/*`,
+    );
+    this.deployRole.addToPolicy(
+      new iam.PolicyStatement({ sid: 'ReadStageOutputs', actions: ['cloudformation:DescribeStacks'], resources: stacks }),
+    );
     for (const stack of stacks) {
-      acknowledge(this.deployRole, wildcardResourceFinding(this, stack),
-        'A stack ARN ends in the stack id CloudFormation generates at creation; the wildcard covers only that id of this named stage stack, for DescribeStacks (read-only).');
+      acknowledge(
+        this.deployRole,
+        wildcardResourceFinding(this, stack),
+        'A stack ARN ends in the stack id CloudFormation generates at creation; the wildcard covers only that id of this named stage stack, for DescribeStacks (read-only).',
+      );
     }
     if (props.allowSmokeTest ?? true) {
       // The API's id is only known to the API stack; the stage name scopes the routes instead.
-      const route = (method: string, path: string) => `arn:${partition}:execute-api:${region}:${account}:*/${config.stage}/${method}/${path}`;
+      const route = (method: string, path: string) =>
+        `arn:${partition}:execute-api:${region}:${account}:*/${config.stage}/${method}/${path}`;
       const routes = [route('POST', 'predict'), route('GET', 'inferences/*'), route('GET', 'models')];
-      this.deployRole.addToPolicy(new iam.PolicyStatement({ sid: 'SmokeTestStageApi', actions: ['execute-api:Invoke'], resources: routes }));
+      this.deployRole.addToPolicy(
+        new iam.PolicyStatement({ sid: 'SmokeTestStageApi', actions: ['execute-api:Invoke'], resources: routes }),
+      );
       for (const r of routes) {
-        acknowledge(this.deployRole, wildcardResourceFinding(this, r),
-          "The smoke test calls this stage's three routes; the API id is generated in the API stack (a reference would make CI depend on it) and record ids are per request, so those parts are wildcards.");
+        acknowledge(
+          this.deployRole,
+          wildcardResourceFinding(this, r),
+          "The smoke test calls this stage's three routes; the API id is generated in the API stack (a reference would make CI depend on it) and record ids are per request, so those parts are wildcards.",
+        );
       }
     }
 
@@ -126,11 +145,13 @@ export class CiStack extends Stack {
       assumedBy: this.githubPrincipal([`repo:${githubRepository}:pull_request`]),
       maxSessionDuration: Duration.hours(1),
     });
-    this.diffRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'AssumeCdkLookupRole',
-      actions: ['sts:AssumeRole'],
-      resources: [`arn:${partition}:iam::${account}:role/cdk-${qualifier}-lookup-role-${account}-${region}`],
-    }));
+    this.diffRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeCdkLookupRole',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${partition}:iam::${account}:role/cdk-${qualifier}-lookup-role-${account}-${region}`],
+      }),
+    );
 
     new CfnOutput(this, 'DeployRoleArn', {
       value: this.deployRole.roleArn,

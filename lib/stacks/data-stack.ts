@@ -29,7 +29,11 @@ export interface DataStackProps extends StackProps {
 }
 
 /** Key prefixes of the access-logs bucket, one per logged bucket. */
-export const ACCESS_LOG_PREFIX = { payloads: 'payload-bucket/', dataCapture: 'data-capture-bucket/', analytics: 'analytics-bucket/' } as const;
+export const ACCESS_LOG_PREFIX = {
+  payloads: 'payload-bucket/',
+  dataCapture: 'data-capture-bucket/',
+  analytics: 'analytics-bucket/',
+} as const;
 
 /**
  * What the pipeline keeps: the metadata table (every inference and every model deployment),
@@ -70,13 +74,17 @@ export class DataStack extends Stack {
     // CloudWatch Logs uses it for the log groups of this account and region only. The statement is
     // the one of "Encrypt log data in CloudWatch Logs using AWS Key Management Service"
     // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
-    this.key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchLogsEncryptsThisAccountsLogGroups',
-      principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` } },
-    }));
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsEncryptsThisAccountsLogGroups',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` },
+        },
+      }),
+    );
 
     this.table = new dynamodb.Table(this, 'InferenceTable', {
       tableName: `${prefix}-inferences`,
@@ -99,10 +107,16 @@ export class DataStack extends Stack {
       });
     }
     if (!table.pointInTimeRecovery) {
-      acknowledge(this.table, 'AwsSolutions-DDB3',
-        `Point-in-time recovery is off by design in stage ${props.stage} (table.pointInTimeRecovery=false): its records expire after ${props.recordTtlDays} days and the stage is disposable; prod turns it on.`);
-      acknowledgeControl(this.table, 'CT.DYNAMODB.PR.1',
-        `Point-in-time recovery is off in stage ${props.stage} (table.pointInTimeRecovery=false) to save its continuous-backup cost: the records expire after ${props.recordTtlDays} days and the stage is disposable; prod turns it on.`);
+      acknowledge(
+        this.table,
+        'AwsSolutions-DDB3',
+        `Point-in-time recovery is off by design in stage ${props.stage} (table.pointInTimeRecovery=false): its records expire after ${props.recordTtlDays} days and the stage is disposable; prod turns it on.`,
+      );
+      acknowledgeControl(
+        this.table,
+        'CT.DYNAMODB.PR.1',
+        `Point-in-time recovery is off in stage ${props.stage} (table.pointInTimeRecovery=false) to save its continuous-backup cost: the records expire after ${props.recordTtlDays} days and the stage is disposable; prod turns it on.`,
+      );
     }
 
     // S3 server access logs accept SSE-S3 only (not KMS), and log no payload content: request
@@ -119,19 +133,27 @@ export class DataStack extends Stack {
       removalPolicy,
       autoDeleteObjects: !table.retainOnDelete,
     });
-    acknowledgeControl(this.accessLogsBucket, 'CT.S3.PR.10',
-      'The S3 server access log destination stays on SSE-S3, the encryption the Amazon S3 User Guide ("Enabling Amazon S3 server access logging") documents for log delivery; a KMS key would need the logging service admitted to the stage key, a path not verified without an account. The logs hold request lines, never payloads.');
-    acknowledgeControl(this.accessLogsBucket, 'CT.S3.PR.2',
-      'This bucket is the destination of the stage\'s S3 server access logs; logging it into itself would log every log delivery, and logging it elsewhere would need another destination without end.');
+    acknowledgeControl(
+      this.accessLogsBucket,
+      'CT.S3.PR.10',
+      'The S3 server access log destination stays on SSE-S3, the encryption the Amazon S3 User Guide ("Enabling Amazon S3 server access logging") documents for log delivery; a KMS key would need the logging service admitted to the stage key, a path not verified without an account. The logs hold request lines, never payloads.',
+    );
+    acknowledgeControl(
+      this.accessLogsBucket,
+      'CT.S3.PR.2',
+      "This bucket is the destination of the stage's S3 server access logs; logging it into itself would log every log delivery, and logging it elsewhere would need another destination without end.",
+    );
     // Buckets of other stacks (data capture) log here too. Their ARNs cannot be named without a
     // cycle, so delivery is limited to this account and to the data capture prefix.
-    this.accessLogsBucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'S3ServerAccessLogsFromThisAccount',
-      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-      actions: ['s3:PutObject'],
-      resources: [this.accessLogsBucket.arnForObjects(`${ACCESS_LOG_PREFIX.dataCapture}*`)],
-      conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-    }));
+    this.accessLogsBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'S3ServerAccessLogsFromThisAccount',
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.accessLogsBucket.arnForObjects(`${ACCESS_LOG_PREFIX.dataCapture}*`)],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
 
     this.payloadBucket = new s3.Bucket(this, 'PayloadBucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -144,10 +166,12 @@ export class DataStack extends Stack {
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Payload objects live as long as the records that point at them.
-      lifecycleRules: [{
-        expiration: props.recordTtlDays > 0 ? Duration.days(props.recordTtlDays + 2) : undefined,
-        noncurrentVersionExpiration: Duration.days(1),
-      }],
+      lifecycleRules: [
+        {
+          expiration: props.recordTtlDays > 0 ? Duration.days(props.recordTtlDays + 2) : undefined,
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
       removalPolicy,
       autoDeleteObjects: !table.retainOnDelete,
       serverAccessLogsBucket: this.accessLogsBucket,
@@ -156,8 +180,14 @@ export class DataStack extends Stack {
 
     if (props.analytics.enabled) {
       this.analytics = new RecordAnalytics(this, 'RecordAnalytics', {
-        table: this.table, key: this.key, accessLogsBucket: this.accessLogsBucket, accessLogsPrefix: ACCESS_LOG_PREFIX.analytics, namePrefix: prefix,
-        bytesScannedCutoffMB: props.analytics.bytesScannedCutoffMB, retentionDays: props.analytics.exportRetentionDays, removalPolicy,
+        table: this.table,
+        key: this.key,
+        accessLogsBucket: this.accessLogsBucket,
+        accessLogsPrefix: ACCESS_LOG_PREFIX.analytics,
+        namePrefix: prefix,
+        bytesScannedCutoffMB: props.analytics.bytesScannedCutoffMB,
+        retentionDays: props.analytics.exportRetentionDays,
+        removalPolicy,
       });
     }
 

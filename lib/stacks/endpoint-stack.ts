@@ -23,7 +23,10 @@ import { REPO_PATHS } from '../../contract/repo-paths';
 import { DEPLOYMENT_PK } from '../../contract/table-design';
 
 /** The settings the endpoint stack reads. */
-export type EndpointStackConfig = Pick<StageConfig, 'stage' | 'project' | 'logRetentionDays' | 'model' | 'endpoint' | 'records' | 'table' | 'monitoring'>;
+export type EndpointStackConfig = Pick<
+  StageConfig,
+  'stage' | 'project' | 'logRetentionDays' | 'model' | 'endpoint' | 'records' | 'table' | 'monitoring'
+>;
 
 /**
  * Longest time CloudFormation waits for the deployment record's answer. The recorder's
@@ -89,7 +92,9 @@ export class EndpointStack extends Stack {
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         // Versioned (CT.S3.PR.11): a deleted capture file stays recoverable for a day.
         versioned: true,
-        lifecycleRules: [{ expiration: Duration.days(Math.max(config.records.ttlDays, 30)), noncurrentVersionExpiration: Duration.days(1) }],
+        lifecycleRules: [
+          { expiration: Duration.days(Math.max(config.records.ttlDays, 30)), noncurrentVersionExpiration: Duration.days(1) },
+        ],
         removalPolicy: config.table.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         autoDeleteObjects: !config.table.retainOnDelete,
         serverAccessLogsBucket: accessLogs,
@@ -97,7 +102,8 @@ export class EndpointStack extends Stack {
       });
       Validations.of(this.dataCaptureBucket).acknowledge({
         id: '@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
-        reason: 'The access logs bucket policy (data stack, S3ServerAccessLogsFromThisAccount) admits this account\'s log deliveries under the data capture prefix.',
+        reason:
+          "The access logs bucket policy (data stack, S3ServerAccessLogsFromThisAccount) admits this account's log deliveries under the data capture prefix.",
       });
     }
 
@@ -152,14 +158,19 @@ export class EndpointStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       tracing: config.monitoring.tracing,
     });
-    acknowledge(recorder.function, 'Serverless-LambdaDLQ',
-      'CloudFormation invokes this custom resource and waits for the response the handler always PUTs; an event parked in a queue would carry an expired response URL, so a failure surfaces as the stack operation failing instead.');
+    acknowledge(
+      recorder.function,
+      'Serverless-LambdaDLQ',
+      'CloudFormation invokes this custom resource and waits for the response the handler always PUTs; an event parked in a queue would carry an expired response URL, so a failure surfaces as the stack operation failing instead.',
+    );
     // Only the deployment partition: the recorder can never touch an inference record.
-    recorder.function.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['dynamodb:PutItem'],
-      resources: [table.tableArn],
-      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DEPLOYMENT_PK] } },
-    }));
+    recorder.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DEPLOYMENT_PK] } },
+      }),
+    );
     if (table.encryptionKey) grantKeyThroughServices(table.encryptionKey, recorder.function, 'encrypt-decrypt', ['dynamodb']);
 
     const ep = this.modelEndpoint;

@@ -39,7 +39,10 @@ export class MonitoringStack extends Stack {
 
     this.targets = targetsFromStacks(config, props.api, props.endpoint, props.data);
     this.layout = dashboardLayout(config);
-    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { topicName: `${resourcePrefix(config)}-alarms`, emails: config.monitoring.alarmEmails });
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      topicName: `${resourcePrefix(config)}-alarms`,
+      emails: config.monitoring.alarmEmails,
+    });
 
     this.monitoring = new MonitoringFacade(this, 'Monitoring', { config, targets: this.targets, topic: this.alarmTopic.topic })
       .addMetricFilters()
@@ -53,6 +56,9 @@ export class MonitoringStack extends Stack {
         description: 'CloudWatch dashboard of the pipeline',
       });
     }
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topic.topicArn, description: 'SNS topic of the alarms (subscribe for ALARM and OK notifications)' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topic.topicArn,
+      description: 'SNS topic of the alarms (subscribe for ALARM and OK notifications)',
+    });
   }
 }

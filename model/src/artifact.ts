@@ -58,10 +58,7 @@ export function writeDeterministicArchive(entries: readonly ArchiveEntry[], outP
       fs.chmodSync(file, ENTRY_MODE);
     }
     const tarPath = path.join(staging, '.archive.tar');
-    create(
-      { sync: true, file: tarPath, cwd: staging, portable: true, mtime: ARCHIVE_MTIME, noDirRecurse: true },
-      [...names].sort(),
-    );
+    create({ sync: true, file: tarPath, cwd: staging, portable: true, mtime: ARCHIVE_MTIME, noDirRecurse: true }, [...names].sort());
     // gzipSync writes a zero mtime; the OS byte would differ between platforms, so pin it.
     const gzipped = gzipSync(fs.readFileSync(tarPath), { level: 9 });
     gzipped[GZIP_OS_BYTE] = GZIP_OS_UNKNOWN;
@@ -112,9 +109,7 @@ export async function extractModelArtifact(tarGzPath: string, destDir: string): 
     throw new ModelArtifactError(`model artifact is corrupt: ${tarGzPath}: ${(error as Error).message}`);
   }
   if (refused.length > 0) {
-    throw new ModelArtifactError(
-      `model artifact ${tarGzPath} contains entries that are not regular files: ${refused.join(', ')}`,
-    );
+    throw new ModelArtifactError(`model artifact ${tarGzPath} contains entries that are not regular files: ${refused.join(', ')}`);
   }
   if (files.length === 0) throw new ModelArtifactError(`model artifact contains no files: ${tarGzPath}`);
   return files.map((file) => file.replace(/^\.\//, '')).sort();

@@ -108,13 +108,7 @@ export function parseModelFile(text: string, source: string): ModelFile {
  * a finite threshold, every leaf a class distribution over at most `labelCount` classes.
  * Iterative, so a deeply nested (or hostile) file cannot overflow the stack.
  */
-function checkTree(
-  estimator: unknown,
-  tree: number,
-  columnCount: number,
-  labelCount: number,
-  invalid: (reason: string) => Error,
-): void {
+function checkTree(estimator: unknown, tree: number, columnCount: number, labelCount: number, invalid: (reason: string) => Error): void {
   const bad = (reason: string) => invalid(`estimator ${tree}: ${reason}`);
   if (!isRecord(estimator) || estimator.name !== 'DTClassifier') throw bad('must be a serialized DTClassifier');
   const pending: unknown[] = [estimator.root];
@@ -143,12 +137,7 @@ function checkTree(
   }
 }
 
-function checkNames(
-  value: unknown,
-  field: string,
-  minimum: number,
-  invalid: (reason: string) => Error,
-): string[] {
+function checkNames(value: unknown, field: string, minimum: number, invalid: (reason: string) => Error): string[] {
   const valid =
     Array.isArray(value) &&
     value.length >= minimum &&

@@ -22,10 +22,7 @@ export interface ServeSettings {
 }
 
 /** The settings, or the reason they are wrong. */
-export function resolveServeSettings(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv,
-): ServeSettings | { readonly error: string } {
+export function resolveServeSettings(argv: readonly string[], env: NodeJS.ProcessEnv): ServeSettings | { readonly error: string } {
   const extra = argv[0] === 'serve' ? argv.slice(1) : argv;
   if (extra.length > 0) {
     return { error: `unknown argument "${extra.join(' ')}"; this container only accepts "serve"` };

@@ -244,12 +244,7 @@ function toHttpError(error: unknown): HttpError {
   return new HttpError(500, 'InternalError', 'internal error; the container log has the details');
 }
 
-function send(
-  res: http.ServerResponse,
-  status: number,
-  body: string,
-  headers: Readonly<Record<string, string>> = {},
-): void {
+function send(res: http.ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, {
     'Content-Type': 'application/json',

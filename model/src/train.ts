@@ -109,10 +109,7 @@ export function train(options: TrainOptions = {}): TrainResult {
   };
   const modelFile: ModelFile = { ...model, forest: forest.toJSON() };
 
-  const archiveSha256 = writeDeterministicArchive(
-    [{ name: MODEL_FILE_NAME, content: `${JSON.stringify(modelFile)}\n` }],
-    artifactPath,
-  );
+  const archiveSha256 = writeDeterministicArchive([{ name: MODEL_FILE_NAME, content: `${JSON.stringify(modelFile)}\n` }], artifactPath);
 
   const statsPath = path.join(path.dirname(artifactPath), TRAINING_STATS_FILE_NAME);
   fs.writeFileSync(statsPath, `${JSON.stringify(model.trainingStats, null, 1)}\n`);

@@ -52,10 +52,19 @@ export function computeTrainingStats(
   labels: readonly string[],
 ): TrainingStats {
   if (rows.length < 2) throw new Error('training statistics need at least two rows');
-  const features = featureNames.map((name, column) => featureStats(name, rows.map((row) => row[column])));
+  const features = featureNames.map((name, column) =>
+    featureStats(
+      name,
+      rows.map((row) => row[column]),
+    ),
+  );
   const labelCounts: Record<string, number> = {};
   for (const label of labels) labelCounts[label] = (labelCounts[label] ?? 0) + 1;
-  const labelProportions = Object.fromEntries(Object.keys(labelCounts).sort().map((label) => [label, round(labelCounts[label] / labels.length)]));
+  const labelProportions = Object.fromEntries(
+    Object.keys(labelCounts)
+      .sort()
+      .map((label) => [label, round(labelCounts[label] / labels.length)]),
+  );
   return { version: 1, rows: rows.length, quantileLevels: [...STAT_QUANTILES], features, labelProportions };
 }
 

@@ -41,7 +41,14 @@ function outcome<T>(fn: () => T, expected: new (...args: never[]) => Error): T |
 
 describe('the request validator', () => {
   const contentTypes = fc.oneof(
-    fc.constantFrom('application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON;CHARSET="UTF-8"', 'text/csv', 'application/json; charset=latin1', ''),
+    fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'APPLICATION/JSON;CHARSET="UTF-8"',
+      'text/csv',
+      'application/json; charset=latin1',
+      '',
+    ),
     fc.string({ maxLength: 60 }),
   );
   const bodies = fc.oneof(
@@ -74,13 +81,19 @@ describe('the request validator', () => {
       (t) => t,
     ];
     fc.assert(
-      fc.property(marker, fc.double({ min: 1.000001, max: 9.999999, noNaN: true }), fc.constantFrom(...places), fc.constantFrom('hash', 'none' as const), (text, n, place, payloadMode) => {
-        const body = Buffer.from(JSON.stringify(place(text, n)));
-        const result = outcome(() => parsePredictRequest('application/json', body, { ...LIMITS, payloadMode }), ApiError);
-        expect(result).toBeInstanceOf(ApiError);
-        expect((result as ApiError).message).not.toContain(text);
-        expect((result as ApiError).message).not.toContain(String(n).slice(0, 7));
-      }),
+      fc.property(
+        marker,
+        fc.double({ min: 1.000001, max: 9.999999, noNaN: true }),
+        fc.constantFrom(...places),
+        fc.constantFrom('hash', 'none' as const),
+        (text, n, place, payloadMode) => {
+          const body = Buffer.from(JSON.stringify(place(text, n)));
+          const result = outcome(() => parsePredictRequest('application/json', body, { ...LIMITS, payloadMode }), ApiError);
+          expect(result).toBeInstanceOf(ApiError);
+          expect((result as ApiError).message).not.toContain(text);
+          expect((result as ApiError).message).not.toContain(String(n).slice(0, 7));
+        },
+      ),
       { numRuns: 1_000 },
     );
   });
@@ -99,12 +112,17 @@ describe('the encoders on both sides of the endpoint', () => {
   it('the container refuses any other body with a CodecError, never a crash', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)), fc.jsonValue({ maxDepth: 4 }).map((v) => Buffer.from(JSON.stringify(v) ?? ''))),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+          fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)),
+          fc.jsonValue({ maxDepth: 4 }).map((v) => Buffer.from(JSON.stringify(v) ?? '')),
+        ),
         fc.constantFrom('application/json', 'text/csv' as const),
         fc.integer({ min: 1, max: 6 }),
         (body, contentType, featureCount) => {
           const result = outcome(() => decodeRows(body, contentType, { featureCount }), CodecError);
-          if (!(result instanceof Error)) for (const row of result) expect(row.length === featureCount && row.every(Number.isFinite)).toBe(true);
+          if (!(result instanceof Error))
+            for (const row of result) expect(row.length === featureCount && row.every(Number.isFinite)).toBe(true);
         },
       ),
       { numRuns: 2_000 },
@@ -113,11 +131,14 @@ describe('the encoders on both sides of the endpoint', () => {
 
   it('the container reads any Content-Type header as one of its two types, or a 415', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('text/csv;charset=UTF-8', 'application/json; charset="utf-16"', ';;;', ' ')), (header) => {
-        const result = outcome(() => parseContentType(header), CodecError);
-        if (result instanceof CodecError) expect(result.status).toBe(415);
-        else expect(['application/json', 'text/csv']).toContain(result);
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('text/csv;charset=UTF-8', 'application/json; charset="utf-16"', ';;;', ' ')),
+        (header) => {
+          const result = outcome(() => parseContentType(header), CodecError);
+          if (result instanceof CodecError) expect(result.status).toBe(415);
+          else expect(['application/json', 'text/csv']).toContain(result);
+        },
+      ),
       { numRuns: 1_000 },
     );
   });
@@ -190,7 +211,11 @@ describe('the handlers, in-process, on arbitrary requests', () => {
     keyTwice: fc.boolean(),
     requestId: fc.oneof(fc.uuid(), fc.string({ maxLength: 80 })),
     userArn: fc.option(fc.string({ maxLength: 60 }), { nil: null }),
-    extra: fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !/^(content-type|idempotency-key)$/i.test(k)), fc.string({ maxLength: 40 }), { maxKeys: 3 }),
+    extra: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !/^(content-type|idempotency-key)$/i.test(k)),
+      fc.string({ maxLength: 40 }),
+      { maxKeys: 3 },
+    ),
   });
 
   type FuzzEvent = typeof event extends fc.Arbitrary<infer T> ? T : never;
@@ -222,7 +247,11 @@ describe('the handlers, in-process, on arbitrary requests', () => {
 
   it('the read routes: any path, query string and token is an answer under 500', async () => {
     const handle = read.createReadHandler(TABLE);
-    const query = fc.dictionary(fc.constantFrom('modelVersion', 'status', 'from', 'to', 'limit', 'nextToken', 'x'), fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('1.0.0', 'failed', '2024-01-01T00:00:00Z')), { maxKeys: 4 });
+    const query = fc.dictionary(
+      fc.constantFrom('modelVersion', 'status', 'from', 'to', 'limit', 'nextToken', 'x'),
+      fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('1.0.0', 'failed', '2024-01-01T00:00:00Z')),
+      { maxKeys: 4 },
+    );
     const route = fc.oneof(
       fc.string({ maxLength: 80 }).map((id) => ({ resource: '/inferences/{id}', path: `/inferences/${id}`, pathParameters: { id } })),
       fc.constant({ resource: '/inferences', path: '/inferences', pathParameters: null }),

@@ -51,22 +51,33 @@ const ALLOWLIST: readonly Allowed[] = [
     reason: 'X-Ray active tracing (monitoring.tracing): the X-Ray write actions have no resource-level permissions.',
   },
   {
-    actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions', 'ec2:DescribeVpcEndpoints'],
+    actions: [
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeVpcs',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeDhcpOptions',
+      'ec2:DescribeVpcEndpoints',
+    ],
     kinds: ['identity'],
-    reason: 'network.vpc: Lambda and SageMaker describe the network before attaching interfaces (SageMaker\'s list: https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html); EC2 Describe calls have no resource-level permissions (the calls that create or delete interfaces are scoped to the subnets and security groups).',
+    reason:
+      "network.vpc: Lambda and SageMaker describe the network before attaching interfaces (SageMaker's list: https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html); EC2 Describe calls have no resource-level permissions (the calls that create or delete interfaces are scoped to the subnets and security groups).",
   },
   {
     actions: ['kms:*'],
     kinds: ['key'],
-    reason: "A key policy's administration statement for the account itself (CDK's default): it delegates the key to IAM policies; without it the key cannot be managed or deleted.",
+    reason:
+      "A key policy's administration statement for the account itself (CDK's default): it delegates the key to IAM policies; without it the key cannot be managed or deleted.",
     requires: (s) => JSON.stringify(principalAws(s) ?? '').includes(':root'),
   },
 ];
 
 /** AWS managed policies a role of the app may carry, with the reason. */
 const MANAGED_POLICY_ALLOWLIST: Readonly<Record<string, string>> = {
-  'service-role/AWSLambdaBasicExecutionRole': "Only on the roles of aws-cdk-lib's own custom-resource providers (auto-delete objects, default security group lockdown), which CDK creates; the pipeline's functions carry none.",
-  'service-role/AmazonAPIGatewayPushToCloudWatchLogs': "API Gateway's account-level logging role, shared by every REST API of the account and region.",
+  'service-role/AWSLambdaBasicExecutionRole':
+    "Only on the roles of aws-cdk-lib's own custom-resource providers (auto-delete objects, default security group lockdown), which CDK creates; the pipeline's functions carry none.",
+  'service-role/AmazonAPIGatewayPushToCloudWatchLogs':
+    "API Gateway's account-level logging role, shared by every REST API of the account and region.",
 };
 
 /** Roles that may carry AWSLambdaBasicExecutionRole: CDK's custom-resource providers. */
@@ -139,20 +150,31 @@ function wildcardOf(l: Located): string | undefined {
   if (actions.some((a) => a === '*' || /^[a-z0-9-]+:\*$/i.test(a))) return `action ${actions.join(', ')}`;
   // In a key policy, Resource '*' means this key: the actions and principals decide.
   if (l.kind !== 'key' && [s.Resource].flat().includes('*')) return `resource '*' for ${actions.join(', ')}`;
-  if (l.kind === 'resource' && JSON.stringify(s.Principal ?? '').match(/^"\*"$|"AWS":"\*"/) && !s.Condition) return 'any principal without a condition';
+  if (l.kind === 'resource' && JSON.stringify(s.Principal ?? '').match(/^"\*"$|"AWS":"\*"/) && !s.Condition)
+    return 'any principal without a condition';
   return undefined;
 }
 
 function isAllowed(l: Located): boolean {
   const actions = [l.statement.Action ?? []].flat();
-  return ALLOWLIST.some((entry) =>
-    entry.kinds.includes(l.kind) && actions.length > 0 && actions.every((a) => entry.actions.includes(a)) && (entry.requires?.(l.statement) ?? true));
+  return ALLOWLIST.some(
+    (entry) =>
+      entry.kinds.includes(l.kind) &&
+      actions.length > 0 &&
+      actions.every((a) => entry.actions.includes(a)) &&
+      (entry.requires?.(l.statement) ?? true),
+  );
 }
 
 function managedPolicies(stackName: string, template: any): Array<{ where: string; role: string; policy: string }> {
   const found: Array<{ where: string; role: string; policy: string }> = [];
   for (const [id, r] of Object.entries<any>(template.Resources ?? {})) {
-    const arns = r.Type === 'AWS::IAM::Role' ? r.Properties?.ManagedPolicyArns ?? [] : r.Type === 'AWS::IAM::Group' || r.Type === 'AWS::IAM::User' ? r.Properties?.ManagedPolicyArns ?? [] : [];
+    const arns =
+      r.Type === 'AWS::IAM::Role'
+        ? (r.Properties?.ManagedPolicyArns ?? [])
+        : r.Type === 'AWS::IAM::Group' || r.Type === 'AWS::IAM::User'
+          ? (r.Properties?.ManagedPolicyArns ?? [])
+          : [];
     for (const arn of arns) {
       const flat = typeof arn === 'string' ? arn : JSON.stringify(arn);
       const policy = /iam::aws:policy\/([A-Za-z0-9/_+=,.@-]+)/.exec(flat.replace(/"\s*,\s*"/g, ''))?.[1] ?? flat;
@@ -168,7 +190,8 @@ describe.each(Object.entries(NAG_CONFIGURATIONS))('IAM statements, %s', (_name, 
 
   test('the walker reads every kind of policy the app holds: identity, role trust, bucket, key and topic policies', () => {
     const types = new Set(located.map((l) => l.type));
-    for (const type of ['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::S3::BucketPolicy', 'AWS::KMS::Key', 'AWS::SNS::TopicPolicy']) expect(types).toContain(type);
+    for (const type of ['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::S3::BucketPolicy', 'AWS::KMS::Key', 'AWS::SNS::TopicPolicy'])
+      expect(types).toContain(type);
   });
 
   test('no Allow grants a wildcard resource or action unless the reviewed allowlist names it', () => {
@@ -182,8 +205,11 @@ describe.each(Object.entries(NAG_CONFIGURATIONS))('IAM statements, %s', (_name, 
   test('no role carries a managed full-access or administrator policy, and AWS managed policies only where reviewed', () => {
     const managed = Object.entries(templates).flatMap(([name, template]) => managedPolicies(name, template));
     expect(managed.filter((m) => /FullAccess|AdministratorAccess|PowerUserAccess/.test(m.policy))).toEqual([]);
-    const unreviewed = managed.filter((m) => !(m.policy in MANAGED_POLICY_ALLOWLIST)
-      || (m.policy === 'service-role/AWSLambdaBasicExecutionRole' && !CDK_PROVIDER_ROLE.test(m.role)));
+    const unreviewed = managed.filter(
+      (m) =>
+        !(m.policy in MANAGED_POLICY_ALLOWLIST) ||
+        (m.policy === 'service-role/AWSLambdaBasicExecutionRole' && !CDK_PROVIDER_ROLE.test(m.role)),
+    );
     expect(unreviewed).toEqual([]);
   });
 
@@ -195,7 +221,15 @@ describe.each(Object.entries(NAG_CONFIGURATIONS))('IAM statements, %s', (_name, 
 
 describe('the walker itself', () => {
   const template = (statement: Partial<Statement>, type = 'AWS::IAM::Policy') => ({
-    Resources: { P: { Type: type, Properties: type === 'AWS::KMS::Key' ? { KeyPolicy: { Statement: [{ Effect: 'Allow', ...statement }] } } : { PolicyDocument: { Statement: [{ Effect: 'Allow', ...statement }] } } } },
+    Resources: {
+      P: {
+        Type: type,
+        Properties:
+          type === 'AWS::KMS::Key'
+            ? { KeyPolicy: { Statement: [{ Effect: 'Allow', ...statement }] } }
+            : { PolicyDocument: { Statement: [{ Effect: 'Allow', ...statement }] } },
+      },
+    },
   });
   const flagged = (t: unknown) => statementsOf('S', t).filter((l) => wildcardOf(l) !== undefined && !isAllowed(l)).length;
 
@@ -213,9 +247,19 @@ describe('the walker itself', () => {
 
   test('passes exact grants, reviewed wildcards and key policies scoped by principal', () => {
     expect(flagged(template({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/k' }))).toBe(0);
-    expect(flagged(template({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'X' } } }))).toBe(0);
-    expect(flagged(template({ Action: ['kms:Decrypt'], Resource: '*', Principal: { Service: 'cloudtrail.amazonaws.com' } }, 'AWS::KMS::Key'))).toBe(0);
-    expect(flagged(template({ Action: 'kms:*', Resource: '*', Principal: { AWS: 'arn:aws:iam::111122223333:root' } }, 'AWS::KMS::Key'))).toBe(0);
-    expect(flagged(template({ Action: 'kms:*', Resource: '*', Principal: { AWS: 'arn:aws:iam::111122223333:role/x' } }, 'AWS::KMS::Key'))).toBe(1);
+    expect(
+      flagged(
+        template({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'X' } } }),
+      ),
+    ).toBe(0);
+    expect(
+      flagged(template({ Action: ['kms:Decrypt'], Resource: '*', Principal: { Service: 'cloudtrail.amazonaws.com' } }, 'AWS::KMS::Key')),
+    ).toBe(0);
+    expect(
+      flagged(template({ Action: 'kms:*', Resource: '*', Principal: { AWS: 'arn:aws:iam::111122223333:root' } }, 'AWS::KMS::Key')),
+    ).toBe(0);
+    expect(
+      flagged(template({ Action: 'kms:*', Resource: '*', Principal: { AWS: 'arn:aws:iam::111122223333:role/x' } }, 'AWS::KMS::Key')),
+    ).toBe(1);
   });
 });

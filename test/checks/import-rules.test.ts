@@ -30,7 +30,8 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const IMPORT = /(?:^|[^.\w])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[^.\w])import\s*['"]([^'"]+)['"]|(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const IMPORT =
+  /(?:^|[^.\w])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[^.\w])import\s*['"]([^'"]+)['"]|(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 /** Specifiers a file imports (comments stripped, so prose that mentions a path is not counted). */
 export function importsOf(text: string): string[] {
@@ -99,7 +100,8 @@ const FILES = ['bin', 'lib', 'contract', 'lambda', 'model', 'tools'].flatMap((di
 
 describe('import rules', () => {
   it('reads every layer', () => {
-    for (const layer of ['bin', 'lib', 'contract', 'lambda', 'model', 'tools']) expect(FILES.some((f) => f.startsWith(`${layer}/`))).toBe(true);
+    for (const layer of ['bin', 'lib', 'contract', 'lambda', 'model', 'tools'])
+      expect(FILES.some((f) => f.startsWith(`${layer}/`))).toBe(true);
   });
 
   it('the import parser sees static, dynamic, side-effect and require imports, and skips comments', () => {

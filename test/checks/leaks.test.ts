@@ -42,7 +42,10 @@ function withoutPayloadBodies(line: string): string {
 describe('the local pipeline', () => {
   const SESSION_TOKEN = 'FAKE-SESSION-TOKEN-local-pipeline-0123456789';
   const SECRETS = [LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey, SESSION_TOKEN];
-  const OTHER_ARNS = ['arn:aws:sagemaker:us-east-1:000000000000:endpoint/inference-dev-iris-classifier', 'arn:aws:iam::000000000000:role/inference-dev-sagemaker-execution'];
+  const OTHER_ARNS = [
+    'arn:aws:sagemaker:us-east-1:000000000000:endpoint/inference-dev-iris-classifier',
+    'arn:aws:iam::000000000000:role/inference-dev-sagemaker-execution',
+  ];
   const CALLER = /^arn:aws:iam::000000000000:user\/local-developer$/;
   const ownArn = (fn: string) => new RegExp(`^arn:aws:lambda:us-east-1:000000000000:function:${fn}$`);
 
@@ -56,7 +59,10 @@ describe('the local pipeline', () => {
   beforeAll(async () => {
     logs = captureLogs();
     model = await startLeakyModelServer(leakyText(SECRETS, OTHER_ARNS));
-    pipeline = await startPipeline(withPredictSettings(assembly, { env: { AWS_SESSION_TOKEN: SESSION_TOKEN } }), { modelUrl: model.url, onLogLine: logs.onLogLine });
+    pipeline = await startPipeline(withPredictSettings(assembly, { env: { AWS_SESSION_TOKEN: SESSION_TOKEN } }), {
+      modelUrl: model.url,
+      onLogLine: logs.onLogLine,
+    });
   });
   afterAll(async () => {
     await pipeline?.stop();
@@ -72,9 +78,13 @@ describe('the local pipeline', () => {
 
   test('the model container fails and quotes secrets: the client gets our message only', async () => {
     model.setMode('leaky-500');
-    expect((await collect(predict(pipeline, ROW), 502)).json.message).toBe('the model failed to produce a prediction (status 500 from the model container)');
+    expect((await collect(predict(pipeline, ROW), 502)).json.message).toBe(
+      'the model failed to produce a prediction (status 500 from the model container)',
+    );
     model.setMode('leaky-400');
-    expect((await collect(predict(pipeline, ROW), 422)).json.message).toBe('the model rejected the input (status 400 from the model container)');
+    expect((await collect(predict(pipeline, ROW), 422)).json.message).toBe(
+      'the model rejected the input (status 400 from the model container)',
+    );
     model.setMode('leaky-200-text');
     expect((await collect(predict(pipeline, ROW), 502)).json.message).toBe('the model answered with a body that is not JSON');
     model.setMode('slow');
@@ -82,7 +92,7 @@ describe('the local pipeline', () => {
     model.setMode('ok');
   });
 
-  test('refused requests and the read routes\' errors', async () => {
+  test("refused requests and the read routes' errors", async () => {
     await collect(predict(pipeline, '{"instances": [[1, 2'), 400);
     await collect(predict(pipeline, { instances: [['x', 1, 2, 3]] }), 400);
     await collect(send(`${pipeline.url}/predict`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '1,2,3,4' }), 415);
@@ -109,7 +119,7 @@ describe('the local pipeline', () => {
     expect(logs.find('predict', (j) => j.message === 'idempotency key not checked: the table failed')).toHaveLength(1);
   });
 
-  test('no answer and no log line carries a stack trace, another resource\'s ARN or a credential', () => {
+  test("no answer and no log line carries a stack trace, another resource's ARN or a credential", () => {
     expect(answers.length).toBeGreaterThanOrEqual(19);
     for (const answer of answers) {
       expect(leaksIn(`${answer.text}\n${JSON.stringify([...answer.headers])}`, { allowedArns: [], secrets: SECRETS })).toEqual([]);
@@ -121,13 +131,19 @@ describe('the local pipeline', () => {
     };
     const lines = logs.lines.filter((l) => l.source in functions);
     expect(lines.length).toBeGreaterThan(50);
-    const leaks = lines.flatMap((l) => leaksIn(withoutPayloadBodies(l.line), { allowedArns: functions[l.source], secrets: SECRETS }).map((p) => `${l.source}: ${p}`));
+    const leaks = lines.flatMap((l) =>
+      leaksIn(withoutPayloadBodies(l.line), { allowedArns: functions[l.source], secrets: SECRETS }).map((p) => `${l.source}: ${p}`),
+    );
     expect(leaks).toEqual([]);
   });
 });
 
 describe('in-process, against services whose errors name roles, resources and keys', () => {
-  const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAFAKELEAKTEST0001', AWS_SECRET_ACCESS_KEY: 'fake-secret-for-leak-test-0123456789', AWS_SESSION_TOKEN: 'FAKE-SESSION-TOKEN-in-process-0123456789' };
+  const CREDENTIALS = {
+    AWS_ACCESS_KEY_ID: 'AKIAFAKELEAKTEST0001',
+    AWS_SECRET_ACCESS_KEY: 'fake-secret-for-leak-test-0123456789',
+    AWS_SESSION_TOKEN: 'FAKE-SESSION-TOKEN-in-process-0123456789',
+  };
   const SECRETS = Object.values(CREDENTIALS);
   const ROLE = `arn:aws:sts::${TEST_ACCOUNT}:assumed-role/inference-dev-predict-role/inference-dev-predict`;
   const denied = (action: string, resource: string): Fault => ({
@@ -196,17 +212,62 @@ describe('in-process, against services whose errors name roles, resources and ke
   test('each service refuses with a message naming roles, resources and keys: answers stay generic', async () => {
     const endpointArn = `arn:aws:sagemaker:us-east-1:${TEST_ACCOUNT}:endpoint/iris-endpoint`;
     expect((await call(() => sm.failNext(1, denied('sagemaker:InvokeEndpoint', endpointArn)))).statusCode).toBe(500);
-    expect((await call(() => sm.failNext(2, { status: 500, code: 'InternalFailure', message: `Error: boom\n    at invoke (/var/task/index.js:1:2) in ${endpointArn}` }))).statusCode).toBe(500);
+    expect(
+      (
+        await call(() =>
+          sm.failNext(2, {
+            status: 500,
+            code: 'InternalFailure',
+            message: `Error: boom\n    at invoke (/var/task/index.js:1:2) in ${endpointArn}`,
+          }),
+        )
+      ).statusCode,
+    ).toBe(500);
     // The record's PutItem refused: the fallback line.
-    expect((await call(() => ddb.failNext(1, denied('dynamodb:PutItem', TABLE_ARN), (op, body) => op === 'PutItem' && body.includes('"INFERENCE#')))).statusCode).toBe(200);
+    expect(
+      (
+        await call(() =>
+          ddb.failNext(1, denied('dynamodb:PutItem', TABLE_ARN), (op, body) => op === 'PutItem' && body.includes('"INFERENCE#')),
+        )
+      ).statusCode,
+    ).toBe(200);
     // The idempotency claim refused: answered unchecked.
     const keyed = predictEvent(ROW, { headers: { 'content-type': 'application/json', 'Idempotency-Key': 'leak-in-process-1' } });
-    expect((await call(() => ddb.failNext(1, { status: 400, code: 'UnrecognizedClientException', message: `The security token included in the request is invalid: ${SECRETS.join(', ')}` }, (op) => op === 'PutItem'), keyed)).statusCode).toBe(200);
+    expect(
+      (
+        await call(
+          () =>
+            ddb.failNext(
+              1,
+              {
+                status: 400,
+                code: 'UnrecognizedClientException',
+                message: `The security token included in the request is invalid: ${SECRETS.join(', ')}`,
+              },
+              (op) => op === 'PutItem',
+            ),
+          keyed,
+        )
+      ).statusCode,
+    ).toBe(200);
     // S3 refuses the overflowing payloads (both parts): they are kept truncated.
-    expect((await call(() => s3.failNext(4, { status: 403, code: 'InvalidAccessKeyId', message: `The AWS Access Key Id ${CREDENTIALS.AWS_ACCESS_KEY_ID} you provided does not exist; role ${ROLE}` }))).statusCode).toBe(200);
+    expect(
+      (
+        await call(() =>
+          s3.failNext(4, {
+            status: 403,
+            code: 'InvalidAccessKeyId',
+            message: `The AWS Access Key Id ${CREDENTIALS.AWS_ACCESS_KEY_ID} you provided does not exist; role ${ROLE}`,
+          }),
+        )
+      ).statusCode,
+    ).toBe(200);
     // The read routes.
     ddb.failNext(1, denied('dynamodb:Query', `${TABLE_ARN}/index/byModelVersion`), (op) => op === 'Query');
-    const read = await readModule.createReadHandler(TABLE)(apiEvent({ method: 'GET', resource: '/inferences', path: '/inferences', query: { modelVersion: '1.0.0' } }), lambdaContext('read-test'));
+    const read = await readModule.createReadHandler(TABLE)(
+      apiEvent({ method: 'GET', resource: '/inferences', path: '/inferences', query: { modelVersion: '1.0.0' } }),
+      lambdaContext('read-test'),
+    );
     expect(read.statusCode).toBe(500);
     responses.push(read);
 
@@ -220,11 +281,17 @@ describe('in-process, against services whose errors name roles, resources and ke
       expect(leaksIn(`${response.body}\n${JSON.stringify(response.headers)}`, { allowedArns: [], secrets: SECRETS })).toEqual([]);
     }
     const allowed = [/^arn:aws:lambda:us-east-1:123456789012:function:(predict|read)-test$/, new RegExp(`^${IAM_CALLER.userArn}$`)];
-    const lines = out.text().split('\n').filter((l) => l.trim());
+    const lines = out
+      .text()
+      .split('\n')
+      .filter((l) => l.trim());
     expect(lines.length).toBeGreaterThan(10);
     const leaks = lines.flatMap((l) => leaksIn(withoutPayloadBodies(l), { allowedArns: allowed, secrets: SECRETS }));
     expect(leaks).toEqual([]);
     // The operator still learns what failed: the error's name and status, never its message.
-    expect(out.lines().find((l) => l.message === 'request failed')).toMatchObject({ errorName: 'AccessDeniedException', httpStatusCode: 400 });
+    expect(out.lines().find((l) => l.message === 'request failed')).toMatchObject({
+      errorName: 'AccessDeniedException',
+      httpStatusCode: 400,
+    });
   });
 });

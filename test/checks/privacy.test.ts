@@ -73,7 +73,10 @@ describe.each(['hash', 'none'] as const)('PAYLOAD_MODE=%s keeps payload values o
       }
     }
     const [keyItem] = items.filter((i) => i.pk.startsWith('IDEMPOTENCY#'));
-    expect(keyItem.answer).toEqual({ statusCode: 200, sealed: { iv: expect.any(String), tag: expect.any(String), data: expect.any(String) } });
+    expect(keyItem.answer).toEqual({
+      statusCode: 200,
+      sealed: { iv: expect.any(String), tag: expect.any(String), data: expect.any(String) },
+    });
     expect(valuesIn(JSON.stringify(items), FEATURES)).toEqual([]);
     // The deployment record keeps the model's training statistics, label names included: the model's configuration, not a payload.
     expect(valuesIn(JSON.stringify(items.filter((i) => i.pk !== 'DEPLOYMENT')), PAYLOAD)).toEqual([]);
@@ -93,7 +96,9 @@ describe.each(['hash', 'none'] as const)('PAYLOAD_MODE=%s keeps payload values o
     expect((await predict(pipeline, `{"instances": [[5.123456789, "x"]]}`)).status).toBe(400);
     const fallbacks = logs.find('predict', (j) => j.message === 'inference record kept in log');
     expect(fallbacks).toHaveLength(2);
-    expect(fallbacks[0].record.input).toEqual(mode === 'hash' ? { mode, sizeBytes: expect.any(Number), sha256: expect.any(String) } : { mode, sizeBytes: expect.any(Number) });
+    expect(fallbacks[0].record.input).toEqual(
+      mode === 'hash' ? { mode, sizeBytes: expect.any(Number), sha256: expect.any(String) } : { mode, sizeBytes: expect.any(Number) },
+    );
   });
 
   test('no log line of any part carries a payload value', () => {

@@ -93,7 +93,7 @@ describe('dev, with real bundling of the API functions', () => {
     expect(functionNamed(v1, 'inference-dev-read').Code.S3Key).not.toBe(code.S3Key);
   });
 
-  test('a new model version changes the model\'s environment, not the prediction function\'s bundle', () => {
+  test("a new model version changes the model's environment, not the prediction function's bundle", () => {
     expect(modelEnvironment(v1).MODEL_VERSION).toBe('1.0.0');
     expect(modelEnvironment(v2).MODEL_VERSION).toBe('2.0.0');
     const [before, after] = [functionNamed(v1, 'inference-dev-predict'), functionNamed(v2, 'inference-dev-predict')];

@@ -19,7 +19,13 @@ import { NagConfiguration, SynthesizedApp, synthApp } from '../harness/nag-stage
  *  - a resource another stack reads through an output is not replaced either: `cdk deploy` skips a
  *    stack whose template did not change, so its reader would keep the old value.
  */
-const STATEFUL = new Set(['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::CloudTrail::EventDataStore', 'AWS::Logs::LogGroup']);
+const STATEFUL = new Set([
+  'AWS::DynamoDB::Table',
+  'AWS::KMS::Key',
+  'AWS::S3::Bucket',
+  'AWS::CloudTrail::EventDataStore',
+  'AWS::Logs::LogGroup',
+]);
 const REPLACING = new Set([ResourceImpact.WILL_REPLACE, ResourceImpact.MAY_REPLACE]);
 
 const variants = new Map<string, SynthesizedApp>();
@@ -47,8 +53,10 @@ function updateProblems(before: SynthesizedApp, after: SynthesizedApp): Problem[
       const type = change.oldResourceType ?? change.newResourceType ?? '';
       if (REPLACING.has(change.changeImpact)) replaced.add(`${stack}/${logicalId}`);
       if (!STATEFUL.has(type)) return;
-      if (REPLACING.has(change.changeImpact)) problems.push({ stack, resource: `${logicalId} (${type})`, problem: `replaced (${change.changeImpact})` });
-      if (change.changeImpact === ResourceImpact.WILL_DESTROY) problems.push({ stack, resource: `${logicalId} (${type})`, problem: 'deleted' });
+      if (REPLACING.has(change.changeImpact))
+        problems.push({ stack, resource: `${logicalId} (${type})`, problem: `replaced (${change.changeImpact})` });
+      if (change.changeImpact === ResourceImpact.WILL_DESTROY)
+        problems.push({ stack, resource: `${logicalId} (${type})`, problem: 'deleted' });
     });
   }
   problems.push(...exportDeadlocks(before, after));
@@ -80,7 +88,9 @@ function exportDeadlocks(before: SynthesizedApp, after: SynthesizedApp): Problem
   for (const [index, stack] of order.entries()) {
     const removed = [...exportsOf(before.templates[stack])].filter((name) => !exportsOf(after.templates[stack]).has(name));
     for (const name of removed) {
-      const stillImporting = Object.keys(before.templates).filter((other) => (order.indexOf(other) > index || !order.includes(other)) && importsOf(before.templates[other]).has(name));
+      const stillImporting = Object.keys(before.templates).filter(
+        (other) => (order.indexOf(other) > index || !order.includes(other)) && importsOf(before.templates[other]).has(name),
+      );
       for (const other of stillImporting) problems.push({ stack, resource: name, problem: `export removed while ${other} imports it` });
     }
   }
@@ -88,7 +98,11 @@ function exportDeadlocks(before: SynthesizedApp, after: SynthesizedApp): Problem
 }
 
 function exportsOf(template: any): Set<string> {
-  return new Set(Object.values<any>(template?.Outputs ?? {}).filter((o) => o.Export).map((o) => JSON.stringify(o.Export.Name)));
+  return new Set(
+    Object.values<any>(template?.Outputs ?? {})
+      .filter((o) => o.Export)
+      .map((o) => JSON.stringify(o.Export.Name)),
+  );
 }
 
 function importsOf(template: any): Set<string> {
@@ -109,7 +123,8 @@ function stackOutputReads(template: any): Array<{ stackName: string; outputName:
   const walk = (node: any): void => {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
-      if ('Fn::GetStackOutput' in node) reads.push({ stackName: node['Fn::GetStackOutput'].StackName, outputName: node['Fn::GetStackOutput'].OutputName });
+      if ('Fn::GetStackOutput' in node)
+        reads.push({ stackName: node['Fn::GetStackOutput'].StackName, outputName: node['Fn::GetStackOutput'].OutputName });
       Object.values(node).forEach(walk);
     }
   };
@@ -128,7 +143,13 @@ const OWN_MODEL = {
  * that belong to the feature the change removes and whose data goes with it.
  */
 type AllowedDeletions = Readonly<Record<string, string>>;
-type Change = readonly [name: string, stage: string, before: Record<string, string>, after: Record<string, string>, allowed?: AllowedDeletions];
+type Change = readonly [
+  name: string,
+  stage: string,
+  before: Record<string, string>,
+  after: Record<string, string>,
+  allowed?: AllowedDeletions,
+];
 const CHANGES: readonly Change[] = [
   ['a new model version', 'prod', {}, { 'model.version': '1.1.0' }],
   ['a new model artifact', 'prod', OWN_MODEL, { ...OWN_MODEL, 'model.modelDataUrl': 's3://models-bucket/iris/1.1.0/model.tar.gz' }],
@@ -144,11 +165,17 @@ const CHANGES: readonly Change[] = [
   ['audit off', 'prod', {}, { 'audit.enabled': 'false' }],
   ['audit on', 'prod', { 'audit.enabled': 'false' }, {}],
   ['the responder workspace on', 'prod', {}, { 'audit.responderWorkspace.enabled': 'true' }],
-  ['the responder workspace off', 'prod', { 'audit.responderWorkspace.enabled': 'true' }, {}, {
-    // KMS schedules a key's deletion after a waiting period (7 to 30 days), it does not delete it at once.
-    ResponderWorkspaceVolumeKey: 'encrypts only the notebook instance\'s own volume, which is deleted with the notebook',
-    ResponderWorkspaceFlowLog: 'records only the rejected traffic of the workspace\'s own VPC, which is deleted with it',
-  }],
+  [
+    'the responder workspace off',
+    'prod',
+    { 'audit.responderWorkspace.enabled': 'true' },
+    {},
+    {
+      // KMS schedules a key's deletion after a waiting period (7 to 30 days), it does not delete it at once.
+      ResponderWorkspaceVolumeKey: "encrypts only the notebook instance's own volume, which is deleted with the notebook",
+      ResponderWorkspaceFlowLog: "records only the rejected traffic of the workspace's own VPC, which is deleted with it",
+    },
+  ],
   ['auth mode iam to api-key', 'prod', {}, { 'api.authorization': 'api-key' }],
   ['auth mode api-key to iam', 'prod', { 'api.authorization': 'api-key' }, {}],
   ['the WAF on', 'prod', {}, { 'api.waf.enabled': 'true' }],
@@ -174,7 +201,14 @@ describe.each(CHANGES.map((c) => [c[0], c[1], c] as const))('update path: %s (%s
 });
 
 describe('the stages hold no export at all, so no option can deadlock on one', () => {
-  test.each([['dev', {}], ['prod', {}], ['prod with every option', { 'network.vpc': 'true', 'api.authorization': 'api-key', 'api.waf.enabled': 'true', 'audit.responderWorkspace.enabled': 'true' }]] as const)('%s', (_name, overrides) => {
+  test.each([
+    ['dev', {}],
+    ['prod', {}],
+    [
+      'prod with every option',
+      { 'network.vpc': 'true', 'api.authorization': 'api-key', 'api.waf.enabled': 'true', 'audit.responderWorkspace.enabled': 'true' },
+    ],
+  ] as const)('%s', (_name, overrides) => {
     const synthesized = variant(_name.startsWith('dev') ? 'dev' : 'prod', overrides);
     for (const template of Object.values(synthesized.templates)) {
       expect(exportsOf(template)).toEqual(new Set());
@@ -186,7 +220,9 @@ describe('the stages hold no export at all, so no option can deadlock on one', (
 test('the same check finds the deadlock strong references had: data capture off removed an export the audit stack imports', () => {
   const strong = { '@aws-cdk/core:defaultCrossStackReferences': 'strong' };
   const problems = updateProblems(variant('prod', strong), variant('prod', { ...strong, 'endpoint.dataCapture.enabled': 'false' }));
-  expect(problems).toContainEqual(expect.objectContaining({ stack: 'inference-prod-endpoint', problem: 'export removed while inference-prod-audit imports it' }));
+  expect(problems).toContainEqual(
+    expect.objectContaining({ stack: 'inference-prod-endpoint', problem: 'export removed while inference-prod-audit imports it' }),
+  );
   expect(problems.some((p) => p.resource.includes('DataCaptureBucket'))).toBe(true);
 });
 
@@ -216,9 +252,15 @@ describe('changes SageMaker refuses are refused at synth with their safe procedu
       throw error;
     }
   };
-  it.todo('instance -> serverless on the deployed endpoint name is refused with the two-step procedure (needs the refusal in lib/config/validate.ts)');
-  it.todo('an instance-type change while the variant is registered for autoscaling is refused, or deregisters and re-registers scaling (needs item 4 in lib/config/validate.ts or the endpoint construct)');
-  it.todo('a model update keeps the scaled instance count: the endpoint sets RetainAllVariantProperties (needs item 4 in the endpoint construct)');
+  it.todo(
+    'instance -> serverless on the deployed endpoint name is refused with the two-step procedure (needs the refusal in lib/config/validate.ts)',
+  );
+  it.todo(
+    'an instance-type change while the variant is registered for autoscaling is refused, or deregisters and re-registers scaling (needs item 4 in lib/config/validate.ts or the endpoint construct)',
+  );
+  it.todo(
+    'a model update keeps the scaled instance count: the endpoint sets RetainAllVariantProperties (needs item 4 in the endpoint construct)',
+  );
   test('a serverless stage cannot turn on data capture or the VPC: refused with the setting to change', () => {
     const error = (() => {
       try {
@@ -229,7 +271,9 @@ describe('changes SageMaker refuses are refused at synth with their safe procedu
       return undefined;
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.join('\n')).toMatch(/endpoint\.dataCapture\.enabled: serverless endpoints do not support data capture/);
+    expect((error as ConfigError).problems.join('\n')).toMatch(
+      /endpoint\.dataCapture\.enabled: serverless endpoints do not support data capture/,
+    );
     expect(refusal({})).toBeUndefined();
   });
 });

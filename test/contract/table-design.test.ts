@@ -24,7 +24,13 @@ function prodRecordBytes(): number {
     requestId: randomUUID(),
     createdAt: '2024-05-01T10:00:00.000Z',
     httpStatus: 200,
-    caller: { type: 'iam', principal: 'arn:aws:iam::123456789012:role/a-fairly-long-caller-role-name/session', accountId: '123456789012', sourceIp: '203.0.113.10', userAgent: 'aws-sdk-js/3.0 ua/2.1 os/linux lang/js md/nodejs#22' },
+    caller: {
+      type: 'iam',
+      principal: 'arn:aws:iam::123456789012:role/a-fairly-long-caller-role-name/session',
+      accountId: '123456789012',
+      sourceIp: '203.0.113.10',
+      userAgent: 'aws-sdk-js/3.0 ua/2.1 os/linux lang/js md/nodejs#22',
+    },
     modelName: 'iris-classifier',
     modelVersion: '1.0.0',
     endpointName: 'inference-prod-iris-classifier',
@@ -57,7 +63,9 @@ describe('byModelVersion sharding', () => {
     expect(counts.size).toBe(shards);
     const busiestShare = Math.max(...counts.values()) / samples;
     const busiestWcu = busiestShare * PREDICTIONS_PER_SECOND * wcuPerWrite;
-    console.log(`prod: ${shards} shards, ${bytes} B record, busiest index partition ${busiestWcu.toFixed(0)} WCU/s at ${PREDICTIONS_PER_SECOND} predictions/s (limit ${PARTITION_WCU_PER_SECOND})`);
+    console.log(
+      `prod: ${shards} shards, ${bytes} B record, busiest index partition ${busiestWcu.toFixed(0)} WCU/s at ${PREDICTIONS_PER_SECOND} predictions/s (limit ${PARTITION_WCU_PER_SECOND})`,
+    );
     expect(busiestWcu).toBeLessThan(PARTITION_WCU_PER_SECOND * 0.8);
     // Unsharded, the same traffic is ten times the limit: what the sharding is for.
     expect(PREDICTIONS_PER_SECOND * wcuPerWrite).toBeGreaterThan(PARTITION_WCU_PER_SECOND);
@@ -69,7 +77,7 @@ describe('byModelVersion sharding', () => {
     expect(() => shardOf('abc', MAX_INDEX_SHARDS + 1)).toThrow(RangeError);
   });
 
-  it('puts a record in its day and shard, and recognises the legacy partition as the record\'s own', () => {
+  it("puts a record in its day and shard, and recognises the legacy partition as the record's own", () => {
     const k = keys.byModelVersion('1.1.0', '2024-05-01T23:59:59.999Z', 'req-1', 8);
     expect(k).toEqual({ gsi1pk: `MODEL#1.1.0#2024-05-01#${shardOf('req-1', 8)}`, gsi1sk: '2024-05-01T23:59:59.999Z#req-1' });
     expect(isModelVersionPartitionOf(k.gsi1pk, '1.1.0', '2024-05-01T23:59:59.999Z', 'req-1')).toBe(true);

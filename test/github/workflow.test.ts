@@ -12,11 +12,17 @@ const ROOT = path.join(__dirname, '..', '..');
 const text = fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'pipeline.yml'), 'utf8');
 const workflow = parse(text) as Record<string, any>;
 const jobs = workflow.jobs as Record<string, Record<string, any>>;
-const scripts = Object.keys((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+const scripts = Object.keys(
+  (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
+);
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
 const steps = (job: string): Step[] => jobs[job].steps;
-const runs = (job: string) => steps(job).filter((s) => s.run).map((s) => s.run!).join('\n');
+const runs = (job: string) =>
+  steps(job)
+    .filter((s) => s.run)
+    .map((s) => s.run!)
+    .join('\n');
 const awsStep = (job: string) => steps(job).find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
 
 test('runs on pull requests to main and on pushes to main', () => {
@@ -80,7 +86,11 @@ test('two deploys of one stage never overlap, and a running deploy is never canc
 });
 
 test('every action is pinned to at least a major version', () => {
-  const uses = Object.keys(jobs).flatMap((job) => steps(job).filter((s) => s.uses).map((s) => s.uses!));
+  const uses = Object.keys(jobs).flatMap((job) =>
+    steps(job)
+      .filter((s) => s.uses)
+      .map((s) => s.uses!),
+  );
   expect(uses.length).toBeGreaterThan(0);
   for (const action of uses) expect(action).toMatch(/^[\w.-]+\/[\w.-]+@(v\d+(\.\d+)*|[0-9a-f]{40})$/);
 });
@@ -108,7 +118,7 @@ describe('CI trust and session length', () => {
     expect(jobs.diff.environment).toBeUndefined();
   });
 
-  test('each deploy session lasts as long as its job may run, within the deploy role\'s MaxSessionDuration', () => {
+  test("each deploy session lasts as long as its job may run, within the deploy role's MaxSessionDuration", () => {
     // The OIDC role is assumed directly (AssumeRoleWithWebIdentity), not chained, so it may last up
     // to MaxSessionDuration (1 to 12 h); role chaining would cap it at 1 h ("Role chaining limits your
     // ... role session to a maximum of one hour", AssumeRole,

@@ -17,6 +17,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
 import { AddressInfo } from 'node:net';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -53,18 +54,42 @@ export async function startFakeAws(o: FakeAwsOptions): Promise<FakeAws> {
   const calls: string[] = [];
   const queries: string[] = [];
   const exports = new Map<string, FakeExport>();
-  const executions = new Map<string, { sql: string; polls: number; result?: { columns: string[]; rows: Record<string, string | null>[] }; error?: string; type: string }>();
+  const executions = new Map<
+    string,
+    { sql: string; polls: number; result?: { columns: string[]; rows: Record<string, string | null>[] }; error?: string; type: string }
+  >();
   let engine: DuckDbEngine | undefined;
   let counter = 0;
 
   const dynamo: Record<string, (b: any) => unknown> = {
-    DescribeTable: (b) => (b.TableName === o.tableName ? { Table: { TableName: o.tableName, TableArn: tableArn, SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/records' } } } : fault('ResourceNotFoundException', 'no table')),
-    DescribeContinuousBackups: () => ({ ContinuousBackupsDescription: { ContinuousBackupsStatus: o.pitr ? 'ENABLED' : 'DISABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: o.pitr ? 'ENABLED' : 'DISABLED' } } }),
-    ListExports: () => ({ ExportSummaries: [...exports.values()].map((e) => ({ ExportArn: e.description.ExportArn, ExportStatus: e.description.ExportStatus, ExportType: e.description.ExportType })) }),
+    DescribeTable: (b) =>
+      b.TableName === o.tableName
+        ? {
+            Table: {
+              TableName: o.tableName,
+              TableArn: tableArn,
+              SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/records' },
+            },
+          }
+        : fault('ResourceNotFoundException', 'no table'),
+    DescribeContinuousBackups: () => ({
+      ContinuousBackupsDescription: {
+        ContinuousBackupsStatus: o.pitr ? 'ENABLED' : 'DISABLED',
+        PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: o.pitr ? 'ENABLED' : 'DISABLED' },
+      },
+    }),
+    ListExports: () => ({
+      ExportSummaries: [...exports.values()].map((e) => ({
+        ExportArn: e.description.ExportArn,
+        ExportStatus: e.description.ExportStatus,
+        ExportType: e.description.ExportType,
+      })),
+    }),
     DescribeExport: (b) => {
       const e = exports.get(b.ExportArn);
       if (!e) return fault('ExportNotFoundException', 'no export');
-      if (++e.describes >= 2 && e.description.ExportStatus === 'IN_PROGRESS') e.description = { ...e.description, ExportStatus: 'COMPLETED', EndTime: Date.now() / 1000 };
+      if (++e.describes >= 2 && e.description.ExportStatus === 'IN_PROGRESS')
+        e.description = { ...e.description, ExportStatus: 'COMPLETED', EndTime: Date.now() / 1000 };
       return { ExportDescription: e.description };
     },
     ExportTableToPointInTime: (b) => {
@@ -75,17 +100,54 @@ export async function startFakeAws(o: FakeAwsOptions): Promise<FakeAws> {
       const from = incremental ? b.IncrementalExportSpecification.ExportFromTime * 1000 : 0;
       const to = incremental ? b.IncrementalExportSpecification.ExportToTime * 1000 : b.ExportTime * 1000;
       const items = o.records().filter((r) => Date.parse(r.createdAt) >= from && Date.parse(r.createdAt) < to);
-      const lines = items.map((r) => JSON.stringify(incremental ? { Metadata: { WriteTimeMicros: { N: String(Date.parse(r.createdAt) * 1000) } }, Keys: marshall({ pk: r.pk, sk: r.sk }), NewImage: marshall(r, { removeUndefinedValues: true }) } : { Item: marshall(r, { removeUndefinedValues: true }) }));
+      const lines = items.map((r) =>
+        JSON.stringify(
+          incremental
+            ? {
+                Metadata: { WriteTimeMicros: { N: String(Date.parse(r.createdAt) * 1000) } },
+                Keys: marshall({ pk: r.pk, sk: r.sk }),
+                NewImage: marshall(r, { removeUndefinedValues: true }),
+              }
+            : { Item: marshall(r, { removeUndefinedValues: true }) },
+        ),
+      );
       const dir = path.join(o.root, b.S3Bucket, b.S3Prefix, 'AWSDynamoDB', id, 'data');
       fs.mkdirSync(dir, { recursive: true });
       // Two files, as a table of two partitions exports.
       const half = Math.ceil(lines.length / 2);
-      fs.writeFileSync(path.join(dir, 'part-a.json.gz'), gzipSync(lines.slice(0, half).map((l) => `${l}\n`).join('')));
-      fs.writeFileSync(path.join(dir, 'part-b.json.gz'), gzipSync(lines.slice(half).map((l) => `${l}\n`).join('')));
+      fs.writeFileSync(
+        path.join(dir, 'part-a.json.gz'),
+        gzipSync(
+          lines
+            .slice(0, half)
+            .map((l) => `${l}\n`)
+            .join(''),
+        ),
+      );
+      fs.writeFileSync(
+        path.join(dir, 'part-b.json.gz'),
+        gzipSync(
+          lines
+            .slice(half)
+            .map((l) => `${l}\n`)
+            .join(''),
+        ),
+      );
       const description = {
-        ExportArn: arn, ExportStatus: 'IN_PROGRESS', ExportType: b.ExportType ?? 'FULL_EXPORT', TableArn: tableArn, S3Bucket: b.S3Bucket, S3Prefix: b.S3Prefix,
-        S3SseAlgorithm: b.S3SseAlgorithm, S3SseKmsKeyId: b.S3SseKmsKeyId, ExportFormat: b.ExportFormat, ItemCount: items.length, StartTime: Date.now() / 1000,
-        ...(incremental ? { IncrementalExportSpecification: b.IncrementalExportSpecification, ExportTime: b.IncrementalExportSpecification.ExportToTime } : { ExportTime: b.ExportTime }),
+        ExportArn: arn,
+        ExportStatus: 'IN_PROGRESS',
+        ExportType: b.ExportType ?? 'FULL_EXPORT',
+        TableArn: tableArn,
+        S3Bucket: b.S3Bucket,
+        S3Prefix: b.S3Prefix,
+        S3SseAlgorithm: b.S3SseAlgorithm,
+        S3SseKmsKeyId: b.S3SseKmsKeyId,
+        ExportFormat: b.ExportFormat,
+        ItemCount: items.length,
+        StartTime: Date.now() / 1000,
+        ...(incremental
+          ? { IncrementalExportSpecification: b.IncrementalExportSpecification, ExportTime: b.IncrementalExportSpecification.ExportToTime }
+          : { ExportTime: b.ExportTime }),
       };
       exports.set(arn, { description, describes: 0 });
       return { ExportDescription: description };
@@ -94,12 +156,24 @@ export async function startFakeAws(o: FakeAwsOptions): Promise<FakeAws> {
   };
 
   const athena: Record<string, (b: any) => unknown> = {
-    GetWorkGroup: (b) => ({ WorkGroup: { Name: b.WorkGroup, State: 'ENABLED', Configuration: { EnforceWorkGroupConfiguration: true, ResultConfiguration: { OutputLocation: `s3://${o.bucket}/athena-results/` } } } }),
+    GetWorkGroup: (b) => ({
+      WorkGroup: {
+        Name: b.WorkGroup,
+        State: 'ENABLED',
+        Configuration: { EnforceWorkGroupConfiguration: true, ResultConfiguration: { OutputLocation: `s3://${o.bucket}/athena-results/` } },
+      },
+    }),
     StartQueryExecution: async (b) => {
       const id = `q-${++counter}`;
       const sql = String(b.QueryString);
       queries.push(sql);
-      const execution: { sql: string; polls: number; result?: { columns: string[]; rows: Record<string, string | null>[] }; error?: string; type: string } = { sql, polls: 0, type: /^\s*CREATE/i.test(sql) ? 'DDL' : 'DML' };
+      const execution: {
+        sql: string;
+        polls: number;
+        result?: { columns: string[]; rows: Record<string, string | null>[] };
+        error?: string;
+        type: string;
+      } = { sql, polls: 0, type: /^\s*CREATE/i.test(sql) ? 'DDL' : 'DML' };
       try {
         if (/CREATE OR REPLACE VIEW export_items/i.test(sql)) await openEngine(sql);
         else if (execution.type === 'DML') {
@@ -116,7 +190,15 @@ export async function startFakeAws(o: FakeAwsOptions): Promise<FakeAws> {
     GetQueryExecution: (b) => {
       const e = executions.get(b.QueryExecutionId)!;
       const state = e.polls++ === 0 ? 'RUNNING' : e.error ? 'FAILED' : 'SUCCEEDED';
-      return { QueryExecution: { QueryExecutionId: b.QueryExecutionId, Query: e.sql, StatementType: e.type, Status: { State: state, StateChangeReason: state === 'FAILED' ? e.error : undefined }, Statistics: { DataScannedInBytes: state === 'SUCCEEDED' ? 10_485_760 : 0 } } };
+      return {
+        QueryExecution: {
+          QueryExecutionId: b.QueryExecutionId,
+          Query: e.sql,
+          StatementType: e.type,
+          Status: { State: state, StateChangeReason: state === 'FAILED' ? e.error : undefined },
+          Statistics: { DataScannedInBytes: state === 'SUCCEEDED' ? 10_485_760 : 0 },
+        },
+      };
     },
     GetQueryResults: (b) => {
       const e = executions.get(b.QueryExecutionId)!;
@@ -126,7 +208,10 @@ export async function startFakeAws(o: FakeAwsOptions): Promise<FakeAws> {
       const page = all.slice(start, start + pageRows);
       const next = start + pageRows < all.length ? String(start + pageRows) : undefined;
       return {
-        ResultSet: { Rows: page.map((cells) => ({ Data: cells.map((v) => (v === null ? {} : { VarCharValue: String(v) })) })), ResultSetMetadata: { ColumnInfo: e.result!.columns.map((c) => ({ Name: c, Type: 'varchar' })) } },
+        ResultSet: {
+          Rows: page.map((cells) => ({ Data: cells.map((v) => (v === null ? {} : { VarCharValue: String(v) })) })),
+          ResultSetMetadata: { ColumnInfo: e.result!.columns.map((c) => ({ Name: c, Type: 'varchar' })) },
+        },
         NextToken: next,
       };
     },
@@ -143,8 +228,14 @@ export async function startFakeAws(o: FakeAwsOptions): Promise<FakeAws> {
       const dst = path.join(dir, 'AWSDynamoDB', id, 'data');
       fs.mkdirSync(dst, { recursive: true });
       for (const f of fs.readdirSync(src)) {
-        const text = require('node:zlib').gunzipSync(fs.readFileSync(path.join(src, f))).toString('utf8') as string;
-        const lines = text.split('\n').filter(Boolean).map((l) => { const j = JSON.parse(l); return JSON.stringify(j.Item ? j : { Item: j.NewImage }); });
+        const text = zlib.gunzipSync(fs.readFileSync(path.join(src, f))).toString('utf8');
+        const lines = text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => {
+            const j = JSON.parse(l);
+            return JSON.stringify(j.Item ? j : { Item: j.NewImage });
+          });
         fs.writeFileSync(path.join(dst, f), gzipSync(lines.map((l) => `${l}\n`).join('')));
       }
     }
@@ -163,7 +254,9 @@ export async function startFakeAws(o: FakeAwsOptions): Promise<FakeAws> {
       const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
       const answer = table[op] ? await table[op](body) : fault('UnknownOperationException', op);
       const isFault = typeof answer === 'object' && answer !== null && '__type' in answer;
-      res.writeHead(isFault ? 400 : 200, { 'content-type': service === 'AmazonAthena' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0' });
+      res.writeHead(isFault ? 400 : 200, {
+        'content-type': service === 'AmazonAthena' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0',
+      });
       res.end(JSON.stringify(answer));
     });
   });

@@ -65,7 +65,10 @@ type Recorder = (operation: string, input: Record<string, unknown>) => void;
 export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
   const requests: RecordedRequest[] = [];
   const queries = new Map<string, { rows: Record<string, string | null>[]; polls: number; statement: string }>();
-  const executions = new Map<string, { statement: string; polls: number; columns: string[]; rows: Record<string, string | null>[]; error?: string; stopped?: boolean }>();
+  const executions = new Map<
+    string,
+    { statement: string; polls: number; columns: string[]; rows: Record<string, string | null>[]; error?: string; stopped?: boolean }
+  >();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -82,30 +85,39 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
       // CloudTrail speaks JSON 1.1 with the operation in X-Amz-Target; the others are routed by path or Action.
       const target = String(req.headers['x-amz-target'] ?? '');
       const work =
-        service === 'cloudtrail' ? lake(target, body, record, reply)
-        : service === 'athena' ? athena(target, body, record, reply)
-        : handle(service, req.method ?? 'GET', url, body, record, reply);
+        service === 'cloudtrail'
+          ? lake(target, body, record, reply)
+          : service === 'athena'
+            ? athena(target, body, record, reply)
+            : handle(service, req.method ?? 'GET', url, body, record, reply);
       work.catch((error: Error) => reply(500, JSON.stringify({ message: error.message }), 'application/json'));
     });
   });
 
-  async function handle(
-    service: string,
-    method: string,
-    url: URL,
-    body: string,
-    record: Recorder,
-    reply: Reply,
-  ): Promise<void> {
+  async function handle(service: string, method: string, url: URL, body: string, record: Recorder, reply: Reply): Promise<void> {
     if (service === 'cloudformation' || service === 'iam') {
       const form = Object.fromEntries(new URLSearchParams(body));
       const { Action: action, Version: _version, ...input } = form;
       record(action, input);
       const ns = service === 'iam' ? 'https://iam.amazonaws.com/doc/2010-05-08/' : 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
-      const ok = (result: string) => reply(200, `<${action}Response xmlns="${ns}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></${action}Response>`, 'text/xml');
-      const done = () => reply(200, `<${action}Response xmlns="${ns}"><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></${action}Response>`, 'text/xml');
+      const ok = (result: string) =>
+        reply(
+          200,
+          `<${action}Response xmlns="${ns}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></${action}Response>`,
+          'text/xml',
+        );
+      const done = () =>
+        reply(
+          200,
+          `<${action}Response xmlns="${ns}"><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></${action}Response>`,
+          'text/xml',
+        );
       const fail = (status: number, code: string, message: string) =>
-        reply(status, `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`, 'text/xml');
+        reply(
+          status,
+          `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`,
+          'text/xml',
+        );
       if (service === 'cloudformation') {
         if (action !== 'ListStackResources') return fail(400, 'InvalidAction', `fake CloudFormation does not serve ${action}`);
         const resources = state.stacks[input.StackName];
@@ -114,7 +126,10 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
         const start = Number(input.NextToken ?? 0);
         const page = resources.slice(start, start + 2);
         const members = page
-          .map((r) => `<member><LogicalResourceId>${r.logicalId}</LogicalResourceId><PhysicalResourceId>${xml(r.physicalId)}</PhysicalResourceId><ResourceType>${r.type}</ResourceType><LastUpdatedTimestamp>2024-05-01T00:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`)
+          .map(
+            (r) =>
+              `<member><LogicalResourceId>${r.logicalId}</LogicalResourceId><PhysicalResourceId>${xml(r.physicalId)}</PhysicalResourceId><ResourceType>${r.type}</ResourceType><LastUpdatedTimestamp>2024-05-01T00:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`,
+          )
           .join('');
         const next = start + 2 < resources.length ? `<NextToken>${start + 2}</NextToken>` : '';
         return ok(`<StackResourceSummaries>${members}</StackResourceSummaries>${next}`);
@@ -123,7 +138,9 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
       if (!role) return fail(404, 'NoSuchEntity', `The role with name ${input.RoleName} cannot be found.`);
       switch (action) {
         case 'ListAttachedRolePolicies':
-          return ok(`<AttachedPolicies>${role.attached.map((arn) => `<member><PolicyName>${arn.split('/').pop()}</PolicyName><PolicyArn>${xml(arn)}</PolicyArn></member>`).join('')}</AttachedPolicies><IsTruncated>false</IsTruncated>`);
+          return ok(
+            `<AttachedPolicies>${role.attached.map((arn) => `<member><PolicyName>${arn.split('/').pop()}</PolicyName><PolicyArn>${xml(arn)}</PolicyArn></member>`).join('')}</AttachedPolicies><IsTruncated>false</IsTruncated>`,
+          );
         case 'DetachRolePolicy':
           if (!role.attached.includes(input.PolicyArn)) return fail(404, 'NoSuchEntity', `Policy ${input.PolicyArn} was not found.`);
           role.attached = role.attached.filter((a) => a !== input.PolicyArn);
@@ -134,13 +151,16 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
         case 'GetRolePolicy': {
           const doc = role.inline[input.PolicyName];
           if (doc === undefined) return fail(404, 'NoSuchEntity', `The role policy with name ${input.PolicyName} cannot be found.`);
-          return ok(`<RoleName>${input.RoleName}</RoleName><PolicyName>${input.PolicyName}</PolicyName><PolicyDocument>${xml(encodeURIComponent(doc))}</PolicyDocument>`);
+          return ok(
+            `<RoleName>${input.RoleName}</RoleName><PolicyName>${input.PolicyName}</PolicyName><PolicyDocument>${xml(encodeURIComponent(doc))}</PolicyDocument>`,
+          );
         }
         case 'PutRolePolicy':
           role.inline[input.PolicyName] = input.PolicyDocument;
           return done();
         case 'DeleteRolePolicy':
-          if (role.inline[input.PolicyName] === undefined) return fail(404, 'NoSuchEntity', `The role policy with name ${input.PolicyName} cannot be found.`);
+          if (role.inline[input.PolicyName] === undefined)
+            return fail(404, 'NoSuchEntity', `The role policy with name ${input.PolicyName} cannot be found.`);
           delete role.inline[input.PolicyName];
           return done();
         default:
@@ -148,8 +168,12 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
       }
     }
 
-    const json = (status: number, payload: unknown) => reply(status, payload === undefined ? '' : JSON.stringify(payload), 'application/json');
-    const notFound = (message: string) => reply(404, JSON.stringify({ message }), 'application/json', { 'x-amzn-errortype': service === 'lambda' ? 'ResourceNotFoundException' : 'NotFoundException' });
+    const json = (status: number, payload: unknown) =>
+      reply(status, payload === undefined ? '' : JSON.stringify(payload), 'application/json');
+    const notFound = (message: string) =>
+      reply(404, JSON.stringify({ message }), 'application/json', {
+        'x-amzn-errortype': service === 'lambda' ? 'ResourceNotFoundException' : 'NotFoundException',
+      });
     const input = body ? JSON.parse(body) : {};
     const parts = decodeURIComponent(url.pathname).split('/').filter(Boolean);
 
@@ -193,7 +217,11 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
     if (service === 'lambda' && parts[1] === 'functions') {
       const fn = state.functions[parts[2]];
       if (!fn) return notFound(`Function not found: ${parts[2]}`);
-      const configuration = () => ({ FunctionName: parts[2], Environment: { Variables: fn.environment }, ...(fn.role ? { Role: `arn:aws:iam::111122223333:role/${fn.role}` } : {}) });
+      const configuration = () => ({
+        FunctionName: parts[2],
+        Environment: { Variables: fn.environment },
+        ...(fn.role ? { Role: `arn:aws:iam::111122223333:role/${fn.role}` } : {}),
+      });
       if (method === 'GET' && parts[3] === 'configuration') {
         record('GetFunctionConfiguration', { FunctionName: parts[2] });
         return json(200, configuration());
@@ -225,12 +253,7 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
     return notFound(`fake AWS does not serve ${service}`);
   }
 
-  async function lake(
-    target: string,
-    body: string,
-    record: Recorder,
-    reply: Reply,
-  ): Promise<void> {
+  async function lake(target: string, body: string, record: Recorder, reply: Reply): Promise<void> {
     const operation = target.split('.').pop() ?? '';
     const input = body ? JSON.parse(body) : {};
     record(operation, input);
@@ -241,8 +264,12 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
     switch (operation) {
       case 'StartQuery': {
         const statement = String(input.QueryStatement);
-        if (!statement.includes(`FROM ${eventDataStoreId}`)) return fail('EventDataStoreNotFoundException', 'the statement does not read this event data store');
-        const rows = (await engine.query(statement.split(`FROM ${eventDataStoreId}`).join(`FROM ${OFFLINE_TABLE}`))).rows as Record<string, string | null>[];
+        if (!statement.includes(`FROM ${eventDataStoreId}`))
+          return fail('EventDataStoreNotFoundException', 'the statement does not read this event data store');
+        const rows = (await engine.query(statement.split(`FROM ${eventDataStoreId}`).join(`FROM ${OFFLINE_TABLE}`))).rows as Record<
+          string,
+          string | null
+        >[];
         const id = `query-${queries.size + 1}`;
         queries.set(id, { rows, polls: 0, statement });
         return send({ QueryId: id });
@@ -256,7 +283,12 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
           QueryId: input.QueryId,
           QueryString: query.statement,
           QueryStatus: finished ? 'FINISHED' : 'RUNNING',
-          QueryStatistics: { EventsMatched: query.rows.length, EventsScanned: 1000 * query.polls, BytesScanned: 4096, ExecutionTimeInMillis: 1500 * query.polls },
+          QueryStatistics: {
+            EventsMatched: query.rows.length,
+            EventsScanned: 1000 * query.polls,
+            BytesScanned: 4096,
+            ExecutionTimeInMillis: 1500 * query.polls,
+          },
         });
       }
       case 'GetQueryResults': {
@@ -268,7 +300,11 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
           QueryStatus: 'FINISHED',
           QueryStatistics: { ResultsCount: page.length, TotalResultsCount: query.rows.length, BytesScanned: 4096 },
           // Lake's shape: each row a list of one-entry maps; null cells are left out.
-          QueryResultRows: page.map((row) => Object.entries(row).filter(([, v]) => v !== null).map(([k, v]) => ({ [k]: v }))),
+          QueryResultRows: page.map((row) =>
+            Object.entries(row)
+              .filter(([, v]) => v !== null)
+              .map(([k, v]) => ({ [k]: v })),
+          ),
           ...(start + pageSize < query.rows.length ? { NextToken: String(start + pageSize) } : {}),
         });
       }
@@ -284,7 +320,8 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
     const input = body ? JSON.parse(body) : {};
     record(operation, input);
     const send = (payload: unknown) => reply(200, JSON.stringify(payload), 'application/x-amz-json-1.1');
-    const fail = (type: string, message: string) => reply(400, JSON.stringify({ __type: type, Message: message }), 'application/x-amz-json-1.1');
+    const fail = (type: string, message: string) =>
+      reply(400, JSON.stringify({ __type: type, Message: message }), 'application/x-amz-json-1.1');
     const a = state.athena;
     if (!a) return fail('InvalidRequestException', 'no workgroup');
     const id = String(input.QueryExecutionId ?? '');
@@ -296,15 +333,25 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
         const table = `"${a.database}"."${a.table}"`;
         let translated = statement;
         // Each Lake view over the table, as the runbook renders it for Athena, becomes DuckDB's.
-        for (const m of statement.matchAll(new RegExp(`FROM ${table.replace(/[."]/g, '\\$&')}(?: WHERE "timestamp" >= '([0-9/]+)' AND "timestamp" <= '([0-9/]+)')?`, 'g'))) {
+        for (const m of statement.matchAll(
+          new RegExp(`FROM ${table.replace(/[."]/g, '\\$&')}(?: WHERE "timestamp" >= '([0-9/]+)' AND "timestamp" <= '([0-9/]+)')?`, 'g'),
+        )) {
           const days = m[1] ? { from: m[1], to: m[2] } : undefined;
-          translated = translated.split(lakeViewSelect('athena', { table, days })).join(lakeViewSelect('duckdb', { table: TRAIL_TABLE, days }));
+          translated = translated
+            .split(lakeViewSelect('athena', { table, days }))
+            .join(lakeViewSelect('duckdb', { table: TRAIL_TABLE, days }));
         }
         const executionId = `exec-${executions.size + 1}`;
         try {
-          if (translated === statement) throw new Error(`Table ${table} does not exist or the statement does not read it through the Lake view`);
+          if (translated === statement)
+            throw new Error(`Table ${table} does not exist or the statement does not read it through the Lake view`);
           const result = await a.engine.query(translated);
-          executions.set(executionId, { statement, polls: 0, columns: result.columns.map((c) => c.toLowerCase()), rows: result.rows as Record<string, string | null>[] });
+          executions.set(executionId, {
+            statement,
+            polls: 0,
+            columns: result.columns.map((c) => c.toLowerCase()),
+            rows: result.rows as Record<string, string | null>[],
+          });
         } catch (error) {
           executions.set(executionId, { statement, polls: 0, columns: [], rows: [], error: (error as Error).message.split('\n')[0] });
         }
@@ -318,7 +365,9 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
         const stateName = execution.stopped ? 'CANCELLED' : !done ? 'RUNNING' : execution.error || over ? 'FAILED' : 'SUCCEEDED';
         const reason = execution.error
           ? `SYNTAX_ERROR: ${execution.error}`
-          : over ? 'Query exhausted resources at this scale factor: the workgroup\'s data usage limit (BytesScannedCutoffPerQuery) was exceeded' : undefined;
+          : over
+            ? "Query exhausted resources at this scale factor: the workgroup's data usage limit (BytesScannedCutoffPerQuery) was exceeded"
+            : undefined;
         return send({
           QueryExecution: {
             QueryExecutionId: id,
@@ -326,7 +375,10 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
             StatementType: 'DML',
             WorkGroup: a.workGroup,
             Status: { State: stateName, SubmissionDateTime: 1715299200, ...(stateName === 'FAILED' ? { StateChangeReason: reason } : {}) },
-            Statistics: { DataScannedInBytes: Math.round((a.bytesScanned * Math.min(execution.polls, a.runningPolls + 1)) / (a.runningPolls + 1)), EngineExecutionTimeInMillis: 700 * execution.polls },
+            Statistics: {
+              DataScannedInBytes: Math.round((a.bytesScanned * Math.min(execution.polls, a.runningPolls + 1)) / (a.runningPolls + 1)),
+              EngineExecutionTimeInMillis: 700 * execution.polls,
+            },
           },
         });
       }
@@ -342,7 +394,16 @@ export async function startFakeAws(state: FakeAwsState): Promise<FakeAws> {
           UpdateCount: 0,
           ResultSet: {
             Rows: [...header, ...page.map((row) => ({ Data: Object.values(row).map((v) => (v === null ? {} : { VarCharValue: v })) }))],
-            ResultSetMetadata: { ColumnInfo: execution.columns.map((c) => ({ CatalogName: 'hive', Name: c, Label: c, Type: 'varchar', Nullable: 'UNKNOWN', CaseSensitive: true })) },
+            ResultSetMetadata: {
+              ColumnInfo: execution.columns.map((c) => ({
+                CatalogName: 'hive',
+                Name: c,
+                Label: c,
+                Type: 'varchar',
+                Nullable: 'UNKNOWN',
+                CaseSensitive: true,
+              })),
+            },
           },
           ...(start + take < execution.rows.length ? { NextToken: String(start + take) } : {}),
         });

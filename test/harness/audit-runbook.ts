@@ -9,7 +9,10 @@ export interface RunbookResult {
   readonly stderr: string;
 }
 
-export async function runbook(argv: string[], options: { endpoint?: string; now?: Date; env?: Record<string, string | undefined> } = {}): Promise<RunbookResult> {
+export async function runbook(
+  argv: string[],
+  options: { endpoint?: string; now?: Date; env?: Record<string, string | undefined> } = {},
+): Promise<RunbookResult> {
   let stdout = '';
   let stderr = '';
   const io: RunbookIo = {
@@ -55,7 +58,10 @@ export function pipelineState(): FakeAwsState {
     },
     apiKeys: { key0000001: { name: 'inference-prod-key', enabled: true } },
     functions: {
-      'inference-prod-predict': { environment: { ENDPOINT_NAME: 'inference-prod-iris-classifier', TABLE_NAME: 'inference-prod-inferences' }, role: PREDICT_ROLE },
+      'inference-prod-predict': {
+        environment: { ENDPOINT_NAME: 'inference-prod-iris-classifier', TABLE_NAME: 'inference-prod-inferences' },
+        role: PREDICT_ROLE,
+      },
       'inference-prod-read': { environment: { TABLE_NAME: 'inference-prod-inferences' }, role: READ_ROLE },
       'other-app-worker': { environment: {} },
     },

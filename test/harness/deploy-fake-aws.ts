@@ -26,7 +26,12 @@ export async function startTestServer(handle: Handler): Promise<TestServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const captured = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const captured = {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(captured);
       const answer = handle(captured);
       res.writeHead(answer.status, answer.headers ?? {});
@@ -59,7 +64,11 @@ export const TEST_REGION = 'eu-west-1';
  * DescribeStacks in the query protocol's XML, API Gateway GetApiKey in JSON.
  * Stacks not in `stacks` get CloudFormation's real "does not exist" ValidationError.
  */
-export async function startFakeAws(state: { stacks: Record<string, FakeStack>; apiKeys?: Record<string, string>; account?: string }): Promise<TestServer> {
+export async function startFakeAws(state: {
+  stacks: Record<string, FakeStack>;
+  apiKeys?: Record<string, string>;
+  account?: string;
+}): Promise<TestServer> {
   return startTestServer((req) => {
     const apiKey = /^\/apikeys\/([^/?]+)\?(.*)$/.exec(req.url);
     if (req.method === 'GET' && apiKey) {
@@ -71,34 +80,49 @@ export async function startFakeAws(state: { stacks: Record<string, FakeStack>; a
     switch (form.get('Action')) {
       case 'GetCallerIdentity': {
         const account = state.account ?? TEST_ACCOUNT;
-        return xml(200, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
-          `<Arn>arn:aws:sts::${account}:assumed-role/deployer/test</Arn><UserId>AROADEPLOYER:test</UserId><Account>${account}</Account>` +
-          `</GetCallerIdentityResult><ResponseMetadata><RequestId>sts-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`);
+        return xml(
+          200,
+          `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+            `<Arn>arn:aws:sts::${account}:assumed-role/deployer/test</Arn><UserId>AROADEPLOYER:test</UserId><Account>${account}</Account>` +
+            `</GetCallerIdentityResult><ResponseMetadata><RequestId>sts-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+        );
       }
       case 'DescribeStacks': {
         const name = form.get('StackName') ?? '';
         const stack = state.stacks[name];
         if (!stack) {
-          return xml(400, `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type>` +
-            `<Code>ValidationError</Code><Message>Stack with id ${escape(name)} does not exist</Message></Error><RequestId>cfn-missing</RequestId></ErrorResponse>`);
+          return xml(
+            400,
+            `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type>` +
+              `<Code>ValidationError</Code><Message>Stack with id ${escape(name)} does not exist</Message></Error><RequestId>cfn-missing</RequestId></ErrorResponse>`,
+          );
         }
         const outputs = Object.entries(stack.outputs ?? {})
           .map(([k, v]) => `<member><OutputKey>${escape(k)}</OutputKey><OutputValue>${escape(v)}</OutputValue></member>`)
           .join('');
-        return xml(200, `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>` +
-          `<StackName>${escape(name)}</StackName><StackId>arn:aws:cloudformation:${TEST_REGION}:${TEST_ACCOUNT}:stack/${escape(name)}/0f0e0d0c</StackId>` +
-          `<CreationTime>2026-01-01T00:00:00.000Z</CreationTime><StackStatus>${stack.status ?? 'CREATE_COMPLETE'}</StackStatus>` +
-          `<Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>cfn-1</RequestId></ResponseMetadata></DescribeStacksResponse>`);
+        return xml(
+          200,
+          `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>` +
+            `<StackName>${escape(name)}</StackName><StackId>arn:aws:cloudformation:${TEST_REGION}:${TEST_ACCOUNT}:stack/${escape(name)}/0f0e0d0c</StackId>` +
+            `<CreationTime>2026-01-01T00:00:00.000Z</CreationTime><StackStatus>${stack.status ?? 'CREATE_COMPLETE'}</StackStatus>` +
+            `<Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>cfn-1</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+        );
       }
       default:
-        return xml(400, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>not faked: ${escape(req.body.slice(0, 80))}</Message></Error></ErrorResponse>`);
+        return xml(
+          400,
+          `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>not faked: ${escape(req.body.slice(0, 80))}</Message></Error></ErrorResponse>`,
+        );
     }
   });
 }
 
 /** The stack names each DescribeStacks request asked for, in order. */
 export function describedStacks(server: TestServer): string[] {
-  return server.requests.map((r) => new URLSearchParams(r.body)).filter((f) => f.get('Action') === 'DescribeStacks').map((f) => f.get('StackName') ?? '');
+  return server.requests
+    .map((r) => new URLSearchParams(r.body))
+    .filter((f) => f.get('Action') === 'DescribeStacks')
+    .map((f) => f.get('StackName') ?? '');
 }
 
 /**
@@ -106,7 +130,10 @@ export function describedStacks(server: TestServer): string[] {
  * derived key), independently of the signer under test. Returns what is wrong, or undefined.
  */
 export function verifySigV4(req: CapturedRequest, secretAccessKey: string): string | undefined {
-  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ''));
+  const auth =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      String(req.headers.authorization ?? ''),
+    );
   if (!auth) return `malformed Authorization header: ${req.headers.authorization}`;
   const [, , date, region, service, signedHeaders, signature] = auth;
   const amzDate = String(req.headers['x-amz-date'] ?? '');
@@ -118,8 +145,26 @@ export function verifySigV4(req: CapturedRequest, secretAccessKey: string): stri
     .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : 1) : a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const headerLines = signedHeaders.split(';').map((h) => `${h}:${String(req.headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
-  const canonical = [req.method, url.pathname.split('/').map((s) => encode(encode(decodeURIComponent(s)))).join('/'), query, headerLines, signedHeaders, sha256(req.body)].join('\n');
+  const headerLines = signedHeaders
+    .split(';')
+    .map(
+      (h) =>
+        `${h}:${String(req.headers[h] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
+  const canonical = [
+    req.method,
+    url.pathname
+      .split('/')
+      .map((s) => encode(encode(decodeURIComponent(s))))
+      .join('/'),
+    query,
+    headerLines,
+    signedHeaders,
+    sha256(req.body),
+  ].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
   let key: Buffer = hmac(`AWS4${secretAccessKey}`, date);
@@ -129,7 +174,11 @@ export function verifySigV4(req: CapturedRequest, secretAccessKey: string): stri
 }
 
 function json(status: number, body: unknown, errorType?: string) {
-  return { status, headers: { 'content-type': 'application/json', ...(errorType ? { 'x-amzn-errortype': errorType } : {}) }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json', ...(errorType ? { 'x-amzn-errortype': errorType } : {}) },
+    body: JSON.stringify(body),
+  };
 }
 
 function xml(status: number, body: string) {

@@ -48,10 +48,14 @@ export function bundleHandler(entry: string, options: BundleOptions): BundleRepo
     const bytesInOutput = Object.fromEntries(Object.entries(output.inputs).map(([k, v]) => [k, v.bytesInOutput]));
     process.stdout.write(JSON.stringify({ bytes: output.bytes, inputs: result.metafile.inputs, bytesInOutput }));
   `;
-  const stdout = execFileSync(process.execPath, ['-e', script, path.join(ROOT, 'lambda', entry, 'index.ts'), options.format, String(options.sdkExternal), options.outfile ?? ''], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const stdout = execFileSync(
+    process.execPath,
+    ['-e', script, path.join(ROOT, 'lambda', entry, 'index.ts'), options.format, String(options.sdkExternal), options.outfile ?? ''],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return JSON.parse(stdout) as BundleReport;
 }

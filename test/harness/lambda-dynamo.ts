@@ -32,7 +32,9 @@ export async function startDynalite(): Promise<LocalDynamo> {
     client,
     async createTable(name) {
       // The definition's readonly arrays are the SDK's input shape; only TableName is added.
-      await raw.send(new CreateTableCommand({ ...(TABLE_DEFINITION as unknown as Omit<CreateTableCommand['input'], 'TableName'>), TableName: name }));
+      await raw.send(
+        new CreateTableCommand({ ...(TABLE_DEFINITION as unknown as Omit<CreateTableCommand['input'], 'TableName'>), TableName: name }),
+      );
     },
     async stop() {
       raw.destroy();

@@ -88,7 +88,10 @@ function answer(endpointName: string, body: string, contentType: string | undefi
     case 'slow':
       return; // never answers: the SDK's request timeout must fire
     default: {
-      const rows = contentType === 'text/csv' ? body.split('\n').map((line) => line.split(',').map(Number)) : (JSON.parse(body).instances as number[][]);
+      const rows =
+        contentType === 'text/csv'
+          ? body.split('\n').map((line) => line.split(',').map(Number))
+          : (JSON.parse(body).instances as number[][]);
       const predictions = rows.map((row) => row.reduce((a, b) => a + b, 0));
       res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-invoked-production-variant': 'AllTraffic' });
       return void res.end(JSON.stringify({ predictions }));
@@ -100,10 +103,21 @@ function answer(endpointName: string, body: string, contentType: string | undefi
 function modelError(res: ServerResponse, originalStatus: number, originalMessage: string): void {
   const message = `Received ${originalStatus < 500 ? 'client' : 'server'} error (${originalStatus}) from primary with message "${originalMessage}". See ${LOG_STREAM_ARN} in account ${TEST_ACCOUNT} for more information.`;
   res.writeHead(424, { 'content-type': 'application/json', 'x-amzn-errortype': 'ModelError:' });
-  res.end(JSON.stringify({ ErrorCode: 'ModelError', Message: message, OriginalStatusCode: originalStatus, OriginalMessage: originalMessage, LogStreamArn: LOG_STREAM_ARN }));
+  res.end(
+    JSON.stringify({
+      ErrorCode: 'ModelError',
+      Message: message,
+      OriginalStatusCode: originalStatus,
+      OriginalMessage: originalMessage,
+      LogStreamArn: LOG_STREAM_ARN,
+    }),
+  );
 }
 
 function error(res: ServerResponse, status: number, type: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.sagemaker/` });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.sagemaker/`,
+  });
   res.end(JSON.stringify({ message }));
 }

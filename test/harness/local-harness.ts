@@ -49,7 +49,12 @@ export function captureLogs(): LogCapture {
  * about authentication send unsigned requests through the documented switch (allowUnsigned),
  * which takes them as this key's owner.
  */
-export const TEST_CREDENTIALS: LocalIdentity = { accessKeyId: 'AKIATESTLOCALCALLER0', secretAccessKey: 'test-caller-secret-0123456789abcdefghij', source: 'given', userName: LOCAL_USER_NAME };
+export const TEST_CREDENTIALS: LocalIdentity = {
+  accessKeyId: 'AKIATESTLOCALCALLER0',
+  secretAccessKey: 'test-caller-secret-0123456789abcdefghij',
+  source: 'given',
+  userName: LOCAL_USER_NAME,
+};
 
 export async function startPipeline(assembly: LocalAssembly, options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
   return startLocalPipeline({ inMemory: true, assembly, allowUnsigned: true, credentials: TEST_CREDENTIALS, ...options });
@@ -88,12 +93,18 @@ export async function startFaultyModelServer() {
       const rows = (JSON.parse(Buffer.concat(chunks).toString() || '{}').instances ?? []) as number[][];
       const ok = () => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ predictions: rows.map(() => ({ label: 'setosa', probabilities: { setosa: 1, versicolor: 0, virginica: 0 } })) }));
+        res.end(
+          JSON.stringify({ predictions: rows.map(() => ({ label: 'setosa', probabilities: { setosa: 1, versicolor: 0, virginica: 0 } })) }),
+        );
       };
       if (mode === 'ok') return ok();
       if (mode === 'delay-300') return void setTimeout(ok, 300);
-      if (mode === 'error-500') return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"InternalError","message":"model crashed"}');
-      if (mode === 'reject-400') return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"BadInput","message":"feature 2 out of range"}');
+      if (mode === 'error-500')
+        return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"InternalError","message":"model crashed"}');
+      if (mode === 'reject-400')
+        return void res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"error":"BadInput","message":"feature 2 out of range"}');
       // slow: never answers in time; the handler's SDK timeout must fire first.
     });
   });
@@ -106,9 +117,10 @@ export async function startFaultyModelServer() {
     get invocations() {
       return invocations;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

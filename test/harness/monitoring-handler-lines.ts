@@ -26,7 +26,12 @@ const TABLE = 'inference-test-inferences';
 export const TEST_FUNCTION_NAME = 'inference-test-predict';
 export const TEST_SERVICE_NAME = 'inference-predict';
 
-export const VALID_BODY = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] });
+export const VALID_BODY = JSON.stringify({
+  instances: [
+    [5.1, 3.5, 1.4, 0.2],
+    [6.7, 3.0, 5.2, 2.3],
+  ],
+});
 
 interface Scenario {
   /** Environment overrides of the function (PREDICT_ENV names). */
@@ -91,7 +96,8 @@ async function bundlePredictHandler(dir: string): Promise<string> {
   const outfile = path.join(dir, 'predict.mjs');
   await build({
     stdin: {
-      contents: "export { createPredictHandler } from './lambda/predict/index';\nexport { loadPredictConfig } from './lambda/shared/env';\n",
+      contents:
+        "export { createPredictHandler } from './lambda/predict/index';\nexport { loadPredictConfig } from './lambda/shared/env';\n",
       resolveDir: REPO,
       loader: 'ts',
       sourcefile: 'monitoring-entry.ts',
@@ -139,7 +145,10 @@ function startRunner(bundleFile: string, dynamoUrl: string, sagemakerUrl: string
     [PREDICT_ENV.ttlDays]: '7',
     [PREDICT_ENV.idempotencyWindowSec]: '3600',
   };
-  const child = fork(path.join(__dirname, 'monitoring-handler-runner.mjs'), [bundleFile], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, 'monitoring-handler-runner.mjs'), [bundleFile], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`handler runner exited with ${code} before it was ready`)));

@@ -35,9 +35,23 @@ process.on('message', async ({ id, env, event }) => {
       getRemainingTimeInMillis: () => 10_000,
     };
     const response = await handler(event, context);
-    process.send({ id, response, lines: lines.join('').split('\n').filter((l) => l.trim()) });
+    process.send({
+      id,
+      response,
+      lines: lines
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim()),
+    });
   } catch (error) {
-    process.send({ id, error: `${error?.name}: ${error?.message}`, lines: lines.join('').split('\n').filter((l) => l.trim()) });
+    process.send({
+      id,
+      error: `${error?.name}: ${error?.message}`,
+      lines: lines
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim()),
+    });
   }
 });
 process.send({ ready: true });

@@ -42,5 +42,9 @@ export const PLATFORM_LINES = {
   outOfMemory: platformReportLine({ status: 'error', errorType: 'Runtime.OutOfMemory', maxMemoryUsedMB: 1024 }),
   runtimeExit: platformReportLine({ status: 'error', errorType: 'Runtime.ExitError' }),
   handlerFailure: platformReportLine({ status: 'failure', errorType: 'Runtime.UnhandledPromiseRejection' }),
-  start: JSON.stringify({ time: '2026-01-01T12:00:00.000Z', type: 'platform.start', record: { requestId: '8f5c1a7e-0000-4000-8000-000000000001', version: '$LATEST' } }),
+  start: JSON.stringify({
+    time: '2026-01-01T12:00:00.000Z',
+    type: 'platform.start',
+    record: { requestId: '8f5c1a7e-0000-4000-8000-000000000001', version: '$LATEST' },
+  }),
 } as const;

@@ -33,7 +33,15 @@ export function alarmsByName(template: Template): Map<string, { type: string; lo
 export function alarmMetrics(props: Props): AlarmMetric[] {
   const dims = (list: Array<{ Name: string; Value: unknown }> = []) => Object.fromEntries(list.map((d) => [d.Name, d.Value]));
   if (!props.Metrics) {
-    return [{ namespace: props.Namespace, metricName: props.MetricName, dimensions: dims(props.Dimensions), stat: props.ExtendedStatistic ?? props.Statistic, period: props.Period }];
+    return [
+      {
+        namespace: props.Namespace,
+        metricName: props.MetricName,
+        dimensions: dims(props.Dimensions),
+        stat: props.ExtendedStatistic ?? props.Statistic,
+        period: props.Period,
+      },
+    ];
   }
   return props.Metrics.map((m: Props) => ({
     id: m.Id,

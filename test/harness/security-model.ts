@@ -41,7 +41,9 @@ export async function startLeakyModelServer(text: string): Promise<LeakyModelSer
           res.writeHead(200, { 'content-type': 'application/json' });
           return void res.end(JSON.stringify({ predictions: rows.map(() => ({ label: 'setosa', probabilities: { setosa: 1 } })) }));
         case 'leaky-500':
-          return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'InternalError', message: text, stack: text }));
+          return void res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: 'InternalError', message: text, stack: text }));
         case 'leaky-400':
           return void res.writeHead(400, { 'content-type': 'text/plain' }).end(text);
         case 'leaky-200-text':

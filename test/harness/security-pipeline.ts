@@ -55,7 +55,10 @@ export async function inferenceRecord(pipeline: LocalPipeline, requestId: string
 }
 
 /** The assembly with the prediction function's environment and timeout changed. */
-export function withPredictSettings(assembly: LocalAssembly, settings: { env?: Record<string, string>; timeoutSec?: number }): LocalAssembly {
+export function withPredictSettings(
+  assembly: LocalAssembly,
+  settings: { env?: Record<string, string>; timeoutSec?: number },
+): LocalAssembly {
   const predict: SynthesizedFunction = {
     ...assembly.functions.predict,
     environment: { ...assembly.functions.predict.environment, ...settings.env },

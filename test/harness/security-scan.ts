@@ -4,7 +4,8 @@
  */
 
 /** A JavaScript stack frame (`at fn (/path/file.js:10:5)`, `at /path/file.mjs:1:2`) or a Python traceback. */
-export const STACK_TRACE = /\bat (?:async )?(?:[\w$.<>[\] ]+ \()?(?:file:\/\/)?\/?[\w./@-]+\.(?:[cm]?js|ts):\d+:\d+|Traceback \(most recent call last\)/;
+export const STACK_TRACE =
+  /\bat (?:async )?(?:[\w$.<>[\] ]+ \()?(?:file:\/\/)?\/?[\w./@-]+\.(?:[cm]?js|ts):\d+:\d+|Traceback \(most recent call last\)/;
 
 const ARN = /arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:[^\s"'\\,}]+/g;
 

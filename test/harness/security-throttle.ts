@@ -40,7 +40,12 @@ export interface ThrottlingServer {
 
 type Answer = (what: string, body: string, res: ServerResponse, req: IncomingMessage) => void;
 
-async function startServer(whatOf: (req: IncomingMessage) => string, throttling: Fault, fail: (res: ServerResponse, fault: Fault) => void, answer: Answer): Promise<ThrottlingServer> {
+async function startServer(
+  whatOf: (req: IncomingMessage) => string,
+  throttling: Fault,
+  fail: (res: ServerResponse, fault: Fault) => void,
+  answer: Answer,
+): Promise<ThrottlingServer> {
   const arrivals: Arrival[] = [];
   let budget = 0;
   let fault = throttling;
@@ -87,7 +92,10 @@ export function startThrottlingSageMaker(options: { status?: 400 | 429 } = {}): 
     (req) => decodeURIComponent(/^\/endpoints\/([^/]+)\/invocations$/.exec(req.url ?? '')?.[1] ?? ''),
     { status: options.status ?? 400, code: 'ThrottlingException', message: 'Rate exceeded' },
     (res, fault) => {
-      res.writeHead(fault.status, { 'content-type': 'application/json', 'x-amzn-errortype': `${fault.code}:http://internal.amazon.com/coral/com.amazon.sagemaker/` });
+      res.writeHead(fault.status, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': `${fault.code}:http://internal.amazon.com/coral/com.amazon.sagemaker/`,
+      });
       res.end(JSON.stringify({ message: fault.message }));
     },
     (_what, body, res) => {
@@ -102,15 +110,28 @@ export function startThrottlingSageMaker(options: { status?: 400 | 429 } = {}): 
 export function startThrottlingDynamo(dynaliteUrl: string): Promise<ThrottlingServer> {
   const target = new URL(dynaliteUrl);
   return startServer(
-    (req) => String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '',
-    { status: 400, code: 'ProvisionedThroughputExceededException', message: 'The level of configured provisioned throughput for the table was exceeded.' },
+    (req) =>
+      String(req.headers['x-amz-target'] ?? '')
+        .split('.')
+        .pop() ?? '',
+    {
+      status: 400,
+      code: 'ProvisionedThroughputExceededException',
+      message: 'The level of configured provisioned throughput for the table was exceeded.',
+    },
     (res, fault) => {
       res.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0' });
       res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${fault.code}`, message: fault.message }));
     },
     (_what, body, res, req) => {
       const forward = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host, 'content-length': Buffer.byteLength(body) } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host, 'content-length': Buffer.byteLength(body) },
+        },
         (answer) => {
           res.writeHead(answer.statusCode ?? 500, answer.headers);
           answer.pipe(res);

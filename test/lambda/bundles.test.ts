@@ -92,17 +92,19 @@ describe('as the stacks bundle them (PipelineFunction.bundling)', () => {
     expect(existsSync(path.join(staged['record-deployment'], 's3-put.js'))).toBe(false);
   });
 
-  it.each([['predict', 'index.mjs'], ['predict', 's3-put.js'], ['read', 'index.mjs'], ['record-deployment', 'index.mjs']])(
-    '%s %s: credentials from the environment only, no STS, SSO or instance-metadata chain',
-    (entry, file) => {
-      const text = textOf(entry, file);
-      // Debug messages and operation names of the default chain's links.
-      for (const marker of ['defaultProvider::fromSSO', 'AssumeRoleWithWebIdentity', 'CreateToken', 'fromContainerMetadata']) {
-        expect(text).not.toContain(marker);
-      }
-      expect(text).toContain('this bundle reads credentials from the environment only');
-    },
-  );
+  it.each([
+    ['predict', 'index.mjs'],
+    ['predict', 's3-put.js'],
+    ['read', 'index.mjs'],
+    ['record-deployment', 'index.mjs'],
+  ])('%s %s: credentials from the environment only, no STS, SSO or instance-metadata chain', (entry, file) => {
+    const text = textOf(entry, file);
+    // Debug messages and operation names of the default chain's links.
+    for (const marker of ['defaultProvider::fromSSO', 'AssumeRoleWithWebIdentity', 'CreateToken', 'fromContainerMetadata']) {
+      expect(text).not.toContain(marker);
+    }
+    expect(text).toContain('this bundle reads credentials from the environment only');
+  });
 
   it('predict: importing index.mjs (the cold start) loads neither s3-put.js nor anything else beside it, and sends nothing', () => {
     const report = execFileSync(
@@ -123,9 +125,22 @@ describe('as the stacks bundle them (PipelineFunction.bundling)', () => {
 
 describe('env-credentials (the alias of @aws-sdk/credential-provider-node)', () => {
   it('reads the keys, session token and expiration Lambda sets', async () => {
-    const env = { AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 'tok', AWS_CREDENTIAL_EXPIRATION: '2030-01-01T00:00:00Z' };
-    expect(credentialsFromEnv(env)).toEqual({ accessKeyId: 'AKIA', secretAccessKey: 's', sessionToken: 'tok', expiration: new Date('2030-01-01T00:00:00Z') });
-    expect(credentialsFromEnv({ AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's' })).toEqual({ accessKeyId: 'AKIA', secretAccessKey: 's' });
+    const env = {
+      AWS_ACCESS_KEY_ID: 'AKIA',
+      AWS_SECRET_ACCESS_KEY: 's',
+      AWS_SESSION_TOKEN: 'tok',
+      AWS_CREDENTIAL_EXPIRATION: '2030-01-01T00:00:00Z',
+    };
+    expect(credentialsFromEnv(env)).toEqual({
+      accessKeyId: 'AKIA',
+      secretAccessKey: 's',
+      sessionToken: 'tok',
+      expiration: new Date('2030-01-01T00:00:00Z'),
+    });
+    expect(credentialsFromEnv({ AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's' })).toEqual({
+      accessKeyId: 'AKIA',
+      secretAccessKey: 's',
+    });
     expect(credentialsTreatedAsExpired(credentialsFromEnv(env))).toBe(false);
   });
 
@@ -149,7 +164,10 @@ describe('env-credentials (the alias of @aws-sdk/credential-provider-node)', () 
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
     try {
-      await expect(defaultProvider({})()).rejects.toMatchObject({ name: 'CredentialsProviderError', message: expect.stringContaining('AWS_ACCESS_KEY_ID') });
+      await expect(defaultProvider({})()).rejects.toMatchObject({
+        name: 'CredentialsProviderError',
+        message: expect.stringContaining('AWS_ACCESS_KEY_ID'),
+      });
     } finally {
       process.env = saved;
     }
@@ -157,7 +175,13 @@ describe('env-credentials (the alias of @aws-sdk/credential-provider-node)', () 
 });
 
 describe('the split S3 path through the staged bundle (local pipeline)', () => {
-  const assembly = synthesizeOnce({ stage: 'dev', ...UNTHROTTLED, 'records.payloadMode': 'full', 'records.overflow': 's3', 'records.maxInlineBytes': '1024' });
+  const assembly = synthesizeOnce({
+    stage: 'dev',
+    ...UNTHROTTLED,
+    'records.payloadMode': 'full',
+    'records.overflow': 's3',
+    'records.maxInlineBytes': '1024',
+  });
   let pipeline: LocalPipeline;
   beforeAll(async () => {
     pipeline = await startPipeline(assembly);
@@ -189,14 +213,20 @@ describe('with the runtime AWS SDK', () => {
          const clients = Object.keys(require.cache).map((k) => /node_modules\\/@aws-sdk\\/(client-[^/]+)/.exec(k)?.[1]).filter(Boolean);
          process.stdout.write(JSON.stringify({ handler: typeof m.handler, clients: [...new Set(clients)].sort() }));`,
       ],
-      { env: { PATH: process.env.PATH, NODE_PATH: path.join(ROOT, 'node_modules'), ...PREDICT_ENV }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      {
+        env: { PATH: process.env.PATH, NODE_PATH: path.join(ROOT, 'node_modules'), ...PREDICT_ENV },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
     );
     expect(JSON.parse(report)).toEqual({ handler: 'function', clients: ['client-dynamodb', 'client-sagemaker-runtime'] });
   });
 
   it.each([['read'], ['record-deployment']])('%s does not bundle the S3 or SageMaker clients', (entry) => {
     const { bytesInOutput } = bundleHandler(entry, { format: 'esm', sdkExternal: false });
-    const packages = Object.keys(bytesInOutput).filter((p) => /@aws-sdk\/client-/.test(p)).map((p) => /@aws-sdk\/(client-[^/]+)/.exec(p)![1]);
+    const packages = Object.keys(bytesInOutput)
+      .filter((p) => /@aws-sdk\/client-/.test(p))
+      .map((p) => /@aws-sdk\/(client-[^/]+)/.exec(p)![1]);
     expect([...new Set(packages)]).toEqual(['client-dynamodb']);
   });
 });

@@ -24,7 +24,9 @@ describe('extractModelArtifact', () => {
 
   it('names a missing artifact', async () => {
     const missing = path.join(makeTempDir(), 'model.tar.gz');
-    await expect(extractModelArtifact(missing, makeTempDir())).rejects.toThrow(new ModelArtifactError(`model artifact not found: ${missing}`));
+    await expect(extractModelArtifact(missing, makeTempDir())).rejects.toThrow(
+      new ModelArtifactError(`model artifact not found: ${missing}`),
+    );
     await expect(extractModelArtifact(missing, makeTempDir())).rejects.toBeInstanceOf(ModelArtifactError);
   });
 
@@ -85,7 +87,13 @@ describe('writeDeterministicArchive', () => {
   it.each([
     [[{ name: '../model.json', content: '' }], 'archive entry name must be a plain file name, got "../model.json"'],
     [[{ name: 'dir/model.json', content: '' }], 'archive entry name must be a plain file name, got "dir/model.json"'],
-    [[{ name: 'a', content: '' }, { name: 'a', content: '' }], 'archive entry names must be unique'],
+    [
+      [
+        { name: 'a', content: '' },
+        { name: 'a', content: '' },
+      ],
+      'archive entry names must be unique',
+    ],
   ])('refuses entries %j', (bad, message) => {
     const out = path.join(makeTempDir(), 'model.tar.gz');
     expect(() => writeDeterministicArchive(bad, out)).toThrow(new ModelArtifactError(message));

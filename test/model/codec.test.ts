@@ -108,7 +108,11 @@ describe('decodeRows: text/csv', () => {
   it.each([
     ['an empty body', '', 'request body is empty'],
     ['a body of line breaks', '\r\n\r\n', 'request body is empty'],
-    ['a header row', 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2', 'line 1 looks like a header ("sepal_length,sepal_width,petal_length,petal_width"); csv input must not have a header row'],
+    [
+      'a header row',
+      'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2',
+      'line 1 looks like a header ("sepal_length,sepal_width,petal_length,petal_width"); csv input must not have a header row',
+    ],
     ['a blank line between rows', '5.1,3.5,1.4,0.2\n\n6,2.9,4.5,1.5', 'line 2 is empty; csv input has one row per line and no blank lines'],
     ['two line breaks at the end', '5.1,3.5,1.4,0.2\n\n', 'line 2 is empty; csv input has one row per line and no blank lines'],
     ['a whitespace-only line', '5.1,3.5,1.4,0.2\n   \n6,2.9,4.5,1.5', 'line 2 is empty; csv input has one row per line and no blank lines'],
@@ -150,12 +154,9 @@ describe('parseContentType', () => {
 });
 
 describe('checkAccept', () => {
-  it.each([undefined, '', 'application/json', '*/*', 'application/*', 'text/csv, application/json;q=0.5'])(
-    'accepts %p',
-    (header) => {
-      expect(() => checkAccept(header)).not.toThrow();
-    },
-  );
+  it.each([undefined, '', 'application/json', '*/*', 'application/*', 'text/csv, application/json;q=0.5'])('accepts %p', (header) => {
+    expect(() => checkAccept(header)).not.toThrow();
+  });
 
   it('refuses a client that accepts no json with 406', () => {
     expect(codecError(() => checkAccept('text/csv'))).toEqual({

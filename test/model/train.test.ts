@@ -75,7 +75,9 @@ describe('train', () => {
     const stats = model.trainingStats!;
     expect(JSON.parse(fs.readFileSync(result.statsPath, 'utf8'))).toEqual(stats);
     // The committed statistics are the retrained ones: the deployment record gets what the artifact holds.
-    expect(fs.readFileSync(path.join(path.dirname(COMMITTED_ARTIFACT), 'training-stats.json'), 'utf8')).toBe(fs.readFileSync(result.statsPath, 'utf8'));
+    expect(fs.readFileSync(path.join(path.dirname(COMMITTED_ARTIFACT), 'training-stats.json'), 'utf8')).toBe(
+      fs.readFileSync(result.statsPath, 'utf8'),
+    );
     expect(stats).toMatchObject({ version: 1, rows: 120, quantileLevels: [0.05, 0.25, 0.5, 0.75, 0.95] });
     expect(stats.features.map((f) => f.name)).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
     for (const f of stats.features) {

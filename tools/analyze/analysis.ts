@@ -32,7 +32,13 @@ export interface FeatureSummary {
   readonly std: number | null;
   readonly min: number | null;
   readonly max: number | null;
-  readonly quantiles: { readonly q05: number | null; readonly q25: number | null; readonly q50: number | null; readonly q75: number | null; readonly q95: number | null };
+  readonly quantiles: {
+    readonly q05: number | null;
+    readonly q25: number | null;
+    readonly q50: number | null;
+    readonly q75: number | null;
+    readonly q95: number | null;
+  };
 }
 
 export interface FeatureDrift extends DriftScore {
@@ -57,8 +63,21 @@ export interface CohortReport {
   readonly payloadModes: Readonly<Record<string, number>>;
   readonly recordsWithInputValues: number;
   readonly latencyMs: { readonly total: Percentiles; readonly model: Percentiles };
-  readonly labels: readonly { readonly label: string; readonly count: number; readonly share: number; readonly meanConfidence: number | null }[];
-  readonly confidence: { readonly predictions: number; readonly mean: number | null; readonly min: number | null; readonly p10: number | null; readonly p50: number | null; readonly p90: number | null; readonly belowSixTenths: number };
+  readonly labels: readonly {
+    readonly label: string;
+    readonly count: number;
+    readonly share: number;
+    readonly meanConfidence: number | null;
+  }[];
+  readonly confidence: {
+    readonly predictions: number;
+    readonly mean: number | null;
+    readonly min: number | null;
+    readonly p10: number | null;
+    readonly p50: number | null;
+    readonly p90: number | null;
+    readonly belowSixTenths: number;
+  };
   readonly features: readonly FeatureSummary[];
   readonly timeline: readonly { readonly hour: string; readonly requests: number; readonly errors: number }[];
   readonly hasTrainingStats: boolean;
@@ -107,7 +126,11 @@ export async function analyse(engine: AnalysisEngine, cohorts: readonly CohortSp
     const names = featureNames(c.trainingStats, features.rows);
     const lat = latency.rows[0];
     const conf = confidence.rows[0];
-    const labelRows = labels.rows.map((row) => ({ label: row.label ?? '(none)', count: int(row.predictions), meanConfidence: num(row.mean_confidence) }));
+    const labelRows = labels.rows.map((row) => ({
+      label: row.label ?? '(none)',
+      count: int(row.predictions),
+      meanConfidence: num(row.mean_confidence),
+    }));
     const labelTotal = labelRows.reduce((n, l) => n + l.count, 0);
     const report: CohortReport = {
       label: c.label,
@@ -125,7 +148,15 @@ export async function analyse(engine: AnalysisEngine, cohorts: readonly CohortSp
         model: { p50: num(lat?.model_p50), p90: num(lat?.model_p90), p99: num(lat?.model_p99) },
       },
       labels: labelRows.map((l) => ({ ...l, share: labelTotal > 0 ? l.count / labelTotal : 0 })),
-      confidence: { predictions: int(conf?.predictions), mean: num(conf?.mean), min: num(conf?.min), p10: num(conf?.p10), p50: num(conf?.p50), p90: num(conf?.p90), belowSixTenths: int(conf?.below_0_6) },
+      confidence: {
+        predictions: int(conf?.predictions),
+        mean: num(conf?.mean),
+        min: num(conf?.min),
+        p10: num(conf?.p10),
+        p50: num(conf?.p50),
+        p90: num(conf?.p90),
+        belowSixTenths: int(conf?.below_0_6),
+      },
       features: features.rows.map((row) => {
         const index = int(row.feature_index);
         return {
@@ -146,24 +177,41 @@ export async function analyse(engine: AnalysisEngine, cohorts: readonly CohortSp
     if (total === 0) notes.push(`${c.label}: no records between ${c.from} and ${c.to}.`);
     else if (report.recordsWithInputValues === 0) {
       const kept = Object.keys(report.payloadModes).join(', ');
-      notes.push(`${c.label}: the records keep no input values (payload mode ${kept}); feature statistics, input drift and predictions need payload mode full. Requests, errors and latency are still analysed.`);
+      notes.push(
+        `${c.label}: the records keep no input values (payload mode ${kept}); feature statistics, input drift and predictions need payload mode full. Requests, errors and latency are still analysed.`,
+      );
     } else if (report.recordsWithInputValues < total) {
-      notes.push(`${c.label}: ${total - report.recordsWithInputValues} of ${total} records keep no input values (payload mode hash, none or s3); feature statistics cover the other ${report.recordsWithInputValues}.`);
+      notes.push(
+        `${c.label}: ${total - report.recordsWithInputValues} of ${total} records keep no input values (payload mode hash, none or s3); feature statistics cover the other ${report.recordsWithInputValues}.`,
+      );
     }
-    if (!c.trainingStats) notes.push(`${c.label}: no training statistics for model version ${c.modelVersion} (its deployment record has none); drift against the training set is not computed.`);
+    if (!c.trainingStats)
+      notes.push(
+        `${c.label}: no training statistics for model version ${c.modelVersion} (its deployment record has none); drift against the training set is not computed.`,
+      );
 
     let withDrift = report;
     if (c.trainingStats && report.features.length > 0) {
       const bins = binsOf(c.trainingStats.features.map((f) => f.binEdges));
       const counts = histogramCounts(await run('histogram', c, bins));
       histograms.push(counts);
-      const drift = c.trainingStats.features.map((f, i) => featureDrift(i + 1, f.name, f.binEdges, f.binProportions, f.count, counts.get(i + 1)));
+      const drift = c.trainingStats.features.map((f, i) =>
+        featureDrift(i + 1, f.name, f.binEdges, f.binProportions, f.count, counts.get(i + 1)),
+      );
       withDrift = { ...withDrift, driftVsTraining: drift };
     } else histograms.push(new Map());
     if (c.trainingStats && labelTotal > 0) {
       const expected = Object.entries(c.trainingStats.labelProportions);
       const actual = expected.map(([label]) => (labelRows.find((l) => l.label === label)?.count ?? 0) / labelTotal);
-      withDrift = { ...withDrift, labelDriftVsTraining: driftScore(expected.map(([, p]) => p), actual, c.trainingStats.rows, labelTotal) };
+      withDrift = {
+        ...withDrift,
+        labelDriftVsTraining: driftScore(
+          expected.map(([, p]) => p),
+          actual,
+          c.trainingStats.rows,
+          labelTotal,
+        ),
+      };
     }
     reports.push(withDrift);
   }
@@ -175,15 +223,30 @@ export async function analyse(engine: AnalysisEngine, cohorts: readonly CohortSp
     const edges = fromTraining ? a.trainingStats!.features.map((f) => f.binEdges) : reports[0].features.map((f) => quantileEdges(f));
     const bins = binsOf(edges);
     const countsA = fromTraining ? histograms[0] : histogramCounts(await run('histogram', a, bins));
-    const countsB = fromTraining && b.trainingStats && sameEdges(a.trainingStats!, b.trainingStats) ? histograms[1] : histogramCounts(await run('histogram', b, bins));
+    const countsB =
+      fromTraining && b.trainingStats && sameEdges(a.trainingStats!, b.trainingStats)
+        ? histograms[1]
+        : histogramCounts(await run('histogram', b, bins));
     const features = edges.map((e, i) => {
       const baseline = padCounts(countsA.get(i + 1), e);
       const total = baseline.reduce((x, y) => x + y, 0);
       return featureDrift(i + 1, reports[0].features[i]?.name ?? `feature_${i + 1}`, e, shares(baseline), total, countsB.get(i + 1));
     });
-    comparison = { baseline: a.label, current: b.label, binsFrom: fromTraining ? 'training' : 'baseline quantiles', features, labels: labelDrift(reports[0], reports[1]) };
+    comparison = {
+      baseline: a.label,
+      current: b.label,
+      binsFrom: fromTraining ? 'training' : 'baseline quantiles',
+      features,
+      labels: labelDrift(reports[0], reports[1]),
+    };
   } else if (reports.length === 2) {
-    comparison = { baseline: reports[0].label, current: reports[1].label, binsFrom: 'training', features: [], labels: labelDrift(reports[0], reports[1]) };
+    comparison = {
+      baseline: reports[0].label,
+      current: reports[1].label,
+      binsFrom: 'training',
+      features: [],
+      labels: labelDrift(reports[0], reports[1]),
+    };
   }
 
   return {
@@ -206,7 +269,14 @@ function labelDrift(a: CohortReport, b: CohortReport): DriftScore | undefined {
   return driftScore(share(a, ta), share(b, tb), ta, tb);
 }
 
-function featureDrift(index: number, name: string, edges: readonly number[], baselineShares: readonly number[], baselineCount: number, counts: readonly number[] | undefined): FeatureDrift {
+function featureDrift(
+  index: number,
+  name: string,
+  edges: readonly number[],
+  baselineShares: readonly number[],
+  baselineCount: number,
+  counts: readonly number[] | undefined,
+): FeatureDrift {
   const current = padCounts(counts, edges);
   const currentCount = current.reduce((a, b) => a + b, 0);
   const currentShares = shares(current);
@@ -228,7 +298,12 @@ function histogramCounts(rows: Rows): Map<number, number[]> {
 /** The bins of every feature as the histogram query takes them (features are 1-based). */
 export function binsOf(edgesPerFeature: readonly (readonly number[])[]): BinSpec[] {
   return edgesPerFeature.flatMap((edges, f) =>
-    Array.from({ length: edges.length + 1 }, (_, bin) => ({ featureIndex: f + 1, bin, lower: bin === 0 ? undefined : edges[bin - 1], upper: bin === edges.length ? undefined : edges[bin] })),
+    Array.from({ length: edges.length + 1 }, (_, bin) => ({
+      featureIndex: f + 1,
+      bin,
+      lower: bin === 0 ? undefined : edges[bin - 1],
+      upper: bin === edges.length ? undefined : edges[bin],
+    })),
   );
 }
 
@@ -257,13 +332,26 @@ function verdictLines(reports: readonly CohortReport[], comparison: Comparison |
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
   for (const r of reports) {
     const drifted = (r.driftVsTraining ?? []).filter((d) => d.verdict === 'drift' || d.verdict === 'watch');
-    for (const d of drifted) lines.push({ rank: d.verdict === 'drift' ? 0 : 2, text: `${r.label}: input ${d.name} ${d.verdict === 'drift' ? 'has drifted' : 'is shifting'} from the training data (PSI ${d.psi.toFixed(2)}, KS ${d.ks.toFixed(2)}).` });
+    for (const d of drifted)
+      lines.push({
+        rank: d.verdict === 'drift' ? 0 : 2,
+        text: `${r.label}: input ${d.name} ${d.verdict === 'drift' ? 'has drifted' : 'is shifting'} from the training data (PSI ${d.psi.toFixed(2)}, KS ${d.ks.toFixed(2)}).`,
+      });
     if (r.driftVsTraining && drifted.length === 0) {
       const v = worst(r.driftVsTraining.map((d) => d.verdict));
-      lines.push({ rank: 4, text: v === 'too few samples' ? `${r.label}: too few input values (under ${MIN_SAMPLES}) to judge drift from the training data.` : `${r.label}: inputs match the training data (every feature PSI <= 0.1 and KS <= 0.1).` });
+      lines.push({
+        rank: 4,
+        text:
+          v === 'too few samples'
+            ? `${r.label}: too few input values (under ${MIN_SAMPLES}) to judge drift from the training data.`
+            : `${r.label}: inputs match the training data (every feature PSI <= 0.1 and KS <= 0.1).`,
+      });
     }
     if (r.labelDriftVsTraining && (r.labelDriftVsTraining.verdict === 'drift' || r.labelDriftVsTraining.verdict === 'watch')) {
-      lines.push({ rank: 1, text: `${r.label}: predicted labels differ from the training labels (PSI ${r.labelDriftVsTraining.psi.toFixed(2)}).` });
+      lines.push({
+        rank: 1,
+        text: `${r.label}: predicted labels differ from the training labels (PSI ${r.labelDriftVsTraining.psi.toFixed(2)}).`,
+      });
     }
   }
   if (comparison && reports.length === 2) {
@@ -271,7 +359,10 @@ function verdictLines(reports: readonly CohortReport[], comparison: Comparison |
     if (a.errorRate !== null && b.errorRate !== null) {
       const diff = b.errorRate - a.errorRate;
       const worse = diff > 0.01 && b.errors >= 5;
-      lines.push({ rank: worse ? 0 : 3, text: `${b.label} fails ${pct(b.errorRate)} of requests against ${pct(a.errorRate)} for ${a.label}${worse ? ': more failures' : ''}.` });
+      lines.push({
+        rank: worse ? 0 : 3,
+        text: `${b.label} fails ${pct(b.errorRate)} of requests against ${pct(a.errorRate)} for ${a.label}${worse ? ': more failures' : ''}.`,
+      });
     }
     const ap = a.latencyMs.model.p99;
     const bp = b.latencyMs.model.p99;
@@ -280,13 +371,23 @@ function verdictLines(reports: readonly CohortReport[], comparison: Comparison |
       // A percentile of a handful of requests is noise: judge it only with enough of them.
       const slower = ratio > 1.2 && a.requests >= MIN_SAMPLES && b.requests >= MIN_SAMPLES;
       const few = a.requests < MIN_SAMPLES || b.requests < MIN_SAMPLES ? ` (too few requests, under ${MIN_SAMPLES}, to judge)` : '';
-      lines.push({ rank: slower ? 0 : 3, text: `${b.label} model latency p99 is ${bp.toFixed(1)} ms against ${ap.toFixed(1)} ms (x${ratio.toFixed(2)})${slower ? ': slower' : few}.` });
+      lines.push({
+        rank: slower ? 0 : 3,
+        text: `${b.label} model latency p99 is ${bp.toFixed(1)} ms against ${ap.toFixed(1)} ms (x${ratio.toFixed(2)})${slower ? ': slower' : few}.`,
+      });
     }
     for (const d of comparison.features) {
-      if (d.verdict === 'drift' || d.verdict === 'watch') lines.push({ rank: d.verdict === 'drift' ? 0 : 2, text: `${b.label} input ${d.name} ${d.verdict === 'drift' ? 'differs' : 'is shifting'} from ${a.label}'s (PSI ${d.psi.toFixed(2)}, KS ${d.ks.toFixed(2)}).` });
+      if (d.verdict === 'drift' || d.verdict === 'watch')
+        lines.push({
+          rank: d.verdict === 'drift' ? 0 : 2,
+          text: `${b.label} input ${d.name} ${d.verdict === 'drift' ? 'differs' : 'is shifting'} from ${a.label}'s (PSI ${d.psi.toFixed(2)}, KS ${d.ks.toFixed(2)}).`,
+        });
     }
     if (comparison.labels && (comparison.labels.verdict === 'drift' || comparison.labels.verdict === 'watch')) {
-      lines.push({ rank: 1, text: `${b.label} predicts a different mix of labels from ${a.label} (PSI ${comparison.labels.psi.toFixed(2)}).` });
+      lines.push({
+        rank: 1,
+        text: `${b.label} predicts a different mix of labels from ${a.label} (PSI ${comparison.labels.psi.toFixed(2)}).`,
+      });
     }
   }
   if (lines.length === 0) lines.push({ rank: 5, text: 'Nothing to report: no drift, failure or latency change found.' });

@@ -83,7 +83,8 @@ export async function runAnalyze(argv: readonly string[], io: CommandIo): Promis
     return 0;
   }
   const format = values.format!;
-  if (!['table', 'json', 'csv', 'html'].includes(format)) throw new UsageError(`--format must be table, json, csv or html, got '${format}'`);
+  if (!['table', 'json', 'csv', 'html'].includes(format))
+    throw new UsageError(`--format must be table, json, csv or html, got '${format}'`);
   const context: Record<string, unknown> = {};
   if (values.stage) context.stage = values.stage;
   for (const pair of values.c ?? []) {
@@ -98,11 +99,13 @@ export async function runAnalyze(argv: readonly string[], io: CommandIo): Promis
   if (from > to) throw new UsageError(`--from (${from}) must not be after --to (${to})`);
 
   const synthetic = values.synthetic === undefined ? undefined : Number(values.synthetic);
-  if (synthetic !== undefined && !(Number.isInteger(synthetic) && synthetic >= 2 && synthetic <= 10_000_000)) throw new UsageError(`--synthetic must be a whole number from 2 to 10000000, got '${values.synthetic}'`);
+  if (synthetic !== undefined && !(Number.isInteger(synthetic) && synthetic >= 2 && synthetic <= 10_000_000))
+    throw new UsageError(`--synthetic must be a whole number from 2 to 10000000, got '${values.synthetic}'`);
   const versions = values.version!.length > 0 ? values.version! : synthetic ? ['1.0.0', '1.1.0'] : [config.model.version];
   if (versions.length > 2) throw new UsageError(`give --version at most twice (one version, or two to compare), got ${versions.length}`);
   const baselineWindow = values['baseline-from'] || values['baseline-to'];
-  if (baselineWindow && versions.length !== 1) throw new UsageError('--baseline-from/--baseline-to compare one version over two windows; give one --version');
+  if (baselineWindow && versions.length !== 1)
+    throw new UsageError('--baseline-from/--baseline-to compare one version over two windows; give one --version');
   const sources = [values.aws, values['export-dir'] !== undefined, synthetic !== undefined].filter(Boolean).length;
   if (sources > 1) throw new UsageError('give at most one of --aws, --export-dir and --synthetic');
 
@@ -110,10 +113,24 @@ export async function runAnalyze(argv: readonly string[], io: CommandIo): Promis
   const cohortsWith = (stats: (version: string) => TrainingStats | undefined): CohortSpec[] => {
     if (baselineWindow) {
       const bTo = values['baseline-to'] ? isoArg('--baseline-to', values['baseline-to']) : from;
-      const bFrom = values['baseline-from'] ? isoArg('--baseline-from', values['baseline-from']) : new Date(Date.parse(bTo) - (Date.parse(to) - Date.parse(from))).toISOString();
+      const bFrom = values['baseline-from']
+        ? isoArg('--baseline-from', values['baseline-from'])
+        : new Date(Date.parse(bTo) - (Date.parse(to) - Date.parse(from))).toISOString();
       return [
-        { label: `${versions[0]} (${bFrom.slice(0, 16)} to ${bTo.slice(0, 16)})`, modelVersion: versions[0], from: bFrom, to: bTo, trainingStats: stats(versions[0]) },
-        { label: `${versions[0]} (${from.slice(0, 16)} to ${to.slice(0, 16)})`, modelVersion: versions[0], from, to, trainingStats: stats(versions[0]) },
+        {
+          label: `${versions[0]} (${bFrom.slice(0, 16)} to ${bTo.slice(0, 16)})`,
+          modelVersion: versions[0],
+          from: bFrom,
+          to: bTo,
+          trainingStats: stats(versions[0]),
+        },
+        {
+          label: `${versions[0]} (${from.slice(0, 16)} to ${to.slice(0, 16)})`,
+          modelVersion: versions[0],
+          from,
+          to,
+          trainingStats: stats(versions[0]),
+        },
       ];
     }
     return versions.map((v) => ({ label: v, modelVersion: v, from, to, trainingStats: stats(v) }));
@@ -139,8 +156,19 @@ export async function runAnalyze(argv: readonly string[], io: CommandIo): Promis
       const started = Date.now();
       const writer = new ExportWriter(dir, 'synthetic');
       const half = Math.floor(synthetic / 2);
-      const cohortsGenerated = versions.length === 2 ? [{ modelVersion: versions[0], records: half }, { modelVersion: versions[1], records: synthetic - half, drift: 1 }] : [{ modelVersion: versions[0], records: synthetic }];
-      for (const r of syntheticRecords({ cohorts: cohortsGenerated, start: from, spanMs: Date.parse(to) - Date.parse(from), payloadMode: mode as 'full' }))
+      const cohortsGenerated =
+        versions.length === 2
+          ? [
+              { modelVersion: versions[0], records: half },
+              { modelVersion: versions[1], records: synthetic - half, drift: 1 },
+            ]
+          : [{ modelVersion: versions[0], records: synthetic }];
+      for (const r of syntheticRecords({
+        cohorts: cohortsGenerated,
+        start: from,
+        spanMs: Date.parse(to) - Date.parse(from),
+        payloadMode: mode as 'full',
+      }))
         await writer.write(toDynamoJson(r));
       await writer.close();
       io.err(`generated ${synthetic} synthetic records in ${Date.now() - started} ms`);
@@ -149,7 +177,10 @@ export async function runAnalyze(argv: readonly string[], io: CommandIo): Promis
     } else {
       const dataDir = path.resolve(values['data-dir'] ?? path.join(REPO_ROOT, '.local', config.stage));
       const dynamoDir = path.join(dataDir, 'dynamodb');
-      if (!fs.existsSync(dynamoDir)) throw new UsageError(`no local pipeline data in ${dataDir}: run \`npm start -- --demo\` (or npm start) first, or pass --data-dir, --export-dir or --synthetic`);
+      if (!fs.existsSync(dynamoDir))
+        throw new UsageError(
+          `no local pipeline data in ${dataDir}: run \`npm start -- --demo\` (or npm start) first, or pass --data-dir, --export-dir or --synthetic`,
+        );
       const tableName = `${resourcePrefix(config)}-inferences`;
       const local = await startLocalDynamoDb({ tableName, dataDir: dynamoDir });
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'analyze-local-'));
@@ -163,7 +194,9 @@ export async function runAnalyze(argv: readonly string[], io: CommandIo): Promis
         await local.close();
       }
       engine = await DuckDbEngine.open(dir);
-      cohorts = cohortsWith((v) => parseTrainingStats(deployments.get(v)?.trainingStats) ?? (v === config.model.version ? bundled : undefined));
+      cohorts = cohortsWith(
+        (v) => parseTrainingStats(deployments.get(v)?.trainingStats) ?? (v === config.model.version ? bundled : undefined),
+      );
     }
 
     let report: AnalysisReport;
@@ -172,7 +205,14 @@ export async function runAnalyze(argv: readonly string[], io: CommandIo): Promis
     } finally {
       await engine.close();
     }
-    const text = format === 'json' ? renderJson(report) : format === 'csv' ? renderCsv(report) : format === 'html' ? renderHtml(report) : renderText(report);
+    const text =
+      format === 'json'
+        ? renderJson(report)
+        : format === 'csv'
+          ? renderCsv(report)
+          : format === 'html'
+            ? renderHtml(report)
+            : renderText(report);
     const outFile = values.out ?? (format === 'html' ? 'analysis-report.html' : undefined);
     if (outFile) {
       const target = path.resolve(io.cwd ?? process.cwd(), outFile);

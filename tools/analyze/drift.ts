@@ -67,7 +67,12 @@ export function verdictOf(psiValue: number, ksValue: number, baselineCount: numb
 }
 
 /** Scores of `current` bin shares against `baseline` bin shares. */
-export function driftScore(baseline: readonly number[], current: readonly number[], baselineCount: number, currentCount: number): DriftScore {
+export function driftScore(
+  baseline: readonly number[],
+  current: readonly number[],
+  baselineCount: number,
+  currentCount: number,
+): DriftScore {
   const p = psi(baseline, current);
   const k = ks(baseline, current);
   return { psi: p, ks: k, verdict: verdictOf(p, k, baselineCount, currentCount), baselineCount, currentCount };

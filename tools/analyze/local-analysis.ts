@@ -28,14 +28,28 @@ export async function analyseLocalTable(r: LocalAnalysisRequest): Promise<Analys
   try {
     const layout = await exportLocalTable(r.client, r.tableName, dir);
     const deployments = await latestDeployments(r.client, r.tableName);
-    const versions = r.versions && r.versions.length > 0 ? r.versions : [...deployments.values()].sort((a, b) => (a.deployedAt < b.deployedAt ? 1 : -1)).slice(0, 2).map((d) => d.modelVersion).reverse();
+    const versions =
+      r.versions && r.versions.length > 0
+        ? r.versions
+        : [...deployments.values()]
+            .sort((a, b) => (a.deployedAt < b.deployedAt ? 1 : -1))
+            .slice(0, 2)
+            .map((d) => d.modelVersion)
+            .reverse();
     if (versions.length === 0) return { empty: 'No model deployment is recorded yet, so there is no version to analyse.' };
-    if (layout.itemCount === 0) return { empty: 'The table holds no inference records yet: send a few predictions (npm start -- --demo) and reload.' };
+    if (layout.itemCount === 0)
+      return { empty: 'The table holds no inference records yet: send a few predictions (npm start -- --demo) and reload.' };
     const engine = await DuckDbEngine.open(dir);
     try {
       return await analyse(
         engine,
-        versions.map((v) => ({ label: v, modelVersion: v, from: r.from, to: r.to, trainingStats: parseTrainingStats(deployments.get(v)?.trainingStats) ?? r.fallbackStats?.(v) })),
+        versions.map((v) => ({
+          label: v,
+          modelVersion: v,
+          from: r.from,
+          to: r.to,
+          trainingStats: parseTrainingStats(deployments.get(v)?.trainingStats) ?? r.fallbackStats?.(v),
+        })),
       );
     } finally {
       await engine.close();

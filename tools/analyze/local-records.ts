@@ -53,7 +53,13 @@ export class ExportWriter {
       await this.nextFile();
       await this.endFile();
     }
-    const summary = { version: '2020-06-30', exportArn: `local:${this.exportId}`, itemCount: this.count, outputFormat: 'DYNAMODB_JSON', exportType: 'FULL_EXPORT' };
+    const summary = {
+      version: '2020-06-30',
+      exportArn: `local:${this.exportId}`,
+      itemCount: this.count,
+      outputFormat: 'DYNAMODB_JSON',
+      exportType: 'FULL_EXPORT',
+    };
     fs.writeFileSync(path.join(this.dir, 'AWSDynamoDB', this.exportId, 'manifest-summary.json'), `${JSON.stringify(summary)}\n`);
     return { dir: this.dir, exportId: this.exportId, itemCount: this.count, files: this.fileCount };
   }
@@ -121,7 +127,8 @@ export async function latestDeployments(client: DynamoDBClient, tableName: strin
     );
     for (const raw of page.Items ?? []) {
       const d = unmarshall(raw) as { modelVersion?: string; deployedAt?: string; trainingStats?: unknown };
-      if (d.modelVersion && d.deployedAt && !out.has(d.modelVersion)) out.set(d.modelVersion, { modelVersion: d.modelVersion, deployedAt: d.deployedAt, trainingStats: d.trainingStats });
+      if (d.modelVersion && d.deployedAt && !out.has(d.modelVersion))
+        out.set(d.modelVersion, { modelVersion: d.modelVersion, deployedAt: d.deployedAt, trainingStats: d.trainingStats });
     }
     start = page.LastEvaluatedKey;
   } while (start);

@@ -63,7 +63,10 @@ interface Bar {
 }
 
 /** Grouped horizontal-label bar chart: one group per category, one bar per series. */
-function bars(groups: readonly Bar[], options: { unit?: (v: number) => string; max?: number; series: readonly string[]; threshold?: { value: number; label: string }[] }): string {
+function bars(
+  groups: readonly Bar[],
+  options: { unit?: (v: number) => string; max?: number; series: readonly string[]; threshold?: { value: number; label: string }[] },
+): string {
   if (groups.length === 0) return '<p class="muted">no data</p>';
   const W = 460;
   const rowH = 16 * options.series.length + 10;
@@ -83,12 +86,16 @@ function bars(groups: readonly Bar[], options: { unit?: (v: number) => string; m
         parts.push(`<text x="${left + 4}" y="${y + 11}" class="muted">n/a</text>`);
         return;
       }
-      parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(v) - left).toFixed(1)}" height="13" rx="2" fill="${colour}"><title>${esc(options.series[si])}: ${unit(v)}</title></rect>`);
+      parts.push(
+        `<rect x="${left}" y="${y}" width="${Math.max(1, x(v) - left).toFixed(1)}" height="13" rx="2" fill="${colour}"><title>${esc(options.series[si])}: ${unit(v)}</title></rect>`,
+      );
       parts.push(`<text x="${(Math.min(x(v), W - 60) + 4).toFixed(1)}" y="${y + 11}" class="value">${unit(v)}</text>`);
     });
   });
   (options.threshold ?? []).forEach((t, i) => {
-    parts.push(`<line x1="${x(t.value).toFixed(1)}" x2="${x(t.value).toFixed(1)}" y1="0" y2="${H - 18}" class="threshold" data-threshold="${t.value}"/><text x="${x(t.value).toFixed(1)}" y="${H - 6}" class="muted" text-anchor="${i === 0 ? 'end' : 'start'}">${esc(t.label)}</text>`);
+    parts.push(
+      `<line x1="${x(t.value).toFixed(1)}" x2="${x(t.value).toFixed(1)}" y1="0" y2="${H - 18}" class="threshold" data-threshold="${t.value}"/><text x="${x(t.value).toFixed(1)}" y="${H - 6}" class="muted" text-anchor="${i === 0 ? 'end' : 'start'}">${esc(t.label)}</text>`,
+    );
   });
   return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img">${parts.join('')}</svg>${legend(options.series)}`;
 }
@@ -101,21 +108,28 @@ function errorChart(c: readonly CohortReport[]): string {
   const kinds = [...new Set(c.flatMap((x) => x.errorsByKind.map((e) => e.kind)))].sort();
   if (kinds.length === 0) return `<p class="ok">No failed requests.</p>`;
   return bars(
-    kinds.map((k) => ({ group: k, values: c.map((x) => (x.requests > 0 ? (x.errorsByKind.find((e) => e.kind === k)?.count ?? 0) / x.requests : null)) })),
+    kinds.map((k) => ({
+      group: k,
+      values: c.map((x) => (x.requests > 0 ? (x.errorsByKind.find((e) => e.kind === k)?.count ?? 0) / x.requests : null)),
+    })),
     { series: c.map((x) => x.label), unit: (v) => `${(v * 100).toFixed(2)}%` },
   );
 }
 
 function latencyChart(c: readonly CohortReport[]): string {
   const rows: Bar[] = [];
-  for (const kind of ['model', 'total'] as const) for (const p of ['p50', 'p90', 'p99'] as const) rows.push({ group: `${kind} ${p}`, values: c.map((x) => x.latencyMs[kind][p]) });
+  for (const kind of ['model', 'total'] as const)
+    for (const p of ['p50', 'p90', 'p99'] as const) rows.push({ group: `${kind} ${p}`, values: c.map((x) => x.latencyMs[kind][p]) });
   return bars(rows, { series: c.map((x) => x.label), unit: (v) => `${v.toFixed(1)} ms` });
 }
 
 function labelChart(c: readonly CohortReport[]): string {
   const labels = [...new Set(c.flatMap((x) => x.labels.map((l) => l.label)))].sort();
   if (labels.length === 0) return '<p class="muted">no predictions recorded</p>';
-  return bars(labels.map((l) => ({ group: l, values: c.map((x) => x.labels.find((y) => y.label === l)?.share ?? 0) })), { series: c.map((x) => x.label), unit: (v) => `${(v * 100).toFixed(1)}%`, max: 1 });
+  return bars(
+    labels.map((l) => ({ group: l, values: c.map((x) => x.labels.find((y) => y.label === l)?.share ?? 0) })),
+    { series: c.map((x) => x.label), unit: (v) => `${(v * 100).toFixed(1)}%`, max: 1 },
+  );
 }
 
 function confidenceChart(c: readonly CohortReport[]): string {
@@ -144,7 +158,9 @@ function timelineChart(c: readonly CohortReport[]): string {
 function driftChart(report: AnalysisReport): string {
   const sets: { name: string; list: readonly FeatureDrift[] }[] = [
     ...report.cohorts.filter((c) => c.driftVsTraining).map((c) => ({ name: `${c.label} vs training`, list: c.driftVsTraining! })),
-    ...(report.comparison && report.comparison.features.length ? [{ name: `${report.comparison.current} vs ${report.comparison.baseline}`, list: report.comparison.features }] : []),
+    ...(report.comparison && report.comparison.features.length
+      ? [{ name: `${report.comparison.current} vs ${report.comparison.baseline}`, list: report.comparison.features }]
+      : []),
   ];
   if (sets.length === 0) return '<p class="muted">No input values to score (payload mode hash or none), or no training statistics.</p>';
   const names = sets[0].list.map((d) => d.name);
@@ -157,20 +173,57 @@ function driftChart(report: AnalysisReport): string {
   const max = Math.min(1, Math.max(0.4, ...groups.flatMap((g) => g.values.map((v) => v ?? 0))));
   const table = `<table class="drift" data-testid="drift-table"><tr><th>feature</th>${sets.map((s) => `<th colspan="3">${esc(s.name)}</th>`).join('')}</tr>
 <tr><th></th>${sets.map(() => '<th>PSI</th><th>KS</th><th>verdict</th>').join('')}</tr>
-${names.map((n) => `<tr><td>${esc(n)}</td>${sets.map((s) => { const d = s.list.find((x) => x.name === n); return d ? `<td>${d.psi.toFixed(3)}</td><td>${d.ks.toFixed(3)}</td><td><span class="badge" style="background:${VERDICT_COLOUR[d.verdict]}">${esc(d.verdict)}</span></td>` : '<td colspan="3">-</td>'; }).join('')}</tr>`).join('')}</table>`;
-  return `${bars(groups, { series: sets.map((s) => `PSI ${s.name}`), unit: (v) => v.toFixed(3), max, threshold: [{ value: PSI_WATCH, label: `${PSI_WATCH} watch` }, { value: PSI_DRIFT, label: `${PSI_DRIFT} drift` }] }).replace(/<p class="legend">.*<\/p>$/, '')}<p class="legend">bar colour = verdict; order per feature: ${sets.map((s) => esc(s.name)).join(', ')}</p>${table}`;
+${names
+  .map(
+    (n) =>
+      `<tr><td>${esc(n)}</td>${sets
+        .map((s) => {
+          const d = s.list.find((x) => x.name === n);
+          return d
+            ? `<td>${d.psi.toFixed(3)}</td><td>${d.ks.toFixed(3)}</td><td><span class="badge" style="background:${VERDICT_COLOUR[d.verdict]}">${esc(d.verdict)}</span></td>`
+            : '<td colspan="3">-</td>';
+        })
+        .join('')}</tr>`,
+  )
+  .join('')}</table>`;
+  return `${bars(groups, {
+    series: sets.map((s) => `PSI ${s.name}`),
+    unit: (v) => v.toFixed(3),
+    max,
+    threshold: [
+      { value: PSI_WATCH, label: `${PSI_WATCH} watch` },
+      { value: PSI_DRIFT, label: `${PSI_DRIFT} drift` },
+    ],
+  }).replace(
+    /<p class="legend">.*<\/p>$/,
+    '',
+  )}<p class="legend">bar colour = verdict; order per feature: ${sets.map((s) => esc(s.name)).join(', ')}</p>${table}`;
 }
 
 /** Per feature: the training shares and each cohort's shares over the training bins. */
 function featureSection(report: AnalysisReport): string {
   const withValues = report.cohorts.filter((c) => c.features.length > 0);
-  if (withValues.length === 0) return `<section class="panel wide"><h2>Input features</h2><p class="muted" data-testid="no-inputs">The records keep no input values (payload mode hash or none): feature statistics and drift need payload mode full.</p></section>`;
+  if (withValues.length === 0)
+    return `<section class="panel wide"><h2>Input features</h2><p class="muted" data-testid="no-inputs">The records keep no input values (payload mode hash or none): feature statistics and drift need payload mode full.</p></section>`;
   const names = withValues[0].features.map((f) => f.name);
   const panels = names.map((name) => {
     const drifts = report.cohorts.map((c) => c.driftVsTraining?.find((d) => d.name === name));
     const ref = drifts.find((d) => d !== undefined) ?? report.comparison?.features.find((d) => d.name === name);
-    const stats = withValues.map((c, i) => { const f = c.features.find((x) => x.name === name); return f ? `<span style="color:${COLOURS[i]}">${esc(c.label)}: mean ${fmt(f.mean, 2)}, std ${fmt(f.std, 2)}, ${fmt(f.min, 1)} to ${fmt(f.max, 1)}</span>` : ''; }).join('<br>');
-    const badges = drifts.map((d, i) => (d ? `<span class="badge" style="background:${VERDICT_COLOUR[d.verdict]}">${esc(report.cohorts[i].label)} ${esc(d.verdict)} PSI ${d.psi.toFixed(2)}</span>` : '')).join(' ');
+    const stats = withValues
+      .map((c, i) => {
+        const f = c.features.find((x) => x.name === name);
+        return f
+          ? `<span style="color:${COLOURS[i]}">${esc(c.label)}: mean ${fmt(f.mean, 2)}, std ${fmt(f.std, 2)}, ${fmt(f.min, 1)} to ${fmt(f.max, 1)}</span>`
+          : '';
+      })
+      .join('<br>');
+    const badges = drifts
+      .map((d, i) =>
+        d
+          ? `<span class="badge" style="background:${VERDICT_COLOUR[d.verdict]}">${esc(report.cohorts[i].label)} ${esc(d.verdict)} PSI ${d.psi.toFixed(2)}</span>`
+          : '',
+      )
+      .join(' ');
     return `<div class="panel" data-testid="feature"><h3>${esc(name)} ${badges}</h3>${ref ? histogram(ref, drifts, report) : ''}<p class="small">${stats}</p></div>`;
   });
   return `<section><h2 class="section">Input features against the training data</h2><div class="grid">${panels.join('')}</div></section>`;
@@ -180,7 +233,13 @@ function histogram(ref: FeatureDrift, drifts: readonly (FeatureDrift | undefined
   const W = 460;
   const H = 140;
   const bins = ref.baselineShares.length;
-  const series: { shares: readonly number[]; colour: string; name: string }[] = [{ shares: ref.baselineShares, colour: BASELINE, name: report.comparison && !drifts.some(Boolean) ? report.comparison.baseline : 'training' }];
+  const series: { shares: readonly number[]; colour: string; name: string }[] = [
+    {
+      shares: ref.baselineShares,
+      colour: BASELINE,
+      name: report.comparison && !drifts.some(Boolean) ? report.comparison.baseline : 'training',
+    },
+  ];
   drifts.forEach((d, i) => d && series.push({ shares: d.currentShares, colour: COLOURS[i], name: report.cohorts[i].label }));
   if (!drifts.some(Boolean) && report.comparison) {
     const d = report.comparison.features.find((x) => x.name === ref.name);
@@ -193,10 +252,13 @@ function histogram(ref: FeatureDrift, drifts: readonly (FeatureDrift | undefined
   for (let b = 0; b < bins; b++) {
     series.forEach((s, si) => {
       const h = ((H - 34) * (s.shares[b] ?? 0)) / max;
-      parts.push(`<rect x="${(10 + b * slot + si * bw).toFixed(1)}" y="${(H - 20 - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.colour}"><title>${esc(s.name)} bin ${b + 1}: ${((s.shares[b] ?? 0) * 100).toFixed(1)}%</title></rect>`);
+      parts.push(
+        `<rect x="${(10 + b * slot + si * bw).toFixed(1)}" y="${(H - 20 - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.colour}"><title>${esc(s.name)} bin ${b + 1}: ${((s.shares[b] ?? 0) * 100).toFixed(1)}%</title></rect>`,
+      );
     });
     const edge = b < ref.edges.length ? ref.edges[b] : undefined;
-    if (edge !== undefined) parts.push(`<text x="${(10 + (b + 1) * slot).toFixed(1)}" y="${H - 6}" class="tick" text-anchor="middle">${edge}</text>`);
+    if (edge !== undefined)
+      parts.push(`<text x="${(10 + (b + 1) * slot).toFixed(1)}" y="${H - 6}" class="tick" text-anchor="middle">${edge}</text>`);
   }
   parts.push(`<line x1="10" x2="${W - 10}" y1="${H - 20}" y2="${H - 20}" class="axis"/>`);
   return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img">${parts.join('')}</svg><p class="legend">${series.map((s) => `<span><i style="background:${s.colour}"></i>${esc(s.name)}</span>`).join('')}</p>`;

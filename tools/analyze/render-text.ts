@@ -19,35 +19,67 @@ export function renderText(report: AnalysisReport): string {
   out.push('', 'Verdict', ...report.verdict.map((v) => `  - ${v}`));
   if (report.notes.length > 0) out.push('', 'Notes', ...report.notes.map((n) => `  - ${n}`));
 
-  out.push('', table(['', ...c.map((x) => x.label)], [
-    ['requests', ...c.map((x) => String(x.requests))],
-    ['errors', ...c.map((x) => String(x.errors))],
-    ['error rate', ...c.map((x) => pct(x.errorRate))],
-    ...kinds(c).map((k) => [`  ${k}`, ...c.map((x) => String(x.errorsByKind.find((e) => e.kind === k)?.count ?? 0))]),
-    ['total latency p50 ms', ...c.map((x) => fmt(x.latencyMs.total.p50))],
-    ['total latency p90 ms', ...c.map((x) => fmt(x.latencyMs.total.p90))],
-    ['total latency p99 ms', ...c.map((x) => fmt(x.latencyMs.total.p99))],
-    ['model latency p50 ms', ...c.map((x) => fmt(x.latencyMs.model.p50))],
-    ['model latency p90 ms', ...c.map((x) => fmt(x.latencyMs.model.p90))],
-    ['model latency p99 ms', ...c.map((x) => fmt(x.latencyMs.model.p99))],
-    ['confidence mean', ...c.map((x) => fmt(x.confidence.mean, 3))],
-    ['confidence p10', ...c.map((x) => fmt(x.confidence.p10, 3))],
-    ...labelsOf(c).map((l) => [`label ${l}`, ...c.map((x) => pct(x.labels.find((y) => y.label === l)?.share ?? 0))]),
-    ['records with input values', ...c.map((x) => String(x.recordsWithInputValues))],
-  ]));
+  out.push(
+    '',
+    table(
+      ['', ...c.map((x) => x.label)],
+      [
+        ['requests', ...c.map((x) => String(x.requests))],
+        ['errors', ...c.map((x) => String(x.errors))],
+        ['error rate', ...c.map((x) => pct(x.errorRate))],
+        ...kinds(c).map((k) => [`  ${k}`, ...c.map((x) => String(x.errorsByKind.find((e) => e.kind === k)?.count ?? 0))]),
+        ['total latency p50 ms', ...c.map((x) => fmt(x.latencyMs.total.p50))],
+        ['total latency p90 ms', ...c.map((x) => fmt(x.latencyMs.total.p90))],
+        ['total latency p99 ms', ...c.map((x) => fmt(x.latencyMs.total.p99))],
+        ['model latency p50 ms', ...c.map((x) => fmt(x.latencyMs.model.p50))],
+        ['model latency p90 ms', ...c.map((x) => fmt(x.latencyMs.model.p90))],
+        ['model latency p99 ms', ...c.map((x) => fmt(x.latencyMs.model.p99))],
+        ['confidence mean', ...c.map((x) => fmt(x.confidence.mean, 3))],
+        ['confidence p10', ...c.map((x) => fmt(x.confidence.p10, 3))],
+        ...labelsOf(c).map((l) => [`label ${l}`, ...c.map((x) => pct(x.labels.find((y) => y.label === l)?.share ?? 0))]),
+        ['records with input values', ...c.map((x) => String(x.recordsWithInputValues))],
+      ],
+    ),
+  );
 
   for (const x of c) {
     if (x.features.length === 0) continue;
-    out.push('', `Input features, ${x.label}`, table(['feature', 'count', 'mean', 'std', 'min', 'q05', 'q25', 'q50', 'q75', 'q95', 'max'],
-      x.features.map((f) => [f.name, String(f.count), fmt(f.mean, 3), fmt(f.std, 3), fmt(f.min, 2), fmt(f.quantiles.q05, 2), fmt(f.quantiles.q25, 2), fmt(f.quantiles.q50, 2), fmt(f.quantiles.q75, 2), fmt(f.quantiles.q95, 2), fmt(f.max, 2)])));
+    out.push(
+      '',
+      `Input features, ${x.label}`,
+      table(
+        ['feature', 'count', 'mean', 'std', 'min', 'q05', 'q25', 'q50', 'q75', 'q95', 'max'],
+        x.features.map((f) => [
+          f.name,
+          String(f.count),
+          fmt(f.mean, 3),
+          fmt(f.std, 3),
+          fmt(f.min, 2),
+          fmt(f.quantiles.q05, 2),
+          fmt(f.quantiles.q25, 2),
+          fmt(f.quantiles.q50, 2),
+          fmt(f.quantiles.q75, 2),
+          fmt(f.quantiles.q95, 2),
+          fmt(f.max, 2),
+        ]),
+      ),
+    );
   }
   const drifts: [string, readonly FeatureDrift[]][] = [
     ...c.filter((x) => x.driftVsTraining).map((x): [string, readonly FeatureDrift[]] => [`${x.label} vs training`, x.driftVsTraining!]),
-    ...(report.comparison && report.comparison.features.length > 0 ? [[`${report.comparison.current} vs ${report.comparison.baseline}`, report.comparison.features] as [string, readonly FeatureDrift[]]] : []),
+    ...(report.comparison && report.comparison.features.length > 0
+      ? [[`${report.comparison.current} vs ${report.comparison.baseline}`, report.comparison.features] as [string, readonly FeatureDrift[]]]
+      : []),
   ];
   for (const [title, list] of drifts) {
-    out.push('', `Drift, ${title} (PSI > ${PSI_WATCH} watch, > ${PSI_DRIFT} drift; KS > ${KS_DRIFT} drift)`,
-      table(['feature', 'PSI', 'KS', 'verdict', 'values'], list.map((d) => [d.name, d.psi.toFixed(3), d.ks.toFixed(3), d.verdict, String(d.currentCount)])));
+    out.push(
+      '',
+      `Drift, ${title} (PSI > ${PSI_WATCH} watch, > ${PSI_DRIFT} drift; KS > ${KS_DRIFT} drift)`,
+      table(
+        ['feature', 'PSI', 'KS', 'verdict', 'values'],
+        list.map((d) => [d.name, d.psi.toFixed(3), d.ks.toFixed(3), d.verdict, String(d.currentCount)]),
+      ),
+    );
   }
   out.push('', `queries took ${report.queryMs} ms`);
   return out.join('\n');
@@ -69,20 +101,39 @@ export function renderJson(report: AnalysisReport): string {
 export function renderCsv(report: AnalysisReport): string {
   const rows: (string | number | null)[][] = [['section', 'cohort', 'name', 'metric', 'value']];
   for (const x of report.cohorts) {
-    rows.push(['requests', x.label, '', 'requests', x.requests], ['requests', x.label, '', 'errors', x.errors], ['requests', x.label, '', 'error_rate', x.errorRate]);
+    rows.push(
+      ['requests', x.label, '', 'requests', x.requests],
+      ['requests', x.label, '', 'errors', x.errors],
+      ['requests', x.label, '', 'error_rate', x.errorRate],
+    );
     for (const e of x.errorsByKind) rows.push(['errors', x.label, e.kind, 'count', e.count]);
-    for (const [kind, p] of Object.entries(x.latencyMs)) for (const [metric, v] of Object.entries(p)) rows.push(['latency_ms', x.label, kind, metric, v as number | null]);
-    for (const l of x.labels) rows.push(['labels', x.label, l.label, 'count', l.count], ['labels', x.label, l.label, 'share', l.share], ['labels', x.label, l.label, 'mean_confidence', l.meanConfidence]);
+    for (const [kind, p] of Object.entries(x.latencyMs))
+      for (const [metric, v] of Object.entries(p)) rows.push(['latency_ms', x.label, kind, metric, v as number | null]);
+    for (const l of x.labels)
+      rows.push(
+        ['labels', x.label, l.label, 'count', l.count],
+        ['labels', x.label, l.label, 'share', l.share],
+        ['labels', x.label, l.label, 'mean_confidence', l.meanConfidence],
+      );
     for (const [metric, v] of Object.entries(x.confidence)) rows.push(['confidence', x.label, '', metric, v]);
     for (const f of x.features) {
       for (const metric of ['count', 'mean', 'std', 'min', 'max'] as const) rows.push(['features', x.label, f.name, metric, f[metric]]);
       for (const [q, v] of Object.entries(f.quantiles)) rows.push(['features', x.label, f.name, q, v]);
     }
-    for (const d of x.driftVsTraining ?? []) rows.push(['drift_vs_training', x.label, d.name, 'psi', d.psi], ['drift_vs_training', x.label, d.name, 'ks', d.ks], ['drift_vs_training', x.label, d.name, 'verdict', d.verdict]);
+    for (const d of x.driftVsTraining ?? [])
+      rows.push(
+        ['drift_vs_training', x.label, d.name, 'psi', d.psi],
+        ['drift_vs_training', x.label, d.name, 'ks', d.ks],
+        ['drift_vs_training', x.label, d.name, 'verdict', d.verdict],
+      );
   }
   for (const d of report.comparison?.features ?? []) {
     const label = `${report.comparison!.current} vs ${report.comparison!.baseline}`;
-    rows.push(['drift_vs_other', label, d.name, 'psi', d.psi], ['drift_vs_other', label, d.name, 'ks', d.ks], ['drift_vs_other', label, d.name, 'verdict', d.verdict]);
+    rows.push(
+      ['drift_vs_other', label, d.name, 'psi', d.psi],
+      ['drift_vs_other', label, d.name, 'ks', d.ks],
+      ['drift_vs_other', label, d.name, 'verdict', d.verdict],
+    );
   }
   return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }

@@ -9,7 +9,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const QUERY_NAMES = ['requests', 'errors', 'payload-modes', 'latency', 'labels', 'confidence', 'features', 'histogram', 'timeline'] as const;
+export const QUERY_NAMES = [
+  'requests',
+  'errors',
+  'payload-modes',
+  'latency',
+  'labels',
+  'confidence',
+  'features',
+  'histogram',
+  'timeline',
+] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 export type Engine = 'duckdb' | 'athena';
 
@@ -23,7 +33,10 @@ export function querySql(name: QueryName): string {
 
 /** The statements that create the views on `export_items`, in order, for an engine. */
 export function viewStatements(engine: Engine): string[] {
-  const text = [fs.readFileSync(path.join(ROOT, 'views', 'records.sql'), 'utf8'), fs.readFileSync(path.join(ROOT, 'views', `${engine}.sql`), 'utf8')].join(';\n');
+  const text = [
+    fs.readFileSync(path.join(ROOT, 'views', 'records.sql'), 'utf8'),
+    fs.readFileSync(path.join(ROOT, 'views', `${engine}.sql`), 'utf8'),
+  ].join(';\n');
   return splitStatements(text);
 }
 
@@ -55,8 +68,12 @@ export function renderQuery(name: QueryName, params: QueryParams): string {
 }
 
 export function fillIn(sql: string, params: QueryParams): string {
-  if (params.versions.length === 0 || !params.versions.every((v) => VERSION.test(v))) throw new Error(`model versions must be 1 to 32 letters, digits, '.', '_' or '-': ${params.versions.join(', ')}`);
-  for (const [name, value] of [['from', params.from], ['to', params.to]] as const) {
+  if (params.versions.length === 0 || !params.versions.every((v) => VERSION.test(v)))
+    throw new Error(`model versions must be 1 to 32 letters, digits, '.', '_' or '-': ${params.versions.join(', ')}`);
+  for (const [name, value] of [
+    ['from', params.from],
+    ['to', params.to],
+  ] as const) {
     if (!ISO.test(value)) throw new Error(`${name} must be an ISO-8601 UTC time such as 2024-05-01T00:00:00.000Z, got '${value}'`);
   }
   const values: Record<string, string> = {

@@ -56,7 +56,9 @@ export function* syntheticRecords(options: SyntheticOptions): Generator<Inferenc
     const errorRate = drift > 0 ? 0.03 : 0.005;
     for (let i = 0; i < cohort.records; i++, index++) {
       // Within [start, start + spanMs): the window the records are generated for holds every one of them.
-      const createdAt = new Date(t0 + Math.min(options.spanMs - 1, Math.floor((index / total) * options.spanMs) + (i % 1000))).toISOString();
+      const createdAt = new Date(
+        t0 + Math.min(options.spanMs - 1, Math.floor((index / total) * options.spanMs) + (i % 1000)),
+      ).toISOString();
       const requestId = `syn-${cohort.modelVersion.replace(/\./g, '-')}-${i}`;
       const rows = random() < 0.2 ? 2 : 1;
       const instances: number[][] = [];

@@ -87,7 +87,11 @@ export async function backfill(messages: AsyncIterable<LogMessage>, options: Bac
       }
       counts.failed++;
       const name = (error as { name?: unknown })?.name;
-      options.onProblem?.({ where, reason: `the table refused it: ${typeof name === 'string' ? name : 'error'}`, requestId: record.requestId });
+      options.onProblem?.({
+        where,
+        reason: `the table refused it: ${typeof name === 'string' ? name : 'error'}`,
+        requestId: record.requestId,
+      });
     }
   }
 }

@@ -15,11 +15,23 @@ import { readLogMessages } from './log-messages';
  */
 export const BACKFILL_OPTIONS = {
   table: { type: 'string', value: 'NAME', description: 'the metadata table (npm run outputs prints it as tableName)' },
-  from: { type: 'string', value: 'FILE|DIR|-', description: 'log lines: a file, a folder (recursively; .gz read too) or - for standard input' },
+  from: {
+    type: 'string',
+    value: 'FILE|DIR|-',
+    description: 'log lines: a file, a folder (recursively; .gz read too) or - for standard input',
+  },
   'dry-run': { type: 'boolean', description: 'read and check the lines, count what would be written, send nothing' },
-  'endpoint-url': { type: 'string', value: 'URL', description: 'a DynamoDB-compatible endpoint (the local pipeline\'s dynalite); local URLs need no credentials' },
-  region: { type: 'string', value: 'REGION', description: 'the table\'s region (default: AWS_REGION / AWS_DEFAULT_REGION)' },
-  'log-group': { type: 'string', value: 'NAME', description: 'read the function\'s log group with FilterLogEvents instead of --from (needs @aws-sdk/client-cloudwatch-logs)' },
+  'endpoint-url': {
+    type: 'string',
+    value: 'URL',
+    description: "a DynamoDB-compatible endpoint (the local pipeline's dynalite); local URLs need no credentials",
+  },
+  region: { type: 'string', value: 'REGION', description: "the table's region (default: AWS_REGION / AWS_DEFAULT_REGION)" },
+  'log-group': {
+    type: 'string',
+    value: 'NAME',
+    description: "read the function's log group with FilterLogEvents instead of --from (needs @aws-sdk/client-cloudwatch-logs)",
+  },
   start: { type: 'string', value: 'ISO-TIME', description: 'with --log-group: from this time' },
 } as const;
 
@@ -27,8 +39,8 @@ export const BACKFILL_HELP = {
   usage: 'npm run backfill -- --table NAME --from FILE|DIR|- [--dry-run] [--endpoint-url URL] [--region REGION]',
   summary: `Puts the records of the prediction function's fallback lines ("${FALLBACK_MESSAGE}") back into the table, each only if its key is free: running it again writes nothing twice.`,
   notes: [
-    'Reads the function\'s JSON log lines as they come: plain lines, `aws logs filter-log-events --output json` documents,',
-    'CloudWatch Logs exports to S3 (timestamp-prefixed, gzip) and the local pipeline\'s .local/STAGE/logs/pipeline.jsonl.',
+    "Reads the function's JSON log lines as they come: plain lines, `aws logs filter-log-events --output json` documents,",
+    "CloudWatch Logs exports to S3 (timestamp-prefixed, gzip) and the local pipeline's .local/STAGE/logs/pipeline.jsonl.",
     'Exit codes: 0 all records are in the table, 1 some writes failed (run again), 2 usage, 3 some lines were refused.',
   ],
   examples: [

@@ -34,7 +34,10 @@ export async function* readLogMessages(from: string, stdin: NodeJS.ReadableStrea
   }
   const stat = fs.statSync(from);
   if (stat.isDirectory()) {
-    for (const entry of fs.readdirSync(from).filter((name) => !name.startsWith('.')).sort()) {
+    for (const entry of fs
+      .readdirSync(from)
+      .filter((name) => !name.startsWith('.'))
+      .sort()) {
       yield* readLogMessages(path.join(from, entry), stdin);
     }
     return;
@@ -101,7 +104,8 @@ function* messagesOfValue(value: unknown, text: string | undefined, where: strin
   }
   if (!isObject(value)) return;
   if (Array.isArray(value.events)) {
-    for (const [i, event] of value.events.entries()) if (isEvent(event)) yield { text: event.message.trim(), where: `${where}#events[${i}]` };
+    for (const [i, event] of value.events.entries())
+      if (isEvent(event)) yield { text: event.message.trim(), where: `${where}#events[${i}]` };
     return;
   }
   if (typeof value.line === 'string' && typeof value.source === 'string') {
@@ -117,7 +121,12 @@ function* messagesOfValue(value: unknown, text: string | undefined, where: strin
 
 /** A CloudWatch Logs event: `message` is the log line, beside the event's own fields (never a `level`). */
 function isEvent(value: unknown): value is { message: string } {
-  return isObject(value) && typeof value.message === 'string' && value.level === undefined && ('timestamp' in value || 'ingestionTime' in value || 'eventId' in value || 'logStreamName' in value);
+  return (
+    isObject(value) &&
+    typeof value.message === 'string' &&
+    value.level === undefined &&
+    ('timestamp' in value || 'ingestionTime' in value || 'eventId' in value || 'logStreamName' in value)
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

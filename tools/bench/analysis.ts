@@ -33,7 +33,10 @@ export interface AnalysisMeasure {
   readonly growth?: number;
 }
 
-export async function measureAnalysis(sizes: readonly number[] = DEFAULT_SIZES, progress: (line: string) => void = () => undefined): Promise<AnalysisMeasure[]> {
+export async function measureAnalysis(
+  sizes: readonly number[] = DEFAULT_SIZES,
+  progress: (line: string) => void = () => undefined,
+): Promise<AnalysisMeasure[]> {
   const stats = bundledTrainingStats(resolveStageConfig({ stage: 'dev' }));
   const out: AnalysisMeasure[] = [];
   for (const records of sizes) {
@@ -43,7 +46,15 @@ export async function measureAnalysis(sizes: readonly number[] = DEFAULT_SIZES, 
       const writer = new ExportWriter(dir, 'bench');
       const half = Math.floor(records / 2);
       const start = '2024-05-01T00:00:00.000Z';
-      for (const r of syntheticRecords({ cohorts: [{ modelVersion: '1.0.0', records: half }, { modelVersion: '1.1.0', records: records - half, drift: 1 }], start, spanMs: 86_400_000 })) await writer.write(toDynamoJson(r));
+      for (const r of syntheticRecords({
+        cohorts: [
+          { modelVersion: '1.0.0', records: half },
+          { modelVersion: '1.1.0', records: records - half, drift: 1 },
+        ],
+        start,
+        spanMs: 86_400_000,
+      }))
+        await writer.write(toDynamoJson(r));
       await writer.close();
       const generateMs = Date.now() - t;
       t = Date.now();
@@ -51,15 +62,27 @@ export async function measureAnalysis(sizes: readonly number[] = DEFAULT_SIZES, 
       const loadMs = Date.now() - t;
       t = Date.now();
       try {
-        const report = await analyse(engine, ['1.0.0', '1.1.0'].map((v) => ({ label: v, modelVersion: v, from: start, to: '2024-05-02T00:00:00.000Z', trainingStats: stats })));
-        if (report.cohorts.reduce((n, c) => n + c.requests, 0) !== records) throw new Error(`the analysis counted ${report.cohorts.reduce((n, c) => n + c.requests, 0)} of ${records} records`);
+        const report = await analyse(
+          engine,
+          ['1.0.0', '1.1.0'].map((v) => ({ label: v, modelVersion: v, from: start, to: '2024-05-02T00:00:00.000Z', trainingStats: stats })),
+        );
+        if (report.cohorts.reduce((n, c) => n + c.requests, 0) !== records)
+          throw new Error(`the analysis counted ${report.cohorts.reduce((n, c) => n + c.requests, 0)} of ${records} records`);
       } finally {
         await engine.close();
       }
       const queryMs = Date.now() - t;
       const analysisMs = loadMs + queryMs;
       const previous = out[out.length - 1];
-      const m: AnalysisMeasure = { records, generateMs, loadMs, queryMs, analysisMs, recordsPerSecond: Math.round((records / analysisMs) * 1000), growth: previous ? analysisMs / previous.analysisMs : undefined };
+      const m: AnalysisMeasure = {
+        records,
+        generateMs,
+        loadMs,
+        queryMs,
+        analysisMs,
+        recordsPerSecond: Math.round((records / analysisMs) * 1000),
+        growth: previous ? analysisMs / previous.analysisMs : undefined,
+      };
       out.push(m);
       progress(formatMeasure(m));
     } finally {
@@ -75,14 +98,23 @@ function formatMeasure(m: AnalysisMeasure): string {
 }
 
 export function formatAnalysis(measures: readonly AnalysisMeasure[]): string {
-  return ['Analysis (npm run analyze, local DuckDB engine, two versions compared):', ...measures.map((m) => `  ${formatMeasure(m)}`)].join('\n');
+  return ['Analysis (npm run analyze, local DuckDB engine, two versions compared):', ...measures.map((m) => `  ${formatMeasure(m)}`)].join(
+    '\n',
+  );
 }
 
 /** Runs the measure and writes its JSON; the bench calls this. */
-export async function runAnalysisBench(outFile: string, sizes: readonly number[] = DEFAULT_SIZES, progress: (line: string) => void = (l) => process.stderr.write(`  ${l}\n`)): Promise<AnalysisMeasure[]> {
+export async function runAnalysisBench(
+  outFile: string,
+  sizes: readonly number[] = DEFAULT_SIZES,
+  progress: (line: string) => void = (l) => process.stderr.write(`  ${l}\n`),
+): Promise<AnalysisMeasure[]> {
   const measures = await measureAnalysis(sizes, progress);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.writeFileSync(outFile, `${JSON.stringify({ version: 1, date: new Date().toISOString(), machine: { node: process.version, cpus: os.cpus().length, loadAvg: os.loadavg() }, measures }, null, 2)}\n`);
+  fs.writeFileSync(
+    outFile,
+    `${JSON.stringify({ version: 1, date: new Date().toISOString(), machine: { node: process.version, cpus: os.cpus().length, loadAvg: os.loadavg() }, measures }, null, 2)}\n`,
+  );
   return measures;
 }
 

@@ -52,21 +52,58 @@ export const DEFAULT_OPTIONS: BenchOptions = {
 };
 
 /** A smaller run for a quick look (`--quick`): same measures, fewer repeats. */
-const QUICK: Partial<BenchOptions> = { coldRuns: 15, cpuRequests: 400, cpuWarmup: 300, latencyRequests: 80, latencyRounds: 2, synthRuns: 1, startColdRuns: 1, startWarmRuns: 3 };
+const QUICK: Partial<BenchOptions> = {
+  coldRuns: 15,
+  cpuRequests: 400,
+  cpuWarmup: 300,
+  latencyRequests: 80,
+  latencyRounds: 2,
+  synthRuns: 1,
+  startColdRuns: 1,
+  startWarmRuns: 3,
+};
 
 export const BENCH_OPTIONS = {
   quick: { type: 'boolean', description: 'fewer repeats of the same measures, for a quick look (later options still win)' },
   'with-tests': { type: 'boolean', description: 'also time the test suite (about two minutes)' },
   'skip-synth': { type: 'boolean', description: 'leave out the cdk synth timing' },
   'skip-start': { type: 'boolean', description: 'leave out the npm start timing' },
-  'cpu-warmup': { type: 'string', value: 'N', description: `unmeasured warm requests per CPU probe process first (default ${DEFAULT_OPTIONS.cpuWarmup})` },
-  'start-cold-runs': { type: 'string', value: 'N', description: `npm start runs with an empty start cache (default ${DEFAULT_OPTIONS.startColdRuns})` },
-  'start-warm-runs': { type: 'string', value: 'N', description: `npm start runs with the start cache filled (default ${DEFAULT_OPTIONS.startWarmRuns})` },
-  'cold-runs': { type: 'string', value: 'N', description: `fresh processes per bundle for cold init, at least 15 (default ${DEFAULT_OPTIONS.coldRuns})` },
-  'cpu-requests': { type: 'string', value: 'N', description: `warm requests per handler for CPU, at least 20 (default ${DEFAULT_OPTIONS.cpuRequests})` },
-  'latency-requests': { type: 'string', value: 'N', description: `requests per concurrency level and target, at least 10 (default ${DEFAULT_OPTIONS.latencyRequests})` },
+  'cpu-warmup': {
+    type: 'string',
+    value: 'N',
+    description: `unmeasured warm requests per CPU probe process first (default ${DEFAULT_OPTIONS.cpuWarmup})`,
+  },
+  'start-cold-runs': {
+    type: 'string',
+    value: 'N',
+    description: `npm start runs with an empty start cache (default ${DEFAULT_OPTIONS.startColdRuns})`,
+  },
+  'start-warm-runs': {
+    type: 'string',
+    value: 'N',
+    description: `npm start runs with the start cache filled (default ${DEFAULT_OPTIONS.startWarmRuns})`,
+  },
+  'cold-runs': {
+    type: 'string',
+    value: 'N',
+    description: `fresh processes per bundle for cold init, at least 15 (default ${DEFAULT_OPTIONS.coldRuns})`,
+  },
+  'cpu-requests': {
+    type: 'string',
+    value: 'N',
+    description: `warm requests per handler for CPU, at least 20 (default ${DEFAULT_OPTIONS.cpuRequests})`,
+  },
+  'latency-requests': {
+    type: 'string',
+    value: 'N',
+    description: `requests per concurrency level and target, at least 10 (default ${DEFAULT_OPTIONS.latencyRequests})`,
+  },
   'latency-rounds': { type: 'string', value: 'N', description: `rounds of the latency measure (default ${DEFAULT_OPTIONS.latencyRounds})` },
-  concurrency: { type: 'string', value: 'N,N,...', description: `concurrency levels, at most 64 (default ${DEFAULT_OPTIONS.concurrency.join(',')})` },
+  concurrency: {
+    type: 'string',
+    value: 'N,N,...',
+    description: `concurrency levels, at most 64 (default ${DEFAULT_OPTIONS.concurrency.join(',')})`,
+  },
   'synth-runs': { type: 'string', value: 'N', description: `cdk synth runs (default ${DEFAULT_OPTIONS.synthRuns})` },
   out: { type: 'string', value: 'FILE', description: `where the JSON goes (default ${DEFAULT_OPTIONS.out})` },
   quiet: { type: 'boolean', description: 'no progress lines on stderr' },
@@ -74,14 +111,16 @@ export const BENCH_OPTIONS = {
 
 export const BENCH_HELP = {
   usage: 'npm run bench -- [--quick] [--with-tests] [--skip-synth] [--cold-runs N] [options]',
-  summary: 'Measures the prediction function (bundle size, cold init, CPU per request), the local pipeline\'s latency and throughput, and cdk synth, each beside a baseline handler; writes the JSON npm run cost reads.',
+  summary:
+    "Measures the prediction function (bundle size, cold init, CPU per request), the local pipeline's latency and throughput, and cdk synth, each beside a baseline handler; writes the JSON npm run cost reads.",
   examples: ['npm run bench -- --quick', 'npm run bench -- --with-tests --out bench-results/full.json'],
 };
 
 /** The bench's settings from its parsed options: --quick first, then every option given. */
 export function benchOptionsFrom(o: ParsedOptions<typeof BENCH_OPTIONS>): BenchOptions {
   const whole = (flag: keyof typeof BENCH_OPTIONS, raw: string, min: number) => parseNumber(`--${flag}`, raw, { min, integer: true });
-  const given = <K extends keyof BenchOptions>(key: K, value: BenchOptions[K] | undefined): Partial<BenchOptions> => (value === undefined ? {} : { [key]: value });
+  const given = <K extends keyof BenchOptions>(key: K, value: BenchOptions[K] | undefined): Partial<BenchOptions> =>
+    value === undefined ? {} : { [key]: value };
   const concurrency = o.concurrency?.split(',').map((c) => whole('concurrency', c.trim(), 1));
   if (concurrency?.some((c) => c > 64)) throw new UsageError('--concurrency: at most 64 concurrent requests on loopback');
   return {

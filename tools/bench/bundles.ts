@@ -69,7 +69,10 @@ export function buildBenchBundles(outdir: string, baselineTarget: string): Bench
     if (!staging) throw new Error(`${fn.node.path} has no bundled asset`);
     return staging.absoluteStagedPath;
   };
-  const baseline = new NodejsFunction(stack, 'Baseline', { ...common, entry: path.join(REPO_ROOT, 'tools', 'bench', 'baseline', 'index.ts') });
+  const baseline = new NodejsFunction(stack, 'Baseline', {
+    ...common,
+    entry: path.join(REPO_ROOT, 'tools', 'bench', 'baseline', 'index.ts'),
+  });
   const minimal = new NodejsFunction(stack, 'Minimal', {
     ...common,
     entry: path.join(REPO_ROOT, 'tools', 'bench', 'floor', 'sdk-calls.ts'),
@@ -87,8 +90,16 @@ export function buildBenchBundles(outdir: string, baselineTarget: string): Bench
       logLevel: LogLevel.WARNING,
     },
   });
-  const sdkFloor = new NodejsFunction(stack, 'SdkFloor', { ...common, entry: path.join(REPO_ROOT, 'tools', 'bench', 'floor', 'sdk-calls.ts'), bundling: PipelineFunction.bundling });
-  const httpFloor = new NodejsFunction(stack, 'HttpFloor', { ...common, entry: path.join(REPO_ROOT, 'tools', 'bench', 'floor', 'http-calls.ts'), bundling: PipelineFunction.bundling });
+  const sdkFloor = new NodejsFunction(stack, 'SdkFloor', {
+    ...common,
+    entry: path.join(REPO_ROOT, 'tools', 'bench', 'floor', 'sdk-calls.ts'),
+    bundling: PipelineFunction.bundling,
+  });
+  const httpFloor = new NodejsFunction(stack, 'HttpFloor', {
+    ...common,
+    entry: path.join(REPO_ROOT, 'tools', 'bench', 'floor', 'http-calls.ts'),
+    bundling: PipelineFunction.bundling,
+  });
   fs.rmSync(baselineTarget, { recursive: true, force: true });
   fs.cpSync(staged(baseline), baselineTarget, { recursive: true });
   const buildMs = performance.now() - started;

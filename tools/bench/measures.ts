@@ -37,7 +37,9 @@ export interface ColdInitResult {
  */
 export function measureColdInit(targets: readonly ColdInitTarget[], env: NodeJS.ProcessEnv, runs: number): ColdInitResult {
   const all: ColdInitTarget[] = [{ name: 'bare' }, ...targets];
-  const samples: Record<string, { wallMs: number[]; importMs: number[] }> = Object.fromEntries(all.map((t) => [t.name, { wallMs: [], importMs: [] }]));
+  const samples: Record<string, { wallMs: number[]; importMs: number[] }> = Object.fromEntries(
+    all.map((t) => [t.name, { wallMs: [], importMs: [] }]),
+  );
   for (let round = 0; round < runs; round++) {
     const order = all.map((_, i) => all[(i + round) % all.length]);
     for (const target of order) {
@@ -103,7 +105,14 @@ export interface HandlerCpuResult {
   readonly sampleLines: string[];
 }
 
-export function runCpuProbe(file: string, env: NodeJS.ProcessEnv, body: string, requests: number, warmup: number, batch = 50): Promise<CpuProbeOutput> {
+export function runCpuProbe(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  body: string,
+  requests: number,
+  warmup: number,
+  batch = 50,
+): Promise<CpuProbeOutput> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -112,7 +121,10 @@ export function runCpuProbe(file: string, env: NodeJS.ProcessEnv, body: string, 
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`handler CPU probe of ${file} failed: ${error.message}\n${stderr}`));
         const out = JSON.parse(stdout.trim().split('\n').pop()!) as CpuProbeOutput;
-        if (out.failures > 0) return reject(new Error(`handler CPU probe of ${file}: ${out.failures} requests did not answer 200 (${JSON.stringify(out.statuses)})`));
+        if (out.failures > 0)
+          return reject(
+            new Error(`handler CPU probe of ${file}: ${out.failures} requests did not answer 200 (${JSON.stringify(out.statuses)})`),
+          );
         resolve(out);
       },
     );
@@ -173,17 +185,35 @@ export interface LatencyLevel {
 }
 
 export function runLoad(target: LoadTarget, body: string, concurrency: number, requests: number, warmup: number): Promise<LoadRun> {
-  const spec = JSON.stringify({ url: target.url, body, headers: { 'content-type': 'application/json', ...target.headers }, concurrency, requests, warmup });
+  const spec = JSON.stringify({
+    url: target.url,
+    body,
+    headers: { 'content-type': 'application/json', ...target.headers },
+    concurrency,
+    requests,
+    warmup,
+  });
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(PROBES, 'load-client.mjs'), spec], { maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`load client against ${target.name} failed: ${error.message}\n${stderr}`));
-      resolve(JSON.parse(stdout) as LoadRun);
-    });
+    execFile(
+      process.execPath,
+      [path.join(PROBES, 'load-client.mjs'), spec],
+      { maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`load client against ${target.name} failed: ${error.message}\n${stderr}`));
+        resolve(JSON.parse(stdout) as LoadRun);
+      },
+    );
   });
 }
 
 /** Rounds of every target at one concurrency, the targets' order rotated per round. */
-export async function measureLatency(targets: readonly LoadTarget[], body: string, concurrency: number, requests: number, rounds: number): Promise<LatencyLevel> {
+export async function measureLatency(
+  targets: readonly LoadTarget[],
+  body: string,
+  concurrency: number,
+  requests: number,
+  rounds: number,
+): Promise<LatencyLevel> {
   const runs: Record<string, LoadRun[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < targets.length; i++) {
@@ -196,7 +226,14 @@ export async function measureLatency(targets: readonly LoadTarget[], body: strin
     targets: Object.fromEntries(
       targets.map((t) => {
         const rs = runs[t.name];
-        const errors = rs.reduce((a, r) => a + Object.entries(r.statuses).filter(([s]) => s !== '200').reduce((x, [, n]) => x + n, 0), 0);
+        const errors = rs.reduce(
+          (a, r) =>
+            a +
+            Object.entries(r.statuses)
+              .filter(([s]) => s !== '200')
+              .reduce((x, [, n]) => x + n, 0),
+          0,
+        );
         return [
           t.name,
           {
@@ -219,7 +256,11 @@ export interface TimedCommand {
   readonly error?: string;
 }
 
-function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; status: number | null; output: string } {
+function timeCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { ms: number; status: number | null; output: string } {
   const started = process.hrtime.bigint();
   const res = spawnSync(command, args, { cwd: REPO_ROOT, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.status, output: `${res.stdout ?? ''}${res.stderr ?? ''}` };
@@ -335,7 +376,11 @@ export function parseReadyLine(output: string): { reportedMs: number; cacheHit: 
  * SIGTERM (its clean shutdown). Each cold run gets an empty start cache of its own
  * (LOCAL_ASSEMBLY_CACHE) and a fresh data folder; the warm runs reuse the last cold run's.
  */
-export async function measureStart(coldRuns: number, warmRuns: number, progress: (m: string) => void = () => undefined): Promise<StartTiming> {
+export async function measureStart(
+  coldRuns: number,
+  warmRuns: number,
+  progress: (m: string) => void = () => undefined,
+): Promise<StartTiming> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-start-'));
   const cold: StartRun[] = [];
   const warm: StartRun[] = [];
@@ -364,12 +409,19 @@ export async function measureStart(coldRuns: number, warmRuns: number, progress:
 
 function timeStart(cacheDir: string, dataDir: string, timeoutMs = 10 * 60_000): Promise<StartRun> {
   // Under `npm run bench`, npm names its own CLI; otherwise the one on PATH.
-  const npm = process.env.npm_execpath?.endsWith('.js') ? { command: process.execPath, args: [process.env.npm_execpath] } : { command: 'npm', args: [] };
+  const npm = process.env.npm_execpath?.endsWith('.js')
+    ? { command: process.execPath, args: [process.env.npm_execpath] }
+    : { command: 'npm', args: [] };
   const args = [...npm.args, 'start', '--silent', '--', '--port', '0', '--quiet', '--data-dir', dataDir];
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     // Its own process group, so that the stop reaches npm, tsx and the pipeline's process alike.
-    const child = spawn(npm.command, args, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCAL_ASSEMBLY_CACHE: cacheDir } });
+    const child = spawn(npm.command, args, {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOCAL_ASSEMBLY_CACHE: cacheDir },
+    });
     let output = '';
     let ready: StartRun | undefined;
     const stop = () => {

@@ -18,7 +18,14 @@ export interface BenchResults {
   /** 2: the minimal ESM handler, steady-state CPU and `npm start` timing were added. */
   readonly version: 2;
   readonly date: string;
-  readonly machine: { readonly node: string; readonly platform: string; readonly cpus: number; readonly cpuModel: string; readonly loadAvgStart: number[]; readonly loadAvgEnd: number[] };
+  readonly machine: {
+    readonly node: string;
+    readonly platform: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly loadAvgStart: number[];
+    readonly loadAvgEnd: number[];
+  };
   readonly git: { readonly commit: string; readonly dirty: boolean };
   readonly stage: string;
   readonly options: BenchOptions;
@@ -82,16 +89,26 @@ export function evaluateTargets(r: TargetInput): TargetResult[] {
   const added = c1 ? c1.targets.optimized.p50 - c1.targets.direct.p50 : NaN;
   return [
     target('bundleSize', 'prediction bundle, minified', r.bundles.optimized.bytes / KB, '<', 350, 'KB'),
-    target('coldInitRatio', 'cold init vs the minimal ESM handler', r.coldInit.initMs.optimized.median / r.coldInit.initMs.minimal?.median, '<=', 0.7, '×'),
+    target(
+      'coldInitRatio',
+      'cold init vs the minimal ESM handler',
+      r.coldInit.initMs.optimized.median / r.coldInit.initMs.minimal?.median,
+      '<=',
+      0.7,
+      '×',
+    ),
     target('handlerCpu', 'handler CPU per warm request, steady state', r.handlerCpu.optimized.cpuMsPerRequest.median, '<', 1, 'ms'),
     target('addedP50', 'pipeline added p50 at concurrency 1', added, '<', 3, 'ms'),
-    ...(r.start ? [target('warmStart', 'npm start ready, bundles built', r.start.warm.ms.median / 1000, '<=', WARM_START_TARGET_S, 's')] : []),
+    ...(r.start
+      ? [target('warmStart', 'npm start ready, bundles built', r.start.warm.ms.median / 1000, '<=', WARM_START_TARGET_S, 's')]
+      : []),
     ...(r.tests ? [target('testSuite', 'full test suite (jest)', r.tests.wallMs / 1000, '<=', TEST_SUITE_TARGET_S, 's')] : []),
   ];
 }
 
 const ratio = (a: number, b: number) => (b && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '');
-const settledText = (c: HandlerCpuResult) => (Number.isFinite(c.steadyState.drift) ? `${c.steadyState.drift.toFixed(2)}×${c.steadyState.settled ? '' : ' (still falling)'}` : 'n/a');
+const settledText = (c: HandlerCpuResult) =>
+  Number.isFinite(c.steadyState.drift) ? `${c.steadyState.drift.toFixed(2)}×${c.steadyState.settled ? '' : ' (still falling)'}` : 'n/a';
 const ms = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 function table(rows: string[][]): string {
@@ -102,16 +119,24 @@ function table(rows: string[][]): string {
 /** The printed report: figures with their spread, the comparison handlers and the ratios side by side, then the targets. */
 export function formatReport(r: BenchResults): string {
   const out: string[] = [];
-  out.push(`bench ${r.date}  node ${r.machine.node}  ${r.machine.cpus} CPU (${r.machine.cpuModel})  load ${r.machine.loadAvgStart.map((l) => l.toFixed(2)).join(' ')} -> ${r.machine.loadAvgEnd.map((l) => l.toFixed(2)).join(' ')}  commit ${r.git.commit}${r.git.dirty ? '+dirty' : ''}`);
+  out.push(
+    `bench ${r.date}  node ${r.machine.node}  ${r.machine.cpus} CPU (${r.machine.cpuModel})  load ${r.machine.loadAvgStart.map((l) => l.toFixed(2)).join(' ')} -> ${r.machine.loadAvgEnd.map((l) => l.toFixed(2)).join(' ')}  commit ${r.git.commit}${r.git.dirty ? '+dirty' : ''}`,
+  );
   out.push('median (p25–p75) unless stated; ÷ baseline and ÷ minimal are optimized / that handler');
-  out.push('baseline: the same job, NodejsFunction defaults (CommonJS, SDK from the runtime); minimal: the two SDK calls alone, ESM, minified, tree-shaken');
+  out.push(
+    'baseline: the same job, NodejsFunction defaults (CommonJS, SDK from the runtime); minimal: the two SDK calls alone, ESM, minified, tree-shaken',
+  );
   out.push('');
   const o = r.handlerCpu.optimized;
   const b = r.handlerCpu.baseline;
   const m = r.handlerCpu.minimal;
   const init = r.coldInit.initMs;
   const imp = r.coldInit.importMs;
-  const row = (label: string, f: (x: 'optimized' | 'baseline' | 'minimal') => number, show: (x: 'optimized' | 'baseline' | 'minimal') => string): string[] => [
+  const row = (
+    label: string,
+    f: (x: 'optimized' | 'baseline' | 'minimal') => number,
+    show: (x: 'optimized' | 'baseline' | 'minimal') => string,
+  ): string[] => [
     label,
     show('optimized'),
     show('baseline'),
@@ -120,20 +145,54 @@ export function formatReport(r: BenchResults): string {
     ratio(f('optimized'), f('minimal')),
   ];
   /** A row without ratios. */
-  const plain = (label: string, show: (x: 'optimized' | 'baseline' | 'minimal') => string): string[] => [label, show('optimized'), show('baseline'), show('minimal'), '', ''];
+  const plain = (label: string, show: (x: 'optimized' | 'baseline' | 'minimal') => string): string[] => [
+    label,
+    show('optimized'),
+    show('baseline'),
+    show('minimal'),
+    '',
+    '',
+  ];
   const cpuOf = { optimized: o, baseline: b, minimal: m };
   out.push(
     table([
       ['measure', 'optimized', 'baseline', 'minimal ESM', '÷ baseline', '÷ minimal'],
-      row('bundle (bytes, handler file)', (x) => r.bundles[x].bytes, (x) => String(r.bundles[x].bytes)),
-      row(`cold init, ms (process − bare, ${r.coldInit.runs} runs)`, (x) => init[x]?.median ?? NaN, (x) => (init[x] ? formatSummary(init[x]) : 'n/a')),
-      row('  import in process, ms', (x) => imp[x]?.median ?? NaN, (x) => (imp[x] ? formatSummary(imp[x]) : 'n/a')),
+      row(
+        'bundle (bytes, handler file)',
+        (x) => r.bundles[x].bytes,
+        (x) => String(r.bundles[x].bytes),
+      ),
+      row(
+        `cold init, ms (process − bare, ${r.coldInit.runs} runs)`,
+        (x) => init[x]?.median ?? NaN,
+        (x) => (init[x] ? formatSummary(init[x]) : 'n/a'),
+      ),
+      row(
+        '  import in process, ms',
+        (x) => imp[x]?.median ?? NaN,
+        (x) => (imp[x] ? formatSummary(imp[x]) : 'n/a'),
+      ),
       ['  bare node process, ms', formatSummary(r.coldInit.wallMs.bare), '', '', '', ''],
       ...(init.sdkFloor ? [['  the two SDK calls alone, our bundling, ms', formatSummary(init.sdkFloor), '', '', '', '']] : []),
-      row('first invocation CPU, ms', (x) => cpuOf[x].firstCpuMs.median, (x) => formatSummary(cpuOf[x].firstCpuMs)),
-      row(`handler CPU / warm request, steady state, ms (${o.requests} req)`, (x) => cpuOf[x].cpuMsPerRequest.median, (x) => formatSummary(cpuOf[x].cpuMsPerRequest, 3)),
-      plain('  user / system, ms', (x) => `${formatSummary(cpuOf[x].userMsPerRequest, 3)} / ${cpuOf[x].systemMsPerRequest.median.toFixed(3)}`),
-      row(`  during the warm-up (${o.warmupRequests} req per run), ms`, (x) => cpuOf[x].warmupCpuMsPerRequest.median, (x) => formatSummary(cpuOf[x].warmupCpuMsPerRequest, 3)),
+      row(
+        'first invocation CPU, ms',
+        (x) => cpuOf[x].firstCpuMs.median,
+        (x) => formatSummary(cpuOf[x].firstCpuMs),
+      ),
+      row(
+        `handler CPU / warm request, steady state, ms (${o.requests} req)`,
+        (x) => cpuOf[x].cpuMsPerRequest.median,
+        (x) => formatSummary(cpuOf[x].cpuMsPerRequest, 3),
+      ),
+      plain(
+        '  user / system, ms',
+        (x) => `${formatSummary(cpuOf[x].userMsPerRequest, 3)} / ${cpuOf[x].systemMsPerRequest.median.toFixed(3)}`,
+      ),
+      row(
+        `  during the warm-up (${o.warmupRequests} req per run), ms`,
+        (x) => cpuOf[x].warmupCpuMsPerRequest.median,
+        (x) => formatSummary(cpuOf[x].warmupCpuMsPerRequest, 3),
+      ),
       plain('  2nd half / 1st half of the measured requests', (x) => settledText(cpuOf[x])),
       ...(r.handlerCpu.sdkFloor && r.handlerCpu.httpFloor
         ? [
@@ -141,10 +200,25 @@ export function formatReport(r: BenchResults): string {
             ['  floor: two plain HTTP calls, ms', formatSummary(r.handlerCpu.httpFloor.cpuMsPerRequest, 3), '', '', '', ''],
           ]
         : []),
-      row('  wall / warm request, ms', (x) => cpuOf[x].wallMsPerRequest.median, (x) => formatSummary(cpuOf[x].wallMsPerRequest, 2)),
+      row(
+        '  wall / warm request, ms',
+        (x) => cpuOf[x].wallMsPerRequest.median,
+        (x) => formatSummary(cpuOf[x].wallMsPerRequest, 2),
+      ),
       plain('  waiting on network, ms', (x) => formatSummary(cpuOf[x].waitMsPerRequest, 2)),
-      row('log bytes / request', (x) => cpuOf[x].logBytesPerRequest, (x) => cpuOf[x].logBytesPerRequest.toFixed(0)),
-      ['Lambda duration at c=1, ms (platform.report)', formatSummary(r.lambdaDurationMs.optimized, 2), formatSummary(r.lambdaDurationMs.baseline, 2), '', ratio(r.lambdaDurationMs.optimized.median, r.lambdaDurationMs.baseline.median), ''],
+      row(
+        'log bytes / request',
+        (x) => cpuOf[x].logBytesPerRequest,
+        (x) => cpuOf[x].logBytesPerRequest.toFixed(0),
+      ),
+      [
+        'Lambda duration at c=1, ms (platform.report)',
+        formatSummary(r.lambdaDurationMs.optimized, 2),
+        formatSummary(r.lambdaDurationMs.baseline, 2),
+        '',
+        ratio(r.lambdaDurationMs.optimized.median, r.lambdaDurationMs.baseline.median),
+        '',
+      ],
     ]),
   );
   out.push('');
@@ -179,20 +253,34 @@ export function formatReport(r: BenchResults): string {
   if (r.start) {
     const runs = (rs: readonly { wallMs: number }[]) => rs.map((x) => (x.wallMs / 1000).toFixed(1)).join(', ');
     const { cold, warm } = r.start;
-    out.push(`npm start until ready, cold (empty start cache: synthesis and bundling): ${(cold.ms.median / 1000).toFixed(1)} s median of ${cold.ms.n} (${runs(cold.runs)} s)`);
-    out.push(`npm start until ready, warm (unchanged sources, from the start cache): ${(warm.ms.median / 1000).toFixed(1)} s median of ${warm.ms.n} (${runs(warm.runs)} s)`);
+    out.push(
+      `npm start until ready, cold (empty start cache: synthesis and bundling): ${(cold.ms.median / 1000).toFixed(1)} s median of ${cold.ms.n} (${runs(cold.runs)} s)`,
+    );
+    out.push(
+      `npm start until ready, warm (unchanged sources, from the start cache): ${(warm.ms.median / 1000).toFixed(1)} s median of ${warm.ms.n} (${runs(warm.runs)} s)`,
+    );
   }
-  if (r.synth) out.push(`cdk synth, all stacks: ${r.synth.ok ? `${formatSummary({ ...r.synth.ms, p25: r.synth.ms.min, p75: r.synth.ms.max }, 0)} ms (median, min–max of ${r.synth.ms.n})` : `failed: ${r.synth.error}`}`);
+  if (r.synth)
+    out.push(
+      `cdk synth, all stacks: ${r.synth.ok ? `${formatSummary({ ...r.synth.ms, p25: r.synth.ms.min, p75: r.synth.ms.max }, 0)} ms (median, min–max of ${r.synth.ms.n})` : `failed: ${r.synth.error}`}`,
+    );
   if (r.tests) {
     const t = r.tests;
-    out.push(`test suite (jest): ${(t.wallMs / 1000).toFixed(1)} s, ${t.suites} suites, ${t.tests} tests, ${t.passed} passed, ${t.failed} failed${t.error ? ` (${t.error})` : ''}`);
+    out.push(
+      `test suite (jest): ${(t.wallMs / 1000).toFixed(1)} s, ${t.suites} suites, ${t.tests} tests, ${t.passed} passed, ${t.failed} failed${t.error ? ` (${t.error})` : ''}`,
+    );
     for (const name of t.failedTests ?? []) out.push(`  failed: ${name}`);
   }
   out.push('');
-  const unsettled = (['optimized', 'baseline', 'minimal'] as const).filter((x) => Number.isFinite(cpuOf[x].steadyState.drift) && !cpuOf[x].steadyState.settled);
-  if (unsettled.length) out.push(`note: the CPU of ${unsettled.join(', ')} still fell between the halves of the measured requests: raise --cpu-warmup`);
+  const unsettled = (['optimized', 'baseline', 'minimal'] as const).filter(
+    (x) => Number.isFinite(cpuOf[x].steadyState.drift) && !cpuOf[x].steadyState.settled,
+  );
+  if (unsettled.length)
+    out.push(`note: the CPU of ${unsettled.join(', ')} still fell between the halves of the measured requests: raise --cpu-warmup`);
   for (const t of r.targets) {
-    out.push(`${t.pass ? 'PASS' : 'MISS'}  ${t.label}: ${t.value.toFixed(t.unit === '×' ? 2 : 2)} ${t.unit} (target ${t.comparison} ${t.threshold} ${t.unit})`);
+    out.push(
+      `${t.pass ? 'PASS' : 'MISS'}  ${t.label}: ${t.value.toFixed(t.unit === '×' ? 2 : 2)} ${t.unit} (target ${t.comparison} ${t.threshold} ${t.unit})`,
+    );
   }
   return out.join('\n');
 }

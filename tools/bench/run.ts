@@ -43,7 +43,9 @@ async function main(options: BenchOptions): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
 
   try {
-    progress('synthesizing the stacks (optimized bundle; from the start cache when unchanged), bundling the baseline and the minimal ESM handler');
+    progress(
+      'synthesizing the stacks (optimized bundle; from the start cache when unchanged), bundling the baseline and the minimal ESM handler',
+    );
     const { assembly, bundle: optimized } = buildOptimized(context, path.join(work, 'cdk.out'));
     const benchBundles = buildBenchBundles(path.join(work, 'bench.out'), path.join(REPO_ROOT, 'bench-results', 'baseline'));
     const baseline = benchBundles.baseline;
@@ -113,7 +115,8 @@ async function main(options: BenchOptions): Promise<void> {
       }
       if (json.type === 'platform.report' && recordDurations) durations[which].push(json.record?.metrics?.durationMs);
       for (const set of json._aws?.CloudWatchMetrics ?? []) {
-        for (const metric of set.Metrics ?? []) emf.add(`${set.Namespace}|${(set.Dimensions ?? []).map((d: string[]) => d.join(',')).join(';')}|${metric.Name}`);
+        for (const metric of set.Metrics ?? [])
+          emf.add(`${set.Namespace}|${(set.Dimensions ?? []).map((d: string[]) => d.join(',')).join(';')}|${metric.Name}`);
       }
     };
     const pipeline = await startLocalPipeline({
@@ -172,7 +175,9 @@ async function main(options: BenchOptions): Promise<void> {
           cpuRuns[which].push(await runCpuProbe(files[which], env, REQUEST_BODY, half, options.cpuWarmup));
         }
       }
-      progress(`CPU floors: the two SDK calls alone, and two plain HTTP calls (${options.cpuWarmup} warm-up + ${options.cpuRequests} measured each)`);
+      progress(
+        `CPU floors: the two SDK calls alone, and two plain HTTP calls (${options.cpuWarmup} warm-up + ${options.cpuRequests} measured each)`,
+      );
       const sdkFloor = await runCpuProbe(benchBundles.sdkFloor.file, env, REQUEST_BODY, options.cpuRequests, options.cpuWarmup);
       const httpFloor = await runCpuProbe(benchBundles.httpFloor.file, env, REQUEST_BODY, options.cpuRequests, options.cpuWarmup);
       const handlerCpu = {
@@ -198,7 +203,8 @@ async function main(options: BenchOptions): Promise<void> {
         recordDurations = false;
       }
       // One refused request each, so the error metric's EMF set is seen too.
-      for (const t of targets.slice(1)) await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: '{"instances":[[1]]}' });
+      for (const t of targets.slice(1))
+        await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: '{"instances":[[1]]}' });
 
       await stopServers();
 
@@ -209,7 +215,9 @@ async function main(options: BenchOptions): Promise<void> {
       }
       let start;
       if (!options.skipStart) {
-        progress(`npm start until ready: ${options.startColdRuns} cold (empty start cache), ${options.startWarmRuns} warm (unchanged sources)`);
+        progress(
+          `npm start until ready: ${options.startColdRuns} cold (empty start cache), ${options.startWarmRuns} warm (unchanged sources)`,
+        );
         start = await measureStart(options.startColdRuns, options.startWarmRuns, progress);
       }
       let tests;
@@ -231,7 +239,14 @@ async function main(options: BenchOptions): Promise<void> {
       const results: BenchResults = {
         version: 2,
         date: new Date().toISOString(),
-        machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', loadAvgStart, loadAvgEnd: os.loadavg() },
+        machine: {
+          node: process.version,
+          platform: `${os.platform()} ${os.arch()}`,
+          cpus: os.cpus().length,
+          cpuModel: os.cpus()[0]?.model ?? '?',
+          loadAvgStart,
+          loadAvgEnd: os.loadavg(),
+        },
         git: gitState(),
         stage: STAGE,
         options,
@@ -263,7 +278,8 @@ async function main(options: BenchOptions): Promise<void> {
 function gitState(): { commit: string; dirty: boolean } {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
     return { commit, dirty };
   } catch {
     return { commit: 'unknown', dirty: true };

@@ -90,21 +90,37 @@ function run(args: CostArgs, stage: string, rps: number) {
     bench,
   });
   const prices = loadPrices();
-  return { derived, prices, estimate: estimateMonthlyCost(derived.inputs, prices), auditByBackend: auditCostByBackend(derived.inputs, prices) };
+  return {
+    derived,
+    prices,
+    estimate: estimateMonthlyCost(derived.inputs, prices),
+    auditByBackend: auditCostByBackend(derived.inputs, prices),
+  };
 }
 
 function formatEstimate(stage: string, rps: number, payloadBytes: number, r: ReturnType<typeof run>): string {
   const { estimate, derived, prices } = r;
-  const rows = [['component', 'quantity', 'unit', 'monthly', 'note'], ...estimate.lines.map((l) => [l.component, qty(l.quantity), l.unit, usd(l.monthly), l.note ?? ''])];
+  const rows = [
+    ['component', 'quantity', 'unit', 'monthly', 'note'],
+    ...estimate.lines.map((l) => [l.component, qty(l.quantity), l.unit, usd(l.monthly), l.note ?? '']),
+  ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 1 || c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, c) => (c === 1 || c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [
     `${stage} at ${rps} rps, ${payloadBytes}-byte payloads: ${qty(estimate.requestsPerMonth)} requests a month (${prices.hoursPerMonth} h), ${prices.region} list prices of ${prices.date}`,
     '',
     ...rows.map(line),
     '',
     `total ${usd(estimate.total)} a month, ${usd(estimate.perMillionRequests)} per million requests`,
-    ...(r.auditByBackend ? [`audit by backend: trail ${usd(r.auditByBackend.trail)}, lake ${usd(r.auditByBackend.lake)} a month for the same events (this stage: audit.backend=${derived.config.audit.backend})`] : []),
+    ...(r.auditByBackend
+      ? [
+          `audit by backend: trail ${usd(r.auditByBackend.trail)}, lake ${usd(r.auditByBackend.lake)} a month for the same events (this stage: audit.backend=${derived.config.audit.backend})`,
+        ]
+      : []),
     `record: ${derived.itemBytes} bytes (the handler's record builder, ${derived.config.records.payloadMode} payloads)`,
     ...Object.entries(derived.provenance).map(([k, v]) => `${k}: ${v}`),
     ...derived.notes.map((n) => `note: ${n}`),
@@ -116,7 +132,9 @@ export function formatMatrix(stage: string, columns: readonly { rps: number; est
   const components = columns[0].estimate.lines.map((l) => l.component);
   const header = `| ${stage} | ${columns.map((c) => `${c.rps} rps`).join(' | ')} |`;
   const rule = `| --- | ${columns.map(() => '---:').join(' | ')} |`;
-  const body = components.map((name) => `| ${name} | ${columns.map((c) => usd(c.estimate.lines.find((l) => l.component === name)!.monthly)).join(' | ')} |`);
+  const body = components.map(
+    (name) => `| ${name} | ${columns.map((c) => usd(c.estimate.lines.find((l) => l.component === name)!.monthly)).join(' | ')} |`,
+  );
   const total = `| **total a month** | ${columns.map((c) => `**${usd(c.estimate.total)}**`).join(' | ')} |`;
   const perMillion = `| per million requests | ${columns.map((c) => usd(c.estimate.perMillionRequests)).join(' | ')} |`;
   return [header, rule, ...body, total, perMillion].join('\n');
@@ -132,7 +150,13 @@ function main(args: CostArgs): number {
       text.push(formatMatrix(stage, columns), '');
       const first = columns[0];
       const notes = [...new Set(columns.flatMap((c) => c.derived.notes.map((n) => (n.includes('capped') ? `${c.rps} rps: ${n}` : n))))];
-      text.push(`${stage}: record ${first.derived.itemBytes} B; ${Object.entries(first.derived.provenance).map(([k, v]) => `${k} ${v}`).join('; ')}`, ...notes.map((n) => `note: ${n}`), '');
+      text.push(
+        `${stage}: record ${first.derived.itemBytes} B; ${Object.entries(first.derived.provenance)
+          .map(([k, v]) => `${k} ${v}`)
+          .join('; ')}`,
+        ...notes.map((n) => `note: ${n}`),
+        '',
+      );
     }
     process.stdout.write(args.json ? `${JSON.stringify(out, null, 2)}\n` : `${text.join('\n')}\n`);
     return 0;

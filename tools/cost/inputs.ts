@@ -53,7 +53,12 @@ export const ASSUMPTIONS = {
   /** Kinds of failed requests a month sees, each its own InferenceErrors metric (2 x: EMF and the metric filter). */
   errorKinds: 3,
   /** IAM callers sign their requests: a typical identity in the record. */
-  caller: { principal: 'arn:aws:iam::123456789012:user/inference-client', accountId: '123456789012', sourceIp: '203.0.113.7', userAgent: 'aws-sdk-js/3.700.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#22.12.0' },
+  caller: {
+    principal: 'arn:aws:iam::123456789012:user/inference-client',
+    accountId: '123456789012',
+    sourceIp: '203.0.113.7',
+    userAgent: 'aws-sdk-js/3.700.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#22.12.0',
+  },
 } as const;
 
 /**
@@ -148,7 +153,10 @@ export function payloadRecordFor(config: StageConfig, bytes: number, part: strin
   const inline = inlinePayloadRecord(data, r.payloadMode, r.maxInlineBytes);
   if (inline !== 'overflow') return inline;
   if (r.overflow === 'truncate') return truncatedPayloadRecord(data, r.maxInlineBytes);
-  return s3PayloadRecord(data, `s3://${config.project}-${config.stage}-payloads/payloads/${createdAt.slice(0, 10)}/${requestId}/${part}.json`);
+  return s3PayloadRecord(
+    data,
+    `s3://${config.project}-${config.stage}-payloads/payloads/${createdAt.slice(0, 10)}/${requestId}/${part}.json`,
+  );
 }
 
 /** A successful request's record, built by the handler's record builder, for this stage and these payload sizes. */
@@ -161,7 +169,13 @@ export function sampleRecord(config: StageConfig, payloadBytes: number, outputBy
     createdAt,
     httpStatus: 200,
     caller: iam
-      ? { type: 'iam', principal: ASSUMPTIONS.caller.principal, accountId: ASSUMPTIONS.caller.accountId, sourceIp: ASSUMPTIONS.caller.sourceIp, userAgent: ASSUMPTIONS.caller.userAgent }
+      ? {
+          type: 'iam',
+          principal: ASSUMPTIONS.caller.principal,
+          accountId: ASSUMPTIONS.caller.accountId,
+          sourceIp: ASSUMPTIONS.caller.sourceIp,
+          userAgent: ASSUMPTIONS.caller.userAgent,
+        }
       : { type: 'api-key', apiKeyId: 'a1b2c3d4e5', sourceIp: ASSUMPTIONS.caller.sourceIp, userAgent: ASSUMPTIONS.caller.userAgent },
     modelName: config.model.name,
     modelVersion: config.model.version,
@@ -223,8 +237,18 @@ export function customMetrics(): CustomMetric[] {
     return when;
   };
   return [
-    ...Object.values(METRIC_NAMES).map((name) => ({ name, source: 'EMF' as const, when: classify(EMF_WHEN, name, 'EMF metric'), perErrorKind: name === METRIC_NAMES.errors })),
-    ...METRIC_FILTERS.map((f) => ({ name: f.metricName, source: 'metric filter' as const, when: classify(FILTER_WHEN, f.id, 'metric filter'), perErrorKind: Object.keys(f.dimensions ?? {}).length > 0 })),
+    ...Object.values(METRIC_NAMES).map((name) => ({
+      name,
+      source: 'EMF' as const,
+      when: classify(EMF_WHEN, name, 'EMF metric'),
+      perErrorKind: name === METRIC_NAMES.errors,
+    })),
+    ...METRIC_FILTERS.map((f) => ({
+      name: f.metricName,
+      source: 'metric filter' as const,
+      when: classify(FILTER_WHEN, f.id, 'metric filter'),
+      perErrorKind: Object.keys(f.dimensions ?? {}).length > 0,
+    })),
   ];
 }
 
@@ -283,8 +307,8 @@ export function deriveInputs(o: EstimateOptions): DerivedInputs {
   const bench = o.bench;
   const provenance: Record<string, string> = {};
   const pick = (name: string, explicit: number | undefined, measured: number | undefined, assumed: number): number => {
-    if (explicit !== undefined) return (provenance[name] = 'command line'), explicit;
-    if (measured !== undefined) return (provenance[name] = `measured: ${bench!.source}`), measured;
+    if (explicit !== undefined) return ((provenance[name] = 'command line'), explicit);
+    if (measured !== undefined) return ((provenance[name] = `measured: ${bench!.source}`), measured);
     provenance[name] = 'assumption (cost/inputs.ts)';
     return assumed;
   };
@@ -302,22 +326,45 @@ export function deriveInputs(o: EstimateOptions): DerivedInputs {
 
   let endpoint: CostInputs['endpoint'];
   if (capacity.mode === 'serverless') {
-    endpoint = { mode: 'serverless', memoryMiB: capacity.memorySizeMiB, durationMs: modelDurationMs, provisionedConcurrency: capacity.provisionedConcurrency, bytesPerRequest: o.payloadBytes + outputBytes };
+    endpoint = {
+      mode: 'serverless',
+      memoryMiB: capacity.memorySizeMiB,
+      durationMs: modelDurationMs,
+      provisionedConcurrency: capacity.provisionedConcurrency,
+      bytesPerRequest: o.payloadBytes + outputBytes,
+    };
   } else {
-    const { count, capped } = instancesForRate(o.requestsPerSecond, capacity.targetInvocationsPerInstance, capacity.minInstanceCount, capacity.maxInstanceCount);
-    if (capped) notes.push(`${o.requestsPerSecond} rps needs more than maxInstanceCount=${capacity.maxInstanceCount} instances at ${capacity.targetInvocationsPerInstance} invocations/instance/min: capped, latency will suffer`);
-    endpoint = { mode: 'instance', instanceType: capacity.instanceType, instanceCount: count, bytesPerRequest: o.payloadBytes + outputBytes };
+    const { count, capped } = instancesForRate(
+      o.requestsPerSecond,
+      capacity.targetInvocationsPerInstance,
+      capacity.minInstanceCount,
+      capacity.maxInstanceCount,
+    );
+    if (capped)
+      notes.push(
+        `${o.requestsPerSecond} rps needs more than maxInstanceCount=${capacity.maxInstanceCount} instances at ${capacity.targetInvocationsPerInstance} invocations/instance/min: capped, latency will suffer`,
+      );
+    endpoint = {
+      mode: 'instance',
+      instanceType: capacity.instanceType,
+      instanceCount: count,
+      bytesPerRequest: o.payloadBytes + outputBytes,
+    };
   }
   if (config.audit.enabled && config.audit.backend === 'lake') {
-    notes.push('audit.backend=lake: CloudTrail Lake is closed to new customers since 2026-05-31 (AWS CloudTrail documentation): its line applies to accounts that already use it');
+    notes.push(
+      'audit.backend=lake: CloudTrail Lake is closed to new customers since 2026-05-31 (AWS CloudTrail documentation): its line applies to accounts that already use it',
+    );
   }
   if (config.audit.enabled && config.audit.backend === 'trail') {
     notes.push(
-      `audit.backend=trail: API Gateway's Invoke of the function is a data event of every prediction that cannot be excluded (its caller is the API Gateway service, which has no userIdentity.arn)${config.audit.excludeServiceRoleDataEvents ? '; the function\'s own PutItem is excluded (audit.excludeServiceRoleDataEvents)' : ', and so is the function\'s own PutItem (audit.excludeServiceRoleDataEvents=false)'}`,
+      `audit.backend=trail: API Gateway's Invoke of the function is a data event of every prediction that cannot be excluded (its caller is the API Gateway service, which has no userIdentity.arn)${config.audit.excludeServiceRoleDataEvents ? "; the function's own PutItem is excluded (audit.excludeServiceRoleDataEvents)" : ", and so is the function's own PutItem (audit.excludeServiceRoleDataEvents=false)"}`,
     );
   }
   const failureMetrics = countCustomMetrics(metrics, errorKinds, true) - countCustomMetrics(metrics, errorKinds, false);
-  notes.push(`custom metrics: ${errorKinds} error kinds assumed; ${failureMetrics} more metrics (fallbacks, timeouts, runtime exits, container errors) bill only in a month where they fire`);
+  notes.push(
+    `custom metrics: ${errorKinds} error kinds assumed; ${failureMetrics} more metrics (fallbacks, timeouts, runtime exits, container errors) bill only in a month where they fire`,
+  );
 
   const inputs: CostInputs = {
     requestsPerSecond: o.requestsPerSecond,
@@ -338,7 +385,13 @@ export function deriveInputs(o: EstimateOptions): DerivedInputs {
       archiveCompression: ASSUMPTIONS.logArchiveCompression,
     },
     metrics: {
-      customMetrics: config.monitoring.enabled ? countCustomMetrics(metrics, errorKinds, false) : countCustomMetrics(metrics.filter((m) => m.source === 'EMF'), errorKinds, false),
+      customMetrics: config.monitoring.enabled
+        ? countCustomMetrics(metrics, errorKinds, false)
+        : countCustomMetrics(
+            metrics.filter((m) => m.source === 'EMF'),
+            errorKinds,
+            false,
+          ),
       alarmMetrics: alarms.alarmMetrics,
       compositeAlarms: alarms.compositeAlarms,
       dashboards: config.monitoring.enabled && config.monitoring.dashboard ? 1 : 0,

@@ -25,13 +25,22 @@ export interface Prices {
     readonly compositeAlarmMonth: number;
     readonly dashboardMonth: number;
   };
-  readonly cloudtrailLake: { readonly ingestionPerGb: number; readonly extendedRetentionPerGbMonth: number; readonly includedRetentionDays: number; readonly queryScannedPerGb?: number };
+  readonly cloudtrailLake: {
+    readonly ingestionPerGb: number;
+    readonly extendedRetentionPerGbMonth: number;
+    readonly includedRetentionDays: number;
+    readonly queryScannedPerGb?: number;
+  };
   /** The trail backend's prices (optional so older price files still load; needed when a stage uses it). */
   readonly cloudtrailTrail?: { readonly dataEventsPer100k: number; readonly managementEventsAdditionalCopyPer100k: number };
   readonly athena?: { readonly perTbScanned: number; readonly minBytesPerQuery: number };
   readonly s3?: { readonly standardGbMonth: number };
   readonly kms?: { readonly customerManagedKeyMonth: number };
-  readonly sagemaker: { readonly serverlessPerGbSecond: number; readonly dataProcessedPerGb: number; readonly instanceHour: Readonly<Record<string, number>> };
+  readonly sagemaker: {
+    readonly serverlessPerGbSecond: number;
+    readonly dataProcessedPerGb: number;
+    readonly instanceHour: Readonly<Record<string, number>>;
+  };
 }
 
 /** Binary units, as DynamoDB and CloudWatch measure them. */
@@ -104,7 +113,12 @@ export interface CostInputs {
     readonly pointInTimeRecovery: boolean;
   };
   readonly logs: { readonly bytesPerRequest: number; readonly retentionDays: number; readonly archiveCompression: number };
-  readonly metrics: { readonly customMetrics: number; readonly alarmMetrics: number; readonly compositeAlarms: number; readonly dashboards: number };
+  readonly metrics: {
+    readonly customMetrics: number;
+    readonly alarmMetrics: number;
+    readonly compositeAlarms: number;
+    readonly dashboards: number;
+  };
   readonly audit?: {
     /** `lake` (the default here, for older inputs) or `trail` (CloudTrail trail, S3, Athena). */
     readonly backend?: 'lake' | 'trail';
@@ -122,7 +136,13 @@ export interface CostInputs {
     readonly kmsKeys?: number;
   };
   readonly endpoint:
-    | { readonly mode: 'serverless'; readonly memoryMiB: number; readonly durationMs: number; readonly provisionedConcurrency: number; readonly bytesPerRequest: number }
+    | {
+        readonly mode: 'serverless';
+        readonly memoryMiB: number;
+        readonly durationMs: number;
+        readonly provisionedConcurrency: number;
+        readonly bytesPerRequest: number;
+      }
     | { readonly mode: 'instance'; readonly instanceType: string; readonly instanceCount: number; readonly bytesPerRequest: number };
 }
 
@@ -169,28 +189,62 @@ export function estimateMonthlyCost(i: CostInputs, p: Prices): CostEstimate {
   const seconds = secondsPerMonth(p);
   const requests = i.requestsPerSecond * seconds;
   const lines: CostLine[] = [];
-  const add = (component: string, quantity: number, unit: string, monthly: number, note?: string) => lines.push({ component, quantity, unit, monthly, ...(note ? { note } : {}) });
+  const add = (component: string, quantity: number, unit: string, monthly: number, note?: string) =>
+    lines.push({ component, quantity, unit, monthly, ...(note ? { note } : {}) });
 
   add('API Gateway requests', requests, 'requests', tieredPerMillion(requests, p.apiGateway.restRequestsPerMillion));
 
   add('Lambda requests', requests, 'requests', (requests / 1e6) * p.lambda.requestsPerMillion);
   const billedSeconds = Math.ceil(i.lambda.durationMs) / 1000;
   const gbSeconds = requests * billedSeconds * (i.lambda.memoryMiB / 1024);
-  add('Lambda duration', gbSeconds, 'GB-s', gbSeconds * p.lambda.gbSecond[i.lambda.architecture], `${Math.ceil(i.lambda.durationMs)} ms billed × ${i.lambda.memoryMiB} MiB ${i.lambda.architecture}`);
+  add(
+    'Lambda duration',
+    gbSeconds,
+    'GB-s',
+    gbSeconds * p.lambda.gbSecond[i.lambda.architecture],
+    `${Math.ceil(i.lambda.durationMs)} ms billed × ${i.lambda.memoryMiB} MiB ${i.lambda.architecture}`,
+  );
 
   const wru = requests * writeUnits(i.table.itemBytes) * (1 + i.table.indexesPerRecord);
-  add('DynamoDB writes', wru, 'WRU', (wru / 1e6) * p.dynamodb.onDemandWriteRequestUnitsPerMillion, `${i.table.itemBytes} B item: ${writeUnits(i.table.itemBytes)} WRU, ×${1 + i.table.indexesPerRecord} with its index`);
+  add(
+    'DynamoDB writes',
+    wru,
+    'WRU',
+    (wru / 1e6) * p.dynamodb.onDemandWriteRequestUnitsPerMillion,
+    `${i.table.itemBytes} B item: ${writeUnits(i.table.itemBytes)} WRU, ×${1 + i.table.indexesPerRecord} with its index`,
+  );
   const records = storedRecords(i.requestsPerSecond, i.table.ttlDays, i.table.ttlLagDays, seconds);
   // DynamoDB adds 100 bytes of indexing overhead to each stored item, in the table and in each index.
   const tableGb = (records * (i.table.itemBytes + 100)) / GB;
   const storedGb = tableGb * (1 + i.table.indexesPerRecord);
-  add('DynamoDB storage', storedGb, 'GB-month', storedGb * p.dynamodb.storageGbMonth, i.table.ttlDays ? `${Math.round(records).toLocaleString('en-US')} records (TTL ${i.table.ttlDays} d + ${i.table.ttlLagDays} d until deleted)` : 'no TTL: first month average, growing every month');
-  if (i.table.pointInTimeRecovery) add('DynamoDB point-in-time recovery', tableGb, 'GB-month', tableGb * p.dynamodb.pitrGbMonth, 'base table size');
+  add(
+    'DynamoDB storage',
+    storedGb,
+    'GB-month',
+    storedGb * p.dynamodb.storageGbMonth,
+    i.table.ttlDays
+      ? `${Math.round(records).toLocaleString('en-US')} records (TTL ${i.table.ttlDays} d + ${i.table.ttlLagDays} d until deleted)`
+      : 'no TTL: first month average, growing every month',
+  );
+  if (i.table.pointInTimeRecovery)
+    add('DynamoDB point-in-time recovery', tableGb, 'GB-month', tableGb * p.dynamodb.pitrGbMonth, 'base table size');
 
   const logGb = (requests * i.logs.bytesPerRequest) / GB;
-  add('CloudWatch Logs ingestion', logGb, 'GB', logGb * p.cloudwatch.logsIngestionPerGb, `${Math.round(i.logs.bytesPerRequest)} B per request`);
+  add(
+    'CloudWatch Logs ingestion',
+    logGb,
+    'GB',
+    logGb * p.cloudwatch.logsIngestionPerGb,
+    `${Math.round(i.logs.bytesPerRequest)} B per request`,
+  );
   const archivedGb = (logGb / (seconds / 86_400)) * i.logs.retentionDays * i.logs.archiveCompression;
-  add('CloudWatch Logs storage', archivedGb, 'GB-month', archivedGb * p.cloudwatch.logsArchivePerGbMonth, `${i.logs.retentionDays} d retention, compressed to ${Math.round(i.logs.archiveCompression * 100)}%`);
+  add(
+    'CloudWatch Logs storage',
+    archivedGb,
+    'GB-month',
+    archivedGb * p.cloudwatch.logsArchivePerGbMonth,
+    `${i.logs.retentionDays} d retention, compressed to ${Math.round(i.logs.archiveCompression * 100)}%`,
+  );
   add('CloudWatch custom metrics', i.metrics.customMetrics, 'metrics', i.metrics.customMetrics * p.cloudwatch.customMetricMonth);
   add(
     'CloudWatch alarms',
@@ -206,12 +260,24 @@ export function estimateMonthlyCost(i: CostInputs, p: Prices): CostEstimate {
   const e = i.endpoint;
   if (e.mode === 'serverless') {
     const computeGbSeconds = requests * (Math.max(1, Math.ceil(e.durationMs)) / 1000) * (e.memoryMiB / 1024);
-    add('SageMaker serverless compute', computeGbSeconds, 'GB-s', computeGbSeconds * p.sagemaker.serverlessPerGbSecond, `${Math.max(1, Math.ceil(e.durationMs))} ms × ${e.memoryMiB} MiB per request`);
+    add(
+      'SageMaker serverless compute',
+      computeGbSeconds,
+      'GB-s',
+      computeGbSeconds * p.sagemaker.serverlessPerGbSecond,
+      `${Math.max(1, Math.ceil(e.durationMs))} ms × ${e.memoryMiB} MiB per request`,
+    );
     if (e.provisionedConcurrency > 0) add('SageMaker provisioned concurrency', e.provisionedConcurrency, 'workers', NaN, 'not modeled');
   } else {
     const hourly = p.sagemaker.instanceHour[e.instanceType];
     if (hourly === undefined) throw new Error(`no hourly price for ${e.instanceType} in cost/prices.json (sagemaker.instanceHour)`);
-    add('SageMaker instances', e.instanceCount, `${e.instanceType}`, e.instanceCount * p.hoursPerMonth * hourly, `${e.instanceCount} × ${p.hoursPerMonth} h × $${hourly}`);
+    add(
+      'SageMaker instances',
+      e.instanceCount,
+      `${e.instanceType}`,
+      e.instanceCount * p.hoursPerMonth * hourly,
+      `${e.instanceCount} × ${p.hoursPerMonth} h × $${hourly}`,
+    );
   }
   const processedGb = (requests * e.bytesPerRequest) / GB;
   add('SageMaker data processed', processedGb, 'GB', processedGb * p.sagemaker.dataProcessedPerGb);
@@ -241,7 +307,13 @@ export function auditCostByBackend(i: CostInputs, p: Prices): Record<'trail' | '
  * management events only beyond the account's first copy; its files then cost S3 storage, the
  * KMS keys, and Athena's scans (per TB, 10 MB minimum per query).
  */
-function auditLines(a: NonNullable<CostInputs['audit']>, requests: number, seconds: number, p: Prices, add: (component: string, quantity: number, unit: string, monthly: number, note?: string) => void): void {
+function auditLines(
+  a: NonNullable<CostInputs['audit']>,
+  requests: number,
+  seconds: number,
+  p: Prices,
+  add: (component: string, quantity: number, unit: string, monthly: number, note?: string) => void,
+): void {
   const days = seconds / 86_400;
   const auditGb = (requests * a.dataEventBytesPerRequest + a.managementEventBytesPerMonth) / GB;
   const queries = a.queriesPerMonth ?? 0;
@@ -256,27 +328,63 @@ function auditLines(a: NonNullable<CostInputs['audit']>, requests: number, secon
     );
     if (queries > 0 && p.cloudtrailLake.queryScannedPerGb !== undefined) {
       const scannedGb = queries * (auditGb / days);
-      add('CloudTrail Lake queries', scannedGb, 'GB scanned', scannedGb * p.cloudtrailLake.queryScannedPerGb, `${queries} queries over one day each`);
+      add(
+        'CloudTrail Lake queries',
+        scannedGb,
+        'GB scanned',
+        scannedGb * p.cloudtrailLake.queryScannedPerGb,
+        `${queries} queries over one day each`,
+      );
     }
     return;
   }
   const trail = p.cloudtrailTrail;
-  if (!trail || !p.athena || !p.s3 || !p.kms) throw new Error('cost/prices.json has no cloudtrailTrail, athena, s3 or kms prices, which audit.backend=trail needs');
+  if (!trail || !p.athena || !p.s3 || !p.kms)
+    throw new Error('cost/prices.json has no cloudtrailTrail, athena, s3 or kms prices, which audit.backend=trail needs');
   const dataEvents = requests * (a.dataEventsPerRequest ?? 0);
-  add('CloudTrail data events', dataEvents, 'events', (dataEvents / 1e5) * trail.dataEventsPer100k, `${a.dataEventsPerRequest ?? 0} per request, every delivery billed`);
-  add('CloudTrail management events', a.managementEventsPerMonth ?? 0, 'events', 0, `free as the account's first copy; $${trail.managementEventsAdditionalCopyPer100k} per 100,000 if another trail already records them`);
+  add(
+    'CloudTrail data events',
+    dataEvents,
+    'events',
+    (dataEvents / 1e5) * trail.dataEventsPer100k,
+    `${a.dataEventsPerRequest ?? 0} per request, every delivery billed`,
+  );
+  add(
+    'CloudTrail management events',
+    a.managementEventsPerMonth ?? 0,
+    'events',
+    0,
+    `free as the account's first copy; $${trail.managementEventsAdditionalCopyPer100k} per 100,000 if another trail already records them`,
+  );
   const compression = a.logCompression ?? 0.1;
   const storedGb = auditGb * compression * (a.retentionDays / days);
-  add('Audit log files (S3)', storedGb, 'GB-month', storedGb * p.s3.standardGbMonth, `gzip JSON (~${Math.round(compression * 100)}% of the event bytes), kept ${a.retentionDays} d under Object Lock`);
+  add(
+    'Audit log files (S3)',
+    storedGb,
+    'GB-month',
+    storedGb * p.s3.standardGbMonth,
+    `gzip JSON (~${Math.round(compression * 100)}% of the event bytes), kept ${a.retentionDays} d under Object Lock`,
+  );
   add('Audit KMS keys', a.kmsKeys ?? 2, 'keys', (a.kmsKeys ?? 2) * p.kms.customerManagedKeyMonth, 'log files and query results');
   if (queries > 0) {
     const perQuery = Math.max(p.athena.minBytesPerQuery, ((auditGb * GB) / days) * compression);
-    add('Athena queries', queries, 'queries', (queries * perQuery / 1e12) * p.athena.perTbScanned, `one day each: ${(perQuery / 1e6).toFixed(1)} MB billed per query (10 MB minimum)`);
+    add(
+      'Athena queries',
+      queries,
+      'queries',
+      ((queries * perQuery) / 1e12) * p.athena.perTbScanned,
+      `one day each: ${(perQuery / 1e6).toFixed(1)} MB billed per query (10 MB minimum)`,
+    );
   }
 }
 
 /** Instances target tracking keeps for a steady rate: enough for the target, within [min, max]. */
-export function instancesForRate(requestsPerSecond: number, targetInvocationsPerInstancePerMinute: number, min: number, max: number): { count: number; capped: boolean } {
+export function instancesForRate(
+  requestsPerSecond: number,
+  targetInvocationsPerInstancePerMinute: number,
+  min: number,
+  max: number,
+): { count: number; capped: boolean } {
   const needed = Math.ceil((requestsPerSecond * 60) / targetInvocationsPerInstancePerMinute);
   return { count: Math.min(max, Math.max(min, needed)), capped: needed > max };
 }

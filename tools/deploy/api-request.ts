@@ -52,8 +52,11 @@ export async function callApi(baseUrl: string, request: ApiRequest, auth: ApiAut
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = (error as Error).name === 'TimeoutError' ? 'timed out' : cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new CliError(`${request.method} ${url.href} failed: ${why}`, 'check the URL (npm run outputs -- --stage STAGE prints it) and your network');
+    const why = (error as Error).name === 'TimeoutError' ? 'timed out' : (cause?.code ?? cause?.message ?? (error as Error).message);
+    throw new CliError(
+      `${request.method} ${url.href} failed: ${why}`,
+      'check the URL (npm run outputs -- --stage STAGE prints it) and your network',
+    );
   }
   const text = await res.text();
   let json: unknown;

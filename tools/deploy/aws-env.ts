@@ -60,7 +60,7 @@ export function checkAccount(config: Pick<StageConfig, 'account' | 'stage'>, ide
   if (config.account && config.account !== identity.account) {
     throw new CliError(
       `stage ${config.stage} deploys to account ${config.account}, but the credentials are for account ${identity.account} (${identity.arn})`,
-      'use credentials (AWS_PROFILE) of the stage\'s account',
+      "use credentials (AWS_PROFILE) of the stage's account",
     );
   }
 }
@@ -74,13 +74,16 @@ export function asAwsError(error: unknown, doing: string): CliError {
     return new CliError(`${doing}: no AWS credentials found`, CREDENTIALS_HINT);
   }
   if (/ExpiredToken|TokenRefreshRequired|InvalidGrant|UnauthorizedException/.test(name) || /token.*(expired|refresh)/i.test(message)) {
-    return new CliError(`${doing}: the AWS credentials have expired (${message})`, 'sign in again, for example `aws sso login`, then retry');
+    return new CliError(
+      `${doing}: the AWS credentials have expired (${message})`,
+      'sign in again, for example `aws sso login`, then retry',
+    );
   }
   if (/InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient/.test(name)) {
     return new CliError(`${doing}: the AWS credentials were refused (${name}: ${message})`, CREDENTIALS_HINT);
   }
   if (/AccessDenied|UnauthorizedOperation/.test(name)) {
-    return new CliError(`${doing}: access denied (${message})`, 'use credentials allowed to read this stage\'s stacks');
+    return new CliError(`${doing}: access denied (${message})`, "use credentials allowed to read this stage's stacks");
   }
   return new CliError(`${doing}: ${name}: ${message}`);
 }

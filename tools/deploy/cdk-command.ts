@@ -78,7 +78,10 @@ export function runCdk(args: readonly string[]): Promise<number> {
  */
 export function dockerProblem(config: StageConfig): string | undefined {
   if (config.model.imageUri) return undefined;
-  const probe = spawnSync(process.env.CDK_DOCKER ?? 'docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', timeout: 10_000 });
+  const probe = spawnSync(process.env.CDK_DOCKER ?? 'docker', ['version', '--format', '{{.Server.Version}}'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   if (probe.error) return `docker is not installed (${(probe.error as NodeJS.ErrnoException).code})`;
   if (probe.status !== 0) return `docker is not running (${(probe.stderr || probe.stdout).trim().split('\n')[0]})`;
   return undefined;

@@ -7,7 +7,13 @@ import { StageStack } from './stack-names';
  * What the deploy command says before it hands over to cdk: where, as whom, which stacks
  * in which order, and for destroy what will outlive the stacks.
  */
-export function describePlan(action: CdkAction, config: StageConfig, stacks: readonly StageStack[], identity: CallerIdentity, region: string): string {
+export function describePlan(
+  action: CdkAction,
+  config: StageConfig,
+  stacks: readonly StageStack[],
+  identity: CallerIdentity,
+  region: string,
+): string {
   const verb = { deploy: 'deploy', diff: 'diff', destroy: 'destroy' }[action];
   const ordered = action === 'destroy' ? [...stacks].reverse() : stacks;
   const width = Math.max(...ordered.map((s) => s.name.length));
@@ -30,7 +36,9 @@ export function destroyWarnings(config: StageConfig, stacks: readonly StageStack
         '(and keep costing storage, and $1/month for the key) until you delete them by hand.',
     );
   }
-  const protectedStacks = stacks.filter((s) => (s.role === 'data' && config.table.deletionProtection) || (s.role === 'audit' && config.audit.terminationProtection));
+  const protectedStacks = stacks.filter(
+    (s) => (s.role === 'data' && config.table.deletionProtection) || (s.role === 'audit' && config.audit.terminationProtection),
+  );
   for (const s of protectedStacks) {
     warnings.push(
       `${s.name} has termination protection: destroy stops at it. To remove it on purpose: ` +
@@ -40,6 +48,8 @@ export function destroyWarnings(config: StageConfig, stacks: readonly StageStack
   if (config.audit.enabled && config.audit.terminationProtection) {
     warnings.push('the CloudTrail Lake event data store is retained with its events (audit.terminationProtection).');
   }
-  warnings.push('the model image and function bundles stay in the CDK bootstrap repository and bucket (cents per month; `npx cdk gc --unstable=gc` removes unused ones).');
+  warnings.push(
+    'the model image and function bundles stay in the CDK bootstrap repository and bucket (cents per month; `npx cdk gc --unstable=gc` removes unused ones).',
+  );
   return warnings;
 }

@@ -27,7 +27,10 @@ export interface SmokeOptions {
 }
 
 /** Rows the built-in iris model classifies with certainty: setosa and virginica. */
-export const DEFAULT_INSTANCES = [[5.1, 3.5, 1.4, 0.2], [7.7, 3.0, 6.1, 2.3]];
+export const DEFAULT_INSTANCES = [
+  [5.1, 3.5, 1.4, 0.2],
+  [7.7, 3.0, 6.1, 2.3],
+];
 export const DEFAULT_LABELS = ['setosa', 'virginica'];
 
 export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
@@ -43,12 +46,22 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
 
   const instances = options.instances ?? DEFAULT_INSTANCES;
   const expectLabels = options.expectLabels ?? (options.instances ? undefined : DEFAULT_LABELS);
-  const prediction = await checkPrediction(await call('POST', '/predict', JSON.stringify({ instances }), 'application/json'), instances, expectLabels, record);
+  const prediction = await checkPrediction(
+    await call('POST', '/predict', JSON.stringify({ instances }), 'application/json'),
+    instances,
+    expectLabels,
+    record,
+  );
 
   const width = instances[0]?.length ?? 4;
   const invalid: Array<[string, string, string, number]> = [
     ['rejects malformed JSON', '{"instances": [[5.1, 3.5,', 'application/json', 400],
-    ['rejects a row of the wrong width', JSON.stringify({ instances: [Array.from({ length: Math.max(width - 1, 1) }, () => 1)] }), 'application/json', 400],
+    [
+      'rejects a row of the wrong width',
+      JSON.stringify({ instances: [Array.from({ length: Math.max(width - 1, 1) }, () => 1)] }),
+      'application/json',
+      400,
+    ],
     ['rejects empty instances', JSON.stringify({ instances: [] }), 'application/json', 400],
     ['rejects a wrong content type', JSON.stringify({ instances }), 'text/plain', 415],
   ];
@@ -72,25 +85,55 @@ interface Prediction {
   readonly modelVersion: string;
 }
 
-async function checkPrediction(res: ApiResponse, instances: number[][], expectLabels: readonly string[] | undefined, record: Recorder): Promise<Prediction | undefined> {
+async function checkPrediction(
+  res: ApiResponse,
+  instances: number[][],
+  expectLabels: readonly string[] | undefined,
+  record: Recorder,
+): Promise<Prediction | undefined> {
   const body = res.json;
-  if (!record('predicts: 200 with a JSON body', res.status === 200 && isObject(body), res.status === 200 ? `200, request ${body?.requestId}` : `got ${describe(res)}`)) {
+  if (
+    !record(
+      'predicts: 200 with a JSON body',
+      res.status === 200 && isObject(body),
+      res.status === 200 ? `200, request ${body?.requestId}` : `got ${describe(res)}`,
+    )
+  ) {
     return undefined;
   }
   const headerId = res.headers.get('x-request-id');
-  record('predicts: x-request-id header is the body requestId', typeof body.requestId === 'string' && headerId === body.requestId,
-    `header ${headerId ?? '(absent)'}, body ${body.requestId ?? '(absent)'}`);
+  record(
+    'predicts: x-request-id header is the body requestId',
+    typeof body.requestId === 'string' && headerId === body.requestId,
+    `header ${headerId ?? '(absent)'}, body ${body.requestId ?? '(absent)'}`,
+  );
   const predictions = Array.isArray(body.predictions) ? (body.predictions as unknown[]) : [];
-  record('predicts: one prediction per instance', predictions.length === instances.length, `${predictions.length} predictions for ${instances.length} instances`);
+  record(
+    'predicts: one prediction per instance',
+    predictions.length === instances.length,
+    `${predictions.length} predictions for ${instances.length} instances`,
+  );
 
   const labels = predictions.map((p) => (isObject(p) && typeof p.label === 'string' ? p.label : undefined));
-  const argmax = predictions.map((p) => (isObject(p) && isObject(p.probabilities) ? topClass(p.probabilities as Record<string, unknown>) : undefined));
-  const labelsOk = labels.length > 0 && labels.every((l, i) => l !== undefined && l === argmax[i]) && (!expectLabels || sameList(labels, expectLabels));
-  record('predicts: labels', labelsOk,
-    `got [${labels.join(', ')}]` + (expectLabels ? `, expected [${expectLabels.join(', ')}]` : '') + (labels.some((l, i) => l !== argmax[i]) ? `, most probable [${argmax.join(', ')}]` : ''));
+  const argmax = predictions.map((p) =>
+    isObject(p) && isObject(p.probabilities) ? topClass(p.probabilities as Record<string, unknown>) : undefined,
+  );
+  const labelsOk =
+    labels.length > 0 && labels.every((l, i) => l !== undefined && l === argmax[i]) && (!expectLabels || sameList(labels, expectLabels));
+  record(
+    'predicts: labels',
+    labelsOk,
+    `got [${labels.join(', ')}]` +
+      (expectLabels ? `, expected [${expectLabels.join(', ')}]` : '') +
+      (labels.some((l, i) => l !== argmax[i]) ? `, most probable [${argmax.join(', ')}]` : ''),
+  );
 
   const sums = predictions.map((p) => (isObject(p) && isObject(p.probabilities) ? sum(Object.values(p.probabilities)) : NaN));
-  record('predicts: probabilities sum to 1', sums.length > 0 && sums.every((s) => Math.abs(s - 1) < 1e-6), `sums [${sums.map((s) => (Number.isNaN(s) ? 'none' : s.toFixed(6))).join(', ')}]`);
+  record(
+    'predicts: probabilities sum to 1',
+    sums.length > 0 && sums.every((s) => Math.abs(s - 1) < 1e-6),
+    `sums [${sums.map((s) => (Number.isNaN(s) ? 'none' : s.toFixed(6))).join(', ')}]`,
+  );
 
   const versionOk = typeof body.modelVersion === 'string' && body.modelVersion.length > 0;
   record('predicts: names the model version', versionOk, `modelVersion ${body.modelVersion ?? '(absent)'}`);
@@ -101,11 +144,20 @@ function checkRejection(check: string, res: ApiResponse, expected: number, recor
   const body = res.json;
   const shaped = isObject(body) && ['error', 'message', 'requestId'].every((k) => typeof body[k] === 'string' && body[k].length > 0);
   const ok = res.status === expected && shaped;
-  record(check, ok, ok ? `${expected} ${body.error}: ${body.message}` : `expected ${expected} with error, message and requestId; got ${describe(res)}`);
+  record(
+    check,
+    ok,
+    ok ? `${expected} ${body.error}: ${body.message}` : `expected ${expected} with error, message and requestId; got ${describe(res)}`,
+  );
 }
 
 /** The record the prediction wrote, by its id; retried briefly while the read is not yet consistent. */
-async function checkReadBack(prediction: Prediction, get: (id: string) => Promise<ApiResponse>, retryMs: number, record: Recorder): Promise<void> {
+async function checkReadBack(
+  prediction: Prediction,
+  get: (id: string) => Promise<ApiResponse>,
+  retryMs: number,
+  record: Recorder,
+): Promise<void> {
   const deadline = Date.now() + retryMs;
   let res = await get(prediction.requestId);
   while (res.status === 404 && Date.now() < deadline) {
@@ -120,8 +172,13 @@ async function checkReadBack(prediction: Prediction, get: (id: string) => Promis
   const problems: string[] = [];
   if (item.requestId !== prediction.requestId) problems.push(`requestId ${item.requestId}`);
   if (item.status !== 'SUCCESS') problems.push(`status ${item.status}, expected SUCCESS`);
-  if (item.modelVersion !== prediction.modelVersion) problems.push(`modelVersion ${item.modelVersion}, expected ${prediction.modelVersion}`);
-  record('reads the record back', problems.length === 0, problems.length ? problems.join('; ') : `status SUCCESS, modelVersion ${item.modelVersion}`);
+  if (item.modelVersion !== prediction.modelVersion)
+    problems.push(`modelVersion ${item.modelVersion}, expected ${prediction.modelVersion}`);
+  record(
+    'reads the record back',
+    problems.length === 0,
+    problems.length ? problems.join('; ') : `status SUCCESS, modelVersion ${item.modelVersion}`,
+  );
 }
 
 /** GET /models lists the deployments; the one serving must be among them. */
@@ -145,7 +202,11 @@ export function parseInstances(text: string): number[][] {
     throw new CliError(`--instances is not JSON: ${text.slice(0, 60)}`);
   }
   const rows = isObject(value) && Array.isArray(value.instances) ? value.instances : value;
-  if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.length > 0 && r.every((n) => typeof n === 'number'))) {
+  if (
+    !Array.isArray(rows) ||
+    rows.length === 0 ||
+    !rows.every((r) => Array.isArray(r) && r.length > 0 && r.every((n) => typeof n === 'number'))
+  ) {
     throw new CliError('--instances must be a JSON list of number rows, for example [[5.1,3.5,1.4,0.2]]');
   }
   return rows as number[][];

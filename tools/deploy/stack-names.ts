@@ -27,9 +27,15 @@ export function stageStacks(config: StageConfig): StageStack[] {
     },
     { role: 'api', name: `${prefix}-api`, holds: `REST API (${config.api.authorization} auth), prediction and read functions` },
   ];
-  if (config.monitoring.enabled) stacks.push({ role: 'monitoring', name: `${prefix}-monitoring`, holds: 'metric filters, alarms, alarm topic, dashboard' });
+  if (config.monitoring.enabled)
+    stacks.push({ role: 'monitoring', name: `${prefix}-monitoring`, holds: 'metric filters, alarms, alarm topic, dashboard' });
   if (config.audit.enabled) stacks.push({ role: 'audit', name: `${prefix}-audit`, holds: 'CloudTrail Lake event data store' });
-  if (config.ci) stacks.push({ role: 'ci', name: `${prefix}-ci`, holds: `GitHub OIDC deploy role for ${config.ci.githubRepository}@${config.ci.branch}` });
+  if (config.ci)
+    stacks.push({
+      role: 'ci',
+      name: `${prefix}-ci`,
+      holds: `GitHub OIDC deploy role for ${config.ci.githubRepository}@${config.ci.branch}`,
+    });
   return stacks;
 }
 

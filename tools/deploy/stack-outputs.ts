@@ -50,7 +50,11 @@ const OUTPUT_FIELDS = {
  * Reads the stage's stacks with DescribeStacks. A stack that does not exist is reported in
  * `missing`, not thrown, so a half-deployed stage still shows what it has.
  */
-export async function readStageOutputs(config: StageConfig, region: string, only?: ReadonlyArray<StageStack['role']>): Promise<StageOutputs> {
+export async function readStageOutputs(
+  config: StageConfig,
+  region: string,
+  only?: ReadonlyArray<StageStack['role']>,
+): Promise<StageOutputs> {
   const wanted = stageStacks(config).filter((s) => !only || only.includes(s.role));
   const cfn = new CloudFormationClient({ region, credentials: defaultCredentials(), maxAttempts: 3 });
   try {

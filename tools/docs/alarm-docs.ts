@@ -48,14 +48,14 @@ export function renderAlarmDocs(stages: readonly StageConfig[] = documentedStage
     '',
     '### Alarms',
     '',
-    `Every alarm notifies the stage's SNS topic \`<project>-<stage>-alarms\` (KMS-encrypted, TLS-only) on ALARM and on OK; email subscribers come from \`monitoring.alarmEmails\`. `
-      + `The composite alarm \`<project>-<stage>-${PIPELINE_UNHEALTHY_ID}\` is in ALARM while any Critical alarm is. `
-      + `Rate and percentile alarms read 0 while a period has fewer requests than \`monitoring.minSampleCount\` (${resolved.map(({ config }) => `${config.stage} ${config.monitoring.minSampleCount}`).join(', ')}). `
-      + 'Turn an alarm off, retune or re-rank it by id: `-c monitoring.alarms.<id>.enabled=false`, `.threshold=<number>`, `.severity=Warning`; '
-      + 'an override that cannot apply (an unknown id, an alarm the stage does not have, a threshold its kind cannot reach such as a rate above 1) fails the synth. '
-      + `\`${ROLLBACK_SIGNALS.errorRate}\` and \`${ROLLBACK_SIGNALS.modelLatencyP99Micros}\` also set the thresholds of the endpoint's deployment-rollback alarms `
-      + '(`<endpoint>-deployment-error-rate`, `<endpoint>-deployment-model-latency`, created with `endpoint.deployment.autoRollback`), which SageMaker watches during a deployment; '
-      + 'those are ungated and notify no one, the alarms below do.',
+    `Every alarm notifies the stage's SNS topic \`<project>-<stage>-alarms\` (KMS-encrypted, TLS-only) on ALARM and on OK; email subscribers come from \`monitoring.alarmEmails\`. ` +
+      `The composite alarm \`<project>-<stage>-${PIPELINE_UNHEALTHY_ID}\` is in ALARM while any Critical alarm is. ` +
+      `Rate and percentile alarms read 0 while a period has fewer requests than \`monitoring.minSampleCount\` (${resolved.map(({ config }) => `${config.stage} ${config.monitoring.minSampleCount}`).join(', ')}). ` +
+      'Turn an alarm off, retune or re-rank it by id: `-c monitoring.alarms.<id>.enabled=false`, `.threshold=<number>`, `.severity=Warning`; ' +
+      'an override that cannot apply (an unknown id, an alarm the stage does not have, a threshold its kind cannot reach such as a rate above 1) fails the synth. ' +
+      `\`${ROLLBACK_SIGNALS.errorRate}\` and \`${ROLLBACK_SIGNALS.modelLatencyP99Micros}\` also set the thresholds of the endpoint's deployment-rollback alarms ` +
+      '(`<endpoint>-deployment-error-rate`, `<endpoint>-deployment-model-latency`, created with `endpoint.deployment.autoRollback`), which SageMaker watches during a deployment; ' +
+      'those are ungated and notify no one, the alarms below do.',
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map(() => '---').join(' | ')} |`,
@@ -74,11 +74,16 @@ function threshold(a: ResolvedAlarm): string {
   const op = a.comparison === 'GreaterThanThreshold' ? '>' : '≥';
   const n = (v: number) => v.toLocaleString('en-US');
   switch (a.unit) {
-    case 'ratio': return `${op} ${n(a.threshold * 100)}%`;
-    case '%': return `${op} ${n(a.threshold)}%`;
-    case 'ms': return `${op} ${n(a.threshold)} ms`;
-    case 'µs': return `${op} ${n(a.threshold)} µs (${n(a.threshold / 1_000_000)} s)`;
-    case 'count': return `${op} ${n(a.threshold)}`;
+    case 'ratio':
+      return `${op} ${n(a.threshold * 100)}%`;
+    case '%':
+      return `${op} ${n(a.threshold)}%`;
+    case 'ms':
+      return `${op} ${n(a.threshold)} ms`;
+    case 'µs':
+      return `${op} ${n(a.threshold)} µs (${n(a.threshold / 1_000_000)} s)`;
+    case 'count':
+      return `${op} ${n(a.threshold)}`;
   }
 }
 
@@ -92,7 +97,10 @@ function signalText(signal: SignalRef): string {
   const using = Object.values(signal.using);
   const operations = using.map((m) => m.dimensions?.Operation).filter(Boolean);
   if (operations.length === using.length) return `${metricText(using[0], false)} summed over ${operations.join(', ')}`;
-  return Object.entries(signal.using).reduce((text, [id, m]) => text.replace(new RegExp(`\\b${id}\\b`, 'g'), metricText(m)), signal.expression);
+  return Object.entries(signal.using).reduce(
+    (text, [id, m]) => text.replace(new RegExp(`\\b${id}\\b`, 'g'), metricText(m)),
+    signal.expression,
+  );
 }
 
 function metricText(m: MetricRef, withNamespace = true): string {
@@ -122,7 +130,9 @@ export function writeAlarmDocs(file: string): void {
 if (require.main === module) {
   void runCommand({
     name: 'docs:alarms',
-    options: { write: { type: 'string', value: 'FILE', description: 'replace the section between the alarm markers in FILE (default: print it)' } },
+    options: {
+      write: { type: 'string', value: 'FILE', description: 'replace the section between the alarm markers in FILE (default: print it)' },
+    },
     help: {
       usage: 'npm run docs:alarms  (tsx tools/docs/alarm-docs.ts [--write FILE])',
       summary: "Generates the README's alarm table from the alarm catalog, for every built-in stage and each stage cdk.json defines.",

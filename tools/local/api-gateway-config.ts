@@ -60,7 +60,7 @@ export function readApiGatewayConfig(template: Template, keyValues: Readonly<Rec
       apiKeys.push({
         logicalId,
         name: typeof p.Name === 'string' ? p.Name : logicalId,
-        value: typeof p.Value === 'string' ? p.Value : keyValues[logicalId] ?? generateKeyValue(),
+        value: typeof p.Value === 'string' ? p.Value : (keyValues[logicalId] ?? generateKeyValue()),
         enabled: p.Enabled !== false,
       });
     } else if (r.Type === 'AWS::ApiGateway::UsagePlanKey') {
@@ -84,7 +84,11 @@ export function readApiGatewayConfig(template: Template, keyValues: Readonly<Rec
 
 /** API Gateway's generated keys are 40 characters of letters and digits. */
 export function generateKeyValue(): string {
-  return randomBytes(40).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 40).padEnd(40, '0');
+  return randomBytes(40)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 40)
+    .padEnd(40, '0');
 }
 
 /**
@@ -100,8 +104,11 @@ export function generateKeyValue(): string {
 export function renderGatewayTemplate(template: string, context: Readonly<Record<string, string>>): string {
   return template.replace(/\$context\.([A-Za-z0-9_.]+)/g, (_whole, name: string) => {
     // Longest known name first: `error.messageString` before `error.message`.
-    if (name.startsWith('error.messageString')) return JSON.stringify(context['error.message'] ?? '') + name.slice('error.messageString'.length);
-    const known = Object.keys(context).filter((k) => name === k || name.startsWith(`${k}.`)).sort((a, b) => b.length - a.length)[0];
+    if (name.startsWith('error.messageString'))
+      return JSON.stringify(context['error.message'] ?? '') + name.slice('error.messageString'.length);
+    const known = Object.keys(context)
+      .filter((k) => name === k || name.startsWith(`${k}.`))
+      .sort((a, b) => b.length - a.length)[0];
     return known === undefined ? '' : context[known] + name.slice(known.length);
   });
 }

@@ -129,7 +129,10 @@ export class AssemblyCache {
     const temp = fs.mkdtempSync(path.join(this.cacheDir, `.tmp-${key}-`));
     try {
       for (const [name, from] of Object.entries(folders)) fs.cpSync(from, path.join(temp, name), { recursive: true });
-      fs.writeFileSync(path.join(temp, MANIFEST), `${JSON.stringify({ format: CACHE_FORMAT, key, writtenAt: new Date().toISOString(), data }, null, 2)}\n`);
+      fs.writeFileSync(
+        path.join(temp, MANIFEST),
+        `${JSON.stringify({ format: CACHE_FORMAT, key, writtenAt: new Date().toISOString(), data }, null, 2)}\n`,
+      );
       try {
         fs.renameSync(temp, dir);
       } catch (error) {

@@ -9,7 +9,10 @@ const { bundleFile, handlerName } = workerData;
 // Every line the function prints travels on the message channel, so it stays ordered with the
 // invocation's result (worker stdout would arrive at the parent later and out of order).
 let currentRequestId;
-for (const [stream, level] of [[process.stdout, 'INFO'], [process.stderr, 'ERROR']]) {
+for (const [stream, level] of [
+  [process.stdout, 'INFO'],
+  [process.stderr, 'ERROR'],
+]) {
   stream.write = (chunk, encoding, callback) => {
     parentPort.postMessage({ type: 'log', text: String(chunk), level, requestId: currentRequestId });
     if (typeof encoding === 'function') encoding();
@@ -30,14 +33,17 @@ parentPort.on('message', async (message) => {
       const started = performance.now();
       const mod = await import(pathToFileURL(bundleFile).href);
       handler = mod[handlerName] ?? mod.default?.[handlerName];
-      if (typeof handler !== 'function') throw Object.assign(new Error(`${handlerName} is not a function of ${bundleFile}`), { name: 'Runtime.HandlerNotFound' });
+      if (typeof handler !== 'function')
+        throw Object.assign(new Error(`${handlerName} is not a function of ${bundleFile}`), { name: 'Runtime.HandlerNotFound' });
       initDurationMs = performance.now() - started;
     }
     const context = {
       ...ctx,
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, ctx.deadlineMs - Date.now()),
-      done() {}, fail() {}, succeed() {},
+      done() {},
+      fail() {},
+      succeed() {},
     };
     const result = await handler(event, context);
     parentPort.postMessage({ type: 'result', result, initDurationMs, heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20 });

@@ -53,7 +53,11 @@ interface CompiledRoute extends SynthesizedRoute {
 class TokenBucket {
   private tokens: number;
   private last: number;
-  constructor(private readonly rate: number, private readonly burst: number, now: number) {
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    now: number,
+  ) {
     this.tokens = burst;
     this.last = now;
   }
@@ -158,7 +162,12 @@ export class LocalApi {
     try {
       integrationMs = await this.route(req, res, requestId);
     } catch {
-      if (!res.headersSent) this.gatewayError(res, { status: 500, responseType: 'DEFAULT_5XX', errorType: 'InternalServerErrorException', message: 'Internal server error' }, requestId);
+      if (!res.headersSent)
+        this.gatewayError(
+          res,
+          { status: 500, responseType: 'DEFAULT_5XX', errorType: 'InternalServerErrorException', message: 'Internal server error' },
+          requestId,
+        );
     } finally {
       this.record(res.statusCode, performance.now() - started, integrationMs);
       if (--this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
@@ -185,12 +194,24 @@ export class LocalApi {
   private async route(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<number | undefined> {
     const url = new URL(req.url ?? '/', 'http://local');
     const stagePrefix = `/${this.props.stage}`;
-    const path = url.pathname.startsWith(stagePrefix + '/') || url.pathname === stagePrefix ? url.pathname.slice(stagePrefix.length) || '/' : undefined;
+    const path =
+      url.pathname.startsWith(stagePrefix + '/') || url.pathname === stagePrefix
+        ? url.pathname.slice(stagePrefix.length) || '/'
+        : undefined;
     const method = req.method ?? 'GET';
     const match = path === undefined ? undefined : this.match(method, path);
     // API Gateway answers an unknown route or method with 403 Missing Authentication Token.
     if (!match) {
-      this.gatewayError(res, { status: 403, responseType: 'MISSING_AUTHENTICATION_TOKEN', errorType: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' }, requestId);
+      this.gatewayError(
+        res,
+        {
+          status: 403,
+          responseType: 'MISSING_AUTHENTICATION_TOKEN',
+          errorType: 'MissingAuthenticationTokenException',
+          message: 'Missing Authentication Token',
+        },
+        requestId,
+      );
       return undefined;
     }
     const { route, pathParameters } = match;
@@ -199,7 +220,11 @@ export class LocalApi {
     // connection closes after the answer so the rest of the body is not read.
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
       res.setHeader('connection', 'close');
-      this.gatewayError(res, { status: 413, responseType: 'REQUEST_TOO_LARGE', errorType: 'RequestEntityTooLargeException', message: 'Request Too Long' }, requestId);
+      this.gatewayError(
+        res,
+        { status: 413, responseType: 'REQUEST_TOO_LARGE', errorType: 'RequestEntityTooLargeException', message: 'Request Too Long' },
+        requestId,
+      );
       return undefined;
     }
     let body: Buffer;
@@ -207,7 +232,12 @@ export class LocalApi {
       body = await readBody(req, MAX_BODY_BYTES);
     } catch {
       // A chunked body that grew past the limit: answer, then drop the connection.
-      if (!res.headersSent) this.gatewayError(res, { status: 413, responseType: 'REQUEST_TOO_LARGE', errorType: 'RequestEntityTooLargeException', message: 'Request Too Long' }, requestId);
+      if (!res.headersSent)
+        this.gatewayError(
+          res,
+          { status: 413, responseType: 'REQUEST_TOO_LARGE', errorType: 'RequestEntityTooLargeException', message: 'Request Too Long' },
+          requestId,
+        );
       return undefined;
     }
 
@@ -230,7 +260,11 @@ export class LocalApi {
       apiKey = refused;
     }
     if (!this.stageBucket.take(this.now())) {
-      this.gatewayError(res, { status: 429, responseType: 'THROTTLED', errorType: 'TooManyRequestsException', message: 'Too Many Requests' }, requestId);
+      this.gatewayError(
+        res,
+        { status: 429, responseType: 'THROTTLED', errorType: 'TooManyRequestsException', message: 'Too Many Requests' },
+        requestId,
+      );
       return undefined;
     }
 
@@ -240,9 +274,23 @@ export class LocalApi {
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS).unref());
     const outcome = await Promise.race([fn.invoke(event, randomUUID()), timeout]);
     const integrationMs = performance.now() - invoked;
-    const failed: Failure = { status: 502, responseType: 'DEFAULT_5XX', errorType: 'InternalServerErrorException', message: 'Internal server error' };
+    const failed: Failure = {
+      status: 502,
+      responseType: 'DEFAULT_5XX',
+      errorType: 'InternalServerErrorException',
+      message: 'Internal server error',
+    };
     if (outcome === 'timeout') {
-      this.gatewayError(res, { status: 504, responseType: 'INTEGRATION_TIMEOUT', errorType: 'InternalServerErrorException', message: 'Endpoint request timed out' }, requestId);
+      this.gatewayError(
+        res,
+        {
+          status: 504,
+          responseType: 'INTEGRATION_TIMEOUT',
+          errorType: 'InternalServerErrorException',
+          message: 'Endpoint request timed out',
+        },
+        requestId,
+      );
       return integrationMs;
     }
     const result = outcome.status === 'success' ? (outcome.result as APIGatewayProxyResult | undefined) : undefined;
@@ -261,10 +309,21 @@ export class LocalApi {
 
   /** SigV4 for service `execute-api` in the stage's region; the identity of the key that signed. */
   private authenticate(req: http.IncomingMessage, url: URL, body: Buffer): IamIdentityFields | Failure {
-    const signed = { method: req.method ?? 'GET', rawPath: (req.url ?? '/').split('?')[0], rawQuery: url.search.slice(1), rawHeaders: req.rawHeaders, body };
+    const signed = {
+      method: req.method ?? 'GET',
+      rawPath: (req.url ?? '/').split('?')[0],
+      rawQuery: url.search.slice(1),
+      rawHeaders: req.rawHeaders,
+      body,
+    };
     const { unsignedAs } = this.props.iam;
     if (unsignedAs && !isSigned(signed)) return identityFields(unsignedAs);
-    const result = verifySigV4(signed, { service: 'execute-api', region: this.props.iam.region, lookup: this.props.iam.lookup, now: Date.now() });
+    const result = verifySigV4(signed, {
+      service: 'execute-api',
+      region: this.props.iam.region,
+      lookup: this.props.iam.lookup,
+      now: Date.now(),
+    });
     if (!result.ok) return { status: 403, ...pick(result) };
     return identityFields(this.props.iam.lookup(result.credential.accessKeyId)!);
   }
@@ -287,9 +346,11 @@ export class LocalApi {
         state.quotaUsed = 0;
         state.quotaPeriodStart = now;
       }
-      if (state.quotaUsed >= quota.limit) return { status: 429, responseType: 'QUOTA_EXCEEDED', errorType: 'LimitExceededException', message: 'Limit Exceeded' };
+      if (state.quotaUsed >= quota.limit)
+        return { status: 429, responseType: 'QUOTA_EXCEEDED', errorType: 'LimitExceededException', message: 'Limit Exceeded' };
     }
-    if (state.bucket && !state.bucket.take(now)) return { status: 429, responseType: 'THROTTLED', errorType: 'TooManyRequestsException', message: 'Too Many Requests' };
+    if (state.bucket && !state.bucket.take(now))
+      return { status: 429, responseType: 'THROTTLED', errorType: 'TooManyRequestsException', message: 'Too Many Requests' };
     if (quota) state.quotaUsed++;
     return state;
   }

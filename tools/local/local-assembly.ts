@@ -61,7 +61,6 @@ type FunctionRole = keyof LocalAssembly['functions'];
 /** The cached form: the assembly without its config, each bundle folder named by its role. */
 type CachedAssembly = Omit<LocalAssembly, 'config' | 'cache'>;
 
-
 /**
  * Synthesizes the stage's stacks, exactly as `cdk synth` does, and reads from them what the
  * local pipeline runs: the esbuild bundles CDK staged for each function (the same files
@@ -83,7 +82,12 @@ export function synthesizeLocalAssembly(config: StageConfig, outdir: string, opt
 }
 
 /** The assembly cached under `key`, its bundle folders inside the cache entry; undefined on a miss. */
-export function loadCachedAssembly(cache: AssemblyCache, key: string, config: StageConfig, started = performance.now()): LocalAssembly | undefined {
+export function loadCachedAssembly(
+  cache: AssemblyCache,
+  key: string,
+  config: StageConfig,
+  started = performance.now(),
+): LocalAssembly | undefined {
   const entry = cache.read<CachedAssembly>(key);
   return entry && fromCache(config, entry.data, { hit: true, key, dir: entry.dir, ms: performance.now() - started });
 }
@@ -179,7 +183,6 @@ function synthesize(config: StageConfig, outdir: string): LocalAssembly {
   };
 }
 
-
 /** The folder CDK staged (bundled) the function's code into. */
 function stagedBundle(fn: Construct): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see synthesize
@@ -197,7 +200,8 @@ function readRoutes(template: Template): SynthesizedRoute[] {
     if (ref?.['Fn::GetAtt']?.[1] === 'RootResourceId') return '';
     const id = ref?.Ref as string;
     const resource = resources[id];
-    if (!resource || resource.Type !== 'AWS::ApiGateway::Resource') throw new Error(`unexpected API resource reference ${JSON.stringify(ref)}`);
+    if (!resource || resource.Type !== 'AWS::ApiGateway::Resource')
+      throw new Error(`unexpected API resource reference ${JSON.stringify(ref)}`);
     return `${pathOf(resource.Properties!.ParentId)}/${resource.Properties!.PathPart}`;
   };
   const routes: SynthesizedRoute[] = [];

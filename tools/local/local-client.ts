@@ -10,6 +10,11 @@ export function callLocalApi(pipeline: LocalPipeline, method: 'GET' | 'POST', pa
   const base: Record<string, string> = { host: url.host, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
   const headers = pipeline.apiKey
     ? { ...base, 'x-api-key': pipeline.apiKey }
-    : signHeaders({ method, rawPath: url.pathname, rawQuery: url.search.slice(1), headers: base, body: Buffer.from(body ?? '') }, pipeline.credentials, pipeline.region, 'execute-api');
+    : signHeaders(
+        { method, rawPath: url.pathname, rawQuery: url.search.slice(1), headers: base, body: Buffer.from(body ?? '') },
+        pipeline.credentials,
+        pipeline.region,
+        'execute-api',
+      );
   return fetch(url, { method, headers, body });
 }

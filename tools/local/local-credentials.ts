@@ -37,7 +37,13 @@ export const LOCAL_USER_NAME = 'local-developer';
 export function identityFields(identity: LocalIdentity): IamIdentityFields {
   // An IAM user's unique id starts AIDA; derived from the key so each key has its own.
   const userId = `AIDA${createHash('sha256').update(identity.accessKeyId).digest('hex').slice(0, 16).toUpperCase()}`;
-  return { accessKey: identity.accessKeyId, accountId: LOCAL_ACCOUNT, caller: userId, user: userId, userArn: `arn:aws:iam::${LOCAL_ACCOUNT}:user/${identity.userName}` };
+  return {
+    accessKey: identity.accessKeyId,
+    accountId: LOCAL_ACCOUNT,
+    caller: userId,
+    user: userId,
+    userArn: `arn:aws:iam::${LOCAL_ACCOUNT}:user/${identity.userName}`,
+  };
 }
 
 /** The `[profile]` sections of an INI credentials file. */
@@ -61,7 +67,13 @@ export function parseCredentialsFile(text: string): Record<string, Record<string
 /** The caller's own credentials from the environment or the shared credentials file, if any. */
 export function findUserCredentials(env: NodeJS.ProcessEnv = process.env): LocalIdentity | undefined {
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined, source: 'environment', userName: LOCAL_USER_NAME };
+    return {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      sessionToken: env.AWS_SESSION_TOKEN || undefined,
+      source: 'environment',
+      userName: LOCAL_USER_NAME,
+    };
   }
   const profile = env.AWS_PROFILE || 'default';
   const file = env.AWS_SHARED_CREDENTIALS_FILE || path.join(env.HOME || os.homedir(), '.aws', 'credentials');

@@ -1,4 +1,13 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand, DeleteItemCommand, UpdateTimeToLiveCommand, AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ScanCommand,
+  DeleteItemCommand,
+  UpdateTimeToLiveCommand,
+  AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -74,6 +83,7 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
   const proxy = http.createServer(async (req, res) => {
     const body = await readBody(req);
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DynamoDB's JSON requests, read field by field as the service does
     let data: Record<string, any> = {};
     try {
       data = JSON.parse(body.toString('utf8') || '{}');
@@ -91,7 +101,8 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
         emit('ThrottledRequests', 1, 'Count');
         return send(res, 400, {
           __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
-          message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+          message:
+            'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
         });
       }
       // "Requests to DynamoDB ... that generate an HTTP 500 status code" count as SystemErrors.
@@ -101,7 +112,8 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
 
     // Ask dynalite for the consumed capacity, and hand the client only what it asked for.
     const askedCapacity = data.ReturnConsumedCapacity;
-    const forward = WITH_CAPACITY.has(operation) && !askedCapacity ? Buffer.from(JSON.stringify({ ...data, ReturnConsumedCapacity: 'TOTAL' })) : body;
+    const forward =
+      WITH_CAPACITY.has(operation) && !askedCapacity ? Buffer.from(JSON.stringify({ ...data, ReturnConsumedCapacity: 'TOTAL' })) : body;
     const started = performance.now();
     let answer: { status: number; headers: http.IncomingHttpHeaders; body: Buffer };
     try {
@@ -119,7 +131,8 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
         try {
           const parsed = JSON.parse(text);
           const units = parsed.ConsumedCapacity?.CapacityUnits;
-          if (typeof units === 'number' && tableName) emit(WRITES.has(operation) ? 'ConsumedWriteCapacityUnits' : 'ConsumedReadCapacityUnits', units, 'Count');
+          if (typeof units === 'number' && tableName)
+            emit(WRITES.has(operation) ? 'ConsumedWriteCapacityUnits' : 'ConsumedReadCapacityUnits', units, 'Count');
           if (!askedCapacity) {
             delete parsed.ConsumedCapacity;
             text = JSON.stringify(parsed);
@@ -171,7 +184,12 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
     await client.send(new DescribeTableCommand({ TableName: opts.tableName }));
     const spec = opts.timeToLive ?? { attributeName: TABLE_KEYS.ttlAttribute, enabled: true };
     if (spec.enabled) {
-      await client.send(new UpdateTimeToLiveCommand({ TableName: opts.tableName, TimeToLiveSpecification: { AttributeName: spec.attributeName, Enabled: true } }));
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: opts.tableName,
+          TimeToLiveSpecification: { AttributeName: spec.attributeName, Enabled: true },
+        }),
+      );
     }
   } catch (error) {
     await close();
@@ -186,7 +204,11 @@ export async function startLocalDynamoDb(opts: LocalDynamoDbOptions): Promise<Lo
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** The request to dynalite, with the client's headers (its length aside) and `body`. */
-function forwardTo(port: number, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function forwardTo(
+  port: number,
+  req: http.IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   const headers: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
   headers['content-length'] = body.length;
@@ -209,19 +231,25 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 /** UpdateTimeToLive and DescribeTimeToLive, in DynamoDB's shapes (TimeToLiveStatus ENABLED/DISABLED). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- DynamoDB's JSON requests, read field by field as the service does
 function answerTtl(res: http.ServerResponse, operation: string, data: Record<string, any>, ttl: Map<string, string>): void {
   const table = String(data.TableName ?? '');
   if (operation === 'UpdateTimeToLive') {
     const spec = data.TimeToLiveSpecification ?? {};
     if (typeof spec.AttributeName !== 'string' || typeof spec.Enabled !== 'boolean') {
-      return send(res, 400, { __type: 'com.amazon.coral.validate#ValidationException', message: 'TimeToLiveSpecification needs AttributeName and Enabled' });
+      return send(res, 400, {
+        __type: 'com.amazon.coral.validate#ValidationException',
+        message: 'TimeToLiveSpecification needs AttributeName and Enabled',
+      });
     }
     if (spec.Enabled) ttl.set(table, spec.AttributeName);
     else ttl.delete(table);
     return send(res, 200, { TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: spec.Enabled } });
   }
   const attribute = ttl.get(table);
-  send(res, 200, { TimeToLiveDescription: attribute ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute } : { TimeToLiveStatus: 'DISABLED' } });
+  send(res, 200, {
+    TimeToLiveDescription: attribute ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute } : { TimeToLiveStatus: 'DISABLED' },
+  });
 }
 
 /**
@@ -234,23 +262,27 @@ async function sweep(client: DynamoDBClient, ttl: Map<string, string>): Promise<
     const now = String(Math.floor(Date.now() / 1000));
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await client.send(new ScanCommand({
-        TableName: table,
-        FilterExpression: '#ttl < :now',
-        ExpressionAttributeNames: { '#ttl': attribute },
-        ExpressionAttributeValues: { ':now': { N: now } },
-        ExclusiveStartKey: start,
-      }));
+      const page = await client.send(
+        new ScanCommand({
+          TableName: table,
+          FilterExpression: '#ttl < :now',
+          ExpressionAttributeNames: { '#ttl': attribute },
+          ExpressionAttributeValues: { ':now': { N: now } },
+          ExclusiveStartKey: start,
+        }),
+      );
       for (const item of page.Items ?? []) {
         const key = { [TABLE_KEYS.partitionKey]: item[TABLE_KEYS.partitionKey], [TABLE_KEYS.sortKey]: item[TABLE_KEYS.sortKey] };
         try {
-          await client.send(new DeleteItemCommand({
-            TableName: table,
-            Key: key,
-            ConditionExpression: '#ttl < :now',
-            ExpressionAttributeNames: { '#ttl': attribute },
-            ExpressionAttributeValues: { ':now': { N: now } },
-          }));
+          await client.send(
+            new DeleteItemCommand({
+              TableName: table,
+              Key: key,
+              ConditionExpression: '#ttl < :now',
+              ExpressionAttributeNames: { '#ttl': attribute },
+              ExpressionAttributeValues: { ':now': { N: now } },
+            }),
+          );
           deleted++;
         } catch (error) {
           if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;

@@ -22,15 +22,19 @@ export interface LocalFaults {
 
 /** Replaces every fault with what `input` names; returns the problem, if any. */
 export function applyFaults(faults: LocalFaults, input: unknown): string | undefined {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'the body must be a JSON object: {"model": {...}, "table": {...}}';
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return 'the body must be a JSON object: {"model": {...}, "table": {...}}';
   const { model = {}, table = {}, ...rest } = input as { model?: Record<string, unknown>; table?: Record<string, unknown> };
   if (Object.keys(rest).length > 0) return 'only model and table can be set';
   const status = model.status;
-  if (status !== undefined && !(Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599)) return 'model.status must be an HTTP error status from 400 to 599';
+  if (status !== undefined && !(Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599))
+    return 'model.status must be an HTTP error status from 400 to 599';
   const delayMs = model.delayMs;
-  if (delayMs !== undefined && !(Number.isInteger(delayMs) && (delayMs as number) >= 0 && (delayMs as number) <= 120_000)) return 'model.delayMs must be a whole number of milliseconds from 0 to 120000';
+  if (delayMs !== undefined && !(Number.isInteger(delayMs) && (delayMs as number) >= 0 && (delayMs as number) <= 120_000))
+    return 'model.delayMs must be a whole number of milliseconds from 0 to 120000';
   const refuseWrites = table.refuseWrites;
-  if (refuseWrites !== undefined && refuseWrites !== 'throttle' && refuseWrites !== 'system-error') return 'table.refuseWrites must be throttle or system-error';
+  if (refuseWrites !== undefined && refuseWrites !== 'throttle' && refuseWrites !== 'system-error')
+    return 'table.refuseWrites must be throttle or system-error';
   faults.model.status = status as number | undefined;
   faults.model.delayMs = delayMs as number | undefined;
   faults.table.refuseWrites = refuseWrites as TableFaults['refuseWrites'];

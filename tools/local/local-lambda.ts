@@ -96,7 +96,13 @@ export class LocalFunction {
       this.metric('Errors', outcome.status === 'success' ? 0 : 1, 'Count');
       this.metric('Throttles', 0, 'Count');
       this.metric('Duration', durationMs, 'Milliseconds');
-      return { status: outcome.status, result: outcome.result, errorType: outcome.errorType, errorMessage: outcome.errorMessage, durationMs };
+      return {
+        status: outcome.status,
+        result: outcome.result,
+        errorType: outcome.errorType,
+        errorMessage: outcome.errorMessage,
+        durationMs,
+      };
     } finally {
       this.release(env);
       if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
@@ -115,7 +121,14 @@ export class LocalFunction {
   }
 
   private run(env: Environment, event: unknown, requestId: string, deadlineMs: number) {
-    type Outcome = { status: InvokeResult['status']; result?: unknown; errorType?: string; errorMessage?: string; initDurationMs?: number; heapUsedMB?: number };
+    type Outcome = {
+      status: InvokeResult['status'];
+      result?: unknown;
+      errorType?: string;
+      errorMessage?: string;
+      initDurationMs?: number;
+      heapUsedMB?: number;
+    };
     return new Promise<Outcome>((resolve) => {
       const worker = env.worker;
       const finish = (outcome: Outcome, kill = false) => {
@@ -126,13 +139,29 @@ export class LocalFunction {
         if (kill) this.discard(env);
         resolve(outcome);
       };
-      const onMessage = (m: { type: string; text?: string; level?: string; result?: unknown; errorType?: string; errorMessage?: string; initDurationMs?: number; heapUsedMB?: number }) => {
+      const onMessage = (m: {
+        type: string;
+        text?: string;
+        level?: string;
+        result?: unknown;
+        errorType?: string;
+        errorMessage?: string;
+        initDurationMs?: number;
+        heapUsedMB?: number;
+      }) => {
         if (m.type === 'log') this.log(m.text ?? '', m.level ?? 'INFO', requestId);
-        else if (m.type === 'result') finish({ status: 'success', result: m.result, initDurationMs: m.initDurationMs, heapUsedMB: m.heapUsedMB });
+        else if (m.type === 'result')
+          finish({ status: 'success', result: m.result, initDurationMs: m.initDurationMs, heapUsedMB: m.heapUsedMB });
         else if (m.type === 'error') {
           // Lambda logs an unhandled error as its own record before the report.
           this.log(JSON.stringify({ errorType: m.errorType, errorMessage: m.errorMessage }), 'ERROR', requestId);
-          finish({ status: 'error', errorType: m.errorType, errorMessage: m.errorMessage, initDurationMs: m.initDurationMs, heapUsedMB: m.heapUsedMB });
+          finish({
+            status: 'error',
+            errorType: m.errorType,
+            errorMessage: m.errorMessage,
+            initDurationMs: m.initDurationMs,
+            heapUsedMB: m.heapUsedMB,
+          });
         }
       };
       const onError = (error: Error & { code?: string }) => {
@@ -142,7 +171,10 @@ export class LocalFunction {
       const onExit = () => finish({ status: 'error', errorType: 'Runtime.ExitError', errorMessage: 'execution environment exited' }, true);
       const timer = setTimeout(() => {
         this.log(`Task timed out after ${this.props.timeoutSec.toFixed(2)} seconds`, 'ERROR', requestId);
-        finish({ status: 'timeout', errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.props.timeoutSec} seconds` }, true);
+        finish(
+          { status: 'timeout', errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.props.timeoutSec} seconds` },
+          true,
+        );
       }, deadlineMs - Date.now());
       worker.on('message', onMessage);
       worker.once('error', onError);
@@ -229,7 +261,9 @@ export class LocalFunction {
   private log(text: string, level: string, requestId: string): void {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
-      this.props.onLogLine(line.trimStart().startsWith('{') ? line : JSON.stringify({ timestamp: new Date().toISOString(), level, requestId, message: line }));
+      this.props.onLogLine(
+        line.trimStart().startsWith('{') ? line : JSON.stringify({ timestamp: new Date().toISOString(), level, requestId, message: line }),
+      );
     }
   }
 

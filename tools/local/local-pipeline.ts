@@ -84,7 +84,10 @@ export interface LocalPipeline {
   /** The access key the start banner's curl line signs with, and where it came from. */
   readonly credentials: LocalIdentity;
   /** Faults switched on live: the model (via SageMaker runtime) and the table (via the DynamoDB proxy). Also POST /_local/faults. */
-  readonly faults: { readonly model: import('./local-sagemaker-runtime').ModelFaults; readonly table: import('./local-dynamodb').TableFaults };
+  readonly faults: {
+    readonly model: import('./local-sagemaker-runtime').ModelFaults;
+    readonly table: import('./local-dynamodb').TableFaults;
+  };
   /** What a second LocalApi in front of the same parts needs to check requests the same way (the bench's baseline). */
   readonly apiOptions: Pick<import('./local-api').LocalApiProps, 'apiName' | 'gateway' | 'iam'>;
   /** The local dashboard: the CloudWatch dashboard's layout over this run's own metrics. */
@@ -117,10 +120,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     options.onLogLine?.(source, line);
   };
   // The services' own metrics: to the dashboard, and to the run's log as the datum CloudWatch would store.
-  const service = serviceMetrics([
-    (d: ServiceDatum) => metrics.addMetric(d.source, d.metricName, d.value, d.dimensions, d.t),
-    (d: ServiceDatum) => logStream?.write(`${JSON.stringify({ source: 'metrics', metric: d })}\n`),
-  ], clock);
+  const service = serviceMetrics(
+    [
+      (d: ServiceDatum) => metrics.addMetric(d.source, d.metricName, d.value, d.dimensions, d.t),
+      (d: ServiceDatum) => logStream?.write(`${JSON.stringify({ source: 'metrics', metric: d })}\n`),
+    ],
+    clock,
+  );
 
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
@@ -143,7 +149,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const s3 = await startLocalS3({ dataDir });
     stops.push(() => s3.close());
 
-    const modelUrl = options.modelUrl ?? (await startBuiltInModel(options.modelArtifact ?? DEFAULT_MODEL_ARTIFACT, workDir, config, emit, stops));
+    const modelUrl =
+      options.modelUrl ?? (await startBuiltInModel(options.modelArtifact ?? DEFAULT_MODEL_ARTIFACT, workDir, config, emit, stops));
     await checkModelServer(modelUrl);
     // The functions call SageMaker with their execution role's (local) key.
     const functionRole: LocalIdentity = { ...LOCAL_CREDENTIALS, source: 'given', userName: 'function-execution-role' };
@@ -181,19 +188,27 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         memorySizeMiB: fn.memorySizeMiB,
         environment: { ...localEnvironment(fn, resolved), ...localEndpoints },
         onLogLine: (line) => emit(source, line),
-        metrics: source === 'predict' ? { sink: service, source: 'predictFunction' } : source === 'read' ? { sink: service, source: 'readFunction' } : undefined,
+        metrics:
+          source === 'predict'
+            ? { sink: service, source: 'predictFunction' }
+            : source === 'read'
+              ? { sink: service, source: 'readFunction' }
+              : undefined,
       });
     const predict = makeFunction(assembly.functions.predict, 'predict');
     const read = makeFunction(assembly.functions.read, 'read');
     const recorder = makeFunction(assembly.functions.recorder, 'recorder');
     stops.push(() => Promise.all([predict.close(), read.close(), recorder.close()]));
 
-    await recordDeployment(recorder, assembly, modelUrl, options.modelUrl ? undefined : options.modelArtifact ?? DEFAULT_MODEL_ARTIFACT);
+    await recordDeployment(recorder, assembly, modelUrl, options.modelUrl ? undefined : (options.modelArtifact ?? DEFAULT_MODEL_ARTIFACT));
 
     const credentials = options.credentials ?? findUserCredentials() ?? localCredentials(path.join(workDir, 'credentials.json'));
     const identities = [credentials, ...(options.extraCredentials ?? [])];
     const region = config.region ?? LOCAL_REGION;
-    const gateway = readApiGatewayConfig(assembly.templates.api, dataDir ? keptKeyValues(path.join(dataDir, 'api-keys.json'), assembly.templates.api) : {});
+    const gateway = readApiGatewayConfig(
+      assembly.templates.api,
+      dataDir ? keptKeyValues(path.join(dataDir, 'api-keys.json'), assembly.templates.api) : {},
+    );
     const faults = { model: runtime.faults, table: dynamoDb.faults };
     const dashboard = createLocalDashboardHandler(metrics);
     const faultsRoute = createFaultsHandler(faults);
@@ -202,7 +217,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       tableName: assembly.tableName,
       fallbackStats: (v) => (v === config.model.version ? bundledTrainingStats(config) : undefined),
     });
-    const apiOptions = { apiName: `${prefix}-api`, gateway, iam: { region, lookup: keyring(identities), unsignedAs: options.allowUnsigned ? credentials : undefined } };
+    const apiOptions = {
+      apiName: `${prefix}-api`,
+      gateway,
+      iam: { region, lookup: keyring(identities), unsignedAs: options.allowUnsigned ? credentials : undefined },
+    };
     const api = new LocalApi({
       stage: config.stage,
       ...apiOptions,
@@ -250,7 +269,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 function timeToLiveOf(template: Template): { attributeName: string; enabled: boolean } {
   const table = Object.values(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table' || r.Type === 'AWS::DynamoDB::GlobalTable');
   const spec = table?.Properties?.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
-  return spec?.AttributeName ? { attributeName: spec.AttributeName, enabled: spec.Enabled !== false } : { attributeName: '', enabled: false };
+  return spec?.AttributeName
+    ? { attributeName: spec.AttributeName, enabled: spec.Enabled !== false }
+    : { attributeName: '', enabled: false };
 }
 
 /** API key values generated once per data folder, so a key printed at start keeps working next time. */
@@ -261,7 +282,9 @@ function keptKeyValues(file: string, template: Template): Record<string, string>
   } catch {
     // None yet.
   }
-  const ids = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::ApiGateway::ApiKey').map(([id]) => id);
+  const ids = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::ApiGateway::ApiKey')
+    .map(([id]) => id);
   const missing = ids.filter((id) => typeof kept[id] !== 'string');
   if (missing.length > 0) {
     const fresh = readApiGatewayConfig(template).apiKeys;
@@ -270,7 +293,6 @@ function keptKeyValues(file: string, template: Template): Record<string, string>
   }
   return kept;
 }
-
 
 /** The function's synthesized environment with references resolved to the local parts. */
 function localEnvironment(fn: SynthesizedFunction, resolved: Record<string, string>): Record<string, string> {
@@ -282,7 +304,8 @@ function localEnvironment(fn: SynthesizedFunction, resolved: Record<string, stri
     else env[key] = local;
   }
   for (const key of Object.keys(resolved)) if (key in fn.environment) env[key] = resolved[key];
-  if (missing.length) throw new Error(`${fn.functionName}: no local value for the referenced environment variable(s) ${missing.join(', ')}`);
+  if (missing.length)
+    throw new Error(`${fn.functionName}: no local value for the referenced environment variable(s) ${missing.join(', ')}`);
   return env;
 }
 
@@ -295,7 +318,9 @@ async function startBuiltInModel(
   stops: Array<() => Promise<unknown>>,
 ): Promise<string> {
   if (!fs.existsSync(artifact)) {
-    throw new LocalError(`model artifact ${artifact} not found: run \`npm run train\` to create it, or pass --model-url to use another model server`);
+    throw new LocalError(
+      `model artifact ${artifact} not found: run \`npm run train\` to create it, or pass --model-url to use another model server`,
+    );
   }
   const modelDir = path.join(workDir, 'model');
   fs.rmSync(modelDir, { recursive: true, force: true });

@@ -65,12 +65,23 @@ export async function startLocalSageMakerRuntime(opts: {
     } catch {
       return sendJson(res, 413, { message: 'Request payload is too large' }, { 'x-amzn-errortype': 'ValidationError:' });
     }
-    const signed = { method: req.method, rawPath: (req.url ?? '/').split('?')[0], rawQuery: url.search.slice(1), rawHeaders: req.rawHeaders, body };
+    const signed = {
+      method: req.method,
+      rawPath: (req.url ?? '/').split('?')[0],
+      rawQuery: url.search.slice(1),
+      rawHeaders: req.rawHeaders,
+      body,
+    };
     const auth = verifySigV4(signed, { service: 'sagemaker', region: opts.auth.region, lookup: opts.auth.lookup });
     if (!auth.ok) return sendJson(res, 403, { message: auth.message }, { 'x-amzn-errortype': `${auth.errorType}:` });
     const name = decodeURIComponent(match[1]);
     if (name !== opts.endpointName) {
-      return sendJson(res, 400, { message: `Endpoint ${name} of account ${LOCAL_ACCOUNT} not found.` }, { 'x-amzn-errortype': 'ValidationError:' });
+      return sendJson(
+        res,
+        400,
+        { message: `Endpoint ${name} of account ${LOCAL_ACCOUNT} not found.` },
+        { 'x-amzn-errortype': 'ValidationError:' },
+      );
     }
 
     // "For each 4xx response, 1 is sent; otherwise, 0 is sent." ModelLatency and OverheadLatency
@@ -87,7 +98,9 @@ export async function startLocalSageMakerRuntime(opts: {
     try {
       if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
       const answer = faults.status
-        ? new Response(JSON.stringify({ error: 'InjectedFault', message: `local fault: the model answers ${faults.status}` }), { status: faults.status })
+        ? new Response(JSON.stringify({ error: 'InjectedFault', message: `local fault: the model answers ${faults.status}` }), {
+            status: faults.status,
+          })
         : await fetch(`${opts.modelUrl}/invocations`, {
             method: 'POST',
             body,

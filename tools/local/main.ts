@@ -19,7 +19,10 @@ const OPTIONS = {
   context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk (e.g. -c model.version=1.1.0)' },
   demo: { type: 'boolean', description: 'send a few sample predictions, print responses and records, and exit' },
   quiet: { type: 'boolean', description: "do not print the functions' logs" },
-  'allow-unsigned': { type: 'boolean', description: "accept unsigned requests in iam mode, as the caller's (API Gateway refuses them: 403)" },
+  'allow-unsigned': {
+    type: 'boolean',
+    description: "accept unsigned requests in iam mode, as the caller's (API Gateway refuses them: 403)",
+  },
 } as const;
 
 async function main(values: ParsedOptions<typeof OPTIONS>): Promise<number> {
@@ -31,7 +34,9 @@ async function main(values: ParsedOptions<typeof OPTIONS>): Promise<number> {
 
   const colour = process.stdout.isTTY ?? false;
   const started = Date.now();
-  console.log('Starting the local inference pipeline (synthesizing the stacks and bundling the functions, unless unchanged since the last start)...');
+  console.log(
+    'Starting the local inference pipeline (synthesizing the stacks and bundling the functions, unless unchanged since the last start)...',
+  );
   const pipeline = await startLocalPipeline({
     context,
     port: values.demo ? 0 : port,
@@ -76,7 +81,9 @@ Ctrl-C stops it; requests in flight finish and are recorded first.
 /** Where the stacks and bundles came from: `npm start` is seconds faster when they are unchanged. */
 function assemblyNote(cache: LocalPipeline['assembly']['cache']): string {
   if (!cache) return ' (stacks synthesized; start cache off)';
-  return cache.hit ? ' (stacks and bundles unchanged: from the start cache)' : ` (stacks synthesized and bundled in ${(cache.ms / 1000).toFixed(1)} s, cached for the next start)`;
+  return cache.hit
+    ? ' (stacks and bundles unchanged: from the start cache)'
+    : ` (stacks synthesized and bundled in ${(cache.ms / 1000).toFixed(1)} s, cached for the next start)`;
 }
 
 void runCommand({

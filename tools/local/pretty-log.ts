@@ -6,7 +6,20 @@ const LEVEL_COLOURS: Record<string, string> = { ERROR: '\x1b[31m', WARN: '\x1b[3
 const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';
 /** Keys every Powertools line carries; the terminal shows only what differs per line. */
-const NOISE = new Set(['level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name', 'function_request_id', 'sampling_rate', 'xray_trace_id', 'time']);
+const NOISE = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'cold_start',
+  'function_arn',
+  'function_memory_size',
+  'function_name',
+  'function_request_id',
+  'sampling_rate',
+  'xray_trace_id',
+  'time',
+]);
 
 export function prettyLogLine(source: string, line: string, colour = true): string {
   const c = (code: string, text: string) => (colour ? `${code}${text}${RESET}` : text);
@@ -21,7 +34,9 @@ export function prettyLogLine(source: string, line: string, colour = true): stri
   const head = `${c(DIM, time)} ${c(DIM, source.padEnd(8))}`;
 
   if (entry._aws?.CloudWatchMetrics) {
-    const names: string[] = entry._aws.CloudWatchMetrics.flatMap((d: { Metrics: { Name: string; Unit?: string }[] }) => d.Metrics.map((m) => `${m.Name}=${entry[m.Name]}${unitSuffix(m.Unit)}`));
+    const names: string[] = entry._aws.CloudWatchMetrics.flatMap((d: { Metrics: { Name: string; Unit?: string }[] }) =>
+      d.Metrics.map((m) => `${m.Name}=${entry[m.Name]}${unitSuffix(m.Unit)}`),
+    );
     const dims = entry.errorKind ? ` ${c(DIM, `errorKind=${entry.errorKind}`)}` : '';
     return `${head} ${c('\x1b[35m', 'METRICS')} ${names.join(' ')}${dims}`;
   }

@@ -148,7 +148,10 @@ function parseAmzDate(text: string): number | undefined {
 }
 
 export function amzDate(t: number): string {
-  return new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(t)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function fail(responseType: SigV4Failure['responseType'], errorType: string, message: string): SigV4Failure {
@@ -185,7 +188,11 @@ export function verifySigV4(req: SignedRequest, options: VerifyOptions): SigV4Re
   for (const part of rest.split(/[,\s]+/).filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq < 0) {
-      return fail('INVALID_SIGNATURE', 'IncompleteSignatureException', `'${part}' not a valid key=value pair (missing equal-sign) in Authorization header: '${authorization}'`);
+      return fail(
+        'INVALID_SIGNATURE',
+        'IncompleteSignatureException',
+        `'${part}' not a valid key=value pair (missing equal-sign) in Authorization header: '${authorization}'`,
+      );
     }
     params.set(part.slice(0, eq), part.slice(eq + 1));
   }
@@ -199,47 +206,81 @@ export function verifySigV4(req: SignedRequest, options: VerifyOptions): SigV4Re
   if (missing.length > 0 || algorithm !== ALGORITHM) {
     // Another algorithm: AWS documents no wording for it; this sentence is the local pipeline's own.
     const unsupported = algorithm !== ALGORITHM ? [`Unsupported Authorization Type: '${algorithm}'.`] : [];
-    return fail('INVALID_SIGNATURE', 'IncompleteSignatureException', [...unsupported, ...missing, `Authorization=${authorization}`].join(' '));
+    return fail(
+      'INVALID_SIGNATURE',
+      'IncompleteSignatureException',
+      [...unsupported, ...missing, `Authorization=${authorization}`].join(' '),
+    );
   }
 
   // Credential scope: "YYYYMMDD/region/service/aws4_request" (Troubleshoot signed requests for
   // AWS APIs, https://docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html).
   const credentialParts = params.get('Credential')!.split('/');
   if (credentialParts.length !== 5 || credentialParts[4] !== 'aws4_request') {
-    return fail('INVALID_SIGNATURE', 'IncompleteSignatureException', `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.get('Credential')}'`);
+    return fail(
+      'INVALID_SIGNATURE',
+      'IncompleteSignatureException',
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.get('Credential')}'`,
+    );
   }
   const [accessKeyId, scopeDate, region, service] = credentialParts;
   // Wording of real execute-api answers: aws/aws-sdk-js#792 (region) and ex-aws/ex_aws#701 (service,
   // with x-amzn-ErrorType InvalidSignatureException).
-  if (region !== options.region) return fail('INVALID_SIGNATURE', 'InvalidSignatureException', `Credential should be scoped to a valid region, not '${region}'. `);
-  if (service !== options.service) return fail('INVALID_SIGNATURE', 'InvalidSignatureException', `Credential should be scoped to correct service: '${options.service}'. `);
+  if (region !== options.region)
+    return fail('INVALID_SIGNATURE', 'InvalidSignatureException', `Credential should be scoped to a valid region, not '${region}'. `);
+  if (service !== options.service)
+    return fail('INVALID_SIGNATURE', 'InvalidSignatureException', `Credential should be scoped to correct service: '${options.service}'. `);
 
   const signedHeaders = params.get('SignedHeaders')!.split(';');
   // "For HTTP/1.1 requests, you must include the Host header." (Elements of an AWS API request
   // signature, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-signing-elements.html)
   if (!signedHeaders.includes('host')) {
-    return fail('INVALID_SIGNATURE', 'InvalidSignatureException', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+    return fail(
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    );
   }
   const dateName = headers.has('x-amz-date') ? 'x-amz-date' : 'date';
   if (!signedHeaders.includes(dateName)) {
-    return fail('INVALID_SIGNATURE', 'InvalidSignatureException', `'${dateName === 'x-amz-date' ? 'X-Amz-Date' : 'Date'}' must be a 'SignedHeader' in the AWS Authorization.`);
+    return fail(
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      `'${dateName === 'x-amz-date' ? 'X-Amz-Date' : 'Date'}' must be a 'SignedHeader' in the AWS Authorization.`,
+    );
   }
   const requestTime = dateName === 'x-amz-date' ? parseAmzDate(dateHeader!) : Date.parse(dateHeader!);
   if (requestTime === undefined || !Number.isFinite(requestTime)) {
-    return fail('INVALID_SIGNATURE', 'IncompleteSignatureException', `Date must be in ISO-8601 'basic format'. Got '${dateHeader}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+    return fail(
+      'INVALID_SIGNATURE',
+      'IncompleteSignatureException',
+      `Date must be in ISO-8601 'basic format'. Got '${dateHeader}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+    );
   }
   const stamp = amzDate(requestTime);
   // "Signature expired: <date> is now earlier than <now - 5 min> (<now> - 5 min.)", as API Gateway
   // answers it (aws-amplify/aws-sdk-android#253); and its mirror for a clock ahead.
   if (requestTime < now - CLOCK_SKEW_MS) {
-    return fail('INVALID_SIGNATURE', 'InvalidSignatureException', `Signature expired: ${stamp} is now earlier than ${amzDate(now - CLOCK_SKEW_MS)} (${amzDate(now)} - 5 min.)`);
+    return fail(
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      `Signature expired: ${stamp} is now earlier than ${amzDate(now - CLOCK_SKEW_MS)} (${amzDate(now)} - 5 min.)`,
+    );
   }
   if (requestTime > now + CLOCK_SKEW_MS) {
-    return fail('INVALID_SIGNATURE', 'InvalidSignatureException', `Signature not yet current: ${stamp} is still later than ${amzDate(now + CLOCK_SKEW_MS)} (${amzDate(now)} + 5 min.)`);
+    return fail(
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      `Signature not yet current: ${stamp} is still later than ${amzDate(now + CLOCK_SKEW_MS)} (${amzDate(now)} + 5 min.)`,
+    );
   }
   // "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP" (IAM troubleshooting).
   if (scopeDate !== stamp.slice(0, 8)) {
-    return fail('INVALID_SIGNATURE', 'InvalidSignatureException', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${stamp.slice(0, 8)}', from '${stamp}'.`);
+    return fail(
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${stamp.slice(0, 8)}', from '${stamp}'.`,
+    );
   }
 
   const credential = options.lookup(accessKeyId);
@@ -259,7 +300,9 @@ export function verifySigV4(req: SignedRequest, options: VerifyOptions): SigV4Re
   const canonical = canonicalRequest(req, signedHeaders, payloadHash);
   const scope = `${scopeDate}/${region}/${service}/aws4_request`;
   const toSign = stringToSign(dateHeader!, scope, canonical);
-  const expected = createHmac('sha256', signingKey(credential.secretAccessKey, scopeDate, region, service)).update(toSign, 'utf8').digest('hex');
+  const expected = createHmac('sha256', signingKey(credential.secretAccessKey, scopeDate, region, service))
+    .update(toSign, 'utf8')
+    .digest('hex');
   const given = params.get('Signature')!;
   const same = given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
   if (!same || (declared !== undefined && declared !== bodyHash)) {
@@ -287,10 +330,17 @@ export function signHeaders(
   const stamp = amzDate(now);
   const headers: Record<string, string> = { ...req.headers, 'x-amz-date': stamp };
   if (credential.sessionToken) headers['x-amz-security-token'] = credential.sessionToken;
-  const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+  const names = Object.keys(headers)
+    .map((h) => h.toLowerCase())
+    .sort();
   const raw = Object.entries(headers).flat();
   const scope = `${stamp.slice(0, 8)}/${region}/${service}/aws4_request`;
   const canonical = canonicalRequest({ ...req, rawHeaders: raw }, names, sha256Hex(req.body));
-  const signature = createHmac('sha256', signingKey(credential.secretAccessKey, stamp.slice(0, 8), region, service)).update(stringToSign(stamp, scope, canonical)).digest('hex');
-  return { ...headers, authorization: `${ALGORITHM} Credential=${credential.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` };
+  const signature = createHmac('sha256', signingKey(credential.secretAccessKey, stamp.slice(0, 8), region, service))
+    .update(stringToSign(stamp, scope, canonical))
+    .digest('hex');
+  return {
+    ...headers,
+    authorization: `${ALGORITHM} Credential=${credential.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
 }

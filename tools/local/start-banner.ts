@@ -8,14 +8,18 @@ export function startBanner(pipeline: LocalPipeline, allowUnsigned: boolean): st
   let who: string[];
   if (pipeline.apiKey) {
     auth = ` -H 'x-api-key: ${pipeline.apiKey}'`;
-    who = [`  api key      ${pipeline.apiKey} (usage plan key${pipeline.apiKeys.length > 1 ? `; also ${pipeline.apiKeys.slice(1).join(', ')}` : ''})`];
+    who = [
+      `  api key      ${pipeline.apiKey} (usage plan key${pipeline.apiKeys.length > 1 ? `; also ${pipeline.apiKeys.slice(1).join(', ')}` : ''})`,
+    ];
   } else {
     // curl signs with --aws-sigv4 "aws:amz:REGION:SERVICE" (curl(1), added in 7.75.0).
     const token = c.sessionToken ? ` -H 'x-amz-security-token: ${c.sessionToken}'` : '';
     auth = ` --aws-sigv4 'aws:amz:${region}:execute-api' --user '${c.accessKeyId}:${c.secretAccessKey}'${token}`;
     who = [
       `  signed as    ${c.accessKeyId} (${c.source}; user ${c.userName}), SigV4 for execute-api in ${region}`,
-      ...(c.source === 'created locally' ? [`  credentials  created for this machine: AWS_ACCESS_KEY_ID=${c.accessKeyId} AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}`] : []),
+      ...(c.source === 'created locally'
+        ? [`  credentials  created for this machine: AWS_ACCESS_KEY_ID=${c.accessKeyId} AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}`]
+        : []),
       `  unsigned     ${allowUnsigned ? 'accepted (--allow-unsigned), as the key above' : 'refused with 403 Missing Authentication Token, as API Gateway does (--allow-unsigned accepts them)'}`,
     ];
   }
@@ -34,4 +38,3 @@ ${who.join('\n')}
   logs         ${pipeline.logFile ?? 'terminal only'}
 `;
 }
-

@@ -42,4 +42,8 @@ for (const [location, entry] of Object.entries(packages)) {
 const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
 lock.packages = sorted;
 fs.writeFileSync(LOCK, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(restored.length ? `restored ${restored.length} platform entries:\n  ${restored.join('\n  ')}` : 'lock already lists every platform binding');
+console.log(
+  restored.length
+    ? `restored ${restored.length} platform entries:\n  ${restored.join('\n  ')}`
+    : 'lock already lists every platform binding',
+);

@@ -51,11 +51,13 @@ export async function runOnAthena(options: AthenaRunOptions): Promise<AthenaRun>
   const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
   const progress = options.onProgress ?? (() => undefined);
 
-  const started = await client.send(new StartQueryExecutionCommand({
-    QueryString: statement,
-    WorkGroup: options.workGroup,
-    ...(options.database ? { QueryExecutionContext: { Database: options.database } } : {}),
-  }));
+  const started = await client.send(
+    new StartQueryExecutionCommand({
+      QueryString: statement,
+      WorkGroup: options.workGroup,
+      ...(options.database ? { QueryExecutionContext: { Database: options.database } } : {}),
+    }),
+  );
   const id = started.QueryExecutionId;
   if (!id) throw new AthenaQueryError('Athena did not return a query execution id');
   progress(`query ${id} started in workgroup ${options.workGroup}`);
@@ -66,7 +68,9 @@ export async function runOnAthena(options: AthenaRunOptions): Promise<AthenaRun>
   while (!DONE.has(state)) {
     if (options.signal?.aborted || Date.now() > deadline) {
       await client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
-      throw new AthenaQueryError(`query ${id} ${options.signal?.aborted ? 'interrupted' : 'timed out'}; stopped on Athena after ${megabytes(bytes)} scanned`);
+      throw new AthenaQueryError(
+        `query ${id} ${options.signal?.aborted ? 'interrupted' : 'timed out'}; stopped on Athena after ${megabytes(bytes)} scanned`,
+      );
     }
     await sleep(pollMs, options.signal);
     const { QueryExecution: execution } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
@@ -86,13 +90,27 @@ export async function runOnAthena(options: AthenaRunOptions): Promise<AthenaRun>
   let token: string | undefined;
   let first = true;
   do {
-    const page = await client.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token, MaxResults: options.pageSize ?? 1_000 }));
+    const page = await client.send(
+      new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token, MaxResults: options.pageSize ?? 1_000 }),
+    );
     const info = page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
-    if (first) columns = restoreCase(info.map((c) => c.Label ?? c.Name ?? ''), statement);
+    if (first)
+      columns = restoreCase(
+        info.map((c) => c.Label ?? c.Name ?? ''),
+        statement,
+      );
     let pageRows = page.ResultSet?.Rows ?? [];
     // A SELECT's first page starts with the column names as a row; later pages do not (an
     // undocumented behaviour that drivers rely on, hence the check against the labels).
-    if (first && statementType !== 'DDL' && pageRows.length > 0 && sameNames(pageRows[0].Data?.map((d) => d.VarCharValue) ?? [], info.map((c) => c.Label ?? c.Name ?? ''))) {
+    if (
+      first &&
+      statementType !== 'DDL' &&
+      pageRows.length > 0 &&
+      sameNames(
+        pageRows[0].Data?.map((d) => d.VarCharValue) ?? [],
+        info.map((c) => c.Label ?? c.Name ?? ''),
+      )
+    ) {
       pageRows = pageRows.slice(1);
     }
     for (const row of pageRows) {
@@ -102,7 +120,9 @@ export async function runOnAthena(options: AthenaRunOptions): Promise<AthenaRun>
     token = page.NextToken;
     first = false;
   } while (token);
-  progress(`query ${id}: ${rows.length} row(s), ${megabytes(bytes)} scanned (billed as ${megabytes(Math.max(bytes, MIN_BILLED_BYTES))}, about $${(Math.max(bytes, MIN_BILLED_BYTES) / 1e12 * USD_PER_TB).toFixed(6)})`);
+  progress(
+    `query ${id}: ${rows.length} row(s), ${megabytes(bytes)} scanned (billed as ${megabytes(Math.max(bytes, MIN_BILLED_BYTES))}, about $${((Math.max(bytes, MIN_BILLED_BYTES) / 1e12) * USD_PER_TB).toFixed(6)})`,
+  );
   return { columns, rows, queryExecutionId: id, bytesScanned: bytes };
 }
 
@@ -132,9 +152,13 @@ function megabytes(bytes: number): string {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

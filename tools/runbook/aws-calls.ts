@@ -52,7 +52,8 @@ export function createClients(options: ClientOptions): AwsClients {
 }
 
 export function destroyClients(clients: AwsClients): void {
-  for (const client of [clients.cloudformation, clients.apigateway, clients.lambda, clients.iam, clients.cloudtrail, clients.athena]) client.destroy();
+  for (const client of [clients.cloudformation, clients.apigateway, clients.lambda, clients.iam, clients.cloudtrail, clients.athena])
+    client.destroy();
 }
 
 /** One write request, as planned, printed in a dry run, recorded and undone. */

@@ -17,7 +17,8 @@ export const CONTAINMENT_ACTIONS = {
   'throttle-api': 'stop the API: throttle its stages to 0 requests per second (IAM mode), or disable its API keys (API-key mode)',
   'stop-predictions': 'stop the prediction function: reserved concurrency 0, so every invocation is refused',
   'detach-policy': "detach a managed policy from one of the stack's roles (needs --role and --policy-arn)",
-  'revoke-role-sessions': "deny every session of one of the stack's roles issued before now, as IAM's 'revoke active sessions' does, and replace the warm environments of the stack's functions using it (needs --role)",
+  'revoke-role-sessions':
+    "deny every session of one of the stack's roles issued before now, as IAM's 'revoke active sessions' does, and replace the warm environments of the stack's functions using it (needs --role)",
 } as const;
 export type ContainmentAction = keyof typeof CONTAINMENT_ACTIONS;
 
@@ -95,7 +96,13 @@ export async function planContainment(clients: AwsClients, request: ContainmentR
   }
   const action = request.action as ContainmentAction;
   const targets = await stackTargets(clients, request.stack);
-  const base = { version: 1 as const, action, stack: request.stack, region: clients.region, createdAt: (request.now ?? new Date()).toISOString() };
+  const base = {
+    version: 1 as const,
+    action,
+    stack: request.stack,
+    region: clients.region,
+    createdAt: (request.now ?? new Date()).toISOString(),
+  };
   switch (action) {
     case 'throttle-api':
       return { ...base, ...(await planThrottleApi(clients, targets, request)) };
@@ -119,7 +126,8 @@ async function planThrottleApi(clients: AwsClients, t: StackTargets, request: Co
   const undo: AwsCall[] = [];
   const notes: string[] = [];
   if (useKeys) {
-    if (t.apiKeys.length === 0) throw new ContainmentError(`stack ${request.stack} has no API keys (AWS::ApiGateway::ApiKey); use --via stage`);
+    if (t.apiKeys.length === 0)
+      throw new ContainmentError(`stack ${request.stack} has no API keys (AWS::ApiGateway::ApiKey); use --via stage`);
     for (const apiKey of t.apiKeys) {
       const key = await clients.apigateway.send(new GetApiKeyCommand({ apiKey }));
       targets.push(`API key ${apiKey}${key.name ? ` (${key.name})` : ''}`);
@@ -134,7 +142,8 @@ async function planThrottleApi(clients: AwsClients, t: StackTargets, request: Co
     notes.push('callers with a disabled key get 403 Forbidden; IAM-signed calls are not affected by keys');
     return { targets, prior, changes, undo, notes };
   }
-  if (t.restApis.length === 0 || t.stages.length === 0) throw new ContainmentError(`stack ${request.stack} has no REST API stage (AWS::ApiGateway::Stage)`);
+  if (t.restApis.length === 0 || t.stages.length === 0)
+    throw new ContainmentError(`stack ${request.stack} has no REST API stage (AWS::ApiGateway::Stage)`);
   for (const restApiId of t.restApis) {
     const stages = await clients.apigateway.send(new GetStagesCommand({ restApiId }));
     for (const stage of stages.item ?? []) {
@@ -151,19 +160,29 @@ async function planThrottleApi(clients: AwsClients, t: StackTargets, request: Co
       undo.push(stageCall(restApiId, stage.stageName, [before.throttlingRateLimit, before.throttlingBurstLimit]));
     }
   }
-  if (targets.length === 0) throw new ContainmentError(`no stage of stack ${request.stack} was found on its REST APIs (${t.restApis.join(', ')})`);
+  if (targets.length === 0)
+    throw new ContainmentError(`no stage of stack ${request.stack} was found on its REST APIs (${t.restApis.join(', ')})`);
   notes.push('every method of the stage answers 429 Too Many Requests until restored');
   return { targets, prior, changes, undo, notes };
 }
 
 function apiKeyCall(apiKey: string, enabled: boolean): AwsCall {
-  return { service: 'apigateway', operation: 'UpdateApiKey', input: { apiKey, patchOperations: [{ op: 'replace', path: '/enabled', value: String(enabled) }] } };
+  return {
+    service: 'apigateway',
+    operation: 'UpdateApiKey',
+    input: { apiKey, patchOperations: [{ op: 'replace', path: '/enabled', value: String(enabled) }] },
+  };
 }
 
 function stageCall(restApiId: string, stageName: string, [rate, burst]: [number | undefined, number | undefined]): AwsCall {
   // A stage without stage-wide settings had no throttle of its own: restore removes ours.
-  const op = (path: string, value: number | undefined) => (value === undefined ? { op: 'remove', path } : { op: 'replace', path, value: String(value) });
-  return { service: 'apigateway', operation: 'UpdateStage', input: { restApiId, stageName, patchOperations: [op(THROTTLE_PATHS[0], rate), op(THROTTLE_PATHS[1], burst)] } };
+  const op = (path: string, value: number | undefined) =>
+    value === undefined ? { op: 'remove', path } : { op: 'replace', path, value: String(value) };
+  return {
+    service: 'apigateway',
+    operation: 'UpdateStage',
+    input: { restApiId, stageName, patchOperations: [op(THROTTLE_PATHS[0], rate), op(THROTTLE_PATHS[1], burst)] },
+  };
 }
 
 async function planStopPredictions(clients: AwsClients, t: StackTargets, request: ContainmentRequest): Promise<PlanBody> {
@@ -176,15 +195,26 @@ async function planStopPredictions(clients: AwsClients, t: StackTargets, request
     notes: ['requests to the API get an error while the function is stopped; records already stored are untouched'],
   };
   if (before === 0) {
-    return { ...body, changes: [], undo: [], notes: [...body.notes, `function ${functionName} already has reserved concurrency 0: nothing to do`] };
+    return {
+      ...body,
+      changes: [],
+      undo: [],
+      notes: [...body.notes, `function ${functionName} already has reserved concurrency 0: nothing to do`],
+    };
   }
   return {
     ...body,
-    changes: [{ service: 'lambda', operation: 'PutFunctionConcurrency', input: { FunctionName: functionName, ReservedConcurrentExecutions: 0 } }],
+    changes: [
+      { service: 'lambda', operation: 'PutFunctionConcurrency', input: { FunctionName: functionName, ReservedConcurrentExecutions: 0 } },
+    ],
     undo: [
       before === undefined
         ? { service: 'lambda', operation: 'DeleteFunctionConcurrency', input: { FunctionName: functionName } }
-        : { service: 'lambda', operation: 'PutFunctionConcurrency', input: { FunctionName: functionName, ReservedConcurrentExecutions: before } },
+        : {
+            service: 'lambda',
+            operation: 'PutFunctionConcurrency',
+            input: { FunctionName: functionName, ReservedConcurrentExecutions: before },
+          },
     ],
   };
 }
@@ -215,7 +245,9 @@ async function planDetachPolicy(clients: AwsClients, t: StackTargets, request: C
   const roleName = resolveIn(t, t.roles, request.role, 'role', request.stack);
   const attached = await attachedPolicies(clients, roleName);
   if (!attached.includes(request.policyArn)) {
-    throw new ContainmentError(`policy ${request.policyArn} is not attached to role ${roleName} (attached: ${attached.join(', ') || 'none'})`);
+    throw new ContainmentError(
+      `policy ${request.policyArn} is not attached to role ${roleName} (attached: ${attached.join(', ') || 'none'})`,
+    );
   }
   const input = { RoleName: roleName, PolicyArn: request.policyArn };
   return {
@@ -247,9 +279,17 @@ async function planRevokeSessions(clients: AwsClients, t: StackTargets, request:
     Version: '2012-10-17',
     Statement: [{ Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } } }],
   });
-  const put = (doc: string): AwsCall => ({ service: 'iam', operation: 'PutRolePolicy', input: { RoleName: roleName, PolicyName: REVOKE_POLICY_NAME, PolicyDocument: doc } });
+  const put = (doc: string): AwsCall => ({
+    service: 'iam',
+    operation: 'PutRolePolicy',
+    input: { RoleName: roleName, PolicyName: REVOKE_POLICY_NAME, PolicyDocument: doc },
+  });
   const changes: AwsCall[] = [put(document)];
-  const undo: AwsCall[] = [prior === undefined ? { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: roleName, PolicyName: REVOKE_POLICY_NAME } } : put(prior)];
+  const undo: AwsCall[] = [
+    prior === undefined
+      ? { service: 'iam', operation: 'DeleteRolePolicy', input: { RoleName: roleName, PolicyName: REVOKE_POLICY_NAME } }
+      : put(prior),
+  ];
   const priorState: Record<string, unknown> = { [`role:${roleName}`]: { [REVOKE_POLICY_NAME]: prior ?? null } };
   const targets = [`IAM role ${roleName}`];
   const notes = [`every credential of the role issued before ${issuedBefore} is denied everything; new sessions work`];
@@ -263,17 +303,27 @@ async function planRevokeSessions(clients: AwsClients, t: StackTargets, request:
     const variables = config.Environment?.Variables ?? {};
     priorState[`function:${name}`] = { environment: variables };
     targets.push(`Lambda function ${name} (its warm execution environments)`);
-    changes.push({ service: 'lambda', operation: 'UpdateFunctionConfiguration', input: { FunctionName: name, Environment: { Variables: { ...variables, [SESSIONS_REVOKED_ENV]: issuedBefore } } } });
-    undo.push({ service: 'lambda', operation: 'UpdateFunctionConfiguration', input: { FunctionName: name, Environment: { Variables: variables } } });
+    changes.push({
+      service: 'lambda',
+      operation: 'UpdateFunctionConfiguration',
+      input: { FunctionName: name, Environment: { Variables: { ...variables, [SESSIONS_REVOKED_ENV]: issuedBefore } } },
+    });
+    undo.push({
+      service: 'lambda',
+      operation: 'UpdateFunctionConfiguration',
+      input: { FunctionName: name, Environment: { Variables: variables } },
+    });
     replaced.push(name);
   }
   if (replaced.length > 0) {
     notes.push(
       `warm Lambda environments keep the credentials they started with, which this revokes: they would fail every call until replaced, so ${SESSIONS_REVOKED_ENV} is set on ${replaced.join(', ')} (a configuration update), and Lambda replaces them; calls in flight may fail once`,
-      'restore deletes the deny policy and puts the functions\' environment back (again a configuration update: environments are replaced once more)',
+      "restore deletes the deny policy and puts the functions' environment back (again a configuration update: environments are replaced once more)",
     );
   } else {
-    notes.push(`no function of stack ${request.stack} runs with this role; anything else holding its credentials fails until it assumes the role again`);
+    notes.push(
+      `no function of stack ${request.stack} runs with this role; anything else holding its credentials fails until it assumes the role again`,
+    );
   }
   return { targets, prior: priorState, changes, undo, notes };
 }
@@ -284,16 +334,26 @@ async function inlinePolicy(clients: AwsClients, roleName: string, policyName: s
     // IAM returns policy documents URL-encoded.
     return policy.PolicyDocument ? decodeURIComponent(policy.PolicyDocument) : undefined;
   } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchEntityException' || (error as { name?: string }).name === 'NoSuchEntity') return undefined;
+    if ((error as { name?: string }).name === 'NoSuchEntityException' || (error as { name?: string }).name === 'NoSuchEntity')
+      return undefined;
     throw error;
   }
 }
 
 /** A resource of the stack by physical id, logical id or ARN; anything else is refused. */
 function resolveIn(t: StackTargets, physical: readonly string[], given: string, kind: string, stack: string): string {
-  const name = given.startsWith('arn:') ? given.slice(given.lastIndexOf('/') + 1).replace(/^function:/, '').split(':').pop()! : given;
-  const found = physical.find((p) => p === name) ?? (t.logical.has(given) && physical.includes(t.logical.get(given)!) ? t.logical.get(given) : undefined);
-  if (!found) throw new ContainmentError(`${kind} '${given}' is not a resource of stack ${stack} (${kind}s: ${physical.join(', ') || 'none'})`);
+  const name = given.startsWith('arn:')
+    ? given
+        .slice(given.lastIndexOf('/') + 1)
+        .replace(/^function:/, '')
+        .split(':')
+        .pop()!
+    : given;
+  const found =
+    physical.find((p) => p === name) ??
+    (t.logical.has(given) && physical.includes(t.logical.get(given)!) ? t.logical.get(given) : undefined);
+  if (!found)
+    throw new ContainmentError(`${kind} '${given}' is not a resource of stack ${stack} (${kind}s: ${physical.join(', ') || 'none'})`);
   return found;
 }
 
@@ -313,7 +373,9 @@ async function stackTargets(clients: AwsClients, stack: string): Promise<StackTa
     apiKeys: of('AWS::ApiGateway::ApiKey'),
     functions: of('AWS::Lambda::Function'),
     roles: of('AWS::IAM::Role'),
-    logical: new Map(resources.filter((r) => r.LogicalResourceId && r.PhysicalResourceId).map((r) => [r.LogicalResourceId!, r.PhysicalResourceId!])),
+    logical: new Map(
+      resources.filter((r) => r.LogicalResourceId && r.PhysicalResourceId).map((r) => [r.LogicalResourceId!, r.PhysicalResourceId!]),
+    ),
   };
 }
 
@@ -327,7 +389,8 @@ export async function applyPlan(clients: AwsClients, plan: ContainmentPlan, reco
   try {
     fs.writeFileSync(recordFile, json(record), { flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ContainmentError(`record file ${recordFile} already exists; choose another with --record`);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new ContainmentError(`record file ${recordFile} already exists; choose another with --record`);
     throw new ContainmentError(`cannot write record file ${recordFile}: ${(error as Error).message}`);
   }
   try {
@@ -341,7 +404,9 @@ export async function applyPlan(clients: AwsClients, plan: ContainmentPlan, reco
     record.status = 'failed';
     record.error = (error as Error).message;
     fs.writeFileSync(recordFile, json(record));
-    throw new ContainmentError(`${describeCall(plan.changes[record.appliedCount])} failed: ${record.error}; ${record.appliedCount} change(s) applied, recorded in ${recordFile} for restore`);
+    throw new ContainmentError(
+      `${describeCall(plan.changes[record.appliedCount])} failed: ${record.error}; ${record.appliedCount} change(s) applied, recorded in ${recordFile} for restore`,
+    );
   }
   fs.writeFileSync(recordFile, json(record));
   return record;
@@ -358,8 +423,10 @@ export function readRecord(file: string): ContainmentRecord {
   const problems: string[] = [];
   if (record?.version !== 1) problems.push('version is not 1');
   if (typeof record?.stack !== 'string' || typeof record?.region !== 'string') problems.push('no stack or region');
-  if (!Array.isArray(record?.undo) || !Number.isInteger(record?.appliedCount) || record.appliedCount > record.undo.length) problems.push('undo list and appliedCount disagree');
-  for (const call of Array.isArray(record?.undo) ? record.undo : []) if (!isKnownWrite(call)) problems.push(`unexpected call ${call?.service} ${call?.operation}`);
+  if (!Array.isArray(record?.undo) || !Number.isInteger(record?.appliedCount) || record.appliedCount > record.undo.length)
+    problems.push('undo list and appliedCount disagree');
+  for (const call of Array.isArray(record?.undo) ? record.undo : [])
+    if (!isKnownWrite(call)) problems.push(`unexpected call ${call?.service} ${call?.operation}`);
   if (problems.length > 0) throw new ContainmentError(`record ${file} is not a containment record: ${problems.join('; ')}`);
   if (record.status === 'restored') throw new ContainmentError(`record ${file} was already restored at ${record.restoredAt}`);
   return record;
@@ -383,21 +450,35 @@ export async function planRestore(clients: AwsClients, record: ContainmentRecord
     ];
     for (const [value, allowed, kind] of checks) {
       if (value !== undefined && !allowed.includes(String(value))) {
-        throw new ContainmentError(`record names ${kind} '${String(value)}', which is not a resource of stack ${record.stack}; refusing to restore`);
+        throw new ContainmentError(
+          `record names ${kind} '${String(value)}', which is not a resource of stack ${record.stack}; refusing to restore`,
+        );
       }
     }
     const paths = ((input.patchOperations as { path?: string }[] | undefined) ?? []).map((p) => p.path ?? '');
-    if (paths.some((p) => ![...THROTTLE_PATHS, '/enabled'].includes(p))) throw new ContainmentError(`record holds an unexpected patch (${paths.join(', ')}); refusing to restore`);
-    if ('PolicyName' in input && input.PolicyName !== REVOKE_POLICY_NAME) throw new ContainmentError(`record changes inline policy '${String(input.PolicyName)}'; refusing to restore`);
+    if (paths.some((p) => ![...THROTTLE_PATHS, '/enabled'].includes(p)))
+      throw new ContainmentError(`record holds an unexpected patch (${paths.join(', ')}); refusing to restore`);
+    if ('PolicyName' in input && input.PolicyName !== REVOKE_POLICY_NAME)
+      throw new ContainmentError(`record changes inline policy '${String(input.PolicyName)}'; refusing to restore`);
     // A configuration update may only put a function's environment back, nothing else (no role, no code).
     if (call.operation === 'UpdateFunctionConfiguration' && Object.keys(input).some((k) => k !== 'FunctionName' && k !== 'Environment')) {
-      throw new ContainmentError(`record updates ${Object.keys(input).filter((k) => k !== 'FunctionName' && k !== 'Environment').join(', ')} of function '${String(input.FunctionName)}'; refusing to restore`);
+      throw new ContainmentError(
+        `record updates ${Object.keys(input)
+          .filter((k) => k !== 'FunctionName' && k !== 'Environment')
+          .join(', ')} of function '${String(input.FunctionName)}'; refusing to restore`,
+      );
     }
   }
   return calls;
 }
 
-export async function applyRestore(clients: AwsClients, record: ContainmentRecord, file: string, calls: readonly AwsCall[], now = new Date()): Promise<void> {
+export async function applyRestore(
+  clients: AwsClients,
+  record: ContainmentRecord,
+  file: string,
+  calls: readonly AwsCall[],
+  now = new Date(),
+): Promise<void> {
   for (const call of calls) await sendCall(clients, call);
   record.status = 'restored';
   record.restoredAt = now.toISOString();

@@ -54,10 +54,14 @@ export async function runOnLake(options: LakeRunOptions): Promise<QueryRows> {
     const stats = described.QueryStatistics;
     progress(
       `query ${QueryId}: ${status}` +
-        (stats ? `, ${stats.EventsScanned ?? 0} events scanned, ${stats.EventsMatched ?? 0} matched, ${((stats.ExecutionTimeInMillis ?? 0) / 1000).toFixed(1)} s` : ''),
+        (stats
+          ? `, ${stats.EventsScanned ?? 0} events scanned, ${stats.EventsMatched ?? 0} matched, ${((stats.ExecutionTimeInMillis ?? 0) / 1000).toFixed(1)} s`
+          : ''),
     );
     if (status === 'FAILED' || status === 'CANCELLED' || status === 'TIMED_OUT') {
-      throw new LakeQueryError(`query ${QueryId} ${status.toLowerCase().replace('_', ' ')}${described.ErrorMessage ? `: ${described.ErrorMessage}` : ''}`);
+      throw new LakeQueryError(
+        `query ${QueryId} ${status.toLowerCase().replace('_', ' ')}${described.ErrorMessage ? `: ${described.ErrorMessage}` : ''}`,
+      );
     }
   }
 
@@ -87,9 +91,13 @@ export async function runOnLake(options: LakeRunOptions): Promise<QueryRows> {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -70,29 +70,44 @@ export function buildNotebook(library: readonly QueryDefinition[], options: Note
   const cells: Cell[] = [];
   const md = (text: string) => cells.push({ cell_type: 'markdown', id: `cell-${cells.length + 1}`, metadata: {}, source: lines(text) });
   const code = (text: string) =>
-    cells.push({ cell_type: 'code', id: `cell-${cells.length + 1}`, metadata: {}, source: lines(text), execution_count: null, outputs: [] });
+    cells.push({
+      cell_type: 'code',
+      id: `cell-${cells.length + 1}`,
+      metadata: {},
+      source: lines(text),
+      execution_count: null,
+      outputs: [],
+    });
   const backends = options.backend ? [options.backend] : NOTEBOOK_BACKENDS;
   // Containment needs AWS: an offline rehearsal prints what each cell would do instead.
   const online = (body: string) =>
-    backends.every((b) => b !== 'offline') ? body : `if BACKEND == "offline":\n    print("offline rehearsal: containment needs AWS access; this cell sends nothing")\nelse:\n${indent(body)}`;
+    backends.every((b) => b !== 'offline')
+      ? body
+      : `if BACKEND == "offline":\n    print("offline rehearsal: containment needs AWS access; this cell sends nothing")\nelse:\n${indent(body)}`;
 
   md(INTRO(options.title ?? 'Inference pipeline incident-response runbook', library, backends));
   code(config(backends, options.backend));
   code(helpers(backends));
-  md('## Investigate\n\nEach query answers one question. Set the incident window once in the configuration cell (`START_TIME`, `END_TIME`, `BASELINE_START`), or change the parameters in a call and run the cell; times are UTC (ISO-8601 or `now`, `now-30m`, `now-24h`, `now-7d`). A query whose parameter still reads `REPLACE-WITH-...` is skipped with a note.');
+  md(
+    '## Investigate\n\nEach query answers one question. Set the incident window once in the configuration cell (`START_TIME`, `END_TIME`, `BASELINE_START`), or change the parameters in a call and run the cell; times are UTC (ISO-8601 or `now`, `now-30m`, `now-24h`, `now-7d`). A query whose parameter still reads `REPLACE-WITH-...` is skipped with a note.',
+  );
   for (const query of library) {
     md(queryMarkdown(query));
     code(queryCode(query));
   }
   md(CONTAINMENT_INTRO);
   code(online(CONTAINMENT_HELPERS));
-  md("### Stop the API\n\nThrottles every stage of the pipeline's REST API to 0 requests per second (every call gets 429). In API-key mode, the next cell disables the keys instead. API Gateway's management API has no VPC endpoint: on the isolated responder workspace these two cells cannot reach it, so stop the prediction function below, or run `runbook contain throttle-api` from a machine with AWS access.");
+  md(
+    "### Stop the API\n\nThrottles every stage of the pipeline's REST API to 0 requests per second (every call gets 429). In API-key mode, the next cell disables the keys instead. API Gateway's management API has no VPC endpoint: on the isolated responder workspace these two cells cannot reach it, so stop the prediction function below, or run `runbook contain throttle-api` from a machine with AWS access.",
+  );
   code(online(THROTTLE_API));
-  md("### Disable the API keys (API-key mode)\n\nCallers presenting a disabled key get 403.");
+  md('### Disable the API keys (API-key mode)\n\nCallers presenting a disabled key get 403.');
   code(online(DISABLE_KEYS));
   md('### Stop the prediction function\n\nReserved concurrency 0: every invocation is refused, nothing reaches the endpoint or the table.');
   code(online(STOP_PREDICTIONS));
-  md("### Detach a policy from a pipeline role\n\nFor a role that was widened (see *Changes to the pipeline's IAM roles and policies*). Only roles of the pipeline are accepted. IAM has a VPC endpoint only in us-east-1: elsewhere the isolated workspace cannot reach IAM, so use `runbook contain detach-policy`.");
+  md(
+    "### Detach a policy from a pipeline role\n\nFor a role that was widened (see *Changes to the pipeline's IAM roles and policies*). Only roles of the pipeline are accepted. IAM has a VPC endpoint only in us-east-1: elsewhere the isolated workspace cannot reach IAM, so use `runbook contain detach-policy`.",
+  );
   code(online(DETACH_POLICY));
   md('### Restore\n\nUndoes the logged changes, newest first. Run it with `DRY_RUN = True` first to read what it will send.');
   code(online(RESTORE));
@@ -118,7 +133,10 @@ function lines(text: string): string[] {
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((line) => (line ? `    ${line}` : line)).join('\n');
+  return text
+    .split('\n')
+    .map((line) => (line ? `    ${line}` : line))
+    .join('\n');
 }
 
 /** A Python string literal that keeps the SQL readable across lines (the backslash-newline adds no newline). */
@@ -132,8 +150,10 @@ function pyString(text: string): string {
 
 const BACKEND_TEXT: Readonly<Record<NotebookBackend, string>> = {
   lake: '**lake**: CloudTrail Lake, with `start_query`, polled with `describe_query`, paged with `get_query_results`;',
-  athena: "**athena**: the trail's Glue table through the Lake-shaped view, in the audit workgroup (which enforces the encrypted result location and the per-query scan limit), with `start_query_execution`, polled with `get_query_execution` (bytes scanned shown), paged with `get_query_results`;",
-  offline: '**offline**: exported trail files (`aws s3 sync s3://TRAIL-BUCKET/AWSLogs ./trail`), run by the runbook CLI (`npm run runbook -- run QUERY --offline DIR`), to rehearse without AWS: needs Node.js and this repository, nothing beyond pandas in Python.',
+  athena:
+    "**athena**: the trail's Glue table through the Lake-shaped view, in the audit workgroup (which enforces the encrypted result location and the per-query scan limit), with `start_query_execution`, polled with `get_query_execution` (bytes scanned shown), paged with `get_query_results`;",
+  offline:
+    '**offline**: exported trail files (`aws s3 sync s3://TRAIL-BUCKET/AWSLogs ./trail`), run by the runbook CLI (`npm run runbook -- run QUERY --offline DIR`), to rehearse without AWS: needs Node.js and this repository, nothing beyond pandas in Python.',
 };
 
 const INTRO = (title: string, library: readonly QueryDefinition[], backends: readonly NotebookBackend[]) => `# ${title}
@@ -166,7 +186,9 @@ function config(backends: readonly NotebookBackend[], fixed?: NotebookBackend): 
     '            TARGETS = json.load(f)',
     '        break',
     '',
-    fixed ? `BACKEND = "${fixed}"` : 'BACKEND = os.environ.get("RUNBOOK_BACKEND") or TARGETS.get("backend") or "athena"  # lake | athena | offline',
+    fixed
+      ? `BACKEND = "${fixed}"`
+      : 'BACKEND = os.environ.get("RUNBOOK_BACKEND") or TARGETS.get("backend") or "athena"  # lake | athena | offline',
     `if BACKEND not in ${JSON.stringify(backends)}:`,
     `    raise ValueError(f"BACKEND must be one of ${backends.join(', ')}, got {BACKEND!r}")`,
     ...(has('lake') ? ['EVENT_DATA_STORE = TARGETS.get("eventDataStoreArn", "REPLACE-WITH-EVENT-DATA-STORE-ARN")  # lake'] : []),
@@ -432,7 +454,15 @@ RUNNERS["offline"] = run_offline`);
 
 function queryMarkdown(query: QueryDefinition): string {
   const params = query.params.map((p) => `| \`${p.name}\` | ${p.type} | ${defaultText(p)} | ${p.description} |`);
-  return [`### ${query.title}`, '', query.description, '', '| parameter | type | default | meaning |', '| --- | --- | --- | --- |', ...params].join('\n');
+  return [
+    `### ${query.title}`,
+    '',
+    query.description,
+    '',
+    '| parameter | type | default | meaning |',
+    '| --- | --- | --- | --- |',
+    ...params,
+  ].join('\n');
 }
 
 function defaultText(p: ParamSpec): string {
@@ -441,7 +471,10 @@ function defaultText(p: ParamSpec): string {
 }
 
 function queryCode(query: QueryDefinition): string {
-  const spec = query.params.map((p) => `{"name": ${pyString(p.name)}, "type": ${pyString(p.type)}, "default": ${p.default === undefined ? 'None' : pyString(p.default)}}`);
+  const spec = query.params.map(
+    (p) =>
+      `{"name": ${pyString(p.name)}, "type": ${pyString(p.type)}, "default": ${p.default === undefined ? 'None' : pyString(p.default)}}`,
+  );
   const args = query.params.map((p) => `${p.name}=${PARAM_SOURCES[p.name] ?? pyString(p.default ?? '')}`);
   return [
     `QUERIES[${pyString(query.id)}] = {`,

@@ -167,7 +167,9 @@ function sqlType(type: FieldType): string {
   if (type === 'boolean') return 'BOOLEAN';
   if (type === 'map') return 'MAP(VARCHAR, VARCHAR)';
   if ('struct' in type) {
-    return `STRUCT(${Object.entries(type.struct).map(([name, sub]) => `${quote(name)} ${sqlType(sub)}`).join(', ')})`;
+    return `STRUCT(${Object.entries(type.struct)
+      .map(([name, sub]) => `${quote(name)} ${sqlType(sub)}`)
+      .join(', ')})`;
   }
   return `${sqlType(type.list)}[]`;
 }

@@ -137,7 +137,9 @@ export function parseQueryFile(file: string, text: string): QueryDefinition {
 function parseParam(id: string, text: string): ParamSpec {
   const match = /^([A-Za-z][A-Za-z0-9]*)\s*\(\s*([a-z-]+)\s*(?:,\s*default\s+([^)]*?))?\s*\)\s*(.*)$/.exec(text.trim());
   if (!match || !(match[2] in PARAM_TYPES)) {
-    throw new Error(`query ${id}: bad param line '${text}' (expected: name (${Object.keys(PARAM_TYPES).join('|')}[, default VALUE]) description)`);
+    throw new Error(
+      `query ${id}: bad param line '${text}' (expected: name (${Object.keys(PARAM_TYPES).join('|')}[, default VALUE]) description)`,
+    );
   }
   const raw = match[3];
   const value = raw === undefined ? undefined : raw === "''" ? '' : raw.trim();
@@ -150,7 +152,11 @@ function parseParam(id: string, text: string): ParamSpec {
  * parameter and the expected format. Times come back as `YYYY-MM-DD HH:MM:SS` UTC, the form
  * CloudTrail Lake compares `eventTime` with.
  */
-export function resolveParams(query: QueryDefinition, given: Readonly<Record<string, string>>, now: Date = new Date()): Record<string, string> {
+export function resolveParams(
+  query: QueryDefinition,
+  given: Readonly<Record<string, string>>,
+  now: Date = new Date(),
+): Record<string, string> {
   for (const name of Object.keys(given)) {
     if (!query.params.some((p) => p.name === name)) {
       const known = query.params.map((p) => p.name).join(', ') || 'none';
@@ -161,7 +167,9 @@ export function resolveParams(query: QueryDefinition, given: Readonly<Record<str
   for (const p of query.params) {
     const value = given[p.name] ?? p.default;
     if (value === undefined) {
-      throw new QueryInputError(`query ${query.id}: missing parameter '${p.name}' (${p.type}: ${p.description}); pass --param ${p.name}=VALUE`);
+      throw new QueryInputError(
+        `query ${query.id}: missing parameter '${p.name}' (${p.type}: ${p.description}); pass --param ${p.name}=VALUE`,
+      );
     }
     resolved[p.name] = normalise(query.id, p, value.trim(), now);
   }
@@ -218,17 +226,31 @@ function checkWindow(id: string, p: Readonly<Record<string, string>>): void {
  */
 export function renderQuery(query: QueryDefinition, params: Readonly<Record<string, string>>, target: QueryTarget): string {
   const times = new Set(query.params.filter((p) => p.type === 'timestamp').map((p) => p.name));
-  const from = target.kind === 'lake' ? eventDataStoreId(target.eventDataStoreId) : target.kind === 'offline' ? target.table : `(${trailView(params, times, target)})`;
+  const from =
+    target.kind === 'lake'
+      ? eventDataStoreId(target.eventDataStoreId)
+      : target.kind === 'offline'
+        ? target.table
+        : `(${trailView(params, times, target)})`;
   // A function, so `$` in the view text is not read as a replacement pattern.
-  return query.sql.replace(/\$EDS\b/g, () => from).replace(PLACEHOLDER, (_, name: string) => {
-    const value = params[name];
-    if (value === undefined) throw new QueryInputError(`query ${query.id}: parameter '${name}' was not resolved`);
-    return target.kind === 'trail' && times.has(name) && value !== '' ? `TIMESTAMP ${sqlString(value)}` : sqlString(value);
-  });
+  return query.sql
+    .replace(/\$EDS\b/g, () => from)
+    .replace(PLACEHOLDER, (_, name: string) => {
+      const value = params[name];
+      if (value === undefined) throw new QueryInputError(`query ${query.id}: parameter '${name}' was not resolved`);
+      return target.kind === 'trail' && times.has(name) && value !== '' ? `TIMESTAMP ${sqlString(value)}` : sqlString(value);
+    });
 }
 
-function trailView(params: Readonly<Record<string, string>>, times: ReadonlySet<string>, target: { table: string; dialect: ViewDialect }): string {
-  const values = [...times].map((name) => params[name]).filter((v) => v).sort();
+function trailView(
+  params: Readonly<Record<string, string>>,
+  times: ReadonlySet<string>,
+  target: { table: string; dialect: ViewDialect },
+): string {
+  const values = [...times]
+    .map((name) => params[name])
+    .filter((v) => v)
+    .sort();
   const days = values.length > 0 ? { from: partitionDay(values[0]), to: partitionDay(values[values.length - 1], 1) } : undefined;
   return lakeViewSelect(target.dialect, { table: target.table, days });
 }

@@ -40,7 +40,11 @@ function table(result: QueryRows): string {
   };
   const body = result.rows.map((row) => result.columns.map((c) => cell(row[c])));
   const widths = result.columns.map((c, i) => Math.max(c.length, ...body.map((r) => r[i].length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [line(result.columns), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
   out.push(`(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})`);
   return `${out.join('\n')}\n`;

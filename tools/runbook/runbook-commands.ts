@@ -1,15 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AwsClients, createClients, describeCall, destroyClients } from './aws-calls';
-import {
-  CONTAINMENT_ACTIONS,
-  ContainmentError,
-  applyPlan,
-  applyRestore,
-  planContainment,
-  planRestore,
-  readRecord,
-} from './containment';
+import { CONTAINMENT_ACTIONS, ContainmentError, applyPlan, applyRestore, planContainment, planRestore, readRecord } from './containment';
 import { runOnAthena } from './athena-runner';
 import { runOnLake } from './lake-runner';
 import { NOTEBOOK_BACKENDS, NotebookBackend, notebookJson } from './notebook';
@@ -42,13 +34,17 @@ const RUNBOOK_OPTIONS = {
   'event-data-store': { type: 'string', value: 'ID|ARN', description: 'run: query this CloudTrail Lake event data store' },
   'athena-workgroup': { type: 'string', value: 'NAME', description: 'run: query the trail table through this Athena workgroup' },
   'athena-table': { type: 'string', value: 'DATABASE.TABLE', description: 'run on Athena: the Glue table over the trail' },
-  backend: { type: 'string', value: 'lake|athena|offline', description: 'export-notebook: write the cells of one backend only (default: all, chosen at run time)' },
+  backend: {
+    type: 'string',
+    value: 'lake|athena|offline',
+    description: 'export-notebook: write the cells of one backend only (default: all, chosen at run time)',
+  },
   format: { type: 'string', value: 'FORMAT', description: 'run: table, csv or json (default table)' },
   timeout: { type: 'string', value: 'SECONDS', description: 'run on Lake or Athena: cancel the query after this long (default 900)' },
   out: { type: 'string', value: 'FILE.ipynb', description: 'export-notebook: where to write the notebook' },
   stack: { type: 'string', value: 'NAME', description: 'contain: the CloudFormation stack whose resources it may touch' },
   via: { type: 'string', value: 'auto|stage|api-key', description: 'contain throttle-api: which throttle to set' },
-  function: { type: 'string', value: 'NAME', description: 'contain stop-predictions: the function (default: the stack\'s)' },
+  function: { type: 'string', value: 'NAME', description: "contain stop-predictions: the function (default: the stack's)" },
   role: { type: 'string', value: 'ROLE', description: 'contain detach-policy, revoke-role-sessions: the role' },
   'policy-arn': { type: 'string', value: 'ARN', description: 'contain detach-policy: the policy to detach' },
   record: { type: 'string', value: 'FILE', description: 'contain: where to record the prior state; restore: the record to undo' },
@@ -80,7 +76,10 @@ Contain (dry run unless --confirm; acts only on resources of --stack):
       revoke-role-sessions  --role ROLE
   restore --record FILE [--region R] [--confirm]
                                          undo what a contain record says was done`,
-  notes: ['Credentials come from the usual AWS environment, profile or role.', 'Exit codes: 0 ok, 1 AWS or the data failed, 2 a mistake in the command or its input.'],
+  notes: [
+    'Credentials come from the usual AWS environment, profile or role.',
+    'Exit codes: 0 ok, 1 AWS or the data failed, 2 a mistake in the command or its input.',
+  ],
 };
 
 type ParsedArgs = ParsedOptions<typeof RUNBOOK_OPTIONS>;
@@ -129,7 +128,8 @@ function option(args: ParsedArgs, name: Exclude<keyof typeof RUNBOOK_OPTIONS, 'p
 }
 
 function only(rest: string[], usage: string): string {
-  if (rest.length !== 1) throw new UsageError(`expected ${usage}${rest.length > 1 ? `, got extra arguments: ${rest.slice(1).join(' ')}` : ''}`);
+  if (rest.length !== 1)
+    throw new UsageError(`expected ${usage}${rest.length > 1 ? `, got extra arguments: ${rest.slice(1).join(' ')}` : ''}`);
   return rest[0];
 }
 
@@ -144,7 +144,9 @@ function list(io: RunbookIo): number {
     const params = q.params.map((p) => (p.default === undefined ? `${p.name}*` : p.name)).join(' ');
     io.stdout(`${q.id.padEnd(width)}  ${q.title}\n${' '.repeat(width)}  params: ${params}\n`);
   }
-  io.stdout(`(* required) run one with: runbook run QUERY --param NAME=VALUE (--offline DIR | --event-data-store ID | --athena-workgroup NAME --athena-table DB.TABLE)\n`);
+  io.stdout(
+    `(* required) run one with: runbook run QUERY --param NAME=VALUE (--offline DIR | --event-data-store ID | --athena-workgroup NAME --athena-table DB.TABLE)\n`,
+  );
   return 0;
 }
 
@@ -196,10 +198,15 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
   }
 
   if (workGroup) {
-    if (!/^[A-Za-z0-9._-]{1,128}$/.test(workGroup)) throw new UsageError(`--athena-workgroup '${workGroup}' is not a workgroup name (letters, digits, '.', '_', '-')`);
-    if (!athenaTable) throw new UsageError('--athena-workgroup needs --athena-table DATABASE.TABLE (the trail\'s Glue table; the audit stack outputs it as AthenaTable)');
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(workGroup))
+      throw new UsageError(`--athena-workgroup '${workGroup}' is not a workgroup name (letters, digits, '.', '_', '-')`);
+    if (!athenaTable)
+      throw new UsageError(
+        "--athena-workgroup needs --athena-table DATABASE.TABLE (the trail's Glue table; the audit stack outputs it as AthenaTable)",
+      );
     const parts = /^([a-z0-9_]{1,255})\.([a-z0-9_]{1,255})$/.exec(athenaTable);
-    if (!parts) throw new UsageError(`--athena-table must be DATABASE.TABLE in lowercase letters, digits and underscores, got '${athenaTable}'`);
+    if (!parts)
+      throw new UsageError(`--athena-table must be DATABASE.TABLE in lowercase letters, digits and underscores, got '${athenaTable}'`);
     const statement = renderQuery(query, params, { kind: 'trail', table: `"${parts[1]}"."${parts[2]}"`, dialect: 'athena' });
     const clients = makeClients(io, args, regionOf(io, args));
     try {
@@ -248,7 +255,9 @@ function exportNotebook(io: RunbookIo, args: ParsedArgs): number {
   const queries = library(io);
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   fs.writeFileSync(out, notebookJson(queries, { backend: backend as NotebookBackend | undefined }));
-  io.stdout(`wrote ${out}: ${queries.length} queries and the containment cells, for ${backend ? `the ${backend} backend` : 'every backend (chosen from runbook-targets.json)'}\n`);
+  io.stdout(
+    `wrote ${out}: ${queries.length} queries and the containment cells, for ${backend ? `the ${backend} backend` : 'every backend (chosen from runbook-targets.json)'}\n`,
+  );
   return 0;
 }
 
@@ -289,7 +298,9 @@ async function contain(io: RunbookIo, action: string, args: ParsedArgs): Promise
       return 0;
     }
     await applyPlan(clients, plan, recordFile);
-    io.stdout(`sent ${plan.changes.length} change(s); record: ${recordFile}\nundo with: runbook restore --record ${recordFile} --confirm\n`);
+    io.stdout(
+      `sent ${plan.changes.length} change(s); record: ${recordFile}\nundo with: runbook restore --record ${recordFile} --confirm\n`,
+    );
     return 0;
   } finally {
     destroyClients(clients);
@@ -304,7 +315,9 @@ async function restore(io: RunbookIo, args: ParsedArgs): Promise<number> {
   try {
     const calls = await planRestore(clients, record);
     const confirm = args.confirm;
-    io.stdout(`restore ${record.action} on stack ${record.stack} (${clients.region}) from ${file}${confirm ? '' : ': DRY RUN, nothing is sent'}\n`);
+    io.stdout(
+      `restore ${record.action} on stack ${record.stack} (${clients.region}) from ${file}${confirm ? '' : ': DRY RUN, nothing is sent'}\n`,
+    );
     io.stdout(`${confirm ? 'sending' : 'would send'}:\n${numbered(calls.map(describeCall))}`);
     if (!confirm) {
       io.stdout('run again with --confirm to send\n');
@@ -337,5 +350,8 @@ function numbered(items: readonly string[]): string {
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((line) => `  ${line}`).join('\n');
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
 }

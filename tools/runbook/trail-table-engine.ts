@@ -83,7 +83,9 @@ export function deliveryDay(file: string, first?: Record<string, unknown>): stri
   if (folders) return `${folders[1]}/${folders[2]}/${folders[3]}`;
   const named = /_(\d{4})(\d{2})(\d{2})T\d{4}Z_/.exec(path.basename(file));
   if (named) return `${named[1]}/${named[2]}/${named[3]}`;
-  return String(first?.eventTime ?? '').slice(0, 10).replace(/-/g, '/');
+  return String(first?.eventTime ?? '')
+    .slice(0, 10)
+    .replace(/-/g, '/');
 }
 
 /** The `region` partition: `.../CloudTrail/<region>/...`, else the region in the file name, else the first event's. */
@@ -111,7 +113,11 @@ function hiveValue(type: FieldType, raw: unknown, nested: boolean): DuckDBValue 
   if (type === 'varchar' || type === 'timestamp' || type === 'boolean' || (type === 'map' && !nested)) return lakeString(raw);
   if (type === 'map') {
     if (!isObject(raw)) return null;
-    return mapValue(Object.entries(raw).filter(([, v]) => v !== null && v !== undefined).map(([key, v]) => ({ key, value: lakeString(v) })));
+    return mapValue(
+      Object.entries(raw)
+        .filter(([, v]) => v !== null && v !== undefined)
+        .map(([key, v]) => ({ key, value: lakeString(v) })),
+    );
   }
   if ('struct' in type) {
     if (!isObject(raw)) return null;
@@ -137,6 +143,9 @@ function duckType(type: FieldType, nested: boolean): DuckDBType {
 function sqlType(type: FieldType, nested: boolean): string {
   if (type === 'varchar' || type === 'timestamp' || type === 'boolean' || (type === 'map' && !nested)) return 'VARCHAR';
   if (type === 'map') return 'MAP(VARCHAR, VARCHAR)';
-  if ('struct' in type) return `STRUCT(${Object.entries(type.struct).map(([name, sub]) => `"${name.toLowerCase()}" ${sqlType(sub, true)}`).join(', ')})`;
+  if ('struct' in type)
+    return `STRUCT(${Object.entries(type.struct)
+      .map(([name, sub]) => `"${name.toLowerCase()}" ${sqlType(sub, true)}`)
+      .join(', ')})`;
   return `${sqlType(type.list, true)}[]`;
 }

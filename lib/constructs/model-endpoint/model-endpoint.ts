@@ -168,19 +168,24 @@ export class ModelEndpoint extends Construct {
       description: `Execution role of SageMaker endpoint ${props.endpointName}: pulls its image, reads its artifact, writes its logs`,
     });
     this.logGroup.grant(this.role, 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams');
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'EndpointInstanceMetrics',
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'], // PutMetricData has no resource-level permissions; the namespace condition scopes it.
-      conditions: { StringEquals: { 'cloudwatch:namespace': ['/aws/sagemaker/Endpoints', 'AWS/SageMaker'] } },
-    }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EndpointInstanceMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'], // PutMetricData has no resource-level permissions; the namespace condition scopes it.
+        conditions: { StringEquals: { 'cloudwatch:namespace': ['/aws/sagemaker/Endpoints', 'AWS/SageMaker'] } },
+      }),
+    );
     this.imageUri = props.image.bind(this, this.role);
     this.modelDataUrl = props.modelData.bind(this, this.role);
     if (props.placement) this.grantVpcAccess(props.placement);
-    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]',
-      'Resource \'*\' only for actions without resource-level permissions: ecr:GetAuthorizationToken (registry login before the scoped image pull), '
-      + 'cloudwatch:PutMetricData (limited by a cloudwatch:namespace condition to the endpoint namespaces)'
-      + (props.placement ? ', and the EC2 Describe calls SageMaker makes before it attaches the instances to the subnets.' : '.'));
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      "Resource '*' only for actions without resource-level permissions: ecr:GetAuthorizationToken (registry login before the scoped image pull), " +
+        'cloudwatch:PutMetricData (limited by a cloudwatch:namespace condition to the endpoint namespaces)' +
+        (props.placement ? ', and the EC2 Describe calls SageMaker makes before it attaches the instances to the subnets.' : '.'),
+    );
 
     this.model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
@@ -191,7 +196,10 @@ export class ModelEndpoint extends Construct {
       },
       enableNetworkIsolation: props.networkIsolation ?? false,
       vpcConfig: props.placement
-        ? { subnets: props.placement.subnets.map((sn) => sn.subnetId), securityGroupIds: props.placement.securityGroups.map((sg) => sg.securityGroupId) }
+        ? {
+            subnets: props.placement.subnets.map((sn) => sn.subnetId),
+            securityGroupIds: props.placement.securityGroups.map((sg) => sg.securityGroupId),
+          }
         : undefined,
     });
     // CreateModel checks that the role can pull the image: its policy must exist first.
@@ -204,15 +212,19 @@ export class ModelEndpoint extends Construct {
     });
 
     if (props.deployment?.autoRollback) {
-      this.rollbackAlarms.push(...this.createRollbackAlarms(props.rollbackThresholds ?? { errorRate: 0.05, modelLatencyP99Micros: 2_000_000 }));
+      this.rollbackAlarms.push(
+        ...this.createRollbackAlarms(props.rollbackThresholds ?? { errorRate: 0.05, modelLatencyP99Micros: 2_000_000 }),
+      );
       // "Ensure that your IAM execution role has permission to perform the cloudwatch:DescribeAlarms
       // action on the auto-rollback alarms you specify." (Auto-Rollback Configuration and Monitoring,
       // https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html)
-      this.role.addToPolicy(new iam.PolicyStatement({
-        sid: 'ReadRollbackAlarms',
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: this.rollbackAlarms.map((a) => a.alarmArn),
-      }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadRollbackAlarms',
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: this.rollbackAlarms.map((a) => a.alarmArn),
+        }),
+      );
     }
 
     const autoScaled = isAutoScaled(capacity);
@@ -264,14 +276,19 @@ export class ModelEndpoint extends Construct {
     // Write-only under the capture prefix: the endpoint never reads or lists what it captured.
     const captured = dc.bucket.arnForObjects('datacapture/*');
     this.role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteDataCapture', actions: ['s3:PutObject'], resources: [captured] }));
-    acknowledge(this.role, wildcardResourceFinding(this.role, captured),
-      'SageMaker names each capture file by endpoint, variant and hour under datacapture/, so the object keys are not known in advance; the grant is PutObject only, under that prefix.');
+    acknowledge(
+      this.role,
+      wildcardResourceFinding(this.role, captured),
+      'SageMaker names each capture file by endpoint, variant and hour under datacapture/, so the object keys are not known in advance; the grant is PutObject only, under that prefix.',
+    );
     // Capture files are encrypted with this key; Decrypt covers multipart uploads of large files.
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'EncryptDataCapture',
-      actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: [dc.key.keyArn],
-    }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptDataCapture',
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [dc.key.keyArn],
+      }),
+    );
     return {
       enableCapture: true,
       initialSamplingPercentage: dc.samplingPercent,
@@ -290,23 +307,30 @@ export class ModelEndpoint extends Construct {
     const stack = Stack.of(this);
     const ec2Arn = (resource: string) => Arn.format({ service: 'ec2', resource }, stack);
     // Together the two statements grant exactly VPC_ACTIONS, the list SageMaker's VPC guide gives.
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'DescribeVpcNetwork',
-      actions: VPC_ACTIONS.filter((a) => a.startsWith('ec2:Describe')),
-      resources: ['*'],
-    }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeVpcNetwork',
+        actions: VPC_ACTIONS.filter((a) => a.startsWith('ec2:Describe')),
+        resources: ['*'],
+      }),
+    );
     const eniArn = ec2Arn('network-interface/*');
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'ManageOwnNetworkInterfaces',
-      actions: VPC_ACTIONS.filter((a) => !a.startsWith('ec2:Describe')),
-      resources: [
-        eniArn,
-        ...placement.subnets.map((sn) => ec2Arn(`subnet/${sn.subnetId}`)),
-        ...placement.securityGroups.map((sg) => ec2Arn(`security-group/${sg.securityGroupId}`)),
-      ],
-    }));
-    acknowledge(this.role, wildcardResourceFinding(this.role, eniArn),
-      'SageMaker creates one network interface per instance when it scales or redeploys, so their ids cannot be known in advance; creation is limited to the pipeline\'s isolated subnets and the model\'s security group.');
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ManageOwnNetworkInterfaces',
+        actions: VPC_ACTIONS.filter((a) => !a.startsWith('ec2:Describe')),
+        resources: [
+          eniArn,
+          ...placement.subnets.map((sn) => ec2Arn(`subnet/${sn.subnetId}`)),
+          ...placement.securityGroups.map((sg) => ec2Arn(`security-group/${sg.securityGroupId}`)),
+        ],
+      }),
+    );
+    acknowledge(
+      this.role,
+      wildcardResourceFinding(this.role, eniArn),
+      "SageMaker creates one network interface per instance when it scales or redeploys, so their ids cannot be known in advance; creation is limited to the pipeline's isolated subnets and the model's security group.",
+    );
   }
 
   /** Blue/green deployment: the new fleet takes traffic in steps while the alarms are watched. */

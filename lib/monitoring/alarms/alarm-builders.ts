@@ -88,9 +88,18 @@ export function alarmBuilders(layer: Layer) {
       throw new Error(`alarm ${p.id}: breaching needs 1 <= datapoints <= of, got ${b.datapoints} of ${b.of}`);
     }
     return {
-      id: p.id, layer, kind, title: p.title, severity: p.severity, signal: p.signal, unit,
-      comparison: 'GreaterThanThreshold' as const, evaluationPeriods: b.of, datapointsToAlarm: b.datapoints,
-      meaning: p.meaning, firstAction: p.firstAction,
+      id: p.id,
+      layer,
+      kind,
+      title: p.title,
+      severity: p.severity,
+      signal: p.signal,
+      unit,
+      comparison: 'GreaterThanThreshold' as const,
+      evaluationPeriods: b.of,
+      datapointsToAlarm: b.datapoints,
+      meaning: p.meaning,
+      firstAction: p.firstAction,
     };
   };
   const checked = (def: AlarmDefinition): AlarmDefinition => {
@@ -99,25 +108,44 @@ export function alarmBuilders(layer: Layer) {
     return def;
   };
   return {
-    errorRate: (p: ErrorRateAlarmProps): AlarmDefinition => checked({
-      ...base('errorRate', p, UNITS.errorRate), gate: p.gate, threshold: p.threshold ?? 0.05,
-      periodSec: 60, treatMissingData: 'notBreaching', applies: true,
-    }),
+    errorRate: (p: ErrorRateAlarmProps): AlarmDefinition =>
+      checked({
+        ...base('errorRate', p, UNITS.errorRate),
+        gate: p.gate,
+        threshold: p.threshold ?? 0.05,
+        periodSec: 60,
+        treatMissingData: 'notBreaching',
+        applies: true,
+      }),
     latency: (p: LatencyAlarmProps): AlarmDefinition => {
-      if (p.signal.unit !== 'ms' && p.signal.unit !== 'µs') throw new Error(`alarm ${p.id}: latency alarms compare ms or µs, its signal is in ${p.signal.unit}`);
+      if (p.signal.unit !== 'ms' && p.signal.unit !== 'µs')
+        throw new Error(`alarm ${p.id}: latency alarms compare ms or µs, its signal is in ${p.signal.unit}`);
       return checked({
-        ...base('latency', p, p.signal.unit), gate: p.gate, threshold: p.threshold,
-        periodSec: 60, treatMissingData: 'notBreaching', applies: true,
+        ...base('latency', p, p.signal.unit),
+        gate: p.gate,
+        threshold: p.threshold,
+        periodSec: 60,
+        treatMissingData: 'notBreaching',
+        applies: true,
       });
     },
-    count: (p: CountAlarmProps): AlarmDefinition => checked({
-      ...base('count', p, UNITS.count), threshold: p.threshold ?? 0,
-      periodSec: p.periodSec ?? 60, treatMissingData: 'notBreaching', applies: true,
-    }),
-    utilisation: (p: UtilisationAlarmProps): AlarmDefinition => checked({
-      ...base('utilisation', { ...p, breaching: p.breaching ?? { datapoints: 3, of: 3 } }, UNITS.utilisation), threshold: p.threshold,
-      periodSec: 300, treatMissingData: 'missing', applies: p.applies, appliesWhen: p.appliesWhen,
-    }),
+    count: (p: CountAlarmProps): AlarmDefinition =>
+      checked({
+        ...base('count', p, UNITS.count),
+        threshold: p.threshold ?? 0,
+        periodSec: p.periodSec ?? 60,
+        treatMissingData: 'notBreaching',
+        applies: true,
+      }),
+    utilisation: (p: UtilisationAlarmProps): AlarmDefinition =>
+      checked({
+        ...base('utilisation', { ...p, breaching: p.breaching ?? { datapoints: 3, of: 3 } }, UNITS.utilisation),
+        threshold: p.threshold,
+        periodSec: 300,
+        treatMissingData: 'missing',
+        applies: p.applies,
+        appliesWhen: p.appliesWhen,
+      }),
   };
 }
 
@@ -147,5 +175,10 @@ export function gatedSignal(alarm: AlarmDefinition, minSampleCount: number): Sig
     return math(`IF(samples >= ${minSampleCount}, signal, 0)`, { signal: alarm.signal, samples: alarm.gate }, label, alarm.unit);
   }
   if ('samples' in alarm.signal.using) throw new Error(`alarm ${alarm.id}: the id 'samples' is reserved for the gate`);
-  return math(`IF(samples >= ${minSampleCount}, ${alarm.signal.expression}, 0)`, { ...alarm.signal.using, samples: alarm.gate }, label, alarm.unit);
+  return math(
+    `IF(samples >= ${minSampleCount}, ${alarm.signal.expression}, 0)`,
+    { ...alarm.signal.using, samples: alarm.gate },
+    label,
+    alarm.unit,
+  );
 }

@@ -34,13 +34,15 @@ export class AlarmTopic extends Construct {
       pendingWindow: Duration.days(7),
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsEncrypt',
-      principals: [cloudwatch],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: fromThisAccount,
-    }));
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsEncrypt',
+        principals: [cloudwatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromThisAccount,
+      }),
+    );
 
     this.topic = new sns.Topic(this, 'Topic', {
       topicName: props.topicName,
@@ -48,13 +50,15 @@ export class AlarmTopic extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsPublish',
-      principals: [cloudwatch],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: fromThisAccount,
-    }));
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudwatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromThisAccount,
+      }),
+    );
     for (const email of props.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
   }
 }

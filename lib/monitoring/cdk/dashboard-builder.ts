@@ -25,7 +25,14 @@ export function buildCloudWatchDashboard(scope: Construct, id: string, props: Da
     periodOverride: cloudwatch.PeriodOverride.AUTO,
   });
   for (const row of layout.rows) {
-    dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## ${row.title}`, width: 24, height: 1, background: cloudwatch.TextWidgetBackground.TRANSPARENT }));
+    dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `## ${row.title}`,
+        width: 24,
+        height: 1,
+        background: cloudwatch.TextWidgetBackground.TRANSPARENT,
+      }),
+    );
     dashboard.addWidgets(...row.widgets.map((w) => widget(w, props)));
   }
   return dashboard;
@@ -80,7 +87,8 @@ function graph(spec: GraphWidget, props: DashboardBuilderProps): cloudwatch.Grap
 /** A console link; the region is the stack's (a token, resolved at deploy time). */
 function link(kind: HeaderLink, t: MonitoringTargets): string {
   const console = `https://${Aws.REGION}.console.aws.amazon.com`;
-  const logGroup = (name: string) => `${console}/cloudwatch/home?region=${Aws.REGION}#logsV2:log-groups/log-group/${name.replace(/\//g, '$252F')}`;
+  const logGroup = (name: string) =>
+    `${console}/cloudwatch/home?region=${Aws.REGION}#logsV2:log-groups/log-group/${name.replace(/\//g, '$252F')}`;
   switch (kind) {
     case 'api':
       return `[API ${t.apiName}](${console}/apigateway/main/apis?region=${Aws.REGION})`;

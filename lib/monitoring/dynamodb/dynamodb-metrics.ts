@@ -25,7 +25,14 @@ function sumOverOperations(metricName: string, label: string, idPrefix: string):
   TABLE_OPERATIONS.forEach((op, i) => {
     using[`${idPrefix}${i}`] = metric('table', metricName, 'Sum', `${label} ${op}`, 'count', { Operation: op });
   });
-  return math(Object.keys(using).map((id) => `FILL(${id}, 0)`).join(' + '), using, label, 'count');
+  return math(
+    Object.keys(using)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + '),
+    using,
+    label,
+    'count',
+  );
 }
 
 export const tableMetrics = {

@@ -7,7 +7,12 @@ export function dynamodbWidgets(ctx: WidgetContext): WidgetSpec[] {
   const graph = graphsFor(ctx);
   return [
     graph('Capacity used', 'count', [tableMetrics.consumedWriteCapacity(), tableMetrics.consumedReadCapacity()]),
-    graph('Throttles and system errors', 'count', [tableMetrics.throttledRequests(), tableMetrics.systemErrors()], ['TableThrottledRequests', 'TableSystemErrors']),
+    graph(
+      'Throttles and system errors',
+      'count',
+      [tableMetrics.throttledRequests(), tableMetrics.systemErrors()],
+      ['TableThrottledRequests', 'TableSystemErrors'],
+    ),
     graph('Record write latency (ms)', 'ms', [tableMetrics.putLatency('Average'), tableMetrics.putLatency('Maximum')]),
     graph('Records kept in the log', 'count', [handlerMetrics.recordFallbacks()], ['RecordWriteFallbacks']),
   ];

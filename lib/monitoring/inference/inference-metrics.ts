@@ -12,7 +12,12 @@ export const handlerMetrics = {
   serverErrors: (): MetricRef => metric('logs', LOG_METRIC_NAMES.serverErrors, 'Sum', 'Server errors (5xx)', 'count'),
   /** A period without server errors has no datapoint (no default value), hence FILL. */
   serverErrorRate: (): MathRef =>
-    math('FILL(errors, 0) / requests', { errors: handlerMetrics.serverErrors(), requests: handlerMetrics.inferences() }, 'Server error rate', 'ratio'),
+    math(
+      'FILL(errors, 0) / requests',
+      { errors: handlerMetrics.serverErrors(), requests: handlerMetrics.inferences() },
+      'Server error rate',
+      'ratio',
+    ),
   errorsByKind: (): SearchRef => ({
     kind: 'search',
     source: 'logs',
@@ -30,7 +35,8 @@ export const handlerMetrics = {
   readTimeouts: (): MetricRef => metric('logs', LOG_METRIC_NAMES.readTimeouts, 'Sum', 'read timeouts', 'count'),
   readRuntimeExits: (): MetricRef => metric('logs', LOG_METRIC_NAMES.readRuntimeExits, 'Sum', 'read runtime exits', 'count'),
   containerErrors: (): MetricRef => metric('logs', LOG_METRIC_NAMES.containerErrors, 'Sum', 'Container errors', 'count'),
-  coldStarts: (): MetricRef => metric('logs', LOG_METRIC_NAMES.predictInitDuration, 'SampleCount', 'Cold starts (platform report)', 'count'),
+  coldStarts: (): MetricRef =>
+    metric('logs', LOG_METRIC_NAMES.predictInitDuration, 'SampleCount', 'Cold starts (platform report)', 'count'),
   initDuration: (stat: string): MetricRef => metric('logs', LOG_METRIC_NAMES.predictInitDuration, stat, `predict init ${stat}`, 'ms'),
   /** Powertools' own count; its only dimension is the service, shared by every stage of an account. */
   powertoolsColdStarts: (): MetricRef => metric('emf', METRIC_NAMES.coldStart, 'Sum', 'ColdStart (Powertools EMF)', 'count'),

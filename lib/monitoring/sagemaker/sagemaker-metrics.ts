@@ -26,7 +26,12 @@ export const endpointMetrics = {
 export const instanceMetrics = {
   /** CPU as a share of all the instance's vCPUs, so 80 means 80% whatever the instance size. */
   cpuOfCapacity: (vcpus: number): MathRef =>
-    math(`cpu / ${vcpus}`, { cpu: metric('endpointInstance', 'CPUUtilization', 'Average', 'CPU (summed over cores)', '%') }, `CPU % of ${vcpus} vCPUs`, '%'),
+    math(
+      `cpu / ${vcpus}`,
+      { cpu: metric('endpointInstance', 'CPUUtilization', 'Average', 'CPU (summed over cores)', '%') },
+      `CPU % of ${vcpus} vCPUs`,
+      '%',
+    ),
   memory: (): MetricRef => metric('endpointInstance', 'MemoryUtilization', 'Average', 'Memory %', '%'),
   disk: (): MetricRef => metric('endpointInstance', 'DiskUtilization', 'Average', 'Disk %', '%'),
 };

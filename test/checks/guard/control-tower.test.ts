@@ -52,21 +52,36 @@ describe.each(CONFIGURATIONS)('Control Tower proactive controls, %s', (name) => 
 
 describe('prod passes the controls the review found failing, without acknowledging them', () => {
   test.each(['prod', 'prod+api-key+vpc+waf+ci'])('%s', (name) => {
-    const failing = raw[name].filter((f) =>
-      [rule('CT.CLOUDWATCH.PR.2'), rule('CT.CLOUDWATCH.PR.3'), rule('CT.KMS.PR.3'), rule('CT.LAMBDA.PR.2'), rule('CT.S3.PR.11'), rule('CT.DYNAMODB.PR.1')].includes(f.rule)
-      // S3.PR.2 everywhere but on the access-log destination itself.
-      || (f.rule === rule('CT.S3.PR.2') && !f.path.includes('/AccessLogsBucket/')));
+    const failing = raw[name].filter(
+      (f) =>
+        [
+          rule('CT.CLOUDWATCH.PR.2'),
+          rule('CT.CLOUDWATCH.PR.3'),
+          rule('CT.KMS.PR.3'),
+          rule('CT.LAMBDA.PR.2'),
+          rule('CT.S3.PR.11'),
+          rule('CT.DYNAMODB.PR.1'),
+        ].includes(f.rule) ||
+        // S3.PR.2 everywhere but on the access-log destination itself.
+        (f.rule === rule('CT.S3.PR.2') && !f.path.includes('/AccessLogsBucket/')),
+    );
     expect(failing).toEqual([]);
   });
 
   test('the only alarms without an action are the rollback alarms, which SageMaker acts on', () => {
     const alarms = raw.prod.filter((f) => f.rule === rule('CT.CLOUDWATCH.PR.1')).map((f) => f.path);
-    expect(alarms).toEqual(['inference-prod-endpoint/ModelEndpoint/RollbackErrorRateAlarm/Resource', 'inference-prod-endpoint/ModelEndpoint/RollbackLatencyAlarm/Resource']);
+    expect(alarms).toEqual([
+      'inference-prod-endpoint/ModelEndpoint/RollbackErrorRateAlarm/Resource',
+      'inference-prod-endpoint/ModelEndpoint/RollbackLatencyAlarm/Resource',
+    ]);
   });
 
-  test('with network.vpc the pipeline\'s functions are in the VPC; only deploy-time functions stay outside', () => {
+  test("with network.vpc the pipeline's functions are in the VPC; only deploy-time functions stay outside", () => {
     const outside = raw['prod+api-key+vpc+waf+ci'].filter((f) => f.rule === rule('CT.LAMBDA.PR.3')).map((f) => f.path);
-    expect(outside).toEqual(['inference-prod-data/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler', 'inference-prod-endpoint/DeploymentRecorder/Resource/Resource']);
+    expect(outside).toEqual([
+      'inference-prod-data/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler',
+      'inference-prod-endpoint/DeploymentRecorder/Resource/Resource',
+    ]);
   });
 });
 
@@ -83,9 +98,12 @@ test('dev relaxes only what costs money, log retention and point-in-time recover
   expect(synthesized.prod.config.logRetentionDays).toBeGreaterThanOrEqual(MIN_COMPLIANT_RETENTION_DAYS);
 });
 
-test('each control id names the Guard rule that implements it in AWS\'s rule set', () => {
+test("each control id names the Guard rule that implements it in AWS's rule set", () => {
   const files: string[] = [];
-  const walk = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : files.push(path.join(dir, e.name))));
+  const walk = (dir: string) =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : files.push(path.join(dir, e.name))));
   walk(RULES_DIR);
   for (const [control, ruleName] of Object.entries(CONTROL_RULES)) {
     const file = files.find((f) => fs.readFileSync(f, 'utf8').includes(`rule ${ruleName} when`));
@@ -96,15 +114,19 @@ test('each control id names the Guard rule that implements it in AWS\'s rule set
 
 describe('templates as a resource hook sees them', () => {
   test('every intrinsic resolves to a string, as CloudFormation resolves it before the hook runs', () => {
-    const resolved = resolveLikeDeploy({
-      A: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }]] },
-      B: { 'Fn::GetStackOutput': { StackName: 'inference-prod-data', OutputName: 'PublishOutputKey' } },
-      C: { 'Fn::GetAtt': ['Key', 'Arn'] },
-      D: { 'Fn::Join': ['', [{ Ref: 'Api' }, '/', { Ref: 'AWS::Region' }]] },
-      E: { 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*' },
-      F: { Properties: { Nested: [{ Ref: 'AWS::StackName' }] } },
-      G: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Bucket', 'Arn'] }, '/*']] },
-    }, 'inference-prod-api', { Bucket: 'AWS::S3::Bucket', Key: 'AWS::KMS::Key' });
+    const resolved = resolveLikeDeploy(
+      {
+        A: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }]] },
+        B: { 'Fn::GetStackOutput': { StackName: 'inference-prod-data', OutputName: 'PublishOutputKey' } },
+        C: { 'Fn::GetAtt': ['Key', 'Arn'] },
+        D: { 'Fn::Join': ['', [{ Ref: 'Api' }, '/', { Ref: 'AWS::Region' }]] },
+        E: { 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*' },
+        F: { Properties: { Nested: [{ Ref: 'AWS::StackName' }] } },
+        G: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Bucket', 'Arn'] }, '/*']] },
+      },
+      'inference-prod-api',
+      { Bucket: 'AWS::S3::Bucket', Key: 'AWS::KMS::Key' },
+    );
     expect(resolved).toEqual({
       A: 'arn:aws:logs:us-east-1:123456789012',
       B: 'resolved-at-deploy:inference-prod-data/PublishOutputKey',
@@ -118,7 +140,10 @@ describe('templates as a resource hook sees them', () => {
 
   test('the rules still see what a stack leaves out: a log group without a key is a finding', () => {
     expect(raw.prod.length).toBeGreaterThan(0);
-    const template = resolveTemplateLikeDeploy({ Resources: { G: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 7 } } } }, 'x');
+    const template = resolveTemplateLikeDeploy(
+      { Resources: { G: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 7 } } } },
+      'x',
+    );
     expect(template.Resources.G.Properties).toEqual({ RetentionInDays: 7 });
   });
 });

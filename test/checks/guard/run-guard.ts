@@ -20,7 +20,12 @@ import * as path from 'path';
 import { GUARD_NAMESPACE } from '../../../lib/constructs/acknowledge';
 import { SynthesizedApp } from '../../harness/nag-stages';
 
-export const RULES_DIR = path.join(path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard');
+export const RULES_DIR = path.join(
+  path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
+  'rules',
+  'control-tower',
+  'cfn-guard',
+);
 
 export interface GuardFinding {
   /** The Guard rule, for example `cloudwatch_log_group_encrypted_check`. */
@@ -53,7 +58,8 @@ function standIn(id: string, attribute: string | undefined, types: Readonly<Reco
   const type = types[id];
   const name = `resolved-${id.toLowerCase()}`;
   if (type === 'AWS::S3::Bucket') return attribute === 'Arn' ? `arn:aws:s3:::${name}` : attribute ? `${name}.${attribute}` : name;
-  if (attribute === 'Arn' && type) return `arn:aws:${type.split('::')[1].toLowerCase()}:${PSEUDO['AWS::Region']}:${PSEUDO['AWS::AccountId']}:${name}`;
+  if (attribute === 'Arn' && type)
+    return `arn:aws:${type.split('::')[1].toLowerCase()}:${PSEUDO['AWS::Region']}:${PSEUDO['AWS::AccountId']}:${name}`;
   return attribute ? `resolved:${id}.${attribute}` : `resolved:${id}`;
 }
 
@@ -67,7 +73,8 @@ export function resolveLikeDeploy(node: unknown, stackName: string, types: Reado
   if (keys.length === 1) {
     const [fn] = keys;
     const arg = o[fn];
-    if (fn === 'Ref' && typeof arg === 'string') return arg === 'AWS::StackName' ? stackName : PSEUDO[arg] ?? standIn(arg, undefined, types);
+    if (fn === 'Ref' && typeof arg === 'string')
+      return arg === 'AWS::StackName' ? stackName : (PSEUDO[arg] ?? standIn(arg, undefined, types));
     if (fn === 'Fn::GetAtt' && Array.isArray(arg)) return standIn(String(arg[0]), arg.slice(1).join('.'), types);
     if (fn === 'Fn::GetStackOutput') {
       const g = arg as Record<string, unknown>;
@@ -98,7 +105,8 @@ export function resolveLikeDeploy(node: unknown, stackName: string, types: Reado
  */
 export function applicableRuleFiles(templates: readonly unknown[]): string[] {
   const types = new Set<string>();
-  for (const t of templates) for (const r of Object.values((t as { Resources?: Record<string, { Type: string }> }).Resources ?? {})) types.add(r.Type);
+  for (const t of templates)
+    for (const r of Object.values((t as { Resources?: Record<string, { Type: string }> }).Resources ?? {})) types.add(r.Type);
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -131,7 +139,11 @@ export function guardFindings(synthesized: SynthesizedApp, options: { ignoreAckn
     fs.writeFileSync(file, JSON.stringify(resolved));
     paths.push(file);
   }
-  const validator = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: applicableRuleFiles(Object.values(templates)), maxBuffer: 256 * 1024 * 1024 });
+  const validator = new CfnGuardValidator({
+    controlTowerRulesEnabled: false,
+    rules: applicableRuleFiles(Object.values(templates)),
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const report = validator.validate({ templatePaths: paths, appConstruct: synthesized.app });
   fs.rmSync(dir, { recursive: true, force: true });
 
@@ -164,7 +176,12 @@ function constructsByLogicalId(stacks: readonly Stack[]): Map<string, CfnResourc
 function isAcknowledged(construct: CfnResource, rule: string): boolean {
   for (let scope: typeof construct.node.scope | CfnResource | undefined = construct; scope; scope = scope.node.scope) {
     for (const entry of scope.node.metadata) {
-      if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && entry.data && `${GUARD_NAMESPACE}::${rule}` in (entry.data as object)) return true;
+      if (
+        entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY &&
+        entry.data &&
+        `${GUARD_NAMESPACE}::${rule}` in (entry.data as object)
+      )
+        return true;
     }
   }
   return false;
@@ -183,7 +200,8 @@ export function guardAcknowledgements(synthesized: SynthesizedApp): GuardAcknowl
     for (const entry of construct.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
       for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
-        if (id.startsWith(`${GUARD_NAMESPACE}::`)) acks.push({ path: construct.node.path, rule: id.slice(GUARD_NAMESPACE.length + 2), reason });
+        if (id.startsWith(`${GUARD_NAMESPACE}::`))
+          acks.push({ path: construct.node.path, rule: id.slice(GUARD_NAMESPACE.length + 2), reason });
       }
     }
   }

@@ -50,4 +50,3 @@ test('a stage with X-Ray tracing off is clean too: the tracing rules are acknowl
   ]);
   for (const ack of tracing) expect(ack.reason).toContain('monitoring.tracing=false');
 });
-

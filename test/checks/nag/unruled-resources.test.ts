@@ -22,7 +22,8 @@ function only(template: any, type: string): { id: string; resource: any } {
 function statementsOfRole(template: any, roleId: string): any[] {
   const statements: any[] = [];
   for (const r of Object.values<any>(template.Resources)) {
-    if (r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`)) statements.push(...r.Properties.PolicyDocument.Statement);
+    if (r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`))
+      statements.push(...r.Properties.PolicyDocument.Statement);
   }
   for (const inline of template.Resources[roleId].Properties.Policies ?? []) statements.push(...inline.PolicyDocument.Statement);
   return statements;
@@ -33,18 +34,35 @@ const actionsOf = (s: any): string[] => [s.Action].flat();
 /** Everything the endpoint's execution role may ever do, by reason. */
 const EXECUTION_ROLE_ACTIONS = new Set([
   // its own container log group
-  'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams',
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'logs:DescribeLogStreams',
   // instance metrics, namespace-conditioned
   'cloudwatch:PutMetricData',
   // pull its image
-  'ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage',
+  'ecr:GetAuthorizationToken',
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchGetImage',
   // read its artifact, write its data capture, encrypt the capture
-  's3:GetObject', 's3:PutObject', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt',
+  's3:GetObject',
+  's3:PutObject',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:Decrypt',
   // auto-rollback: read its own rollback alarms (deployment-guardrails-configuration.html)
   'cloudwatch:DescribeAlarms',
   // network.vpc: attach the instances to the subnets; the list of SageMaker's VPC guide (host-vpc.html)
-  'ec2:DescribeVpcEndpoints', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeDhcpOptions',
-  'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission',
+  'ec2:DescribeVpcEndpoints',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeDhcpOptions',
+  'ec2:CreateNetworkInterface',
+  'ec2:CreateNetworkInterfacePermission',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DeleteNetworkInterfacePermission',
 ]);
 
 describe.each(Object.entries(CONFIGURATIONS))('SageMaker and CloudTrail Lake, %s', (_name, configuration) => {
@@ -52,7 +70,9 @@ describe.each(Object.entries(CONFIGURATIONS))('SageMaker and CloudTrail Lake, %s
   const { config, pipeline, templates } = synthesized;
   const endpoint = templates[pipeline.endpoint.stackName];
   const data = templates[pipeline.data.stackName];
-  const dataKey = expect.objectContaining({ 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringContaining('DataKey') }) });
+  const dataKey = expect.objectContaining({
+    'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringContaining('DataKey') }),
+  });
 
   test('the endpoint config is encrypted with the stage key wherever the instance type allows a key', () => {
     const { resource } = only(endpoint, 'AWS::SageMaker::EndpointConfig');
@@ -61,7 +81,10 @@ describe.each(Object.entries(CONFIGURATIONS))('SageMaker and CloudTrail Lake, %s
     } else {
       // Serverless capacity and NVMe instance storage refuse a key (SageMaker encrypts NVMe itself).
       expect(resource.Properties.KmsKeyId).toBeUndefined();
-      expect(config.endpoint.capacity.mode === 'serverless' || /^ml\.m5d\./.test((config.endpoint.capacity as { instanceType: string }).instanceType)).toBe(true);
+      expect(
+        config.endpoint.capacity.mode === 'serverless' ||
+          /^ml\.m5d\./.test((config.endpoint.capacity as { instanceType: string }).instanceType),
+      ).toBe(true);
     }
   });
 
@@ -107,11 +130,25 @@ describe.each(Object.entries(CONFIGURATIONS))('SageMaker and CloudTrail Lake, %s
     expect(capture.KmsKeyId).toEqual(dataKey);
     const bucketId = capture.DestinationS3Uri['Fn::Join'][1][1].Ref;
     const bucket = endpoint.Resources[bucketId].Properties;
-    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: dataKey });
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-    expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringContaining('AccessLogsBucket') }) });
-    const policy = Object.values<any>(endpoint.Resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === bucketId);
-    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: dataKey,
+    });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({
+      'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringContaining('AccessLogsBucket') }),
+    });
+    const policy = Object.values<any>(endpoint.Resources).find(
+      (r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === bucketId,
+    );
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
     // The capture key is the data key, which the data stack rotates.
     expect(only(data, 'AWS::KMS::Key').resource.Properties.EnableKeyRotation).toBe(true);
   });
@@ -134,13 +171,21 @@ describe.each(Object.entries(CONFIGURATIONS))('SageMaker and CloudTrail Lake, %s
       Properties: {
         VersioningConfiguration: { Status: 'Enabled' },
         ObjectLockEnabled: true,
-        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: config.audit.trail.objectLockMode, Days: config.audit.retentionDays } } },
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: config.audit.trail.objectLockMode, Days: config.audit.retentionDays } },
+        },
       },
     });
-    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual(trail.KMSKeyId);
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual(
+      trail.KMSKeyId,
+    );
     if (config.stage === 'prod') expect(config.audit.trail.objectLockMode).toBe('COMPLIANCE');
     const workGroup = only(audit, 'AWS::Athena::WorkGroup').resource.Properties.WorkGroupConfiguration;
-    expect(workGroup).toMatchObject({ EnforceWorkGroupConfiguration: true, ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_KMS' } } });
+    expect(workGroup).toMatchObject({
+      EnforceWorkGroupConfiguration: true,
+      ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_KMS' } },
+    });
   });
 
   test('the event data store (lake backend) is encrypted with its own rotating key, with termination protection as configured', () => {

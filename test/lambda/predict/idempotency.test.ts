@@ -16,7 +16,12 @@ import { lambdaContext, predictEvent } from '../../harness/lambda-events';
 import { UNTHROTTLED, captureLogs, startFaultyModelServer, startPipeline, synthesizeOnce } from '../../harness/local-harness';
 import { inferenceRecord, predict, scanTable, sleep, withPredictSettings } from '../../harness/security-pipeline';
 
-const BODY = { instances: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 5.6, 2.4]] };
+const BODY = {
+  instances: [
+    [5.1, 3.5, 1.4, 0.2],
+    [6.7, 3.1, 5.6, 2.4],
+  ],
+};
 const OTHER_BODY = { instances: [[5.9, 3.0, 5.1, 1.8]] };
 /** The local API signs every caller in as this IAM user. */
 const LOCAL_CALLER = { type: 'iam' as const, principal: 'arn:aws:iam::000000000000:user/local-developer' };
@@ -33,7 +38,10 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
     model = await startFaultyModelServer();
     [pipeline, short] = await Promise.all([
       startPipeline(assembly, { modelUrl: model.url, onLogLine: logs.onLogLine }),
-      startPipeline(withPredictSettings(assembly, { env: { IDEMPOTENCY_WINDOW_SEC: '2' }, timeoutSec: 4 }), { modelUrl: model.url, onLogLine: logs.onLogLine }),
+      startPipeline(withPredictSettings(assembly, { env: { IDEMPOTENCY_WINDOW_SEC: '2' }, timeoutSec: 4 }), {
+        modelUrl: model.url,
+        onLogLine: logs.onLogLine,
+      }),
     ]);
   });
   afterAll(async () => {
@@ -65,9 +73,18 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
     expect(replayId).not.toBe(first.json.requestId);
 
     // Both requests are recorded: the first as executed, the replay pointing at it, without model facts.
-    expect(await inferenceRecord(pipeline, first.json.requestId)).toMatchObject({ status: 'SUCCESS', idempotency: { key, outcome: 'executed' }, output: { mode: 'full' } });
+    expect(await inferenceRecord(pipeline, first.json.requestId)).toMatchObject({
+      status: 'SUCCESS',
+      idempotency: { key, outcome: 'executed' },
+      output: { mode: 'full' },
+    });
     const replayed = await inferenceRecord(pipeline, replayId);
-    expect(replayed).toMatchObject({ status: 'SUCCESS', httpStatus: 200, idempotency: { key, outcome: 'replayed', originalRequestId: first.json.requestId }, input: { mode: 'full' } });
+    expect(replayed).toMatchObject({
+      status: 'SUCCESS',
+      httpStatus: 200,
+      idempotency: { key, outcome: 'replayed', originalRequestId: first.json.requestId },
+      input: { mode: 'full' },
+    });
     expect(replayed).not.toHaveProperty('output');
     expect(replayed).not.toHaveProperty('modelLatencyMs');
     const [summary] = logs.find('predict', (j) => j.message === SUMMARY_MESSAGE && j.correlation_id === replayId);
@@ -111,7 +128,9 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.text)).size).toBe(1);
     expect(answers.filter((a) => a.headers.get(IDEMPOTENT_REPLAYED_HEADER) === 'true')).toHaveLength(19);
-    const outcomes = await Promise.all(answers.map(async (a) => (await inferenceRecord(pipeline, a.headers.get('x-amzn-requestid')!))?.idempotency?.outcome));
+    const outcomes = await Promise.all(
+      answers.map(async (a) => (await inferenceRecord(pipeline, a.headers.get('x-amzn-requestid')!))?.idempotency?.outcome),
+    );
     expect(outcomes.sort()).toEqual(['executed', ...Array(19).fill('replayed')]);
   });
 
@@ -130,7 +149,7 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
     expect(model.invocations).toBe(calls + 1);
   });
 
-  test('the model\'s refusal of the input is kept and replayed too: it would not change', async () => {
+  test("the model's refusal of the input is kept and replayed too: it would not change", async () => {
     const key = newKey();
     model.setMode('reject-400');
     const refused = await predict(pipeline, BODY, { 'Idempotency-Key': key });
@@ -180,7 +199,15 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
     const calls = model.invocations;
     const keyItems = async () => (await scanTable(pipeline)).filter((item) => item.pk.startsWith('IDEMPOTENCY#')).length;
     const before = await keyItems();
-    for (const bad of ['short', 'x'.repeat(129), '../../etc/passwd', 'key with spaces', 'clé-clé-clé', 'a#b#c#d#e', 'k1-aaaaaaaa, k2-bbbbbbbb']) {
+    for (const bad of [
+      'short',
+      'x'.repeat(129),
+      '../../etc/passwd',
+      'key with spaces',
+      'clé-clé-clé',
+      'a#b#c#d#e',
+      'k1-aaaaaaaa, k2-bbbbbbbb',
+    ]) {
       const res = await predict(pipeline, BODY, { 'Idempotency-Key': bad });
       expect(res.status).toBe(400);
       expect(res.json).toEqual({
@@ -244,7 +271,10 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
 
       const waited = Date.now() - started;
       expect(res.status).toBe(409);
-      expect(res.json).toMatchObject({ error: 'IdempotencyConflict', message: 'a request with this Idempotency-Key is still in progress; retry after 1 s' });
+      expect(res.json).toMatchObject({
+        error: 'IdempotencyConflict',
+        message: 'a request with this Idempotency-Key is still in progress; retry after 1 s',
+      });
       expect(res.headers.get('retry-after')).toBe('1');
       expect(model.invocations).toBe(calls);
       // It waited for the holder, within the 4 s function less the 2 s kept to record and answer.
@@ -275,23 +305,39 @@ describe('Idempotency-Key on POST /predict (local pipeline)', () => {
  * handler against dynalite and a SageMaker-protocol server, through the real SDK.
  */
 describe('Idempotency-Key between callers (in-process)', () => {
-  test('two callers with the same key and body each get their own answer: no caller reads another\'s', async () => {
+  test("two callers with the same key and body each get their own answer: no caller reads another's", async () => {
     const fixture = await startHandlerFixture({
       tables: ['callers'],
       sagemaker: true,
       env: {
-      TABLE_NAME: 'callers', ENDPOINT_NAME: 'e', MODEL_NAME: 'm', MODEL_VERSION: '1.0.0', MODEL_CONTENT_TYPE: 'application/json',
-      MODEL_FEATURE_COUNT: '4', MAX_REQUEST_BYTES: '4096', INVOKE_TIMEOUT_MS: '1000', MAX_ATTEMPTS: '2', PAYLOAD_MODE: 'hash',
-      PAYLOAD_OVERFLOW: 'truncate', MAX_INLINE_BYTES: '1024', RECORD_TTL_DAYS: '1', IDEMPOTENCY_WINDOW_SEC: '60',
+        TABLE_NAME: 'callers',
+        ENDPOINT_NAME: 'e',
+        MODEL_NAME: 'm',
+        MODEL_VERSION: '1.0.0',
+        MODEL_CONTENT_TYPE: 'application/json',
+        MODEL_FEATURE_COUNT: '4',
+        MAX_REQUEST_BYTES: '4096',
+        INVOKE_TIMEOUT_MS: '1000',
+        MAX_ATTEMPTS: '2',
+        PAYLOAD_MODE: 'hash',
+        PAYLOAD_OVERFLOW: 'truncate',
+        MAX_INLINE_BYTES: '1024',
+        RECORD_TTL_DAYS: '1',
+        IDEMPOTENCY_WINDOW_SEC: '60',
       },
     });
     const sagemaker = fixture.sagemaker!;
     fixture.captureOutput();
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
-      const handle = (require('../../../lambda/predict') as typeof import('../../../lambda/predict')).createPredictHandler(loadPredictConfig(process.env));
+      const handle = (require('../../../lambda/predict') as typeof import('../../../lambda/predict')).createPredictHandler(
+        loadPredictConfig(process.env),
+      );
       const as = (identity: Record<string, string | null>) =>
-        handle(predictEvent(BODY, { headers: { 'content-type': 'application/json', 'Idempotency-Key': 'shared-key-0001' }, identity }), lambdaContext());
+        handle(
+          predictEvent(BODY, { headers: { 'content-type': 'application/json', 'Idempotency-Key': 'shared-key-0001' }, identity }),
+          lambdaContext(),
+        );
       const alice = await as({ userArn: `arn:aws:iam::${TEST_ACCOUNT}:user/alice` });
       const bob = await as({ userArn: `arn:aws:iam::${TEST_ACCOUNT}:user/bob` });
       const keyed = await as({ userArn: null, apiKeyId: 'key-1' });

@@ -120,7 +120,12 @@ describe('a successful prediction', () => {
 
     // What the endpoint received.
     const call = sagemaker.invocations.at(-1)!;
-    expect(call).toEqual({ endpointName: 'iris-endpoint', contentType: 'application/json', accept: 'application/json', body: JSON.stringify({ instances: ROWS }) });
+    expect(call).toEqual({
+      endpointName: 'iris-endpoint',
+      contentType: 'application/json',
+      accept: 'application/json',
+      body: JSON.stringify({ instances: ROWS }),
+    });
 
     // The record.
     const record = await storedRecord(requestId);
@@ -174,15 +179,26 @@ describe('a successful prediction', () => {
 
     // Metrics: one EMF blob for the request, plus the cold start of this execution environment.
     const [inferences] = out.metric(METRIC_NAMES.inferences);
-    expect(inferences).toMatchObject({ Inferences: 1, Latency: record!.latencyMs, ModelLatency: record!.modelLatencyMs, service: 'inference-test' });
-    expect((inferences._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0].Namespace).toBe('InferencePipelineTest');
+    expect(inferences).toMatchObject({
+      Inferences: 1,
+      Latency: record!.latencyMs,
+      ModelLatency: record!.modelLatencyMs,
+      service: 'inference-test',
+    });
+    expect((inferences._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0].Namespace).toBe(
+      'InferencePipelineTest',
+    );
     expect(dimensionsOf(inferences)).toEqual([['service']]);
     expect(out.metric(METRIC_NAMES.coldStart)).toHaveLength(1);
     expect(out.metric(METRIC_NAMES.errors)).toHaveLength(0);
     expect(out.metric(METRIC_NAMES.recordFallbacks)).toHaveLength(0);
     // No request id anywhere in the metrics' dimensions.
     for (const blob of out.lines().filter((l) => l._aws)) {
-      expect(dimensionsOf(blob).flat().map((d) => String(blob[d]))).not.toContain(requestId);
+      expect(
+        dimensionsOf(blob)
+          .flat()
+          .map((d) => String(blob[d])),
+      ).not.toContain(requestId);
     }
   });
 
@@ -207,12 +223,24 @@ describe('a successful prediction', () => {
     const csv = handlerWith({ contentType: 'text/csv' });
     const response = await csv(predictEvent({ instances: ROWS }), lambdaContext());
     expect(bodyOf(response).predictions).toEqual([10.2, 17.8]);
-    expect(sagemaker.invocations.at(-1)).toMatchObject({ contentType: 'text/csv', accept: 'application/json', body: '5.1,3.5,1.4,0.2\n6.7,3.1,5.6,2.4' });
+    expect(sagemaker.invocations.at(-1)).toMatchObject({
+      contentType: 'text/csv',
+      accept: 'application/json',
+      body: '5.1,3.5,1.4,0.2\n6.7,3.1,5.6,2.4',
+    });
   });
 
   it('accepts any width when the feature count is 0, as long as rows share it', async () => {
     const anyWidth = handlerWith({ featureCount: 0 });
-    const response = await anyWidth(predictEvent({ instances: [[1, 2], [3, 4]] }), lambdaContext());
+    const response = await anyWidth(
+      predictEvent({
+        instances: [
+          [1, 2],
+          [3, 4],
+        ],
+      }),
+      lambdaContext(),
+    );
     expect(bodyOf(response).predictions).toEqual([3, 7]);
   });
 
@@ -233,13 +261,19 @@ describe('a successful prediction', () => {
   });
 
   it('records API-key callers by key id (never the key) and anonymous callers as such', async () => {
-    const keyed = predictEvent({ instances: ROWS }, { identity: { userArn: null, accountId: null, apiKeyId: 'key-id-1', apiKey: 'SECRET-API-KEY-VALUE' } });
+    const keyed = predictEvent(
+      { instances: ROWS },
+      { identity: { userArn: null, accountId: null, apiKeyId: 'key-id-1', apiKey: 'SECRET-API-KEY-VALUE' } },
+    );
     await predict.handler(keyed, lambdaContext());
     const keyedRecord = await storedRecord(keyed.requestContext.requestId);
     expect(keyedRecord!.caller).toEqual({ type: 'api-key', apiKeyId: 'key-id-1', sourceIp: '203.0.113.7', userAgent: 'test-client/1.0' });
     expect(JSON.stringify(keyedRecord)).not.toContain('SECRET-API-KEY-VALUE');
 
-    const anonymous = predictEvent({ instances: ROWS }, { identity: { userArn: null, accountId: null, accessKey: null, sourceIp: '198.51.100.1', userAgent: null } });
+    const anonymous = predictEvent(
+      { instances: ROWS },
+      { identity: { userArn: null, accountId: null, accessKey: null, sourceIp: '198.51.100.1', userAgent: null } },
+    );
     await predict.handler(anonymous, lambdaContext());
     expect((await storedRecord(anonymous.requestContext.requestId))!.caller).toEqual({ type: 'anonymous', sourceIp: '198.51.100.1' });
   });
@@ -247,29 +281,125 @@ describe('a successful prediction', () => {
 
 describe('bad input', () => {
   const row = [1, 2, 3, 4];
-  const cases: [string, number, string, string, { body?: string | null; headers?: Record<string, string>; config?: Partial<PredictConfig> }][] = [
-    ['no Content-Type', 415, 'UnsupportedMediaType', 'Content-Type must be application/json, got none', { body: '{"instances":[[1,2,3,4]]}', headers: {} }],
-    ['a text Content-Type', 415, 'UnsupportedMediaType', 'Content-Type must be application/json, got another media type', { body: '{"instances":[[1,2,3,4]]}', headers: { 'Content-Type': 'text/plain' } }],
-    ['a latin-1 charset', 415, 'UnsupportedMediaType', 'Content-Type charset must be utf-8, got another charset', { body: '{"instances":[[1,2,3,4]]}', headers: { 'content-type': 'application/json; charset=ISO-8859-1' } }],
+  const cases: [
+    string,
+    number,
+    string,
+    string,
+    { body?: string | null; headers?: Record<string, string>; config?: Partial<PredictConfig> },
+  ][] = [
+    [
+      'no Content-Type',
+      415,
+      'UnsupportedMediaType',
+      'Content-Type must be application/json, got none',
+      { body: '{"instances":[[1,2,3,4]]}', headers: {} },
+    ],
+    [
+      'a text Content-Type',
+      415,
+      'UnsupportedMediaType',
+      'Content-Type must be application/json, got another media type',
+      { body: '{"instances":[[1,2,3,4]]}', headers: { 'Content-Type': 'text/plain' } },
+    ],
+    [
+      'a latin-1 charset',
+      415,
+      'UnsupportedMediaType',
+      'Content-Type charset must be utf-8, got another charset',
+      { body: '{"instances":[[1,2,3,4]]}', headers: { 'content-type': 'application/json; charset=ISO-8859-1' } },
+    ],
     ['no body', 400, 'ValidationError', 'request body is required: a JSON object {"instances": [[...], ...]}', { body: null }],
     ['an empty body', 400, 'ValidationError', 'request body is required: a JSON object {"instances": [[...], ...]}', { body: '' }],
-    ['a body over the limit', 413, 'PayloadTooLarge', 'request body is 70000 bytes; at most 65536 are accepted', { body: JSON.stringify({ instances: [row] }).padEnd(70_000, ' ') }],
+    [
+      'a body over the limit',
+      413,
+      'PayloadTooLarge',
+      'request body is 70000 bytes; at most 65536 are accepted',
+      { body: JSON.stringify({ instances: [row] }).padEnd(70_000, ' ') },
+    ],
     ['invalid JSON', 400, 'ValidationError', 'request body is not valid JSON (error at position 24)', { body: '{"instances": [[1,2,3,4]' }],
-    ['a JSON array', 400, 'ValidationError', 'request body must be a JSON object with the field instances, got an array', { body: '[[1,2,3,4]]' }],
-    ['an unknown field', 400, 'ValidationError', 'unknown field in request body: "extra"; only instances is accepted', { body: '{"instances":[[1,2,3,4]],"extra":1}' }],
+    [
+      'a JSON array',
+      400,
+      'ValidationError',
+      'request body must be a JSON object with the field instances, got an array',
+      { body: '[[1,2,3,4]]' },
+    ],
+    [
+      'an unknown field',
+      400,
+      'ValidationError',
+      'unknown field in request body: "extra"; only instances is accepted',
+      { body: '{"instances":[[1,2,3,4]],"extra":1}' },
+    ],
     ['no instances', 400, 'ValidationError', 'request body must have the field instances', { body: '{}' }],
-    ['instances not an array', 400, 'ValidationError', 'instances must be an array of rows, got string', { body: '{"instances":"1,2,3,4"}' }],
+    [
+      'instances not an array',
+      400,
+      'ValidationError',
+      'instances must be an array of rows, got string',
+      { body: '{"instances":"1,2,3,4"}' },
+    ],
     ['no rows', 400, 'ValidationError', 'instances must hold at least one row', { body: '{"instances":[]}' }],
-    ['too many rows', 400, 'ValidationError', 'instances has 1001 rows; at most 1000 are accepted per request', { body: JSON.stringify({ instances: Array.from({ length: 1001 }, () => row) }) }],
-    ['a row that is not an array', 400, 'ValidationError', 'instances[1] must be an array of numbers, got number', { body: '{"instances":[[1,2,3,4],7]}' }],
+    [
+      'too many rows',
+      400,
+      'ValidationError',
+      'instances has 1001 rows; at most 1000 are accepted per request',
+      { body: JSON.stringify({ instances: Array.from({ length: 1001 }, () => row) }) },
+    ],
+    [
+      'a row that is not an array',
+      400,
+      'ValidationError',
+      'instances[1] must be an array of numbers, got number',
+      { body: '{"instances":[[1,2,3,4],7]}' },
+    ],
     ['an empty row', 400, 'ValidationError', 'instances[0] must hold at least one number', { body: '{"instances":[[]]}' }],
-    ['a row of the wrong width', 400, 'ValidationError', 'instances[1] has 3 values; the model takes 4 features per row', { body: '{"instances":[[1,2,3,4],[1,2,3]]}' }],
-    ['rows of different widths (any width)', 400, 'ValidationError', 'instances[1] has 3 values but instances[0] has 2; all rows must have the same width', { body: '{"instances":[[1,2],[1,2,3]]}', config: { featureCount: 0 } }],
-    ['a string value', 400, 'ValidationError', 'instances[3][1] must be a finite number, got string', { body: '{"instances":[[1,2,3,4],[1,2,3,4],[1,2,3,4],[1,"2",3,4]]}' }],
+    [
+      'a row of the wrong width',
+      400,
+      'ValidationError',
+      'instances[1] has 3 values; the model takes 4 features per row',
+      { body: '{"instances":[[1,2,3,4],[1,2,3]]}' },
+    ],
+    [
+      'rows of different widths (any width)',
+      400,
+      'ValidationError',
+      'instances[1] has 3 values but instances[0] has 2; all rows must have the same width',
+      { body: '{"instances":[[1,2],[1,2,3]]}', config: { featureCount: 0 } },
+    ],
+    [
+      'a string value',
+      400,
+      'ValidationError',
+      'instances[3][1] must be a finite number, got string',
+      { body: '{"instances":[[1,2,3,4],[1,2,3,4],[1,2,3,4],[1,"2",3,4]]}' },
+    ],
     ['a null value', 400, 'ValidationError', 'instances[0][2] must be a finite number, got null', { body: '{"instances":[[1,2,null,4]]}' }],
-    ['an infinite value', 400, 'ValidationError', 'instances[0][3] must be a finite number, got a number too large to represent', { body: '{"instances":[[1,2,3,1e999]]}' }],
-    ['an object value', 400, 'ValidationError', 'request body nests deeper than 3 levels; expected {"instances": [[numbers], ...]}', { body: '{"instances":[[1,2,3,{"x":1}]]}' }],
-    ['deep nesting', 400, 'ValidationError', 'request body nests deeper than 3 levels; expected {"instances": [[numbers], ...]}', { body: '{"instances":' + '['.repeat(30_000) + ']'.repeat(30_000) + '}' }],
+    [
+      'an infinite value',
+      400,
+      'ValidationError',
+      'instances[0][3] must be a finite number, got a number too large to represent',
+      { body: '{"instances":[[1,2,3,1e999]]}' },
+    ],
+    [
+      'an object value',
+      400,
+      'ValidationError',
+      'request body nests deeper than 3 levels; expected {"instances": [[numbers], ...]}',
+      { body: '{"instances":[[1,2,3,{"x":1}]]}' },
+    ],
+    [
+      'deep nesting',
+      400,
+      'ValidationError',
+      'request body nests deeper than 3 levels; expected {"instances": [[numbers], ...]}',
+      { body: '{"instances":' + '['.repeat(30_000) + ']'.repeat(30_000) + '}' },
+    ],
   ];
 
   it.each(cases)('%s: answers %i %s, records the failure, never invokes the model', async (_name, status, kind, message, input) => {
@@ -286,17 +416,31 @@ describe('bad input', () => {
     expect(sagemaker.invocations.length).toBe(calls);
 
     const record = await storedRecord(requestId);
-    expect(record).toMatchObject({ status: 'ERROR', httpStatus: status, errorCode: kind, errorMessage: message, gsi2pk: `FAILED#${record!.createdAt.slice(0, 10)}`, gsi2sk: `${record!.createdAt}#${requestId}` });
+    expect(record).toMatchObject({
+      status: 'ERROR',
+      httpStatus: status,
+      errorCode: kind,
+      errorMessage: message,
+      gsi2pk: `FAILED#${record!.createdAt.slice(0, 10)}`,
+      gsi2sk: `${record!.createdAt}#${requestId}`,
+    });
     expect(record).not.toHaveProperty('modelLatencyMs');
     expect(record).not.toHaveProperty('output');
     if (input.body) expect(record!.input).toMatchObject({ sizeBytes: Buffer.byteLength(input.body), sha256: sha256(input.body) });
     else expect(record).not.toHaveProperty('input');
     // A body refused as too large is not stored (nor sent to S3): its size and hash identify it.
-    if (kind === 'PayloadTooLarge') expect(record!.input).toEqual({ mode: 'hash', sizeBytes: Buffer.byteLength(input.body!), sha256: sha256(input.body!) });
+    if (kind === 'PayloadTooLarge')
+      expect(record!.input).toEqual({ mode: 'hash', sizeBytes: Buffer.byteLength(input.body!), sha256: sha256(input.body!) });
 
     const summaries = out.withMessage(SUMMARY_MESSAGE);
     expect(summaries).toHaveLength(1);
-    expect(summaries[0]).toMatchObject({ outcome: 'error', errorKind: kind, statusCode: status, modelVersion: '1.0.0', endpointName: 'iris-endpoint' });
+    expect(summaries[0]).toMatchObject({
+      outcome: 'error',
+      errorKind: kind,
+      statusCode: status,
+      modelVersion: '1.0.0',
+      endpointName: 'iris-endpoint',
+    });
     expect(summaries[0]).not.toHaveProperty('modelLatencyMs');
 
     const [errorMetric] = out.metric(METRIC_NAMES.errors);
@@ -307,7 +451,11 @@ describe('bad input', () => {
 
   it('measures a base64 body by its decoded size', async () => {
     const decoded = JSON.stringify({ instances: [row] }).padEnd(65_537, ' ');
-    const event = apiEvent({ body: Buffer.from(decoded).toString('base64'), isBase64Encoded: true, headers: { 'content-type': 'application/json' } });
+    const event = apiEvent({
+      body: Buffer.from(decoded).toString('base64'),
+      isBase64Encoded: true,
+      headers: { 'content-type': 'application/json' },
+    });
     const response = await predict.handler(event, lambdaContext());
     expect(response.statusCode).toBe(413);
     expect(bodyOf(response).message).toBe('request body is 65537 bytes; at most 65536 are accepted');
@@ -316,7 +464,10 @@ describe('bad input', () => {
   it('refuses a huge nesting quickly', async () => {
     const body = '['.repeat(5_000_000);
     const started = Date.now();
-    const response = await handlerWith({ maxRequestBytes: 10_000_000, payloadMode: 'hash' })(apiEvent({ body, headers: { 'content-type': 'application/json' } }), lambdaContext());
+    const response = await handlerWith({ maxRequestBytes: 10_000_000, payloadMode: 'hash' })(
+      apiEvent({ body, headers: { 'content-type': 'application/json' } }),
+      lambdaContext(),
+    );
     expect(response.statusCode).toBe(400);
     expect(Date.now() - started).toBeLessThan(1_000);
   });
@@ -352,10 +503,23 @@ describe('endpoint failures', () => {
     expect(response.body).not.toMatch(/Received|Traceback|at .*\.js/);
 
     const record = await storedRecord(requestId);
-    expect(record).toMatchObject({ status: 'ERROR', httpStatus: status, errorCode: kind, errorMessage: message, modelLatencyMs: expect.any(Number), gsi2pk: expect.stringMatching(/^FAILED#/) });
+    expect(record).toMatchObject({
+      status: 'ERROR',
+      httpStatus: status,
+      errorCode: kind,
+      errorMessage: message,
+      modelLatencyMs: expect.any(Number),
+      gsi2pk: expect.stringMatching(/^FAILED#/),
+    });
     expect(record!.errorMessage).not.toContain(TEST_ACCOUNT);
     const [summary] = out.withMessage(SUMMARY_MESSAGE);
-    expect(summary).toMatchObject({ outcome: 'error', errorKind: kind, statusCode: status, modelLatencyMs: record!.modelLatencyMs, endpointName });
+    expect(summary).toMatchObject({
+      outcome: 'error',
+      errorKind: kind,
+      statusCode: status,
+      modelLatencyMs: record!.modelLatencyMs,
+      endpointName,
+    });
   });
 
   it('keeps the body of a model answer that is not JSON as the output', async () => {
@@ -368,7 +532,10 @@ describe('endpoint failures', () => {
 
   it('retries throttling up to MAX_ATTEMPTS', async () => {
     const before = sagemaker.invocations.filter((i) => i.endpointName === 'throttled-429').length;
-    const response = await handlerWith({ endpointName: 'throttled-429', maxAttempts: 2 })(predictEvent({ instances: ROWS }), lambdaContext());
+    const response = await handlerWith({ endpointName: 'throttled-429', maxAttempts: 2 })(
+      predictEvent({ instances: ROWS }),
+      lambdaContext(),
+    );
     expect(response.statusCode).toBe(503);
     expect(sagemaker.invocations.filter((i) => i.endpointName === 'throttled-429').length - before).toBe(2);
   });
@@ -382,12 +549,20 @@ describe('endpoint failures', () => {
 
     const elapsed = Date.now() - started;
     expect(response.statusCode).toBe(504);
-    expect(bodyOf(response)).toEqual({ error: 'EndpointTimeout', message: 'the model endpoint did not answer within 300 ms', requestId: event.requestContext.requestId });
+    expect(bodyOf(response)).toEqual({
+      error: 'EndpointTimeout',
+      message: 'the model endpoint did not answer within 300 ms',
+      requestId: event.requestContext.requestId,
+    });
     // Two attempts of 300 ms (a timeout is retried), well before a Lambda timeout.
     expect(sagemaker.invocations.filter((i) => i.endpointName === 'slow')).toHaveLength(2);
     expect(elapsed).toBeGreaterThanOrEqual(600);
     expect(elapsed).toBeLessThan(3_000);
-    expect(await storedRecord(event.requestContext.requestId)).toMatchObject({ status: 'ERROR', httpStatus: 504, errorCode: 'EndpointTimeout' });
+    expect(await storedRecord(event.requestContext.requestId)).toMatchObject({
+      status: 'ERROR',
+      httpStatus: 504,
+      errorCode: 'EndpointTimeout',
+    });
   });
 });
 
@@ -441,7 +616,10 @@ describe('when the table refuses the record', () => {
       const response = await handle(predictEvent({ instances: ROWS }), lambdaContext());
       expect(response.statusCode).toBe(200);
       expect(Date.now() - started).toBeLessThan(2_000);
-      expect(out.withMessage(FALLBACK_MESSAGE)[0]).toMatchObject({ writeError: { errorName: 'TimeoutError' }, record: { status: 'SUCCESS' } });
+      expect(out.withMessage(FALLBACK_MESSAGE)[0]).toMatchObject({
+        writeError: { errorName: 'TimeoutError' },
+        record: { status: 'SUCCESS' },
+      });
     } finally {
       process.env.AWS_ENDPOINT_URL_DYNAMODB = saved;
       blackHole.closeAllConnections();
@@ -454,7 +632,12 @@ describe('when the table refuses the record', () => {
     const response = await handlerWith({ tableName: 'no-such-table' })(event, lambdaContext());
     expect(response.statusCode).toBe(400);
     const [line] = out.withMessage(FALLBACK_MESSAGE);
-    expect(line.record).toMatchObject({ status: 'ERROR', errorCode: 'ValidationError', httpStatus: 400, gsi2pk: expect.stringMatching(/^FAILED#/) });
+    expect(line.record).toMatchObject({
+      status: 'ERROR',
+      errorCode: 'ValidationError',
+      httpStatus: 400,
+      gsi2pk: expect.stringMatching(/^FAILED#/),
+    });
   });
 
   it('never overwrites an existing record: a second request with the same id goes to the log', async () => {
@@ -468,7 +651,10 @@ describe('when the table refuses the record', () => {
     expect(again.statusCode).toBe(200);
     expect(await storedRecord(event.requestContext.requestId)).toEqual(first);
     const [line] = out.withMessage(FALLBACK_MESSAGE);
-    expect(line).toMatchObject({ writeError: { errorName: 'ConditionalCheckFailedException' }, record: { input: { body: '{"instances":[[9,9,9,9]]}' } } });
+    expect(line).toMatchObject({
+      writeError: { errorName: 'ConditionalCheckFailedException' },
+      record: { input: { body: '{"instances":[[9,9,9,9]]}' } },
+    });
   });
 
   it('ignores log lines that are not fallback lines, or whose key does not match the request id', () => {
@@ -483,7 +669,8 @@ describe('payload modes', () => {
   // Values that appear nowhere else: if they show up in the table or a log line, a payload leaked.
   const SECRET_ROWS = [[5.123456789, 3.987654321, 1.414213562, 0.271828182]];
   const SECRET_SUM = 10.797202854;
-  const leaks = (text: string) => ['5.123456789', '3.987654321', '1.414213562', '0.271828182', String(SECRET_SUM).slice(0, 8)].filter((v) => text.includes(v));
+  const leaks = (text: string) =>
+    ['5.123456789', '3.987654321', '1.414213562', '0.271828182', String(SECRET_SUM).slice(0, 8)].filter((v) => text.includes(v));
 
   it('hash: keeps payload values out of the table and every log line', async () => {
     const handle = handlerWith({ payloadMode: 'hash' });
@@ -506,7 +693,10 @@ describe('payload modes', () => {
     await handle(predictEvent({ instances: SECRET_ROWS }), lambdaContext());
     await handlerWith({ payloadMode: 'hash', endpointName: 'model-rejects' })(predictEvent({ instances: SECRET_ROWS }), lambdaContext());
     await handlerWith({ payloadMode: 'hash', endpointName: 'internal' })(predictEvent({ instances: SECRET_ROWS }), lambdaContext());
-    await handlerWith({ payloadMode: 'hash' })(predictEvent('{"instances": [[5.123456789, 3.987654321, 1.414213562, "x"]]}'), lambdaContext());
+    await handlerWith({ payloadMode: 'hash' })(
+      predictEvent('{"instances": [[5.123456789, 3.987654321, 1.414213562, "x"]]}'),
+      lambdaContext(),
+    );
     await handlerWith({ payloadMode: 'hash' })(predictEvent('{"instances": [[5.123456789, 3.987654321, 1.414213562'), lambdaContext());
     expect(out.withMessage(FALLBACK_MESSAGE)).toHaveLength(1);
     expect(out.withMessage(SUMMARY_MESSAGE)).toHaveLength(5);
@@ -520,7 +710,7 @@ describe('payload modes', () => {
     const record = await storedRecord(event.requestContext.requestId);
     expect(record!.input).toEqual({ mode: 'none', sizeBytes: Buffer.byteLength(requestBody) });
     expect(record!.output).toEqual({ mode: 'none', sizeBytes: expect.any(Number) });
-    expect(leaks(JSON.stringify(record)) ).toEqual([]);
+    expect(leaks(JSON.stringify(record))).toEqual([]);
     expect(leaks(out.text())).toEqual([]);
   });
 
@@ -554,8 +744,16 @@ describe('payload modes', () => {
         const response = await predict.handler(event, lambdaContext());
         expect(response.statusCode).toBe(200);
         const record = await storedRecord(event.requestContext.requestId);
-        expect(record!.input).toEqual({ mode: 'truncated', body: bigBody.slice(0, 1024), sizeBytes: bigBody.length, sha256: sha256(bigBody) });
-        expect(out.lines().find((l) => String(l.message).startsWith('payload kept truncated'))).toMatchObject({ level: 'WARN', part: 'input' });
+        expect(record!.input).toEqual({
+          mode: 'truncated',
+          body: bigBody.slice(0, 1024),
+          sizeBytes: bigBody.length,
+          sha256: sha256(bigBody),
+        });
+        expect(out.lines().find((l) => String(l.message).startsWith('payload kept truncated'))).toMatchObject({
+          level: 'WARN',
+          part: 'input',
+        });
       } finally {
         s3.status = 200;
       }
@@ -566,7 +764,12 @@ describe('payload modes', () => {
       const puts = s3.requests.length;
       await handlerWith({ overflow: 'truncate' })(event, lambdaContext());
       const record = await storedRecord(event.requestContext.requestId);
-      expect(record!.input).toEqual({ mode: 'truncated', body: bigBody.slice(0, 1024), sizeBytes: bigBody.length, sha256: sha256(bigBody) });
+      expect(record!.input).toEqual({
+        mode: 'truncated',
+        body: bigBody.slice(0, 1024),
+        sizeBytes: bigBody.length,
+        sha256: sha256(bigBody),
+      });
       expect(s3.requests.length).toBe(puts);
     });
 
@@ -584,7 +787,9 @@ describe('payload modes', () => {
 
 describe('configuration', () => {
   it('names every bad or missing variable at once', () => {
-    expect(() => loadPredictConfig({ ...BASE_ENV, TABLE_NAME: '', MAX_ATTEMPTS: 'x', PAYLOAD_MODE: 'everything', MODEL_FEATURE_COUNT: '-1' })).toThrow(
+    expect(() =>
+      loadPredictConfig({ ...BASE_ENV, TABLE_NAME: '', MAX_ATTEMPTS: 'x', PAYLOAD_MODE: 'everything', MODEL_FEATURE_COUNT: '-1' }),
+    ).toThrow(
       new EnvError('prediction', [
         'TABLE_NAME: is required',
         "MODEL_FEATURE_COUNT: must be a whole number from 0 to 10000, got '-1'",
@@ -592,7 +797,9 @@ describe('configuration', () => {
         "PAYLOAD_MODE: must be one of full, hash, none, got 'everything'",
       ]),
     );
-    expect(() => loadPredictConfig({ ...BASE_ENV, PAYLOAD_BUCKET: undefined })).toThrow('PAYLOAD_BUCKET: is required when PAYLOAD_MODE=full and PAYLOAD_OVERFLOW=s3');
+    expect(() => loadPredictConfig({ ...BASE_ENV, PAYLOAD_BUCKET: undefined })).toThrow(
+      'PAYLOAD_BUCKET: is required when PAYLOAD_MODE=full and PAYLOAD_OVERFLOW=s3',
+    );
     expect(loadPredictConfig({ ...BASE_ENV, PAYLOAD_BUCKET: undefined, PAYLOAD_MODE: 'hash' }).payloadBucket).toBeUndefined();
   });
 
@@ -602,7 +809,9 @@ describe('configuration', () => {
     try {
       jest.isolateModules(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
-        expect(() => require('../../../lambda/predict')).toThrow('invalid environment of the prediction function:\n  - ENDPOINT_NAME: is required');
+        expect(() => require('../../../lambda/predict')).toThrow(
+          'invalid environment of the prediction function:\n  - ENDPOINT_NAME: is required',
+        );
       });
     } finally {
       process.env.ENDPOINT_NAME = saved;

@@ -71,7 +71,10 @@ describe('parsePredictRequest', () => {
 });
 
 describe('read parameters and tokens', () => {
-  const params = fc.dictionary(fc.constantFrom('modelVersion', 'status', 'from', 'to', 'limit', 'nextToken', 'other'), fc.string({ maxLength: 30 }));
+  const params = fc.dictionary(
+    fc.constantFrom('modelVersion', 'status', 'from', 'to', 'limit', 'nextToken', 'other'),
+    fc.string({ maxLength: 30 }),
+  );
 
   it('any query string is a query or a 400', () => {
     fc.assert(
@@ -87,11 +90,19 @@ describe('read parameters and tokens', () => {
 
   it('any string is a token of the listing asked for, or a 400', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.base64String(), fc.json().map((j) => Buffer.from(j).toString('base64url'))), fc.constantFrom('version', 'failed', 'models' as const), (raw, q) => {
-        const result = outcome(() => decodeToken(raw, q));
-        if (result instanceof ApiError) expect(result.statusCode).toBe(400);
-        else expect(result.q).toBe(q);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.base64String(),
+          fc.json().map((j) => Buffer.from(j).toString('base64url')),
+        ),
+        fc.constantFrom('version', 'failed', 'models' as const),
+        (raw, q) => {
+          const result = outcome(() => decodeToken(raw, q));
+          if (result instanceof ApiError) expect(result.statusCode).toBe(400);
+          else expect(result.q).toBe(q);
+        },
+      ),
     );
   });
 

@@ -39,7 +39,9 @@ function seed(requestId: string, modelVersion: string, createdAt: string, failed
     requestId,
     createdAt,
     httpStatus: failed ? 502 : 200,
-    error: failed ? { code: 'ModelError', message: 'the model failed to produce a prediction (status 500 from the model container)' } : undefined,
+    error: failed
+      ? { code: 'ModelError', message: 'the model failed to produce a prediction (status 500 from the model container)' }
+      : undefined,
     caller: { type: 'iam', principal: 'arn:aws:iam::123456789012:user/alice', accountId: '123456789012' },
     modelName: 'iris-classifier',
     modelVersion,
@@ -84,7 +86,17 @@ afterAll(() => fixture?.stop());
 function get(path: string, query?: Record<string, string>, options: { resource?: string; multiQuery?: Record<string, string[]> } = {}) {
   const id = /^\/inferences\/(.+)$/.exec(path)?.[1];
   const resource = options.resource ?? (id !== undefined ? '/inferences/{id}' : path);
-  return read(apiEvent({ method: 'GET', resource, path, query: query ?? null, multiQuery: options.multiQuery, pathParameters: id !== undefined ? { id } : null }), lambdaContext('read-test'));
+  return read(
+    apiEvent({
+      method: 'GET',
+      resource,
+      path,
+      query: query ?? null,
+      multiQuery: options.multiQuery,
+      pathParameters: id !== undefined ? { id } : null,
+    }),
+    lambdaContext('read-test'),
+  );
 }
 
 function json(response: APIGatewayProxyResult): Record<string, unknown> {
@@ -122,7 +134,11 @@ describe('GET /inferences/{id}', () => {
     const event = apiEvent({ method: 'GET', resource: '/inferences/{id}', path: '/inferences/nope', pathParameters: { id: 'nope' } });
     const response = await read(event, lambdaContext('read-test'));
     expect(response.statusCode).toBe(404);
-    expect(json(response)).toEqual({ error: 'NotFound', message: 'no inference record with this id', requestId: event.requestContext.requestId });
+    expect(json(response)).toEqual({
+      error: 'NotFound',
+      message: 'no inference record with this id',
+      requestId: event.requestContext.requestId,
+    });
   });
 
   it.each([['bad_id!'], ['a'.repeat(65)], ['INFERENCE%23x']])('refuses the malformed id %s', async (id) => {
@@ -139,22 +155,33 @@ describe('GET /inferences/{id}', () => {
 
 describe('GET /inferences?modelVersion=', () => {
   it('lists a version newest first, across pages, each record once', async () => {
-    const { pages, items } = await allPages('/inferences', { modelVersion: '1.0.0', from: '2024-05-01T00:00:00Z', to: '2024-05-01T23:59:59Z', limit: '3' });
-    expect(pages).toEqual([
-      ['v1-6', 'v1-5', 'v1-4'],
-      ['v1-3', 'v1-2', 'v1-1'],
-      ['v1-0'],
-    ]);
+    const { pages, items } = await allPages('/inferences', {
+      modelVersion: '1.0.0',
+      from: '2024-05-01T00:00:00Z',
+      to: '2024-05-01T23:59:59Z',
+      limit: '3',
+    });
+    expect(pages).toEqual([['v1-6', 'v1-5', 'v1-4'], ['v1-3', 'v1-2', 'v1-1'], ['v1-0']]);
     expect(items).toEqual([...v1].reverse().map(clean));
   });
 
   it('keeps to the time range, bounds included', async () => {
-    const { pages } = await allPages('/inferences', { modelVersion: '1.0.0', from: '2024-05-01T10:02:00.000Z', to: '2024-05-01T12:04:00+02:00', limit: '100' });
+    const { pages } = await allPages('/inferences', {
+      modelVersion: '1.0.0',
+      from: '2024-05-01T10:02:00.000Z',
+      to: '2024-05-01T12:04:00+02:00',
+      limit: '100',
+    });
     expect(pages).toEqual([['v1-4', 'v1-3', 'v1-2']]);
   });
 
   it('lists only the version asked for', async () => {
-    const { pages } = await allPages('/inferences', { modelVersion: '2.0.0', from: '2024-05-01T00:00:00Z', to: '2024-05-31T00:00:00Z', limit: '10' });
+    const { pages } = await allPages('/inferences', {
+      modelVersion: '2.0.0',
+      from: '2024-05-01T00:00:00Z',
+      to: '2024-05-31T00:00:00Z',
+      limit: '10',
+    });
     expect(pages).toEqual([['f-0502b', 'v2-1', 'v2-0']]);
   });
 
@@ -166,7 +193,12 @@ describe('GET /inferences?modelVersion=', () => {
 
 describe('GET /inferences?status=failed', () => {
   it('walks the day partitions newest first, filling pages across days', async () => {
-    const { pages, items } = await allPages('/inferences', { status: 'failed', from: '2024-05-01T00:00:00Z', to: '2024-05-04T23:59:59Z', limit: '2' });
+    const { pages, items } = await allPages('/inferences', {
+      status: 'failed',
+      from: '2024-05-01T00:00:00Z',
+      to: '2024-05-04T23:59:59Z',
+      limit: '2',
+    });
     const expected = ['f-0504', 'f-0502b', 'f-0502a', 'v1-5', 'v1-3', 'v2-1', 'v1-1'];
     expect(pages.flat()).toEqual(expected);
     expect(pages[0]).toEqual(['f-0504', 'f-0502b']);
@@ -175,7 +207,12 @@ describe('GET /inferences?status=failed', () => {
   });
 
   it('keeps to the time range within a day', async () => {
-    const { pages } = await allPages('/inferences', { status: 'failed', from: '2024-05-01T10:01:30Z', to: '2024-05-02T12:00:00Z', limit: '100' });
+    const { pages } = await allPages('/inferences', {
+      status: 'failed',
+      from: '2024-05-01T10:01:30Z',
+      to: '2024-05-02T12:00:00Z',
+      limit: '100',
+    });
     expect(pages).toEqual([['f-0502a', 'v1-5', 'v1-3', 'v2-1']]);
   });
 });
@@ -199,21 +236,87 @@ describe('GET /models', () => {
 describe('bad parameters', () => {
   const range = { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' };
   const cases: [string, string, Record<string, string> | null, string, Record<string, string[]> | undefined][] = [
-    ['an unknown parameter', '/inferences', { modelVersion: '1.0.0', foo: '1' }, 'unknown query parameter "foo"; accepted: modelVersion, status, from, to, limit, nextToken', undefined],
-    ['both listings at once', '/inferences', { modelVersion: '1.0.0', status: 'failed' }, 'give either modelVersion or status=failed, not both', undefined],
+    [
+      'an unknown parameter',
+      '/inferences',
+      { modelVersion: '1.0.0', foo: '1' },
+      'unknown query parameter "foo"; accepted: modelVersion, status, from, to, limit, nextToken',
+      undefined,
+    ],
+    [
+      'both listings at once',
+      '/inferences',
+      { modelVersion: '1.0.0', status: 'failed' },
+      'give either modelVersion or status=failed, not both',
+      undefined,
+    ],
     ['no listing', '/inferences', { ...range }, 'give modelVersion=<version> or status=failed', undefined],
-    ['another status', '/inferences', { status: 'succeeded' }, "status must be 'failed' (successful requests are listed by modelVersion)", undefined],
-    ['a malformed version', '/inferences', { modelVersion: 'v/1' }, "modelVersion must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit", undefined],
-    ['a time that is not ISO-8601', '/inferences', { modelVersion: '1.0.0', from: 'yesterday' }, 'from must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z', undefined],
-    ['a day that does not exist', '/inferences', { modelVersion: '1.0.0', from: '2024-02-30T00:00:00Z' }, 'from must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z', undefined],
-    ['a time without a zone', '/inferences', { modelVersion: '1.0.0', to: '2024-05-01T00:00:00' }, 'to must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z', undefined],
-    ['from after to', '/inferences', { modelVersion: '1.0.0', from: '2024-05-02T00:00:00Z', to: '2024-05-01T00:00:00Z' }, 'from (2024-05-02T00:00:00.000Z) must not be after to (2024-05-01T00:00:00.000Z)', undefined],
+    [
+      'another status',
+      '/inferences',
+      { status: 'succeeded' },
+      "status must be 'failed' (successful requests are listed by modelVersion)",
+      undefined,
+    ],
+    [
+      'a malformed version',
+      '/inferences',
+      { modelVersion: 'v/1' },
+      "modelVersion must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit",
+      undefined,
+    ],
+    [
+      'a time that is not ISO-8601',
+      '/inferences',
+      { modelVersion: '1.0.0', from: 'yesterday' },
+      'from must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z',
+      undefined,
+    ],
+    [
+      'a day that does not exist',
+      '/inferences',
+      { modelVersion: '1.0.0', from: '2024-02-30T00:00:00Z' },
+      'from must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z',
+      undefined,
+    ],
+    [
+      'a time without a zone',
+      '/inferences',
+      { modelVersion: '1.0.0', to: '2024-05-01T00:00:00' },
+      'to must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z',
+      undefined,
+    ],
+    [
+      'from after to',
+      '/inferences',
+      { modelVersion: '1.0.0', from: '2024-05-02T00:00:00Z', to: '2024-05-01T00:00:00Z' },
+      'from (2024-05-02T00:00:00.000Z) must not be after to (2024-05-01T00:00:00.000Z)',
+      undefined,
+    ],
     ['a limit of 0', '/inferences', { modelVersion: '1.0.0', limit: '0' }, 'limit must be a whole number from 1 to 100', undefined],
     ['a limit over 100', '/inferences', { modelVersion: '1.0.0', limit: '101' }, 'limit must be a whole number from 1 to 100', undefined],
     ['a limit that is not a number', '/models', { limit: 'ten' }, 'limit must be a whole number from 1 to 100', undefined],
-    ['a failure range over 31 days', '/inferences', { status: 'failed', from: '2024-01-01T00:00:00Z', to: '2024-03-01T00:00:00Z' }, 'status=failed lists at most 31 days at a time; from and to are 60.0 days apart', undefined],
-    ['a repeated parameter', '/inferences', { modelVersion: '1.0.0', limit: '5' }, 'query parameter limit is given 2 times; give it once', { modelVersion: ['1.0.0'], limit: ['2', '5'] }],
-    ['a parameter on /models', '/models', { modelVersion: '1.0.0' }, 'unknown query parameter "modelVersion"; accepted: limit, nextToken', undefined],
+    [
+      'a failure range over 31 days',
+      '/inferences',
+      { status: 'failed', from: '2024-01-01T00:00:00Z', to: '2024-03-01T00:00:00Z' },
+      'status=failed lists at most 31 days at a time; from and to are 60.0 days apart',
+      undefined,
+    ],
+    [
+      'a repeated parameter',
+      '/inferences',
+      { modelVersion: '1.0.0', limit: '5' },
+      'query parameter limit is given 2 times; give it once',
+      { modelVersion: ['1.0.0'], limit: ['2', '5'] },
+    ],
+    [
+      'a parameter on /models',
+      '/models',
+      { modelVersion: '1.0.0' },
+      'unknown query parameter "modelVersion"; accepted: limit, nextToken',
+      undefined,
+    ],
     ['a parameter on a record', '/inferences/v1-0', { limit: '1' }, 'unknown query parameter "limit"; this route takes none', undefined],
   ];
 
@@ -230,8 +333,17 @@ describe('bad parameters', () => {
     out.clear();
     const response = await broken(apiEvent({ method: 'GET', resource: '/models', path: '/models' }), lambdaContext('read-test'));
     expect(response.statusCode).toBe(500);
-    expect(json(response)).toEqual({ error: 'InternalError', message: 'internal error; quote the requestId when reporting it', requestId: expect.any(String) });
-    expect(out.withMessage('read request')[0]).toMatchObject({ level: 'ERROR', route: 'listModels', statusCode: 500, errorName: 'ResourceNotFoundException' });
+    expect(json(response)).toEqual({
+      error: 'InternalError',
+      message: 'internal error; quote the requestId when reporting it',
+      requestId: expect.any(String),
+    });
+    expect(out.withMessage('read request')[0]).toMatchObject({
+      level: 'ERROR',
+      route: 'listModels',
+      statusCode: 500,
+      errorName: 'ResourceNotFoundException',
+    });
   });
 
   it('answers 404 for a route it does not serve', async () => {
@@ -282,7 +394,11 @@ describe('pagination tokens', () => {
     // Another day, a position list of the wrong length, or a position that is not a sort key of the range.
     await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, d: '2024-05-02' } as never) }, NOT_THIS_QUERY);
     await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, p: [...t.p, null] } as never) }, NOT_THIS_QUERY);
-    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, p: t.p.map(() => '2024-05-01T10:00:00.000Z#bad_id!') } as never) }, NOT_THIS_QUERY);
+    await refused(
+      '/inferences',
+      { ...v1Query, nextToken: encodeToken({ ...t, p: t.p.map(() => '2024-05-01T10:00:00.000Z#bad_id!') } as never) },
+      NOT_THIS_QUERY,
+    );
     await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, p: t.p.map(() => 7) } as never) }, NOT_THIS_QUERY);
   });
 
@@ -293,8 +409,16 @@ describe('pagination tokens', () => {
 
   it('refuse a token with another attribute set', async () => {
     const t = decode(await firstToken(v1Query));
-    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ ...t, k: { pk: 'INFERENCE#v1-0', sk: 'RECORD' } } as never) }, NOT_THIS_QUERY);
-    await refused('/inferences', { ...v1Query, nextToken: encodeToken({ q: 'version', k: { pk: 'INFERENCE#v1-0', sk: 'RECORD' } }) }, NOT_THIS_QUERY);
+    await refused(
+      '/inferences',
+      { ...v1Query, nextToken: encodeToken({ ...t, k: { pk: 'INFERENCE#v1-0', sk: 'RECORD' } } as never) },
+      NOT_THIS_QUERY,
+    );
+    await refused(
+      '/inferences',
+      { ...v1Query, nextToken: encodeToken({ q: 'version', k: { pk: 'INFERENCE#v1-0', sk: 'RECORD' } }) },
+      NOT_THIS_QUERY,
+    );
   });
 
   it('refuse a token of another listing', async () => {
@@ -316,7 +440,11 @@ describe('pagination tokens', () => {
   it('refuse a models token pointing at inference records', async () => {
     const t = decode(await firstToken({ limit: '1' }, '/models'));
     expect(t.k.pk).toBe('DEPLOYMENT');
-    await refused('/models', { limit: '1', nextToken: encodeToken({ q: 'models', k: { pk: 'INFERENCE#v1-0', sk: 'RECORD' } }) }, NOT_THIS_QUERY);
+    await refused(
+      '/models',
+      { limit: '1', nextToken: encodeToken({ q: 'models', k: { pk: 'INFERENCE#v1-0', sk: 'RECORD' } }) },
+      NOT_THIS_QUERY,
+    );
   });
 
   it('accept an untouched token with the same parameters', async () => {

@@ -25,7 +25,9 @@ function memoryIndex(rows: readonly Row[], calls: { n: number }): SourceQuery {
   return async (source: ListingSource, limit, after) => {
     calls.n++;
     const matching = rows
-      .filter((r) => r.partition === source.partition && r.sk >= source.lower && r.sk <= source.upper && (after === undefined || r.sk < after))
+      .filter(
+        (r) => r.partition === source.partition && r.sk >= source.lower && r.sk <= source.upper && (after === undefined || r.sk < after),
+      )
       .sort((a, b) => (a.sk < b.sk ? 1 : -1));
     const items = matching.slice(0, limit).map((r) => ({ ...r }));
     return { items, more: matching.length > limit };
@@ -40,7 +42,10 @@ function planFor(version: string, from: string, to: string, shards: number, maxQ
       const dayBounds = timeRangeBounds(`${day}T00:00:00.000Z`, `${day}T23:59:59.999Z`);
       const lower = bounds.lower > dayBounds.lower ? bounds.lower : dayBounds.lower;
       const upper = bounds.upper < dayBounds.upper ? bounds.upper : dayBounds.upper;
-      return [...Array.from({ length: shards }, (_, s) => keys.modelVersionShardPartition(version, day, s)), keys.legacyModelVersionPartition(version)].map((partition) => ({ partition, lower, upper }));
+      return [
+        ...Array.from({ length: shards }, (_, s) => keys.modelVersionShardPartition(version, day, s)),
+        keys.legacyModelVersionPartition(version),
+      ].map((partition) => ({ partition, lower, upper }));
     },
     sortKeyOf: (item) => String(item.sk),
     maxQueries,
@@ -63,15 +68,24 @@ describe('mergedPage (property)', () => {
           const rows: Row[] = specs.map((spec, i) => {
             const createdAt = new Date(T0 + spec.offsetMs).toISOString();
             const requestId = `r-${i}`;
-            const partition = spec.legacy ? keys.legacyModelVersionPartition('1.0.0') : keys.byModelVersion('1.0.0', createdAt, requestId, shards).gsi1pk;
+            const partition = spec.legacy
+              ? keys.legacyModelVersionPartition('1.0.0')
+              : keys.byModelVersion('1.0.0', createdAt, requestId, shards).gsi1pk;
             return { partition, sk: `${createdAt}#${requestId}` };
           });
           // Another version's records share nothing with this listing.
-          rows.push({ partition: keys.byModelVersion('2.0.0', new Date(T0).toISOString(), 'other', shards).gsi1pk, sk: `${new Date(T0 + 1000).toISOString()}#other` });
+          rows.push({
+            partition: keys.byModelVersion('2.0.0', new Date(T0).toISOString(), 'other', shards).gsi1pk,
+            sk: `${new Date(T0 + 1000).toISOString()}#other`,
+          });
           const from = new Date(T0 + fromOffset).toISOString();
           const to = new Date(T0 + fromOffset + span).toISOString();
           const bounds = timeRangeBounds(from, to);
-          const expected = rows.filter((r) => r.partition.startsWith('MODEL#1.0.0') && r.sk >= bounds.lower && r.sk <= bounds.upper).map((r) => r.sk).sort().reverse();
+          const expected = rows
+            .filter((r) => r.partition.startsWith('MODEL#1.0.0') && r.sk >= bounds.lower && r.sk <= bounds.upper)
+            .map((r) => r.sk)
+            .sort()
+            .reverse();
 
           const plan = planFor('1.0.0', from, to, shards, maxQueries);
           const calls = { n: 0 };
@@ -138,11 +152,14 @@ describe('the read handler over a sharded index (dynalite)', () => {
     // 40 records every 5 minutes across midnight (two days), in four shards ...
     const sharded = Array.from({ length: 40 }, (_, i) => record(`s-${i}`, new Date(T0 + i * 300_000).toISOString(), SHARDS));
     // ... and 6 older ones written before sharding, in the legacy partition (what the table held before the move).
-    const legacy = Array.from({ length: 6 }, (_, i) => ({ ...record(`l-${i}`, new Date(T0 - (i + 1) * 600_000).toISOString(), SHARDS), gsi1pk: keys.legacyModelVersionPartition('1.0.0') }));
+    const legacy = Array.from({ length: 6 }, (_, i) => ({
+      ...record(`l-${i}`, new Date(T0 - (i + 1) * 600_000).toISOString(), SHARDS),
+      gsi1pk: keys.legacyModelVersionPartition('1.0.0'),
+    }));
     all = [...sharded, ...legacy];
     for (const r of all) await putNewItem(dynamo.client, TABLE, r as unknown as Record<string, unknown>);
     // The module builds its deployed handler from the environment when loaded.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler reads its environment when loaded, so it is loaded after the environment is set
     createReadHandler = (require('../../../lambda/read') as typeof import('../../../lambda/read')).createReadHandler;
     out = captureStdout();
   });
@@ -166,8 +183,17 @@ describe('the read handler over a sharded index (dynalite)', () => {
     let nextToken: string | undefined;
     let pages = 0;
     do {
-      const query: Record<string, string> = { modelVersion: '1.0.0', from: '2024-05-01T00:00:00Z', to: '2024-05-02T23:59:59Z', limit: String(limit), ...(nextToken ? { nextToken } : {}) };
-      const response = await read(apiEvent({ method: 'GET', resource: '/inferences', path: '/inferences', query }), lambdaContext('sharded'));
+      const query: Record<string, string> = {
+        modelVersion: '1.0.0',
+        from: '2024-05-01T00:00:00Z',
+        to: '2024-05-02T23:59:59Z',
+        limit: String(limit),
+        ...(nextToken ? { nextToken } : {}),
+      };
+      const response = await read(
+        apiEvent({ method: 'GET', resource: '/inferences', path: '/inferences', query }),
+        lambdaContext('sharded'),
+      );
       expect(response.statusCode).toBe(200);
       const body = JSON.parse(response.body) as { items: { requestId: string; createdAt: string }[]; nextToken?: string };
       expect(body.items.length).toBeLessThanOrEqual(limit);
@@ -182,8 +208,24 @@ describe('the read handler over a sharded index (dynalite)', () => {
 
   it('lists a range within one day only from that day', async () => {
     const read = createReadHandler(TABLE, SHARDS);
-    const response = await read(apiEvent({ method: 'GET', resource: '/inferences', path: '/inferences', query: { modelVersion: '1.0.0', from: '2024-05-02T00:00:00Z', to: '2024-05-02T00:30:00Z', limit: '100' } }), lambdaContext('sharded'));
+    const response = await read(
+      apiEvent({
+        method: 'GET',
+        resource: '/inferences',
+        path: '/inferences',
+        query: { modelVersion: '1.0.0', from: '2024-05-02T00:00:00Z', to: '2024-05-02T00:30:00Z', limit: '100' },
+      }),
+      lambdaContext('sharded'),
+    );
     const items = (JSON.parse(response.body) as { items: { createdAt: string }[] }).items;
-    expect(items.map((i) => i.createdAt)).toEqual(['2024-05-02T00:30:00.000Z', '2024-05-02T00:25:00.000Z', '2024-05-02T00:20:00.000Z', '2024-05-02T00:15:00.000Z', '2024-05-02T00:10:00.000Z', '2024-05-02T00:05:00.000Z', '2024-05-02T00:00:00.000Z']);
+    expect(items.map((i) => i.createdAt)).toEqual([
+      '2024-05-02T00:30:00.000Z',
+      '2024-05-02T00:25:00.000Z',
+      '2024-05-02T00:20:00.000Z',
+      '2024-05-02T00:15:00.000Z',
+      '2024-05-02T00:10:00.000Z',
+      '2024-05-02T00:05:00.000Z',
+      '2024-05-02T00:00:00.000Z',
+    ]);
   });
 });

@@ -68,7 +68,8 @@ function cfnEvent(
     ResourceProperties: props as CloudFormationCustomResourceEvent['ResourceProperties'],
   };
   if (requestType === 'Create') return { ...base, RequestType: 'Create' };
-  if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: physicalResourceId, OldResourceProperties: PROPS };
+  if (requestType === 'Update')
+    return { ...base, RequestType: 'Update', PhysicalResourceId: physicalResourceId, OldResourceProperties: PROPS };
   return { ...base, RequestType: 'Delete', PhysicalResourceId: physicalResourceId };
 }
 
@@ -85,7 +86,13 @@ function responseTo(event: CloudFormationCustomResourceEvent): Record<string, un
 
 async function deployments(): Promise<Record<string, unknown>[]> {
   const { Items = [] } = await dynamo.client.send(
-    new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': DEPLOYMENT_PK }, ScanIndexForward: false, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': DEPLOYMENT_PK },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+    }),
   );
   return Items;
 }
@@ -130,7 +137,11 @@ describe('Create and Update', () => {
 
   it('Update adds a record (history) and keeps the physical id of the same version', async () => {
     const count = (await deployments()).length;
-    const props = { ...PROPS, EndpointConfigName: 'inference-dev-iris-config-2', Capacity: { ...PROPS.Capacity, provisionedConcurrency: '2' } };
+    const props = {
+      ...PROPS,
+      EndpointConfigName: 'inference-dev-iris-config-2',
+      Capacity: { ...PROPS.Capacity, provisionedConcurrency: '2' },
+    };
     const event = cfnEvent('Update', props);
 
     await mod.handler(event, lambdaContext('record-deployment-test'));
@@ -149,8 +160,21 @@ describe('Create and Update', () => {
   });
 
   it('accepts an instance capacity, also as JSON text', async () => {
-    const capacity = { mode: 'instance', instanceType: 'ml.m5.large', initialInstanceCount: 2, minInstanceCount: 2, maxInstanceCount: 4, targetInvocationsPerInstance: 600 };
-    const event = cfnEvent('Create', { ...PROPS, ModelVersion: '2.0.0', Capacity: JSON.stringify(capacity), ImageUri: undefined, ModelDataUrl: undefined });
+    const capacity = {
+      mode: 'instance',
+      instanceType: 'ml.m5.large',
+      initialInstanceCount: 2,
+      minInstanceCount: 2,
+      maxInstanceCount: 4,
+      targetInvocationsPerInstance: 600,
+    };
+    const event = cfnEvent('Create', {
+      ...PROPS,
+      ModelVersion: '2.0.0',
+      Capacity: JSON.stringify(capacity),
+      ImageUri: undefined,
+      ModelDataUrl: undefined,
+    });
     await mod.handler(event, lambdaContext('record-deployment-test'));
     expect(responseTo(event)).toMatchObject({ Status: 'SUCCESS' });
     const [record] = await deployments();
@@ -172,9 +196,13 @@ describe('training statistics', () => {
   });
 
   it.each([
-    ['not JSON', '{"version":', 'property TrainingStats must be the statistics\' JSON'],
+    ['not JSON', '{"version":', "property TrainingStats must be the statistics' JSON"],
     ['not an object', '[1,2]', 'property TrainingStats must be an object'],
-    ['over the size the item can hold', JSON.stringify({ version: 1, pad: 'x'.repeat(200_001) }), 'property TrainingStats is over 200000 bytes; keep fewer bins or features'],
+    [
+      'over the size the item can hold',
+      JSON.stringify({ version: 1, pad: 'x'.repeat(200_001) }),
+      'property TrainingStats is over 200000 bytes; keep fewer bins or features',
+    ],
   ])('refuses statistics that are %s', async (_name, value, reason) => {
     const event = cfnEvent('Create', { ...PROPS, ModelVersion: '3.0.1', TrainingStats: value });
     await mod.handler(event, lambdaContext('record-deployment-test'));
@@ -189,7 +217,11 @@ describe('Delete', () => {
 
     await mod.handler(event, lambdaContext('record-deployment-test'));
 
-    expect(responseTo(event)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'deployment/iris-classifier/1.0.0', RequestId: event.RequestId });
+    expect(responseTo(event)).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'deployment/iris-classifier/1.0.0',
+      RequestId: event.RequestId,
+    });
     expect(await deployments()).toEqual(before);
   });
 
@@ -215,13 +247,19 @@ describe('failures report FAILED with a reason', () => {
   it('a capacity that is not an object', async () => {
     const event = cfnEvent('Create', { ...PROPS, Capacity: 'large' });
     await mod.handler(event, lambdaContext('record-deployment-test'));
-    expect(responseTo(event)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/^property Capacity must be an object or its JSON/) });
+    expect(responseTo(event)).toMatchObject({
+      Status: 'FAILED',
+      Reason: expect.stringMatching(/^property Capacity must be an object or its JSON/),
+    });
   });
 
   it('a table that does not exist', async () => {
     const event = cfnEvent('Create');
     await mod.createRecordDeploymentHandler({ TABLE_NAME: 'no-such-table' })(event, lambdaContext('record-deployment-test'));
-    expect(responseTo(event)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/^writing the deployment record failed: ResourceNotFoundException/) });
+    expect(responseTo(event)).toMatchObject({
+      Status: 'FAILED',
+      Reason: expect.stringMatching(/^writing the deployment record failed: ResourceNotFoundException/),
+    });
     expect(out.withMessage('deployment not recorded')[0]).toMatchObject({ level: 'ERROR', errorName: 'ResourceNotFoundException' });
   });
 

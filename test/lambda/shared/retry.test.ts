@@ -15,7 +15,13 @@ import { HandlerFixture, startHandlerFixture } from '../../harness/handler-fixtu
 import { LocalDynamo } from '../../harness/lambda-dynamo';
 import { apiEvent, lambdaContext, predictEvent } from '../../harness/lambda-events';
 import { StdoutCapture } from '../../harness/lambda-stdout';
-import { Arrival, startThrottlingDynamo, startThrottlingS3, startThrottlingSageMaker, ThrottlingServer } from '../../harness/security-throttle';
+import {
+  Arrival,
+  startThrottlingDynamo,
+  startThrottlingS3,
+  startThrottlingSageMaker,
+  ThrottlingServer,
+} from '../../harness/security-throttle';
 
 type PredictModule = typeof import('../../../lambda/predict');
 type ReadModule = typeof import('../../../lambda/read');
@@ -145,7 +151,11 @@ describe('InvokeEndpoint', () => {
     expect(response.statusCode).toBe(503);
     expect(JSON.parse(response.body)).toMatchObject({ error: 'EndpointThrottled' });
     expect(arrivalsSince(sm, since)).toHaveLength(1);
-    expect(out.lines().find((l) => l.message === 'request failed')).toMatchObject({ errorKind: 'EndpointThrottled', errorName: 'ThrottlingException', attempts: 1 });
+    expect(out.lines().find((l) => l.message === 'request failed')).toMatchObject({
+      errorKind: 'EndpointThrottled',
+      errorName: 'ThrottlingException',
+      attempts: 1,
+    });
   });
 
   it('stops retrying at the deadline: every retry could end before it, and the record is still written', async () => {
@@ -195,7 +205,10 @@ describe('PutItem of the record', () => {
     // Each retry had room for a whole 500 ms attempt before the record phase's end (200 ms before the function's).
     for (const retry of attempts.slice(1)) expect(retry.at + 500).toBeLessThanOrEqual(started + 2_300 + SLACK_MS);
     const [fallback] = out.withMessage(FALLBACK_MESSAGE);
-    expect(fallback).toMatchObject({ writeError: { errorName: 'ProvisionedThroughputExceededException', attempts: attempts.length }, record: { status: 'SUCCESS' } });
+    expect(fallback).toMatchObject({
+      writeError: { errorName: 'ProvisionedThroughputExceededException', attempts: attempts.length },
+      record: { status: 'SUCCESS' },
+    });
   });
 });
 
@@ -205,13 +218,22 @@ describe('the Idempotency-Key calls', () => {
     const key = `retry-${Date.now()}`;
     ddb.throttleNext(1, (op, body) => op === 'PutItem' && body.includes('"IDEMPOTENCY#'));
     let since = Date.now();
-    const first = await handle(predictEvent(ROWS, { headers: { 'content-type': 'application/json', 'Idempotency-Key': key } }), contextEndingIn(10_000));
+    const first = await handle(
+      predictEvent(ROWS, { headers: { 'content-type': 'application/json', 'Idempotency-Key': key } }),
+      contextEndingIn(10_000),
+    );
     expect(first.statusCode).toBe(200);
-    expect(arrivalsSince(ddb, since, (a) => a.what === 'PutItem' && a.body.includes('"IDEMPOTENCY#')).map((a) => a.throttled)).toEqual([true, false]);
+    expect(arrivalsSince(ddb, since, (a) => a.what === 'PutItem' && a.body.includes('"IDEMPOTENCY#')).map((a) => a.throttled)).toEqual([
+      true,
+      false,
+    ]);
 
     ddb.throttleNext(2, (op) => op === 'GetItem');
     since = Date.now();
-    const replay = await handle(predictEvent(ROWS, { headers: { 'content-type': 'application/json', 'Idempotency-Key': key } }), contextEndingIn(10_000));
+    const replay = await handle(
+      predictEvent(ROWS, { headers: { 'content-type': 'application/json', 'Idempotency-Key': key } }),
+      contextEndingIn(10_000),
+    );
     expect(replay.statusCode).toBe(200);
     expect(replay.headers?.['idempotent-replayed']).toBe('true');
     expect(replay.body).toBe(first.body);
@@ -227,7 +249,10 @@ describe('the read routes', () => {
 
     ddb.throttleNext(2, (op) => op === 'Query');
     let since = Date.now();
-    const listing = await handle(apiEvent({ method: 'GET', resource: '/inferences', path: '/inferences', query: { modelVersion: '1.0.0' } }), contextEndingIn(10_000));
+    const listing = await handle(
+      apiEvent({ method: 'GET', resource: '/inferences', path: '/inferences', query: { modelVersion: '1.0.0' } }),
+      contextEndingIn(10_000),
+    );
     expect(listing.statusCode).toBe(200);
     expect(JSON.parse(listing.body).items.map((r: { requestId: string }) => r.requestId)).toContain(requestId);
     // The listing queries every shard of each day (and the legacy partition): the two throttled ones are retried.
@@ -238,7 +263,10 @@ describe('the read routes', () => {
 
     ddb.throttleNext(1, (op) => op === 'GetItem');
     since = Date.now();
-    const one = await handle(apiEvent({ method: 'GET', resource: '/inferences/{id}', path: `/inferences/${requestId}`, pathParameters: { id: requestId } }), contextEndingIn(10_000));
+    const one = await handle(
+      apiEvent({ method: 'GET', resource: '/inferences/{id}', path: `/inferences/${requestId}`, pathParameters: { id: requestId } }),
+      contextEndingIn(10_000),
+    );
     expect(one.statusCode).toBe(200);
     expect(arrivalsSince(ddb, since, (a) => a.what === 'GetItem').map((a) => a.throttled)).toEqual([true, false]);
   });
@@ -248,12 +276,20 @@ describe('PutObject of a payload over the inline limit', () => {
   it('is retried on SlowDown: the payload reaches S3 and the record points at it', async () => {
     s3.throttleNext(1);
     const since = Date.now();
-    const response = await predict.createPredictHandler({ ...base, maxInlineBytes: 16, payloadBucket: 'payloads' })(predictEvent(ROWS), contextEndingIn(10_000));
+    const response = await predict.createPredictHandler({ ...base, maxInlineBytes: 16, payloadBucket: 'payloads' })(
+      predictEvent(ROWS),
+      contextEndingIn(10_000),
+    );
 
     expect(response.statusCode).toBe(200);
     const puts = arrivalsSince(s3, since);
     expect(puts.filter((a) => a.throttled)).toHaveLength(1);
-    expect(puts.filter((a) => !a.throttled).map((a) => a.what).sort()).toEqual([expect.stringMatching(/\/input\.json$/), expect.stringMatching(/\/output\.json$/)]);
+    expect(
+      puts
+        .filter((a) => !a.throttled)
+        .map((a) => a.what)
+        .sort(),
+    ).toEqual([expect.stringMatching(/\/input\.json$/), expect.stringMatching(/\/output\.json$/)]);
     const record = await storedRecord(JSON.parse(response.body).requestId);
     expect(record!.input).toMatchObject({ mode: 's3' });
     expect(record!.output).toMatchObject({ mode: 's3' });

@@ -58,7 +58,11 @@ describe('stage defaults', () => {
       expect(INIT_MS + f.timeoutSec * 1000 + TIME_BUDGET.INTEGRATION_OVERHEAD_MS).toBeLessThanOrEqual(API_GATEWAY_MS);
     }
     // The figures validation uses are the documented ones and the handler's own.
-    expect(TIME_BUDGET).toMatchObject({ API_GATEWAY_INTEGRATION_TIMEOUT_MS: API_GATEWAY_MS, LAMBDA_INIT_MAX_MS: INIT_MS, RETRY_BACKOFF_MAX_MS: BACKOFF_CAP_MS });
+    expect(TIME_BUDGET).toMatchObject({
+      API_GATEWAY_INTEGRATION_TIMEOUT_MS: API_GATEWAY_MS,
+      LAMBDA_INIT_MAX_MS: INIT_MS,
+      RETRY_BACKOFF_MAX_MS: BACKOFF_CAP_MS,
+    });
     expect(MAX_FUNCTION_TIMEOUT_SEC).toBe(18);
   });
 
@@ -99,18 +103,22 @@ describe('-c overrides', () => {
     expect(c.monitoring.alarms).toEqual({ ApiLatencyP99: { threshold: 2500 } });
   });
 
-  test('switching capacity mode starts from that mode\'s defaults', () => {
+  test("switching capacity mode starts from that mode's defaults", () => {
     const c = resolve({ 'endpoint.capacity.mode': 'instance', 'endpoint.capacity.instanceType': 'ml.c5.xlarge' });
     expect(c.endpoint.capacity).toMatchObject({ mode: 'instance', instanceType: 'ml.c5.xlarge', minInstanceCount: 2 });
   });
 
   test('optional settings absent from the defaults can be set', () => {
-    const c = resolve({ account: '123456789012', region: 'eu-west-1', 'model.imageUri': '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.1-cpu-py310' });
+    const c = resolve({
+      account: '123456789012',
+      region: 'eu-west-1',
+      'model.imageUri': '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.1-cpu-py310',
+    });
     expect(c.account).toBe('123456789012');
     expect(c.model.imageUri).toContain('pytorch-inference');
   });
 
-  test('CDK\'s own context keys are not taken for settings', () => {
+  test("CDK's own context keys are not taken for settings", () => {
     expect(() => resolve({ '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:bundling-stacks': ['*'] })).not.toThrow();
   });
 });
@@ -122,24 +130,45 @@ describe('validation refuses what cannot work, naming the setting', () => {
     [{ 'functions.memorySizeMiB': 'lots' }, "-c functions.memorySizeMiB: expected a number, got 'lots'"],
     [{ 'table.pointInTimeRecovery': 'yes' }, "-c table.pointInTimeRecovery: expected true or false, got 'yes'"],
     [{ logRetentionDays: -1 }, 'logRetentionDays: must be one of 1, 3, 5, 7'],
-    [{ 'logRetentionDays': '10' }, 'logRetentionDays: must be one of'],
-    [{ stage: 'prod', 'endpoint.capacity.instanceType': 'm5.large' }, "endpoint.capacity.instanceType: 'm5.large' is not a SageMaker instance type"],
-    [{ 'endpoint.dataCapture.enabled': 'true', 'endpoint.dataCapture.samplingPercent': '10' }, 'endpoint.dataCapture.enabled: serverless endpoints do not support data capture'],
+    [{ logRetentionDays: '10' }, 'logRetentionDays: must be one of'],
+    [
+      { stage: 'prod', 'endpoint.capacity.instanceType': 'm5.large' },
+      "endpoint.capacity.instanceType: 'm5.large' is not a SageMaker instance type",
+    ],
+    [
+      { 'endpoint.dataCapture.enabled': 'true', 'endpoint.dataCapture.samplingPercent': '10' },
+      'endpoint.dataCapture.enabled: serverless endpoints do not support data capture',
+    ],
     [{ 'endpoint.networkIsolation': 'true' }, 'endpoint.networkIsolation: serverless endpoints do not support network isolation'],
     [{ 'endpoint.capacity.memorySizeMiB': '1500' }, 'endpoint.capacity.memorySizeMiB: serverless memory must be 1024, 2048'],
     [{ stage: 'prod', 'endpoint.capacity.minInstanceCount': '5' }, 'endpoint.capacity.minInstanceCount: 5 exceeds maxInstanceCount 4'],
-    [{ stage: 'prod', 'endpoint.capacity.instanceType': 'ml.t2.medium' }, 'endpoint.capacity.instanceType: burstable ml.t2.medium cannot autoscale'],
+    [
+      { stage: 'prod', 'endpoint.capacity.instanceType': 'ml.t2.medium' },
+      'endpoint.capacity.instanceType: burstable ml.t2.medium cannot autoscale',
+    ],
     [{ 'functions.timeoutSec': '30' }, 'functions.timeoutSec: must be a whole number from 3 to 18'],
-    [{ 'functions.invokeTimeoutMs': '8000' }, 'functions.invokeTimeoutMs: 2 attempt(s) x 8000 ms + 1000 ms backoff per retry + 2000 ms to record = 19000 ms must fit in functions.timeoutSec (18 s)'],
-    [{ 'api.maxRequestBytes': '5000000' }, "api.maxRequestBytes: must be a whole number from 1024 to 4000000 bytes (the serverless endpoint's payload limit)"],
+    [
+      { 'functions.invokeTimeoutMs': '8000' },
+      'functions.invokeTimeoutMs: 2 attempt(s) x 8000 ms + 1000 ms backoff per retry + 2000 ms to record = 19000 ms must fit in functions.timeoutSec (18 s)',
+    ],
+    [
+      { 'api.maxRequestBytes': '5000000' },
+      "api.maxRequestBytes: must be a whole number from 1024 to 4000000 bytes (the serverless endpoint's payload limit)",
+    ],
     [{ 'model.modelDataUrl': 's3://bucket/model.tar.gz' }, 'model.modelDataUrl: needs model.imageUri too'],
-    [{ 'model.imageUri': 'nginx:latest' }, "model.imageUri: must be an ECR image URI"],
+    [{ 'model.imageUri': 'nginx:latest' }, 'model.imageUri: must be an ECR image URI'],
     [{ 'records.payloadMode': 'some' }, "records.payloadMode: must be full, hash or none, got 'some'"],
     [{ 'audit.retentionDays': '3' }, 'audit.retentionDays: must be a whole number from 7 to 3653 days'],
     [{ 'monitoring.alarmEmails': 'ops' }, "monitoring.alarmEmails: 'ops' is not an email address"],
-    [{ 'monitoring.enabled': 'false', stage: 'prod' }, 'endpoint.deployment.autoRollback: rolls back on the endpoint alarms, which need monitoring.enabled=true'],
+    [
+      { 'monitoring.enabled': 'false', stage: 'prod' },
+      'endpoint.deployment.autoRollback: rolls back on the endpoint alarms, which need monitoring.enabled=true',
+    ],
     [{ 'monitoring.alarms.ApiLatencyP99.treshold': '1' }, '-c monitoring.alarms.ApiLatencyP99.treshold: unknown alarm setting'],
-    [{ 'monitoring.alarms.ApiLatencyP99.threshold': 'high' }, "-c monitoring.alarms.ApiLatencyP99.threshold: expected a number, got 'high'"],
+    [
+      { 'monitoring.alarms.ApiLatencyP99.threshold': 'high' },
+      "-c monitoring.alarms.ApiLatencyP99.threshold: expected a number, got 'high'",
+    ],
     [{ account: '1234' }, "account: must be a 12-digit AWS account id, got '1234'"],
   ])('%j', (overrides, expected) => {
     expect(problems(overrides).join('\n')).toContain(expected);
@@ -150,8 +179,11 @@ describe('validation refuses what cannot work, naming the setting', () => {
   });
 
   test('unknown settings in a cdk.json stage are refused', () => {
-    expect(() => resolveStageConfig({ stage: 'qa', stages: { qa: { extends: 'dev', endpoint: { capcity: {} } } } }))
-      .toThrow('stages.qa.endpoint.capcity: unknown setting');
-    expect(() => resolveStageConfig({ stage: 'qa', stages: { qa: { extends: 'test' } } })).toThrow("stages.qa.extends: unknown stage 'test'");
+    expect(() => resolveStageConfig({ stage: 'qa', stages: { qa: { extends: 'dev', endpoint: { capcity: {} } } } })).toThrow(
+      'stages.qa.endpoint.capcity: unknown setting',
+    );
+    expect(() => resolveStageConfig({ stage: 'qa', stages: { qa: { extends: 'test' } } })).toThrow(
+      "stages.qa.extends: unknown stage 'test'",
+    );
   });
 });

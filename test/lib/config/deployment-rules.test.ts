@@ -1,11 +1,12 @@
 import { resolveStageConfig } from '../../../lib/config/load-config';
 import { ConfigError } from '../../../lib/config/validate';
+import { readCdkContext } from '../../../tools/cli';
 
 /**
  * The deployment changes SageMaker refuses, refused in config validation instead, each with
  * the safe procedure. Each rule names the AWS page it comes from.
  */
-const cdkJson = require('../../../cdk.json').context as Record<string, unknown>;
+const cdkJson = readCdkContext();
 
 function problems(overrides: Record<string, unknown>): string[] {
   try {
@@ -34,37 +35,77 @@ describe('traffic routing sizes (SageMaker TrafficRoutingConfig)', () => {
     [{ 'endpoint.deployment.type': 'linear', 'endpoint.deployment.stepPercent': '10' }],
     [{ 'endpoint.deployment.type': 'linear', 'endpoint.deployment.stepPercent': '50' }],
     [{ 'endpoint.deployment.stepPercent': '50' }],
-    [{ 'endpoint.deployment.type': 'all-at-once', 'endpoint.capacity.minInstanceCount': '1', 'endpoint.capacity.initialInstanceCount': '1' }],
+    [
+      {
+        'endpoint.deployment.type': 'all-at-once',
+        'endpoint.capacity.minInstanceCount': '1',
+        'endpoint.capacity.initialInstanceCount': '1',
+      },
+    ],
   ])('prod %j passes', (overrides) => {
     expect(problems({ stage: 'prod', ...overrides })).toEqual([]);
   });
 
   test('one instance cannot take a canary or linear shift: it would be 100% of the variant', () => {
     for (const type of ['canary', 'linear']) {
-      const found = problems({ stage: 'prod', 'endpoint.deployment.type': type, 'endpoint.deployment.stepPercent': '20', 'endpoint.capacity.minInstanceCount': '1', 'endpoint.capacity.initialInstanceCount': '1' });
-      expect(found).toEqual([expect.stringMatching(new RegExp(`^endpoint\\.capacity\\.minInstanceCount: a ${type} deployment needs at least 2 instances .* got 1; set endpoint\\.deployment\\.type=all-at-once, or run at least 2 instances$`))]);
+      const found = problems({
+        stage: 'prod',
+        'endpoint.deployment.type': type,
+        'endpoint.deployment.stepPercent': '20',
+        'endpoint.capacity.minInstanceCount': '1',
+        'endpoint.capacity.initialInstanceCount': '1',
+      });
+      expect(found).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^endpoint\\.capacity\\.minInstanceCount: a ${type} deployment needs at least 2 instances .* got 1; set endpoint\\.deployment\\.type=all-at-once, or run at least 2 instances$`,
+          ),
+        ),
+      ]);
     }
     // Scaled in for the night, the fleet is smaller: the off-hours minimum counts too.
-    const offHours = JSON.stringify({ scaleDownCron: 'cron(0 20 ? * MON-FRI *)', scaleUpCron: 'cron(0 6 ? * MON-FRI *)', minInstanceCount: 1 });
-    expect(problems({ stage: 'prod', 'endpoint.capacity.offHours': offHours }).join('\n')).toContain('endpoint.capacity.offHours.minInstanceCount: a canary deployment needs at least 2 instances');
+    const offHours = JSON.stringify({
+      scaleDownCron: 'cron(0 20 ? * MON-FRI *)',
+      scaleUpCron: 'cron(0 6 ? * MON-FRI *)',
+      minInstanceCount: 1,
+    });
+    expect(problems({ stage: 'prod', 'endpoint.capacity.offHours': offHours }).join('\n')).toContain(
+      'endpoint.capacity.offHours.minInstanceCount: a canary deployment needs at least 2 instances',
+    );
   });
 
   test('a serverless endpoint has no instances to shift: all at once only', () => {
-    expect(problems({ stage: 'dev', 'endpoint.deployment.type': 'canary', 'endpoint.deployment.stepPercent': '20' }))
-      .toContain("endpoint.deployment.type: canary shifts a share of the variant's instances, and a serverless endpoint has none; set endpoint.deployment.type=all-at-once");
+    expect(problems({ stage: 'dev', 'endpoint.deployment.type': 'canary', 'endpoint.deployment.stepPercent': '20' })).toContain(
+      "endpoint.deployment.type: canary shifts a share of the variant's instances, and a serverless endpoint has none; set endpoint.deployment.type=all-at-once",
+    );
   });
 
   test('every stage in cdk.json and the built-ins pass, staging included (it once had 1 instance and a 20% canary)', () => {
     for (const stage of ['dev', 'prod', 'staging']) expect(problems({ stage })).toEqual([]);
-    expect(problems({ stage: 'staging', 'endpoint.capacity.minInstanceCount': '1', 'endpoint.capacity.initialInstanceCount': '1' }).join('\n'))
-      .toContain('a canary deployment needs at least 2 instances');
+    expect(
+      problems({ stage: 'staging', 'endpoint.capacity.minInstanceCount': '1', 'endpoint.capacity.initialInstanceCount': '1' }).join('\n'),
+    ).toContain('a canary deployment needs at least 2 instances');
   });
 });
 
 describe('capacity changes checked against what is deployed (endpoint.previous)', () => {
-  const prodCapacity = { mode: 'instance', instanceType: 'ml.m5.large', initialInstanceCount: 2, minInstanceCount: 2, maxInstanceCount: 4, targetInvocationsPerInstance: 600 };
-  const previous = (capacity: object, endpointName = 'inference-prod-iris-classifier') => ({ 'endpoint.previous': JSON.stringify({ endpointName, capacity }) });
-  const serverless = { 'endpoint.capacity.mode': 'serverless', 'endpoint.dataCapture.enabled': 'false', 'endpoint.networkIsolation': 'false', 'endpoint.deployment.type': 'all-at-once' };
+  const prodCapacity = {
+    mode: 'instance',
+    instanceType: 'ml.m5.large',
+    initialInstanceCount: 2,
+    minInstanceCount: 2,
+    maxInstanceCount: 4,
+    targetInvocationsPerInstance: 600,
+  };
+  const previous = (capacity: object, endpointName = 'inference-prod-iris-classifier') => ({
+    'endpoint.previous': JSON.stringify({ endpointName, capacity }),
+  });
+  const serverless = {
+    'endpoint.capacity.mode': 'serverless',
+    'endpoint.dataCapture.enabled': 'false',
+    'endpoint.networkIsolation': 'false',
+    'endpoint.deployment.type': 'all-at-once',
+  };
 
   test('without a record of the deployed endpoint (first deploy, offline synth) nothing is checked', () => {
     expect(problems({ stage: 'prod', ...serverless })).toEqual([]);
@@ -77,8 +118,12 @@ describe('capacity changes checked against what is deployed (endpoint.previous)'
     // (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html).
     const [problem, ...rest] = problems({ stage: 'prod', ...serverless, ...previous(prodCapacity) });
     expect(rest).toEqual([]);
-    expect(problem).toMatch(/^endpoint\.capacity\.mode: endpoint inference-prod-iris-classifier runs on instances, and SageMaker cannot update an instance endpoint to serverless/);
-    expect(problem).toContain("Safe procedure: (1) deploy the serverless capacity under a new endpoint name by also changing model.name (for example to 'iris-classifier-serverless')");
+    expect(problem).toMatch(
+      /^endpoint\.capacity\.mode: endpoint inference-prod-iris-classifier runs on instances, and SageMaker cannot update an instance endpoint to serverless/,
+    );
+    expect(problem).toContain(
+      "Safe procedure: (1) deploy the serverless capacity under a new endpoint name by also changing model.name (for example to 'iris-classifier-serverless')",
+    );
     // Following it passes: a new name is a new endpoint, which CloudFormation creates.
     expect(problems({ stage: 'prod', ...serverless, ...previous(prodCapacity), 'model.name': 'iris-classifier-serverless' })).toEqual([]);
   });
@@ -93,7 +138,9 @@ describe('capacity changes checked against what is deployed (endpoint.previous)'
     // the update fails." (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html)
     const [problem, ...rest] = problems({ stage: 'prod', 'endpoint.capacity.instanceType': 'ml.c5.xlarge', ...previous(prodCapacity) });
     expect(rest).toEqual([]);
-    expect(problem).toMatch(/^endpoint\.capacity\.instanceType: endpoint inference-prod-iris-classifier is registered for autoscaling, and SageMaker refuses an instance type change \(ml\.m5\.large to ml\.c5\.xlarge\)/);
+    expect(problem).toMatch(
+      /^endpoint\.capacity\.instanceType: endpoint inference-prod-iris-classifier is registered for autoscaling, and SageMaker refuses an instance type change \(ml\.m5\.large to ml\.c5\.xlarge\)/,
+    );
     expect(problem).toContain('(1) keep instanceType=ml.m5.large and set minInstanceCount = maxInstanceCount = initialInstanceCount');
     expect(problem).toContain('(2) set instanceType=ml.c5.xlarge, still with min = max');
     expect(problem).toContain('(3) set the min, max and offHours you want');
@@ -109,10 +156,20 @@ describe('capacity changes checked against what is deployed (endpoint.previous)'
   });
 
   test('count and scaling changes on the same type update in place', () => {
-    expect(problems({ stage: 'prod', 'endpoint.capacity.maxInstanceCount': '8', 'endpoint.capacity.minInstanceCount': '3', 'endpoint.capacity.initialInstanceCount': '3', ...previous(prodCapacity) })).toEqual([]);
+    expect(
+      problems({
+        stage: 'prod',
+        'endpoint.capacity.maxInstanceCount': '8',
+        'endpoint.capacity.minInstanceCount': '3',
+        'endpoint.capacity.initialInstanceCount': '3',
+        ...previous(prodCapacity),
+      }),
+    ).toEqual([]);
   });
 
   test('a malformed record is refused', () => {
-    expect(problems({ stage: 'prod', 'endpoint.previous': '{"capacity":{}}' }).join('\n')).toContain('endpoint.previous: must be the DeployedEndpoint output of the endpoint stack');
+    expect(problems({ stage: 'prod', 'endpoint.previous': '{"capacity":{}}' }).join('\n')).toContain(
+      'endpoint.previous: must be the DeployedEndpoint output of the endpoint stack',
+    );
   });
 });

@@ -4,13 +4,14 @@ import { MAX_ALARM_ID_LENGTH, generatedNames } from '../../../lib/config/name-li
 import { ConfigError } from '../../../lib/config/validate';
 import { alarmCatalog } from '../../../lib/monitoring/alarm-catalog';
 import { synthStage } from '../../harness/synth';
+import { readCdkContext } from '../../../tools/cli';
 
 /**
  * Every generated name is checked in config validation against its documented limit, so a
  * long project, stage or model name is refused with the settings to shorten, not at synth
  * (raw Error) or half way through a deploy.
  */
-const cdkJson = require('../../../cdk.json').context as Record<string, unknown>;
+const cdkJson = readCdkContext();
 
 function problems(overrides: Record<string, unknown>): string[] {
   try {
@@ -33,7 +34,9 @@ describe('name limits', () => {
     expect(problems(long)).toEqual([]); // 56 characters: fits
     const longer = problems({ ...long, stage: 's'.repeat(20), stages: { ['s'.repeat(20)]: { extends: 'prod' } } });
     expect(longer).toHaveLength(1);
-    expect(longer[0]).toMatch(/^project, stage, model\.name: the SageMaker endpoint name 'p{20}-s{20}-m{30}' has 72 characters, outside its limit of 1 to 63; shorten project, stage, model\.name by 9 characters together \(SageMaker EndpointName/);
+    expect(longer[0]).toMatch(
+      /^project, stage, model\.name: the SageMaker endpoint name 'p{20}-s{20}-m{30}' has 72 characters, outside its limit of 1 to 63; shorten project, stage, model\.name by 9 characters together \(SageMaker EndpointName/,
+    );
     expect(longer[0]).toContain('https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelDeployConfig.html');
   });
 
@@ -78,12 +81,26 @@ describe('name limits', () => {
     const c = resolveStageConfig({ ...cdkJson, stage: 'full', ...EVERYTHING });
     const checked = new Set(generatedNames(c).map((n) => n.name));
     const prefix = 'inference-full';
-    const NAME_PROPERTIES = ['EndpointName', 'FunctionName', 'RoleName', 'TableName', 'LogGroupName', 'AlarmName', 'TopicName', 'AliasName', 'DashboardName', 'NotebookInstanceName'];
+    const NAME_PROPERTIES = [
+      'EndpointName',
+      'FunctionName',
+      'RoleName',
+      'TableName',
+      'LogGroupName',
+      'AlarmName',
+      'TopicName',
+      'AliasName',
+      'DashboardName',
+      'NotebookInstanceName',
+    ];
     const named = ['AWS::CloudTrail::EventDataStore', 'AWS::WAFv2::WebACL'];
     const unchecked: string[] = [];
     for (const stack of stage.pipeline.all) {
       expect(checked).toContain(stack.stackName);
-      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<
+        string,
+        { Type: string; Properties?: Record<string, unknown> }
+      >;
       for (const [id, r] of Object.entries(resources)) {
         const props = r.Properties ?? {};
         const names = [...NAME_PROPERTIES.map((k) => props[k]), ...(named.includes(r.Type) ? [props.Name] : [])];

@@ -33,14 +33,20 @@ describe('api.waf on a dev stage', () => {
     const common = rules[1];
     expect(common.Statement.ManagedRuleGroupStatement).toMatchObject({ VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' });
     // Prediction bodies exceed the rule's 8 KB by design; the handler enforces api.maxRequestBytes.
-    expect(common.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
+    expect(common.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([
+      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+    ]);
     expect(common.OverrideAction).toEqual({ None: {} });
     expect(rules[2].Statement.ManagedRuleGroupStatement).toEqual({ VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' });
   });
 
   test('every rule publishes metrics and samples', () => {
     for (const config of [acl().Properties.VisibilityConfig, ...acl().Properties.Rules.map((r: any) => r.VisibilityConfig)]) {
-      expect(config).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true, MetricName: expect.stringMatching(/^inference-dev-api-/) });
+      expect(config).toMatchObject({
+        CloudWatchMetricsEnabled: true,
+        SampledRequestsEnabled: true,
+        MetricName: expect.stringMatching(/^inference-dev-api-/),
+      });
     }
   });
 
@@ -65,7 +71,13 @@ describe('api.waf on a dev stage', () => {
     ]);
     expect(logging.LoggingFilter).toEqual({
       DefaultBehavior: 'DROP',
-      Filters: [{ Behavior: 'KEEP', Requirement: 'MEETS_ANY', Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }] }],
+      Filters: [
+        {
+          Behavior: 'KEEP',
+          Requirement: 'MEETS_ANY',
+          Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+        },
+      ],
     });
   });
 });
@@ -77,6 +89,7 @@ test('api.waf off (the built-in default): no web ACL', () => {
 });
 
 test.each([['5'], ['10.5']])('a rate limit of %s requests per 5 minutes is refused at synth, naming the setting', (limit) => {
-  expect(() => resolveStageConfig({ stage: 'dev', 'api.waf.enabled': 'true', 'api.waf.rateLimitPer5Min': limit }))
-    .toThrow(`api.waf.rateLimitPer5Min: must be a whole number from 10 to 2000000000 requests per 5 minutes per IP, got ${limit}`);
+  expect(() => resolveStageConfig({ stage: 'dev', 'api.waf.enabled': 'true', 'api.waf.rateLimitPer5Min': limit })).toThrow(
+    `api.waf.rateLimitPer5Min: must be a whole number from 10 to 2000000000 requests per 5 minutes per IP, got ${limit}`,
+  );
 });

@@ -31,17 +31,36 @@ describe('RecordAnalytics (prod)', () => {
     const bucket = buckets[id];
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]).toEqual({
       BucketKeyEnabled: true,
-      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] } },
+      ServerSideEncryptionByDefault: {
+        SSEAlgorithm: 'aws:kms',
+        KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] },
+      },
     });
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-    expect(bucket.Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogsBucket/) }, LogFilePrefix: 'analytics-bucket/' });
-    expect(bucket.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({ ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogsBucket/) },
+      LogFilePrefix: 'analytics-bucket/',
+    });
+    expect(bucket.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({
+      ExpirationInDays: 30,
+      NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      Status: 'Enabled',
+    });
     // Prod retains its data.
     expect(bucket.DeletionPolicy).toBe('Retain');
     data.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: id },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
   });
 
@@ -61,8 +80,14 @@ describe('RecordAnalytics (prod)', () => {
   });
 
   it('reads the same attributes as the local engine', () => {
-    const hiveFields = [...ITEM_HIVE_TYPE.matchAll(/(\w+):struct</g)].map((m) => m[1]).filter((f) => !['m'].includes(f)).sort();
-    const duckFields = [...ITEM_STRUCT.matchAll(/(\w+) STRUCT\(/g)].map((m) => m[1].toLowerCase()).filter((f) => f !== 'm').sort();
+    const hiveFields = [...ITEM_HIVE_TYPE.matchAll(/(\w+):struct</g)]
+      .map((m) => m[1])
+      .filter((f) => !['m'].includes(f))
+      .sort();
+    const duckFields = [...ITEM_STRUCT.matchAll(/(\w+) STRUCT\(/g)]
+      .map((m) => m[1].toLowerCase())
+      .filter((f) => f !== 'm')
+      .sort();
     expect(hiveFields).toEqual(duckFields);
   });
 
@@ -87,7 +112,15 @@ describe('RecordAnalytics (prod)', () => {
     const policy = data.findResources('AWS::IAM::ManagedPolicy')[logicalIdOf('AWS::IAM::ManagedPolicy')];
     const statements = policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(['ExportTheTable', 'ExportsAndResults', 'FollowTheTablesExports', 'ListExportsAndResults', 'QueryInTheWorkGroup', 'ReadTheCatalog', 'UseTheDataKeyThroughS3AndDynamoDB']);
+    expect(Object.keys(bySid).sort()).toEqual([
+      'ExportTheTable',
+      'ExportsAndResults',
+      'FollowTheTablesExports',
+      'ListExportsAndResults',
+      'QueryInTheWorkGroup',
+      'ReadTheCatalog',
+      'UseTheDataKeyThroughS3AndDynamoDB',
+    ]);
     expect(bySid.ExportTheTable.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^InferenceTable/), 'Arn'] });
     expect(JSON.stringify(bySid.FollowTheTablesExports.Resource)).toContain('/export/*');
     expect(JSON.stringify(bySid.QueryInTheWorkGroup.Resource)).toContain('workgroup/inference-prod-records');
@@ -107,10 +140,14 @@ describe('analytics configuration', () => {
     expect(Object.keys(dev.findResources('AWS::Glue::Table'))).toHaveLength(0);
   });
 
-  it('refuses analytics without point-in-time recovery, and a cutoff under Athena\'s 10 MB minimum', () => {
+  it("refuses analytics without point-in-time recovery, and a cutoff under Athena's 10 MB minimum", () => {
     expect(() => resolveStageConfig({ stage: 'dev', 'analytics.enabled': true })).toThrow(ConfigError);
-    expect(() => resolveStageConfig({ stage: 'dev', 'analytics.enabled': true })).toThrow(/analytics\.enabled: needs table\.pointInTimeRecovery=true/);
-    expect(() => resolveStageConfig({ stage: 'prod', 'analytics.bytesScannedCutoffMB': 5 })).toThrow(/analytics\.bytesScannedCutoffMB: must be a whole number from 10/);
+    expect(() => resolveStageConfig({ stage: 'dev', 'analytics.enabled': true })).toThrow(
+      /analytics\.enabled: needs table\.pointInTimeRecovery=true/,
+    );
+    expect(() => resolveStageConfig({ stage: 'prod', 'analytics.bytesScannedCutoffMB': 5 })).toThrow(
+      /analytics\.bytesScannedCutoffMB: must be a whole number from 10/,
+    );
     expect(resolveStageConfig({ stage: 'dev', 'analytics.enabled': true, 'table.pointInTimeRecovery': true }).analytics.enabled).toBe(true);
   });
 

@@ -42,7 +42,12 @@ test('the list runs in the order a request travels, each entry under its own lay
 
 test('the list is exhaustive by type: tsc (npm test) refuses a missing or misfiled layer', () => {
   // @ts-expect-error -- a list without the Inference layer does not compile
-  const missing: ServiceMonitoringByLayer = { 'API Gateway': apiMonitoring, Lambda: lambdaMonitoring, SageMaker: sagemakerMonitoring, DynamoDB: dynamodbMonitoring };
+  const missing: ServiceMonitoringByLayer = {
+    'API Gateway': apiMonitoring,
+    Lambda: lambdaMonitoring,
+    SageMaker: sagemakerMonitoring,
+    DynamoDB: dynamodbMonitoring,
+  };
   // @ts-expect-error -- nor one filing a service under another layer
   const misfiled: ServiceMonitoringByLayer = { ...SERVICE_MONITORING, DynamoDB: inferenceMonitoring };
   expect([missing, misfiled]).toHaveLength(2);
@@ -51,12 +56,15 @@ test('the list is exhaustive by type: tsc (npm test) refuses a missing or misfil
 describe.each(stages.map((c) => [c.stage, c] as const))('%s', (_stage, config) => {
   const layout = dashboardLayout(config);
 
-  test.each(MONITORED_SERVICES.map((s) => [s.layer, s] as const))('%s contributes enabled alarms, all of its own layer', (layer, service) => {
-    const own = service.alarms(config);
-    expect(own.length).toBeGreaterThan(0);
-    expect(own.every((a) => a.layer === layer)).toBe(true);
-    expect(enabledAlarms(config).filter((a) => a.layer === layer).length).toBeGreaterThan(0);
-  });
+  test.each(MONITORED_SERVICES.map((s) => [s.layer, s] as const))(
+    '%s contributes enabled alarms, all of its own layer',
+    (layer, service) => {
+      const own = service.alarms(config);
+      expect(own.length).toBeGreaterThan(0);
+      expect(own.every((a) => a.layer === layer)).toBe(true);
+      expect(enabledAlarms(config).filter((a) => a.layer === layer).length).toBeGreaterThan(0);
+    },
+  );
 
   test.each(MONITORED_SERVICES.map((s) => [s.layer, s] as const))('%s contributes widgets, drawn in its row', (_layer, service) => {
     const widgets = service.widgets({ config, alarms: new Map(layout.alarms.map((a) => [a.id, a])) });
@@ -65,20 +73,28 @@ describe.each(stages.map((c) => [c.stage, c] as const))('%s', (_stage, config) =
     expect(row.widgets).toEqual(expect.arrayContaining(widgets));
   });
 
-  test('the catalog is exactly the services\' alarms, in list order, with unique ids', () => {
+  test("the catalog is exactly the services' alarms, in list order, with unique ids", () => {
     const catalog = alarmCatalog(config);
     expect(catalog).toEqual(MONITORED_SERVICES.flatMap((s) => s.alarms(config)));
     expect(new Set(catalog.map((a) => a.id)).size).toBe(catalog.length);
   });
 
   test('the dashboard has one row per service row, between the alarms and the latest errors', () => {
-    expect(layout.rows.map((r) => r.title)).toEqual(['Overview', 'Alarms', 'API Gateway', 'Lambda', 'SageMaker endpoint', 'DynamoDB', 'Latest errors']);
+    expect(layout.rows.map((r) => r.title)).toEqual([
+      'Overview',
+      'Alarms',
+      'API Gateway',
+      'Lambda',
+      'SageMaker endpoint',
+      'DynamoDB',
+      'Latest errors',
+    ]);
     // The handler (the prediction function's code) draws its charts after the functions' own.
     const lambda = layout.rows.find((r) => r.title === 'Lambda')!.widgets.map((w) => (w.kind === 'graph' ? w.title : w.kind));
     expect(lambda.slice(-4)).toEqual(['Prediction outcomes', 'Errors by kind', 'Server error rate', 'Cold starts']);
   });
 
-  test('every threshold drawn on a chart is an enabled alarm\'s', () => {
+  test("every threshold drawn on a chart is an enabled alarm's", () => {
     const ids = new Set(layout.alarms.map((a) => a.id));
     const drawn = layout.rows.flatMap((r) => r.widgets.flatMap((w) => (w.kind === 'graph' ? w.thresholds.map((t) => t.alarmId) : [])));
     expect(drawn.length).toBeGreaterThan(0);

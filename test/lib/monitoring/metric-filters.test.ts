@@ -27,7 +27,8 @@ beforeAll(async () => {
 });
 
 const json = (line: string) => parseJsonObject(line) as Record<string, any>;
-const matching = (id: string, lines: readonly string[] = everyLine) => lines.filter((l) => applyMetricFilter(metricFilter(id), l) !== undefined);
+const matching = (id: string, lines: readonly string[] = everyLine) =>
+  lines.filter((l) => applyMetricFilter(metricFilter(id), l) !== undefined);
 const summaryOf = (scenario: ScenarioName) => handler.runs[scenario].lines.filter((l) => json(l)?.message === SUMMARY_MESSAGE);
 const errorScenarios = (Object.keys(SCENARIOS) as ScenarioName[]).filter((s) => s !== 'success' && s !== 'fallback');
 
@@ -71,7 +72,9 @@ describe('every filter is valid for CloudWatch', () => {
     expect(() => validateMetricFilter({ ...base, pattern: `{ $.message = "${SUMMARY_MESSAGE}" }` })).toThrow(
       'metric filter InferenceLatency: metric value $.latencyMs must appear in the pattern',
     );
-    expect(() => validateMetricFilter({ ...base, dimensions: { a: '$.a', b: '$.b', c: '$.c', d: '$.d' } })).toThrow('at most 3 dimensions are allowed, got 4');
+    expect(() => validateMetricFilter({ ...base, dimensions: { a: '$.a', b: '$.b', c: '$.c', d: '$.d' } })).toThrow(
+      'at most 3 dimensions are allowed, got 4',
+    );
     expect(() => validateMetricFilter({ ...base, pattern: '{ $.level = ERROR }' })).toThrow('unsupported filter pattern');
   });
 });
@@ -86,13 +89,23 @@ describe('handler filters match exactly the lines they count', () => {
   test('InferenceErrors: the summary line of each failed request, with its kind as the only dimension', () => {
     expect(matching('InferenceErrors')).toEqual(errorScenarios.flatMap(summaryOf));
     for (const scenario of errorScenarios) {
-      expect(applyMetricFilter(metricFilter('InferenceErrors'), summaryOf(scenario)[0])).toEqual({ value: 1, dimensions: { [ERROR_KIND_DIMENSION]: scenario } });
+      expect(applyMetricFilter(metricFilter('InferenceErrors'), summaryOf(scenario)[0])).toEqual({
+        value: 1,
+        dimensions: { [ERROR_KIND_DIMENSION]: scenario },
+      });
     }
   });
 
   test('InferenceServerErrors: failures of the pipeline (5xx), never of the client (4xx)', () => {
     const server = errorScenarios.filter((s) => handler.runs[s].statusCode >= 500);
-    expect(server.sort()).toEqual(['EndpointNotFound', 'EndpointThrottled', 'EndpointTimeout', 'InternalError', 'ModelError', 'ModelNotReady']);
+    expect(server.sort()).toEqual([
+      'EndpointNotFound',
+      'EndpointThrottled',
+      'EndpointTimeout',
+      'InternalError',
+      'ModelError',
+      'ModelNotReady',
+    ]);
     expect(matching('InferenceServerErrors')).toEqual(errorScenarios.filter((s) => server.includes(s)).flatMap(summaryOf));
   });
 
@@ -107,7 +120,9 @@ describe('handler filters match exactly the lines they count', () => {
   });
 
   test('InferenceModelLatency: only requests that reached the endpoint carry a model latency', () => {
-    const reached = (Object.keys(SCENARIOS) as ScenarioName[]).filter((s) => !['ValidationError', 'PayloadTooLarge', 'UnsupportedMediaType'].includes(s));
+    const reached = (Object.keys(SCENARIOS) as ScenarioName[]).filter(
+      (s) => !['ValidationError', 'PayloadTooLarge', 'UnsupportedMediaType'].includes(s),
+    );
     expect(matching('InferenceModelLatency')).toEqual(reached.flatMap(summaryOf));
     const timeout = applyMetricFilter(metricFilter('InferenceModelLatency'), summaryOf('EndpointTimeout')[0]);
     expect(timeout!.value).toBeGreaterThanOrEqual(300); // the scenario's 300 ms invoke timeout

@@ -53,7 +53,9 @@ describe('API stack, dev', () => {
     expect(JSON.stringify(invoke.Resource)).toContain(':endpoint/inference-dev-iris-classifier');
     const put = statements.find((s) => actionsOf(s).includes('dynamodb:PutItem'))!;
     expect(actionsOf(put)).toEqual(['dynamodb:PutItem']);
-    expect(put.Resource).toEqual({ 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringContaining('InferenceTable') }) });
+    expect(put.Resource).toEqual({
+      'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringContaining('InferenceTable') }),
+    });
     const s3 = statements.find((s) => actionsOf(s).some((a) => a.startsWith('s3:')))!;
     expect(actionsOf(s3).every((a) => a.startsWith('s3:PutObject') || a === 's3:Abort*')).toBe(true);
     expect(JSON.stringify(s3.Resource)).toContain('/payloads/*');
@@ -73,7 +75,9 @@ describe('API stack, dev', () => {
     expect(actionsOf(read)).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     expect(JSON.stringify(read.Resource)).toContain('/index/byModelVersion');
     expect(JSON.stringify(read.Resource)).toContain('/index/byFailure');
-    const writes = statements.flatMap(actionsOf).filter((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a) || a.startsWith('sagemaker:'));
+    const writes = statements
+      .flatMap(actionsOf)
+      .filter((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a) || a.startsWith('sagemaker:'));
     expect(writes).toEqual([]);
   });
 
@@ -92,12 +96,24 @@ describe('API stack, dev', () => {
   test('the stage is throttled and writes JSON access logs to a log group with retention', () => {
     t.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'dev',
-      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40, DataTraceEnabled: false, MetricsEnabled: true })],
-      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogGroup'), 'Arn'] }, Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+      MethodSettings: [
+        Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40, DataTraceEnabled: false, MetricsEnabled: true }),
+      ],
+      AccessLogSetting: {
+        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogGroup'), 'Arn'] },
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
     });
     // messageString brings its own quotes: the format is JSON once API Gateway substitutes it.
-    const format = JSON.parse(Object.values(t.findResources('AWS::ApiGateway::Stage'))[0].Properties.AccessLogSetting.Format.replace('$context.error.messageString', '"-"'));
-    expect(Object.keys(format)).toEqual(expect.arrayContaining(['requestId', 'sourceIp', 'userArn', 'status', 'responseLatency', 'resourcePath']));
+    const format = JSON.parse(
+      Object.values(t.findResources('AWS::ApiGateway::Stage'))[0].Properties.AccessLogSetting.Format.replace(
+        '$context.error.messageString',
+        '"-"',
+      ),
+    );
+    expect(Object.keys(format)).toEqual(
+      expect.arrayContaining(['requestId', 'sourceIp', 'userArn', 'status', 'responseLatency', 'resourcePath']),
+    );
     t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/apigateway/inference-dev-api/access', RetentionInDays: 7 });
   });
 
@@ -131,13 +147,16 @@ describe('API stack, dev', () => {
 
   test('function roles carry no managed policy and write only their own log group; functions are traced', () => {
     for (const role of ['PredictFunction', 'ReadFunction']) {
-      const [roleResource] = Object.entries(t.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith(`${role}ServiceRole`)).map(([, r]) => r);
+      const [roleResource] = Object.entries(t.findResources('AWS::IAM::Role'))
+        .filter(([id]) => id.startsWith(`${role}ServiceRole`))
+        .map(([, r]) => r);
       expect(roleResource.Properties.ManagedPolicyArns).toBeUndefined();
       const logs = statementsOfRole(t, role).find((s) => s.Sid === 'WriteOwnLogGroup')!;
       expect(actionsOf(logs)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       expect(logs.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${role}LogGroup`)), 'Arn'] });
     }
-    for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    for (const fn of Object.values(t.findResources('AWS::Lambda::Function')))
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
   });
 
   test('the data key is used only through DynamoDB (and S3 for payloads), with exact actions', () => {
@@ -154,7 +173,10 @@ describe('API stack, dev', () => {
     for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
       t.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
-        ResponseTemplates: { 'application/json': '{"error":"$context.error.responseType","message":$context.error.messageString,"requestId":"$context.requestId"}' },
+        ResponseTemplates: {
+          'application/json':
+            '{"error":"$context.error.responseType","message":$context.error.messageString,"requestId":"$context.requestId"}',
+        },
       });
     }
     const stage = Object.values(t.findResources('AWS::ApiGateway::Stage'))[0];
@@ -185,7 +207,11 @@ describe('API stack, other settings', () => {
     const { api: t } = synthStage('dev', { 'monitoring.tracing': 'false' });
     t.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
     for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) expect(fn.Properties.TracingConfig).toBeUndefined();
-    expect(policyStatements(t).flatMap(actionsOf).some((a) => a.startsWith('xray:'))).toBe(false);
+    expect(
+      policyStatements(t)
+        .flatMap(actionsOf)
+        .some((a) => a.startsWith('xray:')),
+    ).toBe(false);
   });
 
   test('prod: hashed payloads, longer retention, higher throttle', () => {
@@ -196,11 +222,17 @@ describe('API stack, other settings', () => {
       Environment: { Variables: Match.objectLike({ PAYLOAD_MODE: 'hash', INVOKE_TIMEOUT_MS: '5000', RECORD_TTL_DAYS: '90' }) },
     });
     t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/inference-prod-predict', RetentionInDays: 365 });
-    t.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 })] });
+    t.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 })],
+    });
   });
 
   test('truncate mode grants no S3 access', () => {
     const { api: t } = synthStage('dev', { 'records.overflow': 'truncate' });
-    expect(statementsOfRole(t, 'PredictFunction').flatMap(actionsOf).some((a) => a.startsWith('s3:'))).toBe(false);
+    expect(
+      statementsOfRole(t, 'PredictFunction')
+        .flatMap(actionsOf)
+        .some((a) => a.startsWith('s3:')),
+    ).toBe(false);
   });
 });

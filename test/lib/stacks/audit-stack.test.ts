@@ -12,9 +12,13 @@ import { PipelineFixtureStack, synthAudit } from '../../harness/audit-stack';
 /** The data-event resource types CloudTrail documents for these resources (AdvancedFieldSelector). */
 const DOCUMENTED_TYPES = ['AWS::DynamoDB::Table', 'AWS::Lambda::Function', 'AWS::S3::Object'];
 /** A cross-stack reference to an attribute of the fixture stack's resource, for template matchers... */
-const imported = (pattern: string) => ({ 'Fn::ImportValue': Match.stringLikeRegexp(`^PipelineFixture:ExportsOutputFnGetAtt${pattern}[0-9A-F]{8}Arn`) });
+const imported = (pattern: string) => ({
+  'Fn::ImportValue': Match.stringLikeRegexp(`^PipelineFixture:ExportsOutputFnGetAtt${pattern}[0-9A-F]{8}Arn`),
+});
 /** ...and for plain jest expectations. */
-const importedArn = (pattern: string) => ({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`^PipelineFixture:ExportsOutputFnGetAtt${pattern}[0-9A-F]{8}Arn`)) });
+const importedArn = (pattern: string) => ({
+  'Fn::ImportValue': expect.stringMatching(new RegExp(`^PipelineFixture:ExportsOutputFnGetAtt${pattern}[0-9A-F]{8}Arn`)),
+});
 
 /** The Lake backend, as an account that had CloudTrail Lake before 2026-05-31 sets it. */
 const LAKE = { 'audit.backend': 'lake', 'audit.excludeServiceRoleDataEvents': 'false' } as const;
@@ -39,7 +43,12 @@ describe('audit stack, lake backend, dev', () => {
         FieldSelectors: [
           { Field: 'eventCategory', Equals: ['Data'] },
           { Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] },
-          { Field: 'resources.ARN', Equals: [expect.objectContaining({ 'Fn::ImportValue': expect.stringMatching(/^PipelineFixture:ExportsOutputFnGetAttTable\w+Arn/) })] },
+          {
+            Field: 'resources.ARN',
+            Equals: [
+              expect.objectContaining({ 'Fn::ImportValue': expect.stringMatching(/^PipelineFixture:ExportsOutputFnGetAttTable\w+Arn/) }),
+            ],
+          },
         ],
       },
       {
@@ -47,7 +56,12 @@ describe('audit stack, lake backend, dev', () => {
         FieldSelectors: [
           { Field: 'eventCategory', Equals: ['Data'] },
           { Field: 'resources.type', Equals: ['AWS::Lambda::Function'] },
-          { Field: 'resources.ARN', Equals: [expect.objectContaining({ 'Fn::ImportValue': expect.stringMatching(/^PipelineFixture:ExportsOutputFnGetAttPredict\w+Arn/) })] },
+          {
+            Field: 'resources.ARN',
+            Equals: [
+              expect.objectContaining({ 'Fn::ImportValue': expect.stringMatching(/^PipelineFixture:ExportsOutputFnGetAttPredict\w+Arn/) }),
+            ],
+          },
         ],
       },
       {
@@ -56,17 +70,26 @@ describe('audit stack, lake backend, dev', () => {
           { Field: 'eventCategory', Equals: ['Data'] },
           { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
           // Every object of the bucket: its ARN plus the trailing slash, as CloudTrail documents.
-          { Field: 'resources.ARN', StartsWith: [{ 'Fn::Join': ['', [expect.objectContaining({ 'Fn::ImportValue': expect.stringMatching(/Payloads\w+Arn/) }), '/']] }] },
+          {
+            Field: 'resources.ARN',
+            StartsWith: [
+              { 'Fn::Join': ['', [expect.objectContaining({ 'Fn::ImportValue': expect.stringMatching(/Payloads\w+Arn/) }), '/']] },
+            ],
+          },
         ],
       },
     ]);
     template.hasResourceProperties('AWS::CloudTrail::EventDataStore', {
-      AdvancedEventSelectors: Match.arrayWith([Match.objectLike({ FieldSelectors: Match.arrayWith([{ Field: 'resources.ARN', Equals: [imported('Table')] }]) })]),
+      AdvancedEventSelectors: Match.arrayWith([
+        Match.objectLike({ FieldSelectors: Match.arrayWith([{ Field: 'resources.ARN', Equals: [imported('Table')] }]) }),
+      ]),
     });
   });
 
   test('every selector names a documented data-event type, at most one per selector, and at most five selectors', () => {
-    const selectors = eventDataStore(template).Properties.AdvancedEventSelectors as { FieldSelectors: { Field: string; Equals?: string[] }[] }[];
+    const selectors = eventDataStore(template).Properties.AdvancedEventSelectors as {
+      FieldSelectors: { Field: string; Equals?: string[] }[];
+    }[];
     expect(selectors.length).toBeLessThanOrEqual(5);
     for (const selector of selectors) {
       const types = selector.FieldSelectors.filter((f) => f.Field === 'resources.type');
@@ -104,7 +127,13 @@ describe('audit stack, lake backend, dev', () => {
             Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
             Resource: '*',
           },
-          { Sid: 'CloudTrailDescribesTheKey', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:DescribeKey', Resource: '*' },
+          {
+            Sid: 'CloudTrailDescribesTheKey',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudtrail.amazonaws.com' },
+            Action: 'kms:DescribeKey',
+            Resource: '*',
+          },
         ]),
       },
     });
@@ -114,7 +143,9 @@ describe('audit stack, lake backend, dev', () => {
 
   test('outputs the store ARN, the id queries name in FROM, and the key; no workspace by default', () => {
     template.hasOutput('EventDataStoreArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventDataStore'), 'EventDataStoreArn'] } });
-    template.hasOutput('EventDataStoreId', { Value: { 'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::GetAtt': [Match.anyValue(), 'EventDataStoreArn'] }] }] } });
+    template.hasOutput('EventDataStoreId', {
+      Value: { 'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::GetAtt': [Match.anyValue(), 'EventDataStoreArn'] }] }] },
+    });
     template.hasOutput('EventDataStoreKeyArn', {});
     template.resourceCountIs('AWS::SageMaker::NotebookInstance', 0);
     template.resourceCountIs('AWS::EC2::VPC', 0);
@@ -126,8 +157,17 @@ describe('audit stack, lake backend, prod', () => {
 
   test('all management events, 365-day retention, termination protection, multi-region, retained with its key', () => {
     const props = eventDataStore(template).Properties;
-    expect(props.AdvancedEventSelectors[0]).toEqual({ Name: 'Management events, read and write', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] });
-    expect(props).toMatchObject({ Name: 'inference-prod-audit', RetentionPeriod: 365, TerminationProtectionEnabled: true, MultiRegionEnabled: true, OrganizationEnabled: false });
+    expect(props.AdvancedEventSelectors[0]).toEqual({
+      Name: 'Management events, read and write',
+      FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }],
+    });
+    expect(props).toMatchObject({
+      Name: 'inference-prod-audit',
+      RetentionPeriod: 365,
+      TerminationProtectionEnabled: true,
+      MultiRegionEnabled: true,
+      OrganizationEnabled: false,
+    });
     template.hasResource('AWS::CloudTrail::EventDataStore', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
   });
@@ -135,7 +175,13 @@ describe('audit stack, lake backend, prod', () => {
 
 describe('audit stack options from configuration', () => {
   test('organization-wide, without data events, 3653 days', () => {
-    const { template } = synthAudit('dev', { ...LAKE, 'audit.organization': 'true', 'audit.multiRegion': 'true', 'audit.dataEvents': 'false', 'audit.retentionDays': '3653' });
+    const { template } = synthAudit('dev', {
+      ...LAKE,
+      'audit.organization': 'true',
+      'audit.multiRegion': 'true',
+      'audit.dataEvents': 'false',
+      'audit.retentionDays': '3653',
+    });
     const props = eventDataStore(template).Properties;
     expect(props).toMatchObject({ OrganizationEnabled: true, MultiRegionEnabled: true, RetentionPeriod: 3653 });
     expect(props.AdvancedEventSelectors.map((s: { Name: string }) => s.Name)).toEqual(['Management events, write only']);
@@ -145,13 +191,19 @@ describe('audit stack options from configuration', () => {
     const app = new App();
     const fixture = new PipelineFixtureStack(app, 'eu-west-1');
     const config = resolveStageConfig({ stage: 'dev', 'audit.enabled': 'false' });
-    expect(() => new AuditStack(app, 'Off', { config, table: fixture.table, functions: [], buckets: [], roles: [], endpointName: 'e' })).toThrow(
-      'audit stack of stage dev: audit.enabled is false, do not create the stack',
-    );
+    expect(
+      () => new AuditStack(app, 'Off', { config, table: fixture.table, functions: [], buckets: [], roles: [], endpointName: 'e' }),
+    ).toThrow('audit stack of stage dev: audit.enabled is false, do not create the stack');
     const stack = new Stack(app, 'Bare');
-    expect(() => new AuditEventDataStore(stack, 'A', { retentionDays: 5 })).toThrow('event data store retention must be a whole number of days from 7 to 3653, got 5');
-    expect(() => new AuditEventDataStore(stack, 'B', { organization: true })).toThrow('an organization event data store must also be multi-region');
-    expect(() => new AuditEventDataStore(stack, 'C', { eventDataStoreName: 'a b' })).toThrow("event data store name must be 3 to 128 letters, digits, '.', '_' or '-', got 'a b'");
+    expect(() => new AuditEventDataStore(stack, 'A', { retentionDays: 5 })).toThrow(
+      'event data store retention must be a whole number of days from 7 to 3653, got 5',
+    );
+    expect(() => new AuditEventDataStore(stack, 'B', { organization: true })).toThrow(
+      'an organization event data store must also be multi-region',
+    );
+    expect(() => new AuditEventDataStore(stack, 'C', { eventDataStoreName: 'a b' })).toThrow(
+      "event data store name must be 3 to 128 letters, digits, '.', '_' or '-', got 'a b'",
+    );
   });
 });
 
@@ -166,7 +218,9 @@ describe('responder workspace, lake backend', () => {
       RootAccess: 'Disabled',
       KmsKeyId: { Ref: Match.stringLikeRegexp('^ResponderWorkspaceVolumeKey') },
       SubnetId: { Ref: Match.stringLikeRegexp('^ResponderWorkspaceVpcisolatedSubnet1') },
-      LifecycleConfigName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResponderWorkspaceLoadRunbook'), 'NotebookInstanceLifecycleConfigName'] },
+      LifecycleConfigName: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('^ResponderWorkspaceLoadRunbook'), 'NotebookInstanceLifecycleConfigName'],
+      },
     });
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::InternetGateway', 0);
@@ -174,22 +228,37 @@ describe('responder workspace, lake backend', () => {
 
   test('reaches AWS only through endpoints: CloudTrail, Lambda, Logs, S3 (IAM only in us-east-1; API Gateway management has none)', () => {
     const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e) => JSON.stringify(e.Properties.ServiceName));
-    expect(services.map((s) => s.match(/\.(cloudtrail|athena|apigateway|lambda|logs|s3|iam)"/)?.[1]).sort()).toEqual(['cloudtrail', 'lambda', 'logs', 's3']);
+    expect(services.map((s) => s.match(/\.(cloudtrail|athena|apigateway|lambda|logs|s3|iam)"/)?.[1]).sort()).toEqual([
+      'cloudtrail',
+      'lambda',
+      'logs',
+      's3',
+    ]);
     const east = synthAudit('dev', { ...LAKE, 'audit.responderWorkspace.enabled': 'true' }, 'us-east-1').template;
-    expect(Object.values(east.findResources('AWS::EC2::VPCEndpoint')).map((e) => JSON.stringify(e.Properties.ServiceName)).join()).toContain('com.amazonaws.iam');
+    expect(
+      Object.values(east.findResources('AWS::EC2::VPCEndpoint'))
+        .map((e) => JSON.stringify(e.Properties.ServiceName))
+        .join(),
+    ).toContain('com.amazonaws.iam');
   });
 
   test('the lifecycle configuration loads the runbook notebook and the pipeline names it reads', () => {
     const config = Object.values(template.findResources('AWS::SageMaker::NotebookInstanceLifecycleConfig'))[0];
     const script = JSON.stringify(config.Properties.OnStart[0].Content['Fn::Base64']);
-    expect(script).toMatch(/aws s3 cp s3:\/\/cdk-hnb659fds-assets-111122223333-eu-west-1\/\w+\.ipynb incident-runbook-\w{8}\.ipynb --region eu-west-1/);
+    expect(script).toMatch(
+      /aws s3 cp s3:\/\/cdk-hnb659fds-assets-111122223333-eu-west-1\/\w+\.ipynb incident-runbook-\w{8}\.ipynb --region eu-west-1/,
+    );
     expect(script).toContain("cat > runbook-targets.json <<'TARGETS'");
     expect(script).toContain('\\"prefix\\":\\"inference-prod\\"');
     expect(script).toContain('chown ec2-user:ec2-user');
   });
 
   test('its role may query this store and contain the pipeline by name, and nothing else', () => {
-    const role = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'sagemaker.amazonaws.com' } }] } } }));
+    const role = Object.keys(
+      template.findResources('AWS::IAM::Role', {
+        Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'sagemaker.amazonaws.com' } }] } },
+      }),
+    );
     expect(role).toHaveLength(1);
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(role[0]))
@@ -202,7 +271,12 @@ describe('responder workspace, lake backend', () => {
       ReadApiStages: ['apigateway:GET'],
       ThrottleApiStages: ['apigateway:PATCH'],
       DisableApiKeys: ['apigateway:GET', 'apigateway:PATCH'],
-      StopFunctions: ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionConcurrency', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'],
+      StopFunctions: [
+        'lambda:GetFunctionConfiguration',
+        'lambda:GetFunctionConcurrency',
+        'lambda:PutFunctionConcurrency',
+        'lambda:DeleteFunctionConcurrency',
+      ],
       DetachRolePolicies: ['iam:ListAttachedRolePolicies', 'iam:DetachRolePolicy'],
       ReattachPipelinePolicies: ['iam:AttachRolePolicy'],
       ReadRunbookNotebook: ['s3:GetObject'],
@@ -210,15 +284,23 @@ describe('responder workspace, lake backend', () => {
       WriteLifecycleLogs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     });
     const bySid = (sid: string) => statements.find((s) => (s.Sid ?? 'QueryEventDataStore') === sid);
-    expect(bySid('QueryEventDataStore').Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EventDataStore[A-F0-9]{8}$/), 'EventDataStoreArn'] });
-    expect(bySid('UseEventDataStoreKeyThroughCloudTrail').Condition).toEqual({ StringEquals: { 'kms:ViaService': 'cloudtrail.eu-west-1.amazonaws.com' } });
+    expect(bySid('QueryEventDataStore').Resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^EventDataStore[A-F0-9]{8}$/), 'EventDataStoreArn'],
+    });
+    expect(bySid('UseEventDataStoreKeyThroughCloudTrail').Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'cloudtrail.eu-west-1.amazonaws.com' },
+    });
     // The API's one deployed stage, not every stage.
-    expect(JSON.stringify(bySid('ThrottleApiStages').Resource)).toMatch(/"\/stages\/",\{"Fn::ImportValue":"PipelineFixture:ExportsOutputRefApiDeploymentStagedev\w+"\}\]\]\}$/);
+    expect(JSON.stringify(bySid('ThrottleApiStages').Resource)).toMatch(
+      /"\/stages\/",\{"Fn::ImportValue":"PipelineFixture:ExportsOutputRefApiDeploymentStagedev\w+"\}\]\]\}$/,
+    );
     expect(bySid('StopFunctions').Resource).toEqual(importedArn('Predict'));
     expect(bySid('DetachRolePolicies').Resource).toEqual(importedArn('PredictRole'));
     expect(JSON.stringify(bySid('ReattachPipelinePolicies').Condition)).toContain(':iam::111122223333:policy/inference-prod*');
     // Its own lifecycle log streams only.
-    expect(JSON.stringify(bySid('WriteLifecycleLogs').Resource)).toContain(':log-group:/aws/sagemaker/NotebookInstances:log-stream:inference-prod-responder/LifecycleConfigOnStart');
+    expect(JSON.stringify(bySid('WriteLifecycleLogs').Resource)).toContain(
+      ':log-group:/aws/sagemaker/NotebookInstances:log-stream:inference-prod-responder/LifecycleConfigOnStart',
+    );
     // No statement may act on every resource.
     for (const s of statements) expect([s.Resource].flat()).not.toContain('*');
     void stack;
@@ -251,7 +333,9 @@ describe('audit stack, trail backend (the default), dev', () => {
       S3BucketName: { Ref: expect.stringMatching(/^TrailBucket/) },
     });
     // CloudTrail validates the bucket policy and the key when it creates the trail.
-    expect(trailOf(template).DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^TrailBucketPolicy/), expect.stringMatching(/^TrailKey/)]));
+    expect(trailOf(template).DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^TrailBucketPolicy/), expect.stringMatching(/^TrailKey/)]),
+    );
   });
 
   test("the trail's selectors are the event data store's, for the same settings", () => {
@@ -259,17 +343,38 @@ describe('audit stack, trail backend (the default), dev', () => {
     const trail = trailOf(synthAudit('dev', settings).template).Properties.AdvancedEventSelectors;
     const lake = eventDataStore(synthAudit('dev', { ...settings, 'audit.backend': 'lake' }).template).Properties.AdvancedEventSelectors;
     expect(trail).toEqual(lake);
-    expect(trail.map((s: { Name: string }) => s.Name)).toEqual(['Management events, write only', 'Inference table items', 'Pipeline function invocations', 'Pipeline bucket objects']);
+    expect(trail.map((s: { Name: string }) => s.Name)).toEqual([
+      'Management events, write only',
+      'Inference table items',
+      'Pipeline function invocations',
+      'Pipeline bucket objects',
+    ]);
   });
 
   test("dev leaves the pipeline's own roles out of the data events (userIdentity.arn NotStartsWith the role's sessions), never out of management events", () => {
-    const selectors = trailOf(template).Properties.AdvancedEventSelectors as { Name: string; FieldSelectors: { Field: string; NotStartsWith?: unknown[] }[] }[];
+    const selectors = trailOf(template).Properties.AdvancedEventSelectors as {
+      Name: string;
+      FieldSelectors: { Field: string; NotStartsWith?: unknown[] }[];
+    }[];
     const excluded = (s: (typeof selectors)[number]) => s.FieldSelectors.find((f) => f.Field === 'userIdentity.arn');
     expect(excluded(selectors[0])).toBeUndefined();
     for (const selector of selectors.slice(1)) {
       expect(excluded(selector)).toEqual({
         Field: 'userIdentity.arn',
-        NotStartsWith: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sts::111122223333:assumed-role/', { 'Fn::ImportValue': expect.stringMatching(/^PipelineFixture:ExportsOutputRefPredictRole/) }, '/']] }],
+        NotStartsWith: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':sts::111122223333:assumed-role/',
+                { 'Fn::ImportValue': expect.stringMatching(/^PipelineFixture:ExportsOutputRefPredictRole/) },
+                '/',
+              ],
+            ],
+          },
+        ],
       });
     }
     // prod records every caller: a stolen function session must leave data events behind.
@@ -284,15 +389,30 @@ describe('audit stack, trail backend (the default), dev', () => {
         ObjectLockEnabled: true,
         ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } },
         BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrailKey'), 'Arn'] } } }],
+          ServerSideEncryptionConfiguration: [
+            {
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: {
+                SSEAlgorithm: 'aws:kms',
+                KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrailKey'), 'Arn'] },
+              },
+            },
+          ],
         },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 1 } })] },
       },
       DeletionPolicy: 'Retain',
     });
     const prod = synthAudit('prod').template;
-    prod.hasResourceProperties('AWS::S3::Bucket', { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } } });
+    prod.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
+    });
     expect(trailOf(prod).Properties.IsMultiRegionTrail).toBe(true);
   });
 
@@ -301,7 +421,12 @@ describe('audit stack, trail backend (the default), dev', () => {
     const statements = policy.Properties.PolicyDocument.Statement as Record<string, any>[];
     const acl = statements.find((s) => s.Sid === 'AWSCloudTrailAclCheck')!;
     const write = statements.find((s) => s.Sid === 'AWSCloudTrailWrite')!;
-    expect(acl).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Condition: { StringEquals: { 'aws:SourceArn': TRAIL_ARN_DEV } } });
+    expect(acl).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 's3:GetBucketAcl',
+      Condition: { StringEquals: { 'aws:SourceArn': TRAIL_ARN_DEV } },
+    });
     expect(write).toMatchObject({
       Effect: 'Allow',
       Principal: { Service: 'cloudtrail.amazonaws.com' },
@@ -331,14 +456,24 @@ describe('audit stack, trail backend (the default), dev', () => {
       Action: ['kms:DescribeKey', 'kms:Decrypt'],
       Condition: { StringEquals: { 'aws:SourceArn': TRAIL_ARN_DEV } },
     });
-    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, Description: Match.stringLikeRegexp('trail inference-dev-audit') }, DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true, Description: Match.stringLikeRegexp('trail inference-dev-audit') },
+      DeletionPolicy: 'Retain',
+    });
   });
 
   test("a Glue table in AWS's CloudTrail format over the trail's prefix, with partition projection (no crawler)", () => {
     const table = Object.values(template.findResources('AWS::Glue::Table'))[0].Properties;
     expect(table.DatabaseName).toBe('inference_dev_audit');
     const input = table.TableInput;
-    expect(input).toMatchObject({ Name: 'cloudtrail', TableType: 'EXTERNAL_TABLE', PartitionKeys: [{ Name: 'region', Type: 'string' }, { Name: 'timestamp', Type: 'string' }] });
+    expect(input).toMatchObject({
+      Name: 'cloudtrail',
+      TableType: 'EXTERNAL_TABLE',
+      PartitionKeys: [
+        { Name: 'region', Type: 'string' },
+        { Name: 'timestamp', Type: 'string' },
+      ],
+    });
     expect(input.StorageDescriptor).toMatchObject({
       InputFormat: 'com.amazon.emr.cloudtrail.CloudTrailInputFormat',
       OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
@@ -368,7 +503,9 @@ describe('audit stack, trail backend (the default), dev', () => {
     expect(type('eventtime')).toBe('string');
     expect(type('readonly')).toBe('string');
     expect(type('requestparameters')).toBe('string');
-    expect(type('useridentity')).toMatch(/^struct<type:string,principalid:string,arn:string,accountid:string,accesskeyid:string,username:string,sessioncontext:struct<attributes:struct<creationdate:string,mfaauthenticated:string>,sessionissuer:struct<type:string,principalid:string,arn:string,accountid:string,username:string>,webidfederationdata:struct<federatedprovider:string,attributes:map<string,string>>/);
+    expect(type('useridentity')).toMatch(
+      /^struct<type:string,principalid:string,arn:string,accountid:string,accesskeyid:string,username:string,sessioncontext:struct<attributes:struct<creationdate:string,mfaauthenticated:string>,sessionissuer:struct<type:string,principalid:string,arn:string,accountid:string,username:string>,webidfederationdata:struct<federatedprovider:string,attributes:map<string,string>>/,
+    );
     expect(type('resources')).toBe('array<struct<accountid:string,type:string,arn:string,arnprefix:string>>');
     expect(TRAIL_COLUMNS.map((c) => c.name)).not.toContain('eventjson');
   });
@@ -385,24 +522,36 @@ describe('audit stack, trail backend (the default), dev', () => {
         ResultConfiguration: {
           OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^QueryResultsBucket') }, '/results/']] },
           ExpectedBucketOwner: '111122223333',
-          EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^QueryResultsKey'), 'Arn'] } },
+          EncryptionConfiguration: {
+            EncryptionOption: 'SSE_KMS',
+            KmsKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^QueryResultsKey'), 'Arn'] },
+          },
         },
       },
     });
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } })] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } }),
+        ],
+      },
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7 })] },
     });
     const prod = synthAudit('prod', { 'audit.trail.bytesScannedCutoffPerQueryMb': '50' }).template;
-    prod.hasResourceProperties('AWS::Athena::WorkGroup', { WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 50_000_000 }) });
+    prod.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 50_000_000 }),
+    });
     prod.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30 })] } });
   });
 
-  test("a saved query creates the Lake-shaped view for the console; outputs name the workgroup, the table and the runbook command", () => {
+  test('a saved query creates the Lake-shaped view for the console; outputs name the workgroup, the table and the runbook command', () => {
     const saved = Object.values(template.findResources('AWS::Athena::NamedQuery'))[0].Properties;
     expect(saved.QueryString).toMatch(/^CREATE OR REPLACE VIEW lake_events AS SELECT .* FROM "inference_dev_audit"\."cloudtrail"$/s);
     expect(saved.WorkGroup).toBe('inference-dev-audit');
-    template.hasOutput('AthenaWorkGroup', { Value: 'inference-dev-audit', Description: 'npm run runbook -- run QUERY --athena-workgroup inference-dev-audit --athena-table inference_dev_audit.cloudtrail' });
+    template.hasOutput('AthenaWorkGroup', {
+      Value: 'inference-dev-audit',
+      Description: 'npm run runbook -- run QUERY --athena-workgroup inference-dev-audit --athena-table inference_dev_audit.cloudtrail',
+    });
     template.hasOutput('AthenaTable', { Value: 'inference_dev_audit.cloudtrail' });
     template.hasOutput('TrailArn', {});
     template.hasOutput('TrailBucketName', {});
@@ -412,20 +561,36 @@ describe('audit stack, trail backend (the default), dev', () => {
 
   test('refuses bad trail settings, with messages that name the setting', () => {
     expect(() => resolveStageConfig({ stage: 'dev', 'audit.backend': 'loki' })).toThrow("audit.backend: must be trail or lake, got 'loki'");
-    expect(() => resolveStageConfig({ stage: 'dev', 'audit.trail.bytesScannedCutoffPerQueryMb': '5' })).toThrow('audit.trail.bytesScannedCutoffPerQueryMb: must be a whole number from 10 to 1048576 MB, got 5');
-    expect(() => resolveStageConfig({ stage: 'dev', 'audit.trail.objectLockMode': 'soft' })).toThrow("audit.trail.objectLockMode: must be COMPLIANCE or GOVERNANCE, got 'soft'");
-    expect(() => resolveStageConfig({ stage: 'dev', 'audit.organization': 'true', 'audit.multiRegion': 'true' })).toThrow('audit.organization: only the lake backend records the organization');
+    expect(() => resolveStageConfig({ stage: 'dev', 'audit.trail.bytesScannedCutoffPerQueryMb': '5' })).toThrow(
+      'audit.trail.bytesScannedCutoffPerQueryMb: must be a whole number from 10 to 1048576 MB, got 5',
+    );
+    expect(() => resolveStageConfig({ stage: 'dev', 'audit.trail.objectLockMode': 'soft' })).toThrow(
+      "audit.trail.objectLockMode: must be COMPLIANCE or GOVERNANCE, got 'soft'",
+    );
+    expect(() => resolveStageConfig({ stage: 'dev', 'audit.organization': 'true', 'audit.multiRegion': 'true' })).toThrow(
+      'audit.organization: only the lake backend records the organization',
+    );
     const stack = new Stack(new App(), 'Bare');
-    expect(() => new AuditTrail(stack, 'T', { trailName: 'a b' })).toThrow("trail name must be 3 to 128 letters, digits, '.', '_' or '-', got 'a b'");
+    expect(() => new AuditTrail(stack, 'T', { trailName: 'a b' })).toThrow(
+      "trail name must be 3 to 128 letters, digits, '.', '_' or '-', got 'a b'",
+    );
     const trail = new AuditTrail(stack, 'T2', { trailName: 'audit' });
-    expect(() => new TrailQueryTable(stack, 'Q', { trail, databaseName: 'Bad-Name', workGroupName: 'w' })).toThrow("glue database name must be lowercase letters, digits and underscores, got 'Bad-Name'");
-    expect(() => new TrailQueryTable(stack, 'Q2', { trail, databaseName: 'ok', workGroupName: 'w', bytesScannedCutoffPerQuery: 1_000 })).toThrow('bytes scanned cutoff per query must be a whole number of at least 10000000, got 1000');
+    expect(() => new TrailQueryTable(stack, 'Q', { trail, databaseName: 'Bad-Name', workGroupName: 'w' })).toThrow(
+      "glue database name must be lowercase letters, digits and underscores, got 'Bad-Name'",
+    );
+    expect(
+      () => new TrailQueryTable(stack, 'Q2', { trail, databaseName: 'ok', workGroupName: 'w', bytesScannedCutoffPerQuery: 1_000 }),
+    ).toThrow('bytes scanned cutoff per query must be a whole number of at least 10000000, got 1000');
   });
 });
 
 describe('responder workspace, trail backend', () => {
   const { template, stack } = synthAudit('prod', { 'audit.responderWorkspace.enabled': 'true' });
-  const role = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'sagemaker.amazonaws.com' } }] } } }))[0];
+  const role = Object.keys(
+    template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'sagemaker.amazonaws.com' } }] } },
+    }),
+  )[0];
   const statements = Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
     .flatMap((p) => p.Properties.PolicyDocument.Statement) as Record<string, any>[];
@@ -433,12 +598,23 @@ describe('responder workspace, trail backend', () => {
 
   test('reaches Athena (not CloudTrail), Lambda, Logs and S3 through endpoints', () => {
     const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e) => JSON.stringify(e.Properties.ServiceName));
-    expect(services.map((s) => s.match(/\.(cloudtrail|athena|glue|lambda|logs|s3|iam)"/)?.[1]).sort()).toEqual(['athena', 'lambda', 'logs', 's3']);
+    expect(services.map((s) => s.match(/\.(cloudtrail|athena|glue|lambda|logs|s3|iam)"/)?.[1]).sort()).toEqual([
+      'athena',
+      'lambda',
+      'logs',
+      's3',
+    ]);
   });
 
   test('its role may run queries in the audit workgroup on the trail table, read the results and the log files, nothing wider', () => {
     expect(bySid('RunAthenaQueriesInTheAuditWorkgroup')).toMatchObject({
-      Action: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+      Action: [
+        'athena:StartQueryExecution',
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:StopQueryExecution',
+        'athena:GetWorkGroup',
+      ],
     });
     expect(JSON.stringify(bySid('RunAthenaQueriesInTheAuditWorkgroup').Resource)).toContain(':workgroup/inference-prod-audit');
     const glue = JSON.stringify(bySid('ReadTheTrailTableDefinition').Resource);
@@ -449,7 +625,10 @@ describe('responder workspace, trail backend', () => {
     expect(JSON.stringify(bySid('QueryResultObjects').Resource)).toMatch(/QueryResultsBucket\w+","Arn"\]\},"\/results\/\*"/);
     expect(bySid('UseResultsKeyThroughS3').Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
     expect(JSON.stringify(bySid('ReadTrailLogs').Resource)).toContain('/AWSLogs/111122223333/*');
-    expect(bySid('DecryptTrailLogsThroughS3')).toMatchObject({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } } });
+    expect(bySid('DecryptTrailLogsThroughS3')).toMatchObject({
+      Action: 'kms:Decrypt',
+      Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+    });
     expect(statements.some((s) => JSON.stringify(s.Action).includes('cloudtrail:'))).toBe(false);
     for (const s of statements) expect([s.Resource].flat()).not.toContain('*');
   });
@@ -458,7 +637,9 @@ describe('responder workspace, trail backend', () => {
     const config = Object.values(template.findResources('AWS::SageMaker::NotebookInstanceLifecycleConfig'))[0];
     const script = JSON.stringify(config.Properties.OnStart[0].Content['Fn::Base64']);
     expect(script).toContain('\\"backend\\":\\"athena\\"');
-    expect(script).toContain('\\"athenaWorkGroup\\":\\"inference-prod-audit\\",\\"athenaDatabase\\":\\"inference_prod_audit\\",\\"athenaTable\\":\\"cloudtrail\\"');
+    expect(script).toContain(
+      '\\"athenaWorkGroup\\":\\"inference-prod-audit\\",\\"athenaDatabase\\":\\"inference_prod_audit\\",\\"athenaTable\\":\\"cloudtrail\\"',
+    );
     expect(script).toContain('trap ');
   });
 

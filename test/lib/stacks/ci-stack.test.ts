@@ -14,12 +14,21 @@ const cdkJson = readCdkContext();
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 
-function synthCi(stage: string, props: Partial<CiStackProps> = {}, ci: object | null = { githubRepository: 'acme/inference', branch: 'main' }) {
-  const stages = { ...(cdkJson.stages as object), [stage]: { ...(stage === 'staging' ? (cdkJson.stages as any).staging : {}), ...(ci ? { ci } : {}), account: ACCOUNT, region: REGION } };
+function synthCi(
+  stage: string,
+  props: Partial<CiStackProps> = {},
+  ci: object | null = { githubRepository: 'acme/inference', branch: 'main' },
+) {
+  const stages = {
+    ...(cdkJson.stages as object),
+    [stage]: { ...(stage === 'staging' ? (cdkJson.stages as any).staging : {}), ...(ci ? { ci } : {}), account: ACCOUNT, region: REGION },
+  };
   const config = resolveStageConfig({ ...cdkJson, stage, stages });
   const app = new App({ context: cdkJson });
   // As lib/pipeline.ts passes them: the pipeline's stacks (the CI stack adds its own name).
-  const stackNames = stageStacks(config).map((s) => s.name).filter((name) => !name.endsWith('-ci'));
+  const stackNames = stageStacks(config)
+    .map((s) => s.name)
+    .filter((name) => !name.endsWith('-ci'));
   const stack = new CiStack(app, `inference-${stage}-ci`, { config, stackNames, env: { account: ACCOUNT, region: REGION }, ...props });
   return { template: Template.fromStack(stack), stackNames };
 }
@@ -32,14 +41,16 @@ function roleNamed(template: Template, name: string): Record<string, any> {
 
 function statementsOf(template: Template, roleName: string): Array<Record<string, any>> {
   const [logicalId] = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { RoleName: roleName } }));
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalId }]));
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter(
+    (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalId }]),
+  );
   return policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 
 describe('deploy role', () => {
   const { template, stackNames } = synthCi('dev');
 
-  test('trusts GitHub OIDC tokens for STS from the stage\'s GitHub environment of this repository only, never a branch', () => {
+  test("trusts GitHub OIDC tokens for STS from the stage's GitHub environment of this repository only, never a branch", () => {
     // A job that references an environment has the subject repo:ORG/REPO:environment:NAME (GitHub,
     // OpenID Connect reference, https://docs.github.com/en/actions/reference/openid-connect-reference);
     // trusting ref:refs/heads/main as well would let any job of main skip the environment's approval.
@@ -64,7 +75,7 @@ describe('deploy role', () => {
     ]);
   });
 
-  test('may only assume the CDK bootstrap roles of its account and region, read the stage\'s stacks and call its API', () => {
+  test("may only assume the CDK bootstrap roles of its account and region, read the stage's stacks and call its API", () => {
     expect(statementsOf(template, 'inference-dev-github-deploy')).toEqual([
       {
         Sid: 'AssumeCdkBootstrapRoles',
@@ -83,10 +94,18 @@ describe('deploy role', () => {
         Sid: 'SmokeTestStageApi',
         Effect: 'Allow',
         Action: 'execute-api:Invoke',
-        Resource: ['POST/predict', 'GET/inferences/*', 'GET/models'].map((route) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:*/dev/${route}`).sort(),
+        Resource: ['POST/predict', 'GET/inferences/*', 'GET/models']
+          .map((route) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:*/dev/${route}`)
+          .sort(),
       },
     ]);
-    expect(stackNames).toEqual(['inference-dev-data', 'inference-dev-endpoint', 'inference-dev-api', 'inference-dev-monitoring', 'inference-dev-audit']);
+    expect(stackNames).toEqual([
+      'inference-dev-data',
+      'inference-dev-endpoint',
+      'inference-dev-api',
+      'inference-dev-monitoring',
+      'inference-dev-audit',
+    ]);
     // No managed policies, no inline policies beside the one above.
     expect(roleNamed(template, 'inference-dev-github-deploy').ManagedPolicyArns).toBeUndefined();
     expect(roleNamed(template, 'inference-dev-github-deploy').Policies).toBeUndefined();
@@ -94,7 +113,10 @@ describe('deploy role', () => {
 
   test('creates the GitHub OIDC provider with the STS audience, and names the role in an output', () => {
     template.resourceCountIs('AWS::IAM::OIDCProvider', 1);
-    template.hasResourceProperties('AWS::IAM::OIDCProvider', { Url: 'https://token.actions.githubusercontent.com', ClientIdList: ['sts.amazonaws.com'] });
+    template.hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: 'https://token.actions.githubusercontent.com',
+      ClientIdList: ['sts.amazonaws.com'],
+    });
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['DeployRoleArn', 'DiffRoleArn']);
   });
 });
@@ -112,7 +134,12 @@ describe('diff role', () => {
       },
     });
     expect(statementsOf(template, 'inference-dev-github-diff')).toEqual([
-      { Sid: 'AssumeCdkLookupRole', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-lookup-role-${ACCOUNT}-${REGION}` },
+      {
+        Sid: 'AssumeCdkLookupRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-lookup-role-${ACCOUNT}-${REGION}`,
+      },
     ]);
   });
 });
@@ -125,7 +152,7 @@ describe('options', () => {
     expect(roleNamed(template, 'inference-prod-github-deploy').AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Federated: arn });
   });
 
-  test('prod trusts only its protected environment\'s subject, not the branch; no smoke-test access when off', () => {
+  test("prod trusts only its protected environment's subject, not the branch; no smoke-test access when off", () => {
     const { template } = synthCi('prod', { allowSmokeTest: false, bootstrapQualifier: 'custom123' });
     const trust = roleNamed(template, 'inference-prod-github-deploy').AssumeRolePolicyDocument.Statement[0];
     expect(trust.Condition.StringEquals).toEqual({
@@ -142,8 +169,9 @@ describe('options', () => {
     const { template } = synthCi('staging', {}, { githubRepository: 'acme/inference', branch: 'main', environment: 'pre-production' });
     const trust = roleNamed(template, 'inference-staging-github-deploy').AssumeRolePolicyDocument.Statement[0];
     expect(trust.Condition.StringEquals['token.actions.githubusercontent.com:sub']).toBe('repo:acme/inference:environment:pre-production');
-    expect(() => synthCi('staging', {}, { githubRepository: 'acme/inference', branch: 'main', environment: 'pre production' }))
-      .toThrow("ci.environment: must be a GitHub environment name (letters, digits, '.', '_', '-'), got 'pre production'");
+    expect(() => synthCi('staging', {}, { githubRepository: 'acme/inference', branch: 'main', environment: 'pre production' })).toThrow(
+      "ci.environment: must be a GitHub environment name (letters, digits, '.', '_', '-'), got 'pre production'",
+    );
   });
 
   test('a stage without ci settings cannot build the stack, and says why', () => {

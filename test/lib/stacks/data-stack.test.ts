@@ -14,7 +14,10 @@ describe('metadata table', () => {
       GlobalSecondaryIndexes: Object.values(INDEXES).map((i) =>
         Match.objectLike({
           IndexName: i.name,
-          KeySchema: [{ AttributeName: i.partitionKey, KeyType: 'HASH' }, { AttributeName: i.sortKey, KeyType: 'RANGE' }],
+          KeySchema: [
+            { AttributeName: i.partitionKey, KeyType: 'HASH' },
+            { AttributeName: i.sortKey, KeyType: 'RANGE' },
+          ],
           Projection: { ProjectionType: 'ALL' },
         }),
       ),
@@ -32,7 +35,10 @@ describe('metadata table', () => {
 
   test('prod keeps its data: PITR, deletion protection, retained on stack delete', () => {
     prod.hasResource('AWS::DynamoDB::Table', {
-      Properties: Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true }),
+      Properties: Match.objectLike({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
@@ -41,7 +47,10 @@ describe('metadata table', () => {
 
   test('dev is disposable: no PITR, no deletion protection, deleted with the stack', () => {
     dev.hasResource('AWS::DynamoDB::Table', {
-      Properties: Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false }, DeletionProtectionEnabled: false }),
+      Properties: Match.objectLike({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+        DeletionProtectionEnabled: false,
+      }),
       DeletionPolicy: 'Delete',
     });
   });
@@ -49,24 +58,38 @@ describe('metadata table', () => {
   test('payload bucket is private, KMS-encrypted, TLS-only and expires objects with their records', () => {
     dev.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{
-          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] } },
-          BucketKeyEnabled: true,
-        }],
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] },
+            },
+            BucketKeyEnabled: true,
+          },
+        ],
       },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 9, Status: 'Enabled' })] },
     });
     dev.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
-  test('S3 server access logs of the pipeline buckets go to a private, TLS-only log bucket that only this account\'s buckets may write', () => {
+  test("S3 server access logs of the pipeline buckets go to a private, TLS-only log bucket that only this account's buckets may write", () => {
     const buckets = dev.findResources('AWS::S3::Bucket');
     const [logsId, logs] = Object.entries(buckets).find(([id]) => id.startsWith('AccessLogsBucket'))!;
     // Server access log delivery supports SSE-S3 only.
-    expect(logs.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(logs.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
+      SSEAlgorithm: 'AES256',
+    });
     expect(logs.Properties.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: 7 })]);
     const payload = Object.entries(buckets).find(([id]) => id.startsWith('PayloadBucket'))![1];
     expect(payload.Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'payload-bucket/' });
@@ -74,16 +97,22 @@ describe('metadata table', () => {
     const deliveries = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Principal?.Service === 'logging.s3.amazonaws.com');
     expect(deliveries).toHaveLength(2);
     for (const s of deliveries) {
-      expect(s).toMatchObject({ Effect: 'Allow', Action: 's3:PutObject', Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }) });
+      expect(s).toMatchObject({
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+      });
     }
-    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
   });
 });
 
 describe('stage key and Control Tower controls', () => {
   const prod = synthStage('prod');
 
-  test('CloudWatch Logs may use the stage key only for this account and region\'s log groups', () => {
+  test("CloudWatch Logs may use the stage key only for this account and region's log groups", () => {
     // "Encrypt log data in CloudWatch Logs using AWS Key Management Service":
     // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
     const key = Object.values(prod.data.findResources('AWS::KMS::Key'))[0];

@@ -27,7 +27,14 @@ describe('SageMaker endpoint, dev (serverless)', () => {
 
   test('uses serverless capacity with the configured memory and concurrency, no KMS key, no data capture', () => {
     t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
-      ProductionVariants: [{ VariantName: 'AllTraffic', InitialVariantWeight: 1, ModelName: Match.anyValue(), ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }],
+      ProductionVariants: [
+        {
+          VariantName: 'AllTraffic',
+          InitialVariantWeight: 1,
+          ModelName: Match.anyValue(),
+          ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 },
+        },
+      ],
       KmsKeyId: Match.absent(),
       DataCaptureConfig: Match.absent(),
     });
@@ -35,7 +42,10 @@ describe('SageMaker endpoint, dev (serverless)', () => {
   });
 
   test('creates the container log group before the endpoint, with retention', () => {
-    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/sagemaker/Endpoints/inference-dev-iris-classifier', RetentionInDays: 7 });
+    t.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/sagemaker/Endpoints/inference-dev-iris-classifier',
+      RetentionInDays: 7,
+    });
     const endpoint = Object.values(t.findResources('AWS::SageMaker::Endpoint'))[0];
     expect(endpoint.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ModelEndpointLogGroup/)]));
   });
@@ -49,13 +59,18 @@ describe('SageMaker endpoint, dev (serverless)', () => {
       { 'Fn::Join': ['', expect.arrayContaining([':log-group:', { Ref: expect.stringMatching(/^ModelEndpointLogGroup/) }])] },
     ]);
     const pull = statements.find((s) => actionsOf(s).includes('ecr:BatchGetImage'))!;
-    expect(pull.Resource['Fn::Join'][1]).toEqual(expect.arrayContaining([':repository/', { 'Fn::Sub': expect.stringMatching(/^cdk-hnb659fds-container-assets-/) }]));
+    expect(pull.Resource['Fn::Join'][1]).toEqual(
+      expect.arrayContaining([':repository/', { 'Fn::Sub': expect.stringMatching(/^cdk-hnb659fds-container-assets-/) }]),
+    );
     // The one artifact object: no listing, no other asset of the bootstrap bucket.
     const read = statements.find((s) => actionsOf(s).includes('s3:GetObject'))!;
     expect(actionsOf(read)).toEqual(['s3:GetObject']);
     expect(JSON.stringify(read.Resource)).toMatch(/cdk-hnb659fds-assets-.*\/[a-f0-9]{64}\.gz/);
     // Only actions that have no resource-level permissions may use '*', each with a reason.
-    const wildcards = statements.filter((s) => s.Resource === '*').flatMap(actionsOf).sort();
+    const wildcards = statements
+      .filter((s) => s.Resource === '*')
+      .flatMap(actionsOf)
+      .sort();
     expect(wildcards).toEqual(['cloudwatch:PutMetricData', 'ecr:GetAuthorizationToken']);
     expect(statements.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'))!.Condition).toEqual({
       StringEquals: { 'cloudwatch:namespace': ['/aws/sagemaker/Endpoints', 'AWS/SageMaker'] },
@@ -79,7 +94,10 @@ describe('SageMaker endpoint, dev (serverless)', () => {
 
   test('a dev deployment goes all at once without rollback alarms', () => {
     t.hasResourceProperties('AWS::SageMaker::Endpoint', {
-      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE' } }, AutoRollbackConfiguration: Match.absent() },
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE' } },
+        AutoRollbackConfiguration: Match.absent(),
+      },
     });
     t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
   });
@@ -107,7 +125,11 @@ describe('SageMaker endpoint, prod (instances)', () => {
       },
     });
     t.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
     });
   });
 
@@ -144,7 +166,10 @@ describe('SageMaker endpoint, prod (instances)', () => {
       MetricName: 'Invocation5XXErrors',
       Statistic: 'Average',
       Threshold: 0.05,
-      Dimensions: [{ Name: 'EndpointName', Value: 'inference-prod-iris-classifier' }, { Name: 'VariantName', Value: 'AllTraffic' }],
+      Dimensions: [
+        { Name: 'EndpointName', Value: 'inference-prod-iris-classifier' },
+        { Name: 'VariantName', Value: 'AllTraffic' },
+      ],
     });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'inference-prod-iris-classifier-deployment-model-latency',
@@ -156,14 +181,26 @@ describe('SageMaker endpoint, prod (instances)', () => {
 
   test('scales down outside working hours when configured', () => {
     const { endpoint } = synthStage('prod', {
-      'endpoint.capacity.offHours': JSON.stringify({ scaleDownCron: 'cron(0 20 ? * MON-FRI *)', scaleUpCron: 'cron(0 6 ? * MON-FRI *)', minInstanceCount: 1 }),
+      'endpoint.capacity.offHours': JSON.stringify({
+        scaleDownCron: 'cron(0 20 ? * MON-FRI *)',
+        scaleUpCron: 'cron(0 6 ? * MON-FRI *)',
+        minInstanceCount: 1,
+      }),
       // One instance at night rules out a canary (validate.ts trafficRoutingProblems).
       'endpoint.deployment.type': 'all-at-once',
     });
     endpoint.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       ScheduledActions: [
-        { ScheduledActionName: 'ScaleDownOffHours', Schedule: 'cron(0 20 ? * MON-FRI *)', ScalableTargetAction: { MinCapacity: 1, MaxCapacity: 1 } },
-        { ScheduledActionName: 'ScaleUpWorkingHours', Schedule: 'cron(0 6 ? * MON-FRI *)', ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 4 } },
+        {
+          ScheduledActionName: 'ScaleDownOffHours',
+          Schedule: 'cron(0 20 ? * MON-FRI *)',
+          ScalableTargetAction: { MinCapacity: 1, MaxCapacity: 1 },
+        },
+        {
+          ScheduledActionName: 'ScaleUpWorkingHours',
+          Schedule: 'cron(0 6 ? * MON-FRI *)',
+          ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 4 },
+        },
       ],
     });
   });
@@ -225,7 +262,9 @@ describe('what a real account would refuse or get wrong', () => {
       expect(timeout).toBeGreaterThanOrEqual(60);
       expect(timeout).toBeLessThanOrEqual(600);
       // Longer than the recorder may run, so a slow but live answer is never cut off.
-      const [fn] = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { FunctionName: Match.stringLikeRegexp('record-deployment$') } }));
+      const [fn] = Object.values(
+        t.findResources('AWS::Lambda::Function', { Properties: { FunctionName: Match.stringLikeRegexp('record-deployment$') } }),
+      );
       expect(timeout).toBeGreaterThan(fn.Properties.Timeout);
     }
   });
@@ -237,7 +276,9 @@ describe('what a real account would refuse or get wrong', () => {
     const describe = statementsOfRole(prod, ENDPOINT_ROLE).filter((s) => actionsOf(s).includes('cloudwatch:DescribeAlarms'));
     expect(describe).toHaveLength(1);
     expect(actionsOf(describe[0])).toEqual(['cloudwatch:DescribeAlarms']);
-    const alarms = Object.keys(prod.findResources('AWS::CloudWatch::Alarm')).filter((id) => id.includes('Rollback')).sort();
+    const alarms = Object.keys(prod.findResources('AWS::CloudWatch::Alarm'))
+      .filter((id) => id.includes('Rollback'))
+      .sort();
     expect(alarms).toHaveLength(2);
     expect(describe[0].Resource.map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual(alarms);
     expect(describe[0].Resource.map((r: any) => r['Fn::GetAtt'][1])).toEqual(['Arn', 'Arn']);
@@ -267,6 +308,13 @@ test('records what it leaves running in the DeployedEndpoint output, the shape e
   const output = endpoint.findOutputs('DeployedEndpoint').DeployedEndpoint;
   expect(JSON.parse(output.Value)).toEqual({
     endpointName: 'inference-prod-iris-classifier',
-    capacity: { mode: 'instance', instanceType: 'ml.m5.large', initialInstanceCount: 2, minInstanceCount: 2, maxInstanceCount: 4, targetInvocationsPerInstance: 600 },
+    capacity: {
+      mode: 'instance',
+      instanceType: 'ml.m5.large',
+      initialInstanceCount: 2,
+      minInstanceCount: 2,
+      maxInstanceCount: 4,
+      targetInvocationsPerInstance: 600,
+    },
   });
 });

@@ -22,9 +22,18 @@ beforeAll(() => {
 type Stage = 'dev' | 'prod';
 const LOGS = (stage: Stage) => `InferencePipeline/inference-${stage}`;
 const API = (stage: Stage) => ({ namespace: 'AWS/ApiGateway', dimensions: { ApiName: `inference-${stage}-api`, Stage: stage } });
-const FN = (stage: Stage, fn: 'predict' | 'read') => ({ namespace: 'AWS/Lambda', dimensions: { FunctionName: `inference-${stage}-${fn}` } });
-const SM = (stage: Stage) => ({ namespace: 'AWS/SageMaker', dimensions: { EndpointName: `inference-${stage}-iris-classifier`, VariantName: 'AllTraffic' } });
-const SMI = (stage: Stage) => ({ namespace: '/aws/sagemaker/Endpoints', dimensions: { EndpointName: `inference-${stage}-iris-classifier`, VariantName: 'AllTraffic' } });
+const FN = (stage: Stage, fn: 'predict' | 'read') => ({
+  namespace: 'AWS/Lambda',
+  dimensions: { FunctionName: `inference-${stage}-${fn}` },
+});
+const SM = (stage: Stage) => ({
+  namespace: 'AWS/SageMaker',
+  dimensions: { EndpointName: `inference-${stage}-iris-classifier`, VariantName: 'AllTraffic' },
+});
+const SMI = (stage: Stage) => ({
+  namespace: '/aws/sagemaker/Endpoints',
+  dimensions: { EndpointName: `inference-${stage}-iris-classifier`, VariantName: 'AllTraffic' },
+});
 const LOG = (stage: Stage) => ({ namespace: LOGS(stage), dimensions: {} });
 
 interface Expected {
@@ -42,41 +51,215 @@ interface Expected {
   readonly prodOnly?: boolean;
 }
 
-const m = (where: { namespace: string; dimensions: Record<string, unknown> }, metricName: string, stat: string, period = 60) => ({ ...where, metricName, stat, period });
+const m = (where: { namespace: string; dimensions: Record<string, unknown> }, metricName: string, stat: string, period = 60) => ({
+  ...where,
+  metricName,
+  stat,
+  period,
+});
 
 const EXPECTED: Record<string, Expected> = {
-  ApiServerErrorRate: { metric: (s) => m(API(s), '5XXError', 'Average'), gate: (s) => m(API(s), 'Count', 'Sum'), threshold: { dev: 0.05, prod: 0.05 }, evaluation: [3, 3], missing: 'notBreaching', severity: 'Critical' },
-  ApiClientErrorRate: { metric: (s) => m(API(s), '4XXError', 'Average'), gate: (s) => m(API(s), 'Count', 'Sum'), threshold: { dev: 0.05, prod: 0.05 }, evaluation: [5, 5], missing: 'notBreaching', severity: 'Warning' },
-  ApiLatencyP99: { metric: (s) => m(API(s), 'Latency', 'p99'), gate: (s) => m(API(s), 'Count', 'Sum'), threshold: { dev: 6000, prod: 2000 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
-  PredictErrors: { metric: (s) => m(FN(s, 'predict'), 'Errors', 'Sum'), threshold: { dev: 0, prod: 0 }, evaluation: [3, 3], missing: 'notBreaching', severity: 'Critical' },
-  PredictThrottles: { metric: (s) => m(FN(s, 'predict'), 'Throttles', 'Sum'), threshold: { dev: 0, prod: 0 }, evaluation: [5, 5], missing: 'notBreaching', severity: 'Warning' },
+  ApiServerErrorRate: {
+    metric: (s) => m(API(s), '5XXError', 'Average'),
+    gate: (s) => m(API(s), 'Count', 'Sum'),
+    threshold: { dev: 0.05, prod: 0.05 },
+    evaluation: [3, 3],
+    missing: 'notBreaching',
+    severity: 'Critical',
+  },
+  ApiClientErrorRate: {
+    metric: (s) => m(API(s), '4XXError', 'Average'),
+    gate: (s) => m(API(s), 'Count', 'Sum'),
+    threshold: { dev: 0.05, prod: 0.05 },
+    evaluation: [5, 5],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  ApiLatencyP99: {
+    metric: (s) => m(API(s), 'Latency', 'p99'),
+    gate: (s) => m(API(s), 'Count', 'Sum'),
+    threshold: { dev: 6000, prod: 2000 },
+    evaluation: [5, 3],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  PredictErrors: {
+    metric: (s) => m(FN(s, 'predict'), 'Errors', 'Sum'),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [3, 3],
+    missing: 'notBreaching',
+    severity: 'Critical',
+  },
+  PredictThrottles: {
+    metric: (s) => m(FN(s, 'predict'), 'Throttles', 'Sum'),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [5, 5],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
   // 80% of the function timeout: 28 s in dev, 15 s in prod.
-  PredictDurationP99: { metric: (s) => m(FN(s, 'predict'), 'Duration', 'p99'), gate: (s) => m(FN(s, 'predict'), 'Invocations', 'Sum'), threshold: { dev: 14400, prod: 12000 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
-  PredictConcurrentExecutions: { metric: (s) => m(FN(s, 'predict'), 'ConcurrentExecutions', 'Maximum'), threshold: { dev: 800, prod: 800 }, evaluation: [3, 3], missing: 'notBreaching', severity: 'Warning' },
-  PredictTimeouts: { metric: (s) => m(LOG(s), 'PredictFunctionTimeouts', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [3, 2], missing: 'notBreaching', severity: 'Critical' },
-  PredictRuntimeExits: { metric: (s) => m(LOG(s), 'PredictFunctionRuntimeExits', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [3, 2], missing: 'notBreaching', severity: 'Critical' },
-  ReadErrors: { metric: (s) => m(FN(s, 'read'), 'Errors', 'Sum'), threshold: { dev: 0, prod: 0 }, evaluation: [3, 3], missing: 'notBreaching', severity: 'Warning' },
-  ReadThrottles: { metric: (s) => m(FN(s, 'read'), 'Throttles', 'Sum'), threshold: { dev: 0, prod: 0 }, evaluation: [5, 5], missing: 'notBreaching', severity: 'Warning' },
-  ReadTimeouts: { metric: (s) => m(LOG(s), 'ReadFunctionTimeouts', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [1, 1], missing: 'notBreaching', severity: 'Warning' },
-  ReadRuntimeExits: { metric: (s) => m(LOG(s), 'ReadFunctionRuntimeExits', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [1, 1], missing: 'notBreaching', severity: 'Warning' },
-  EndpointErrorRate: { metric: (s) => m(SM(s), 'Invocation5XXErrors', 'Average'), gate: (s) => m(SM(s), 'Invocations', 'Sum'), threshold: { dev: 0.05, prod: 0.05 }, evaluation: [3, 2], missing: 'notBreaching', severity: 'Critical' },
-  EndpointClientErrorRate: { metric: (s) => m(SM(s), 'Invocation4XXErrors', 'Average'), gate: (s) => m(SM(s), 'Invocations', 'Sum'), threshold: { dev: 0.05, prod: 0.05 }, evaluation: [5, 5], missing: 'notBreaching', severity: 'Warning' },
+  PredictDurationP99: {
+    metric: (s) => m(FN(s, 'predict'), 'Duration', 'p99'),
+    gate: (s) => m(FN(s, 'predict'), 'Invocations', 'Sum'),
+    threshold: { dev: 14400, prod: 12000 },
+    evaluation: [5, 3],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  PredictConcurrentExecutions: {
+    metric: (s) => m(FN(s, 'predict'), 'ConcurrentExecutions', 'Maximum'),
+    threshold: { dev: 800, prod: 800 },
+    evaluation: [3, 3],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  PredictTimeouts: {
+    metric: (s) => m(LOG(s), 'PredictFunctionTimeouts', 'Sum', 300),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [3, 2],
+    missing: 'notBreaching',
+    severity: 'Critical',
+  },
+  PredictRuntimeExits: {
+    metric: (s) => m(LOG(s), 'PredictFunctionRuntimeExits', 'Sum', 300),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [3, 2],
+    missing: 'notBreaching',
+    severity: 'Critical',
+  },
+  ReadErrors: {
+    metric: (s) => m(FN(s, 'read'), 'Errors', 'Sum'),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [3, 3],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  ReadThrottles: {
+    metric: (s) => m(FN(s, 'read'), 'Throttles', 'Sum'),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [5, 5],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  ReadTimeouts: {
+    metric: (s) => m(LOG(s), 'ReadFunctionTimeouts', 'Sum', 300),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [1, 1],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  ReadRuntimeExits: {
+    metric: (s) => m(LOG(s), 'ReadFunctionRuntimeExits', 'Sum', 300),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [1, 1],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  EndpointErrorRate: {
+    metric: (s) => m(SM(s), 'Invocation5XXErrors', 'Average'),
+    gate: (s) => m(SM(s), 'Invocations', 'Sum'),
+    threshold: { dev: 0.05, prod: 0.05 },
+    evaluation: [3, 2],
+    missing: 'notBreaching',
+    severity: 'Critical',
+  },
+  EndpointClientErrorRate: {
+    metric: (s) => m(SM(s), 'Invocation4XXErrors', 'Average'),
+    gate: (s) => m(SM(s), 'Invocations', 'Sum'),
+    threshold: { dev: 0.05, prod: 0.05 },
+    evaluation: [5, 5],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
   // Microseconds: 2 s.
-  EndpointModelLatencyP99: { metric: (s) => m(SM(s), 'ModelLatency', 'p99'), gate: (s) => m(SM(s), 'Invocations', 'Sum'), threshold: { dev: 2_000_000, prod: 2_000_000 }, evaluation: [3, 2], missing: 'notBreaching', severity: 'Warning' },
-  EndpointOverheadLatencyP99: { metric: (s) => m(SM(s), 'OverheadLatency', 'p99'), gate: (s) => m(SM(s), 'Invocations', 'Sum'), threshold: { dev: 3_000_000, prod: 200_000 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
+  EndpointModelLatencyP99: {
+    metric: (s) => m(SM(s), 'ModelLatency', 'p99'),
+    gate: (s) => m(SM(s), 'Invocations', 'Sum'),
+    threshold: { dev: 2_000_000, prod: 2_000_000 },
+    evaluation: [3, 2],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  EndpointOverheadLatencyP99: {
+    metric: (s) => m(SM(s), 'OverheadLatency', 'p99'),
+    gate: (s) => m(SM(s), 'Invocations', 'Sum'),
+    threshold: { dev: 3_000_000, prod: 200_000 },
+    evaluation: [5, 3],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
   // ml.m5.large has 2 vCPUs: CPUUtilization reads up to 200, the alarm compares CPU / 2.
-  EndpointCpuUtilization: { metric: (s) => m(SMI(s), 'CPUUtilization', 'Average', 300), expression: 'cpu / 2', threshold: { dev: NaN, prod: 80 }, evaluation: [3, 3], missing: 'missing', severity: 'Warning', prodOnly: true },
-  EndpointMemoryUtilization: { metric: (s) => m(SMI(s), 'MemoryUtilization', 'Average', 300), threshold: { dev: NaN, prod: 85 }, evaluation: [3, 3], missing: 'missing', severity: 'Warning', prodOnly: true },
-  EndpointDiskUtilization: { metric: (s) => m(SMI(s), 'DiskUtilization', 'Average', 300), threshold: { dev: NaN, prod: 80 }, evaluation: [3, 3], missing: 'missing', severity: 'Warning', prodOnly: true },
-  EndpointContainerErrors: { metric: (s) => m(LOG(s), 'EndpointContainerErrors', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [1, 1], missing: 'notBreaching', severity: 'Warning' },
+  EndpointCpuUtilization: {
+    metric: (s) => m(SMI(s), 'CPUUtilization', 'Average', 300),
+    expression: 'cpu / 2',
+    threshold: { dev: NaN, prod: 80 },
+    evaluation: [3, 3],
+    missing: 'missing',
+    severity: 'Warning',
+    prodOnly: true,
+  },
+  EndpointMemoryUtilization: {
+    metric: (s) => m(SMI(s), 'MemoryUtilization', 'Average', 300),
+    threshold: { dev: NaN, prod: 85 },
+    evaluation: [3, 3],
+    missing: 'missing',
+    severity: 'Warning',
+    prodOnly: true,
+  },
+  EndpointDiskUtilization: {
+    metric: (s) => m(SMI(s), 'DiskUtilization', 'Average', 300),
+    threshold: { dev: NaN, prod: 80 },
+    evaluation: [3, 3],
+    missing: 'missing',
+    severity: 'Warning',
+    prodOnly: true,
+  },
+  EndpointContainerErrors: {
+    metric: (s) => m(LOG(s), 'EndpointContainerErrors', 'Sum', 300),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [1, 1],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
   // Summed over the five operations the functions call (UpdateItem and DeleteItem are the idempotency key's).
-  TableThrottledRequests: { metric: () => ({ metricName: 'ThrottledRequests' }), expression: 'FILL(throttled0, 0) + FILL(throttled1, 0) + FILL(throttled2, 0) + FILL(throttled3, 0) + FILL(throttled4, 0)', threshold: { dev: 0, prod: 0 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
-  TableSystemErrors: { metric: () => ({ metricName: 'SystemErrors' }), expression: 'FILL(syserrors0, 0) + FILL(syserrors1, 0) + FILL(syserrors2, 0) + FILL(syserrors3, 0) + FILL(syserrors4, 0)', threshold: { dev: 0, prod: 0 }, evaluation: [5, 3], missing: 'notBreaching', severity: 'Warning' },
-  HandlerServerErrorRate: { metric: (s) => m(LOG(s), 'InferenceServerErrors', 'Sum'), gate: (s) => m(LOG(s), 'Inferences', 'Sum'), expression: 'FILL(errors, 0) / requests', threshold: { dev: 0.05, prod: 0.05 }, evaluation: [3, 3], missing: 'notBreaching', severity: 'Critical' },
-  RecordWriteFallbacks: { metric: (s) => m(LOG(s), 'RecordWriteFallbacks', 'Sum', 300), threshold: { dev: 0, prod: 0 }, evaluation: [1, 1], missing: 'notBreaching', severity: 'Warning' },
+  TableThrottledRequests: {
+    metric: () => ({ metricName: 'ThrottledRequests' }),
+    expression: 'FILL(throttled0, 0) + FILL(throttled1, 0) + FILL(throttled2, 0) + FILL(throttled3, 0) + FILL(throttled4, 0)',
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [5, 3],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  TableSystemErrors: {
+    metric: () => ({ metricName: 'SystemErrors' }),
+    expression: 'FILL(syserrors0, 0) + FILL(syserrors1, 0) + FILL(syserrors2, 0) + FILL(syserrors3, 0) + FILL(syserrors4, 0)',
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [5, 3],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
+  HandlerServerErrorRate: {
+    metric: (s) => m(LOG(s), 'InferenceServerErrors', 'Sum'),
+    gate: (s) => m(LOG(s), 'Inferences', 'Sum'),
+    expression: 'FILL(errors, 0) / requests',
+    threshold: { dev: 0.05, prod: 0.05 },
+    evaluation: [3, 3],
+    missing: 'notBreaching',
+    severity: 'Critical',
+  },
+  RecordWriteFallbacks: {
+    metric: (s) => m(LOG(s), 'RecordWriteFallbacks', 'Sum', 300),
+    threshold: { dev: 0, prod: 0 },
+    evaluation: [1, 1],
+    missing: 'notBreaching',
+    severity: 'Warning',
+  },
 };
 /** In prod the endpoint's deployment-rollback alarms watch the same signals as these, for the guardrail alone. */
-const ROLLBACK_IN_PROD = { EndpointErrorRate: 'inference-prod-iris-classifier-deployment-error-rate', EndpointModelLatencyP99: 'inference-prod-iris-classifier-deployment-model-latency' };
+const ROLLBACK_IN_PROD = {
+  EndpointErrorRate: 'inference-prod-iris-classifier-deployment-error-rate',
+  EndpointModelLatencyP99: 'inference-prod-iris-classifier-deployment-model-latency',
+};
 
 const synth = (stage: Stage) => (stage === 'dev' ? dev : prod);
 const topicRef = (t: Template) => ({ Ref: only(t, 'AWS::SNS::Topic').logicalId });
@@ -113,7 +296,12 @@ describe.each(['dev', 'prod'] as const)('%s alarms', (stage) => {
       // DynamoDB: one metric per operation the functions call, summed.
       const perOperation = metrics.filter((x) => x.metricName === signal.metricName);
       expect(perOperation.map((x) => [x.namespace, x.dimensions, x.stat, x.period])).toEqual(
-        ['PutItem', 'GetItem', 'Query', 'UpdateItem', 'DeleteItem'].map((op) => ['AWS/DynamoDB', { TableName: `inference-${stage}-inferences`, Operation: op }, 'Sum', 60]),
+        ['PutItem', 'GetItem', 'Query', 'UpdateItem', 'DeleteItem'].map((op) => [
+          'AWS/DynamoDB',
+          { TableName: `inference-${stage}-inferences`, Operation: op },
+          'Sum',
+          60,
+        ]),
       );
     }
     if (e.gate) {
@@ -144,13 +332,20 @@ describe('stage differences', () => {
   test('dev (serverless) has no instance utilisation alarms; prod (ml.m5.large) has CPU, memory and disk', () => {
     const utilisation = (s: SynthesizedMonitoring) => [...alarmsByName(s.template).keys()].filter((n) => /Utilization$/.test(n)).sort();
     expect(utilisation(dev)).toEqual([]);
-    expect(utilisation(prod)).toEqual(['inference-prod-EndpointCpuUtilization', 'inference-prod-EndpointDiskUtilization', 'inference-prod-EndpointMemoryUtilization']);
+    expect(utilisation(prod)).toEqual([
+      'inference-prod-EndpointCpuUtilization',
+      'inference-prod-EndpointDiskUtilization',
+      'inference-prod-EndpointMemoryUtilization',
+    ]);
   });
 
-  test('every stage watches the endpoint with its own gated, notifying alarms; prod\'s rollback alarms stay the guardrail\'s', () => {
+  test("every stage watches the endpoint with its own gated, notifying alarms; prod's rollback alarms stay the guardrail's", () => {
     for (const s of [dev, prod]) {
-      for (const id of Object.keys(ROLLBACK_IN_PROD)) expect(alarmsByName(s.template).get(`inference-${s.config.stage}-${id}`)!.type).toBe('AWS::CloudWatch::Alarm');
-      expect(s.template.findResources('AWS::CloudWatch::CompositeAlarm')).toEqual({ [alarmsByName(s.template).get(`inference-${s.config.stage}-PipelineUnhealthy`)!.logicalId]: expect.anything() });
+      for (const id of Object.keys(ROLLBACK_IN_PROD))
+        expect(alarmsByName(s.template).get(`inference-${s.config.stage}-${id}`)!.type).toBe('AWS::CloudWatch::Alarm');
+      expect(s.template.findResources('AWS::CloudWatch::CompositeAlarm')).toEqual({
+        [alarmsByName(s.template).get(`inference-${s.config.stage}-PipelineUnhealthy`)!.logicalId]: expect.anything(),
+      });
     }
     // The rollback alarms: same signal and threshold, ungated and without actions, named in the
     // endpoint's auto-rollback configuration, and never read by the monitoring stack.
@@ -158,7 +353,9 @@ describe('stage differences', () => {
     const endpointAlarms = alarmsByName(endpoint);
     const [sagemaker] = Object.values(endpoint.findResources('AWS::SageMaker::Endpoint')).map((r) => r.Properties);
     expect(sagemaker.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: Props) => a.AlarmName.Ref).sort()).toEqual(
-      Object.values(ROLLBACK_IN_PROD).map((name) => endpointAlarms.get(name)!.logicalId).sort(),
+      Object.values(ROLLBACK_IN_PROD)
+        .map((name) => endpointAlarms.get(name)!.logicalId)
+        .sort(),
     );
     for (const [id, rollbackName] of Object.entries(ROLLBACK_IN_PROD)) {
       const rollback = endpointAlarms.get(rollbackName)!.props;
@@ -217,7 +414,10 @@ describe('configuration overrides by alarm id', () => {
   });
 
   test('prod: a threshold override of the endpoint error rate moves the monitoring alarm and the rollback alarm together', () => {
-    const s = synthMonitoring('prod', { 'monitoring.alarms.EndpointErrorRate.threshold': '0.1', 'monitoring.alarms.EndpointModelLatencyP99.threshold': '1500000' });
+    const s = synthMonitoring('prod', {
+      'monitoring.alarms.EndpointErrorRate.threshold': '0.1',
+      'monitoring.alarms.EndpointModelLatencyP99.threshold': '1500000',
+    });
     const own = alarmsByName(s.template);
     const rollback = alarmsByName(Template.fromStack(s.pipeline.endpoint));
     expect(own.get('inference-prod-EndpointErrorRate')!.props.Threshold).toBe(0.1);
@@ -226,7 +426,7 @@ describe('configuration overrides by alarm id', () => {
     expect(rollback.get(ROLLBACK_IN_PROD.EndpointModelLatencyP99)!.props.Threshold).toBe(1_500_000);
   });
 
-  test('an override that cannot apply fails the synth with the setting\'s path', () => {
+  test("an override that cannot apply fails the synth with the setting's path", () => {
     expect(() => synthMonitoring('prod', { 'monitoring.alarms.EndpointErrorRate.threshold': '5' })).toThrow(
       'monitoring.alarms.EndpointErrorRate.threshold: is a ratio from 0 to 1 (0.05 is 5%), got 5',
     );
@@ -237,21 +437,31 @@ describe('configuration overrides by alarm id', () => {
 
   test('the stack builds exactly the enabled alarms of the resolved catalog', () => {
     const built = [...alarmsByName(tuned.template).keys()].filter((n) => !n.endsWith('PipelineUnhealthy')).sort();
-    expect(built).toEqual(resolveAlarms(tuned.config).filter((a) => a.enabled).map((a) => `inference-dev-${a.id}`).sort());
+    expect(built).toEqual(
+      resolveAlarms(tuned.config)
+        .filter((a) => a.enabled)
+        .map((a) => `inference-dev-${a.id}`)
+        .sort(),
+    );
   });
 });
 
 describe('notification topic', () => {
   test('encrypted with its own rotating KMS key that CloudWatch may use', () => {
     const key = only(prod.template, 'AWS::KMS::Key');
-    expect(only(prod.template, 'AWS::SNS::Topic').props).toMatchObject({ TopicName: 'inference-prod-alarms', KmsMasterKeyId: { 'Fn::GetAtt': [key.logicalId, 'Arn'] } });
+    expect(only(prod.template, 'AWS::SNS::Topic').props).toMatchObject({
+      TopicName: 'inference-prod-alarms',
+      KmsMasterKeyId: { 'Fn::GetAtt': [key.logicalId, 'Arn'] },
+    });
     expect(key.props.EnableKeyRotation).toBe(true);
-    expect(key.props.KeyPolicy.Statement).toContainEqual(expect.objectContaining({
-      Effect: 'Allow',
-      Principal: { Service: 'cloudwatch.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-    }));
+    expect(key.props.KeyPolicy.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    );
   });
 
   test('publishing without TLS is denied; CloudWatch of this account may publish', () => {
@@ -264,31 +474,39 @@ describe('notification topic', () => {
       Resource: topicRef(prod.template),
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     });
-    expect(statements).toContainEqual(expect.objectContaining({
-      Effect: 'Allow',
-      Principal: { Service: 'cloudwatch.amazonaws.com' },
-      Action: 'sns:Publish',
-      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-    }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    );
   });
 });
 
 describe('metric filters and log groups', () => {
   test.each(['dev', 'prod'] as const)('%s: one filter per definition, on the right log group, in the stage namespace', (stage) => {
     const filters = Object.values(synth(stage).template.findResources('AWS::Logs::MetricFilter')).map((r) => r.Properties);
-    const groups = { predictFunction: `/aws/lambda/inference-${stage}-predict`, readFunction: `/aws/lambda/inference-${stage}-read`, endpoint: `/aws/sagemaker/Endpoints/inference-${stage}-iris-classifier` };
+    const groups = {
+      predictFunction: `/aws/lambda/inference-${stage}-predict`,
+      readFunction: `/aws/lambda/inference-${stage}-read`,
+      endpoint: `/aws/sagemaker/Endpoints/inference-${stage}-iris-classifier`,
+    };
     expect(filters).toHaveLength(METRIC_FILTERS.length);
     for (const def of METRIC_FILTERS) {
       expect(filters).toContainEqual({
         FilterPattern: def.pattern,
         LogGroupName: groups[def.logGroup],
-        MetricTransformations: [{
-          MetricName: def.metricName,
-          MetricNamespace: LOGS(stage),
-          MetricValue: def.metricValue,
-          Unit: def.unit,
-          ...(def.dimensions ? { Dimensions: Object.entries(def.dimensions).map(([Key, Value]) => ({ Key, Value })) } : {}),
-        }],
+        MetricTransformations: [
+          {
+            MetricName: def.metricName,
+            MetricNamespace: LOGS(stage),
+            MetricValue: def.metricValue,
+            Unit: def.unit,
+            ...(def.dimensions ? { Dimensions: Object.entries(def.dimensions).map(([Key, Value]) => ({ Key, Value })) } : {}),
+          },
+        ],
       });
     }
   });
@@ -296,7 +514,11 @@ describe('metric filters and log groups', () => {
   test('every log group a filter reads is created by its stack, with the configured retention', () => {
     for (const s of [dev, prod]) {
       const created = [s.pipeline.api, s.pipeline.endpoint].flatMap((stack) =>
-        Object.values(Template.fromStack(stack).findResources('AWS::Logs::LogGroup')).map((r) => [r.Properties.LogGroupName, r.Properties.RetentionInDays]));
+        Object.values(Template.fromStack(stack).findResources('AWS::Logs::LogGroup')).map((r) => [
+          r.Properties.LogGroupName,
+          r.Properties.RetentionInDays,
+        ]),
+      );
       const read = new Set(Object.values(s.template.findResources('AWS::Logs::MetricFilter')).map((r) => r.Properties.LogGroupName));
       expect(read.size).toBe(3);
       for (const name of read) expect(created).toContainEqual([name, s.config.logRetentionDays]);
@@ -305,24 +527,38 @@ describe('metric filters and log groups', () => {
 
   test('names, not references: no export is pinned on the watched stacks, which deploy first', () => {
     expect(JSON.stringify(prod.template.toJSON())).not.toContain('Fn::ImportValue');
-    expect(prod.stack.dependencies.map((d) => d.stackName).sort()).toEqual(['inference-prod-api', 'inference-prod-data', 'inference-prod-endpoint']);
+    expect(prod.stack.dependencies.map((d) => d.stackName).sort()).toEqual([
+      'inference-prod-api',
+      'inference-prod-data',
+      'inference-prod-endpoint',
+    ]);
   });
 });
 
 describe('CloudWatch dashboard', () => {
   /** The dashboard body as JSON, tokens shown as <Ref X> / <GetAtt X>. */
-  const widgetsOf = (s: SynthesizedMonitoring): Props[] => JSON.parse(flatten(only(s.template, 'AWS::CloudWatch::Dashboard').props.DashboardBody)).widgets;
-  const graph = (s: SynthesizedMonitoring, title: string) => widgetsOf(s).find((w) => w.type === 'metric' && w.properties.title === title)!.properties;
+  const widgetsOf = (s: SynthesizedMonitoring): Props[] =>
+    JSON.parse(flatten(only(s.template, 'AWS::CloudWatch::Dashboard').props.DashboardBody)).widgets;
+  const graph = (s: SynthesizedMonitoring, title: string) =>
+    widgetsOf(s).find((w) => w.type === 'metric' && w.properties.title === title)!.properties;
 
-  test.each(['dev', 'prod'] as const)('%s: reads like the architecture, with the layout\'s rows and charts in order', (stage) => {
+  test.each(['dev', 'prod'] as const)("%s: reads like the architecture, with the layout's rows and charts in order", (stage) => {
     const s = synth(stage);
     const layout = dashboardLayout(s.config);
     const widgets = widgetsOf(s);
     expect(only(s.template, 'AWS::CloudWatch::Dashboard').props.DashboardName).toBe(`inference-${stage}-pipeline`);
-    expect(widgets.filter((w) => w.type === 'text' && w.height === 1).map((w) => w.properties.markdown)).toEqual(
-      ['## Overview', '## Alarms', '## API Gateway', '## Lambda', '## SageMaker endpoint', '## DynamoDB', '## Latest errors'],
+    expect(widgets.filter((w) => w.type === 'text' && w.height === 1).map((w) => w.properties.markdown)).toEqual([
+      '## Overview',
+      '## Alarms',
+      '## API Gateway',
+      '## Lambda',
+      '## SageMaker endpoint',
+      '## DynamoDB',
+      '## Latest errors',
+    ]);
+    expect(layout.rows.map((r) => `## ${r.title}`)).toEqual(
+      widgets.filter((w) => w.type === 'text' && w.height === 1).map((w) => w.properties.markdown),
     );
-    expect(layout.rows.map((r) => `## ${r.title}`)).toEqual(widgets.filter((w) => w.type === 'text' && w.height === 1).map((w) => w.properties.markdown));
     expect(widgets.filter((w) => w.type === 'metric').map((w) => w.properties.title)).toEqual(graphsOf(layout).map((g) => g.title));
     // Rows stack top to bottom.
     const rowY = widgets.filter((w) => w.type === 'text' && w.height === 1).map((w) => w.y);
@@ -332,13 +568,22 @@ describe('CloudWatch dashboard', () => {
   test.each(['dev', 'prod'] as const)('%s: every service of the list has alarms in the template and charts on the dashboard', (stage) => {
     const s = synth(stage);
     const names = new Set(alarmsByName(s.template).keys());
-    const titles = new Set(widgetsOf(s).filter((w) => w.type === 'metric').map((w) => w.properties.title));
+    const titles = new Set(
+      widgetsOf(s)
+        .filter((w) => w.type === 'metric')
+        .map((w) => w.properties.title),
+    );
     const layout = dashboardLayout(s.config);
     for (const service of MONITORED_SERVICES) {
-      const own = service.alarms(s.config).filter((a) => a.applies).map((a) => `inference-${stage}-${a.id}`);
+      const own = service
+        .alarms(s.config)
+        .filter((a) => a.applies)
+        .map((a) => `inference-${stage}-${a.id}`);
       expect(own.length).toBeGreaterThan(0);
       for (const name of own) expect(names).toContain(name);
-      const charts = service.widgets({ config: s.config, alarms: new Map(layout.alarms.map((a) => [a.id, a])) }).flatMap((w) => (w.kind === 'graph' ? [w.title] : []));
+      const charts = service
+        .widgets({ config: s.config, alarms: new Map(layout.alarms.map((a) => [a.id, a])) })
+        .flatMap((w) => (w.kind === 'graph' ? [w.title] : []));
       expect(charts.length).toBeGreaterThan(0);
       for (const title of charts) expect(titles).toContain(title);
     }
@@ -347,10 +592,14 @@ describe('CloudWatch dashboard', () => {
   test('the header links to the API, the function and endpoint logs and the table', () => {
     const header = widgetsOf(dev).find((w) => w.type === 'text' && w.height === 3)!.properties.markdown as string;
     expect(header).toContain('# inference-dev: inference pipeline');
-    expect(header).toContain('[API inference-dev-api](https://<Ref AWS::Region>.console.aws.amazon.com/apigateway/main/apis?region=<Ref AWS::Region>)');
+    expect(header).toContain(
+      '[API inference-dev-api](https://<Ref AWS::Region>.console.aws.amazon.com/apigateway/main/apis?region=<Ref AWS::Region>)',
+    );
     expect(header).toContain('#logsV2:log-groups/log-group/$252Faws$252Flambda$252Finference-dev-predict)');
     expect(header).toContain('#logsV2:log-groups/log-group/$252Faws$252Fsagemaker$252FEndpoints$252Finference-dev-iris-classifier)');
-    expect(header).toContain('[table inference-dev-inferences](https://<Ref AWS::Region>.console.aws.amazon.com/dynamodbv2/home?region=<Ref AWS::Region>#table?name=inference-dev-inferences)');
+    expect(header).toContain(
+      '[table inference-dev-inferences](https://<Ref AWS::Region>.console.aws.amazon.com/dynamodbv2/home?region=<Ref AWS::Region>#table?name=inference-dev-inferences)',
+    );
   });
 
   test('the alarm row shows the composite first, then every alarm', () => {
@@ -361,8 +610,12 @@ describe('CloudWatch dashboard', () => {
   });
 
   test('alarm thresholds are drawn on their charts, per stage', () => {
-    expect(graph(dev, 'Latency (ms)').annotations.horizontal).toEqual([{ value: 6000, label: 'API latency p99 (Warning)', color: '#ff7f0e', yAxis: 'left' }]);
-    expect(graph(prod, 'Latency (ms)').annotations.horizontal).toEqual([{ value: 2000, label: 'API latency p99 (Warning)', color: '#ff7f0e', yAxis: 'left' }]);
+    expect(graph(dev, 'Latency (ms)').annotations.horizontal).toEqual([
+      { value: 6000, label: 'API latency p99 (Warning)', color: '#ff7f0e', yAxis: 'left' },
+    ]);
+    expect(graph(prod, 'Latency (ms)').annotations.horizontal).toEqual([
+      { value: 2000, label: 'API latency p99 (Warning)', color: '#ff7f0e', yAxis: 'left' },
+    ]);
     expect(graph(prod, 'Error rates').annotations.horizontal).toEqual([
       { value: 0.05, label: 'API 5XX error rate (Critical)', color: '#d62728', yAxis: 'left' },
       { value: 0.05, label: 'API 4XX error rate (Warning)', color: '#ff7f0e', yAxis: 'left' },
@@ -373,20 +626,33 @@ describe('CloudWatch dashboard', () => {
 
   test('latency percentiles and errors by kind (one line per kind, from the stage namespace)', () => {
     const latency = graph(prod, 'Latency (ms)').metrics.map((m: unknown[]) => [m[1], (m[m.length - 1] as Props).stat]);
-    expect(latency).toEqual([['Latency', 'p50'], ['Latency', 'p90'], ['Latency', 'p99'], ['IntegrationLatency', 'p99']]);
-    expect(graph(prod, 'Errors by kind').metrics).toEqual([[{ expression: `SEARCH('{"InferencePipeline/inference-prod",errorKind} MetricName="InferenceErrors"', 'Sum', 60)`, period: 60 }]]);
+    expect(latency).toEqual([
+      ['Latency', 'p50'],
+      ['Latency', 'p90'],
+      ['Latency', 'p99'],
+      ['IntegrationLatency', 'p99'],
+    ]);
+    expect(graph(prod, 'Errors by kind').metrics).toEqual([
+      [{ expression: `SEARCH('{"InferencePipeline/inference-prod",errorKind} MetricName="InferenceErrors"', 'Sum', 60)`, period: 60 }],
+    ]);
   });
 
-  test('cold starts: stage-scoped from the platform report, and Powertools\' own count by service', () => {
+  test("cold starts: stage-scoped from the platform report, and Powertools' own count by service", () => {
     expect(graph(prod, 'Cold starts').metrics).toEqual([
-      ['InferencePipeline/inference-prod', 'PredictFunctionInitDuration', { label: 'Cold starts (platform report)', stat: 'SampleCount', period: 60 }],
+      [
+        'InferencePipeline/inference-prod',
+        'PredictFunctionInitDuration',
+        { label: 'Cold starts (platform report)', stat: 'SampleCount', period: 60 },
+      ],
       ['InferencePipeline', 'ColdStart', 'service', 'inference-predict', { label: 'ColdStart (Powertools EMF)', period: 60, stat: 'Sum' }],
     ]);
   });
 
-  test('the latest-errors widget runs its Logs Insights query over both functions\' logs', () => {
+  test("the latest-errors widget runs its Logs Insights query over both functions' logs", () => {
     const logs = widgetsOf(prod).find((w) => w.type === 'log')!.properties;
-    expect(logs.query).toBe(`SOURCE '/aws/lambda/inference-prod-predict' | SOURCE '/aws/lambda/inference-prod-read' | ${LATEST_ERRORS_QUERY}`);
+    expect(logs.query).toBe(
+      `SOURCE '/aws/lambda/inference-prod-predict' | SOURCE '/aws/lambda/inference-prod-read' | ${LATEST_ERRORS_QUERY}`,
+    );
     expect(logs.view).toBe('table');
   });
 });
@@ -394,7 +660,9 @@ describe('CloudWatch dashboard', () => {
 describe('outputs', () => {
   test('DashboardUrl and AlarmTopicArn', () => {
     const outputs = prod.template.toJSON().Outputs;
-    expect(flatten(outputs.DashboardUrl.Value)).toBe('https://<Ref AWS::Region>.console.aws.amazon.com/cloudwatch/home?region=<Ref AWS::Region>#dashboards:name=inference-prod-pipeline');
+    expect(flatten(outputs.DashboardUrl.Value)).toBe(
+      'https://<Ref AWS::Region>.console.aws.amazon.com/cloudwatch/home?region=<Ref AWS::Region>#dashboards:name=inference-prod-pipeline',
+    );
     expect(outputs.AlarmTopicArn.Value).toEqual(topicRef(prod.template));
   });
 

@@ -44,7 +44,14 @@ function record(i: number, version: string, latency: number, failed: boolean, in
     modelVersion: version,
     endpointName: 'inference-dev-iris-classifier',
     input: { mode: 'full', sizeBytes: 30, sha256: 'a'.repeat(64), body: JSON.stringify({ instances: [input] }) },
-    output: failed ? undefined : { mode: 'full', sizeBytes: 80, sha256: 'b'.repeat(64), body: JSON.stringify({ predictions: [{ label: 'setosa', probabilities: { setosa: 0.75, versicolor: 0.25, virginica: 0 } }] }) },
+    output: failed
+      ? undefined
+      : {
+          mode: 'full',
+          sizeBytes: 80,
+          sha256: 'b'.repeat(64),
+          body: JSON.stringify({ predictions: [{ label: 'setosa', probabilities: { setosa: 0.75, versicolor: 0.25, virginica: 0 } }] }),
+        },
     latencyMs: latency + 2,
     modelLatencyMs: failed ? undefined : latency,
     ttlDays: 7,
@@ -64,9 +71,21 @@ beforeAll(async () => {
       ...Array.from({ length: 40 }, (_, i) => record(i, '1.1.0', 2 * (10 + i), false, [6.5, 3.0, 5.5 + (i % 5) / 10, 2.0])),
     ];
     for (let i = 0; i < items.length; i += 25) {
-      await local.client.send(new BatchWriteItemCommand({ RequestItems: { 'inference-dev-inferences': items.slice(i, i + 25).map((r) => ({ PutRequest: { Item: toDynamoJson(r) } })) } }));
+      await local.client.send(
+        new BatchWriteItemCommand({
+          RequestItems: { 'inference-dev-inferences': items.slice(i, i + 25).map((r) => ({ PutRequest: { Item: toDynamoJson(r) } })) },
+        }),
+      );
     }
-    await recordDeployment(local.client, 'inference-dev-inferences', { modelName: 'iris-classifier', modelVersion: '1.1.0', endpointName: 'e', capacity: {}, stage: 'dev', deployedAt: '2024-04-30T00:00:00.000Z', trainingStats: stats });
+    await recordDeployment(local.client, 'inference-dev-inferences', {
+      modelName: 'iris-classifier',
+      modelVersion: '1.1.0',
+      endpointName: 'e',
+      capacity: {},
+      stage: 'dev',
+      deployedAt: '2024-04-30T00:00:00.000Z',
+      trainingStats: stats,
+    });
   } finally {
     await local.close();
   }
@@ -78,14 +97,30 @@ describe('npm run analyze on the local table', () => {
   let report: AnalysisReport;
 
   beforeAll(async () => {
-    const result = await run(['--data-dir', dataDir, '--version', '1.0.0', '--version', '1.1.0', '--from', '2024-05-01T00:00:00Z', '--to', '2024-05-01T23:59:59Z', '--format', 'json']);
+    const result = await run([
+      '--data-dir',
+      dataDir,
+      '--version',
+      '1.0.0',
+      '--version',
+      '1.1.0',
+      '--from',
+      '2024-05-01T00:00:00Z',
+      '--to',
+      '2024-05-01T23:59:59Z',
+      '--format',
+      'json',
+    ]);
     expect(result.code).toBe(0);
     expect(result.err).toContain('read 80 inference records from inference-dev-inferences');
     report = JSON.parse(result.out) as AnalysisReport;
   }, 60_000);
 
   it('counts requests and failures by kind per version', () => {
-    expect(report.cohorts.map((c) => [c.label, c.requests, c.errors])).toEqual([['1.0.0', 40, 4], ['1.1.0', 40, 0]]);
+    expect(report.cohorts.map((c) => [c.label, c.requests, c.errors])).toEqual([
+      ['1.0.0', 40, 4],
+      ['1.1.0', 40, 0],
+    ]);
     expect(report.cohorts[0].errorsByKind).toEqual([{ kind: 'ModelError', count: 4 }]);
     expect(report.cohorts[0].errorRate).toBe(0.1);
   });
@@ -108,7 +143,7 @@ describe('npm run analyze on the local table', () => {
     expect(petal.quantiles.q50).toBe(5.7);
   });
 
-  it('takes 1.1.0\'s training statistics from its deployment record, and flags the drift from training and from 1.0.0', () => {
+  it("takes 1.1.0's training statistics from its deployment record, and flags the drift from training and from 1.0.0", () => {
     expect(report.cohorts.map((c) => c.hasTrainingStats)).toEqual([true, true]);
     const vsTraining = report.cohorts[1].driftVsTraining!.find((d) => d.name === 'petal_length')!;
     expect(vsTraining.verdict).toBe('drift');
@@ -118,13 +153,47 @@ describe('npm run analyze on the local table', () => {
   });
 
   it('exits 3 with --fail-on-drift when a feature drifted', async () => {
-    expect((await run(['--data-dir', dataDir, '--version', '1.0.0', '--version', '1.1.0', '--from', '2024-05-01T00:00:00Z', '--to', '2024-05-01T23:59:59Z', '--fail-on-drift'])).code).toBe(3);
+    expect(
+      (
+        await run([
+          '--data-dir',
+          dataDir,
+          '--version',
+          '1.0.0',
+          '--version',
+          '1.1.0',
+          '--from',
+          '2024-05-01T00:00:00Z',
+          '--to',
+          '2024-05-01T23:59:59Z',
+          '--fail-on-drift',
+        ])
+      ).code,
+    ).toBe(3);
   }, 60_000);
 
   it('compares one version with itself over two windows', async () => {
-    const r = await run(['--data-dir', dataDir, '--version', '1.0.0', '--from', '2024-05-01T10:00:20Z', '--to', '2024-05-01T10:01:00Z', '--baseline-from', '2024-05-01T10:00:00Z', '--baseline-to', '2024-05-01T10:00:19Z', '--format', 'json']);
+    const r = await run([
+      '--data-dir',
+      dataDir,
+      '--version',
+      '1.0.0',
+      '--from',
+      '2024-05-01T10:00:20Z',
+      '--to',
+      '2024-05-01T10:01:00Z',
+      '--baseline-from',
+      '2024-05-01T10:00:00Z',
+      '--baseline-to',
+      '2024-05-01T10:00:19Z',
+      '--format',
+      'json',
+    ]);
     const windows = JSON.parse(r.out) as AnalysisReport;
-    expect(windows.cohorts.map((c) => [c.label, c.requests])).toEqual([['1.0.0 (2024-05-01T10:00 to 2024-05-01T10:00)', 20], ['1.0.0 (2024-05-01T10:00 to 2024-05-01T10:01)', 20]]);
+    expect(windows.cohorts.map((c) => [c.label, c.requests])).toEqual([
+      ['1.0.0 (2024-05-01T10:00 to 2024-05-01T10:00)', 20],
+      ['1.0.0 (2024-05-01T10:00 to 2024-05-01T10:01)', 20],
+    ]);
   }, 60_000);
 });
 
@@ -145,7 +214,10 @@ describe('npm run analyze on bulk synthetic records', () => {
     expect(html.code).toBe(0);
     expect(html.err).toContain(`wrote ${path.join(work, 'report.html')}`);
     if (!existsSync(CHROMIUM)) return;
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const external: string[] = [];
@@ -176,7 +248,9 @@ describe('npm run analyze on bulk synthetic records', () => {
     expect(report.cohorts.map((c) => c.requests)).toEqual([1000, 1000]);
     expect(report.cohorts.every((c) => c.features.length === 0 && c.recordsWithInputValues === 0 && c.labels.length === 0)).toBe(true);
     expect(report.cohorts[0].latencyMs.model.p50).toEqual(expect.any(Number));
-    expect(report.notes).toContain('1.0.0: the records keep no input values (payload mode hash); feature statistics, input drift and predictions need payload mode full. Requests, errors and latency are still analysed.');
+    expect(report.notes).toContain(
+      '1.0.0: the records keep no input values (payload mode hash); feature statistics, input drift and predictions need payload mode full. Requests, errors and latency are still analysed.',
+    );
     const html = await run(['--synthetic', '2000', '--payload-mode', 'none', '--format', 'html', '--out', 'none.html']);
     expect(readFileSync(path.join(work, 'none.html'), 'utf8')).toContain('The records keep no input values (payload mode hash or none)');
     expect(html.code).toBe(0);
@@ -188,12 +262,28 @@ describe('npm run analyze --export-dir', () => {
     const root = path.join(work, 'export');
     const data = path.join(root, 'AWSDynamoDB', '01700000000000-abcdef12', 'data');
     mkdirSync(data, { recursive: true });
-    const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ Item: toDynamoJson(record(i, '1.0.0', 10 + i, i === 3, [5.1, 3.5, 1.4, 0.2])) }));
+    const lines = Array.from({ length: 12 }, (_, i) =>
+      JSON.stringify({ Item: toDynamoJson(record(i, '1.0.0', 10 + i, i === 3, [5.1, 3.5, 1.4, 0.2])) }),
+    );
     writeFileSync(path.join(data, 'abcdefghij.json.gz'), gzipSync(`${lines.join('\n')}\n`));
     writeFileSync(path.join(data, 'emptypartition.json.gz'), gzipSync(''));
-    writeFileSync(path.join(root, 'AWSDynamoDB', '01700000000000-abcdef12', 'manifest-summary.json'), '{"itemCount":12,"outputFormat":"DYNAMODB_JSON"}');
+    writeFileSync(
+      path.join(root, 'AWSDynamoDB', '01700000000000-abcdef12', 'manifest-summary.json'),
+      '{"itemCount":12,"outputFormat":"DYNAMODB_JSON"}',
+    );
     writeFileSync(path.join(root, 'AWSDynamoDB', '01700000000000-abcdef12', '_started'), '');
-    const r = await run(['--export-dir', root, '--version', '1.0.0', '--from', '2024-05-01T00:00:00Z', '--to', '2024-05-01T23:59:59Z', '--format', 'json']);
+    const r = await run([
+      '--export-dir',
+      root,
+      '--version',
+      '1.0.0',
+      '--from',
+      '2024-05-01T00:00:00Z',
+      '--to',
+      '2024-05-01T23:59:59Z',
+      '--format',
+      'json',
+    ]);
     const report = JSON.parse(r.out) as AnalysisReport;
     expect(report.cohorts[0]).toMatchObject({ requests: 12, errors: 1 });
     await expect(run(['--export-dir', path.join(work, 'nothing-here')])).rejects.toThrow(/ENOENT|no export data files/);
@@ -204,12 +294,21 @@ describe('refused arguments', () => {
   it.each([
     [['--format', 'xml'], "--format must be table, json, csv or html, got 'xml'"],
     [['--version', 'a', '--version', 'b', '--version', 'c'], 'give --version at most twice (one version, or two to compare), got 3'],
-    [['--from', '2024-05-02T00:00:00Z', '--to', '2024-05-01T00:00:00Z'], '--from (2024-05-02T00:00:00.000Z) must not be after --to (2024-05-01T00:00:00.000Z)'],
+    [
+      ['--from', '2024-05-02T00:00:00Z', '--to', '2024-05-01T00:00:00Z'],
+      '--from (2024-05-02T00:00:00.000Z) must not be after --to (2024-05-01T00:00:00.000Z)',
+    ],
     [['--from', 'yesterday'], "--from must be an ISO-8601 time with a zone, such as 2024-05-01T12:00:00Z, got 'yesterday'"],
     [['--synthetic', '1'], "--synthetic must be a whole number from 2 to 10000000, got '1'"],
     [['--synthetic', '10', '--aws'], 'give at most one of --aws, --export-dir and --synthetic'],
-    [['--version', 'a', '--version', 'b', '--baseline-from', '2024-05-01T00:00:00Z'], '--baseline-from/--baseline-to compare one version over two windows; give one --version'],
-    [['--data-dir', '/nonexistent/analyze'], 'no local pipeline data in /nonexistent/analyze: run `npm start -- --demo` (or npm start) first, or pass --data-dir, --export-dir or --synthetic'],
+    [
+      ['--version', 'a', '--version', 'b', '--baseline-from', '2024-05-01T00:00:00Z'],
+      '--baseline-from/--baseline-to compare one version over two windows; give one --version',
+    ],
+    [
+      ['--data-dir', '/nonexistent/analyze'],
+      'no local pipeline data in /nonexistent/analyze: run `npm start -- --demo` (or npm start) first, or pass --data-dir, --export-dir or --synthetic',
+    ],
   ])('%j', async (args, message) => {
     await expect(run(args)).rejects.toThrow(message);
   });

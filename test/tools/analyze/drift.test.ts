@@ -50,7 +50,11 @@ describe('drift scores', () => {
 
 describe('training statistics', () => {
   it('bin every value into exactly one (lower, upper] bin', () => {
-    const stats = computeTrainingStats(['x'], Array.from({ length: 100 }, (_, i) => [i]), Array.from({ length: 100 }, (_, i) => (i < 30 ? 'a' : 'b')));
+    const stats = computeTrainingStats(
+      ['x'],
+      Array.from({ length: 100 }, (_, i) => [i]),
+      Array.from({ length: 100 }, (_, i) => (i < 30 ? 'a' : 'b')),
+    );
     const f = stats.features[0];
     expect(f.binEdges).toHaveLength(9);
     expect(f.binProportions.every((p) => p === 0.1)).toBe(true);
@@ -79,9 +83,11 @@ describe('the query files', () => {
       expect(sql).not.toMatch(/\{\{/);
       expect(splitStatements(sql)).toHaveLength(1);
     }
-    expect(renderQuery('histogram', { ...params, bins: binsOf([[1.5]]) })).toContain('(1, 0, CAST(NULL AS DOUBLE), CAST(1.5 AS DOUBLE)), (1, 1, CAST(1.5 AS DOUBLE), CAST(NULL AS DOUBLE))');
+    expect(renderQuery('histogram', { ...params, bins: binsOf([[1.5]]) })).toContain(
+      '(1, 0, CAST(NULL AS DOUBLE), CAST(1.5 AS DOUBLE)), (1, 1, CAST(1.5 AS DOUBLE), CAST(NULL AS DOUBLE))',
+    );
     expect(renderQuery('histogram', params)).toContain('(-1, 0, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE))');
-    expect(querySql('requests')).toContain("WHERE model_version IN ({{versions}})");
+    expect(querySql('requests')).toContain('WHERE model_version IN ({{versions}})');
   });
 
   it.each([

@@ -45,7 +45,12 @@ describe('backfill of the records the table refused', () => {
     await pipeline.dynamoDb.close();
     const answers = [
       await predict(pipeline, ROW),
-      await predict(pipeline, { instances: [[6.7, 3.1, 5.6, 2.4], [4.9, 3.0, 1.4, 0.2]] }),
+      await predict(pipeline, {
+        instances: [
+          [6.7, 3.1, 5.6, 2.4],
+          [4.9, 3.0, 1.4, 0.2],
+        ],
+      }),
       await predict(pipeline, { instances: [[1, 2, 3]] }), // a validation error is recorded too
       await predict(pipeline, ROW, { 'Idempotency-Key': 'backfill-key-0001' }), // its key cannot be checked: unchecked
     ];
@@ -80,7 +85,12 @@ describe('backfill of the records the table refused', () => {
 
   test('the records were logged whole, with their checksum, and are not in the table', async () => {
     for (const [requestId, line] of fallbacks) {
-      expect(line).toMatchObject({ level: 'ERROR', correlation_id: requestId, recordSha256: recordChecksum(line.record), writeError: { errorName: expect.any(String) } });
+      expect(line).toMatchObject({
+        level: 'ERROR',
+        correlation_id: requestId,
+        recordSha256: recordChecksum(line.record),
+        writeError: { errorName: expect.any(String) },
+      });
       expect(await item(requestId)).toBeUndefined();
     }
     const keyed = [...fallbacks.values()].find((l) => l.record.idempotency);
@@ -113,7 +123,13 @@ describe('backfill of the records the table refused', () => {
   test('reads the CloudWatch shapes: filter-log-events JSON, an S3 export (gzip, timestamped), standard input', async () => {
     const lines = [...fallbacks.values()].map((l) => JSON.stringify(l));
     const dir = fs.mkdtempSync(path.join(dataDir, 'exports-'));
-    const events = lines.map((message, i) => ({ logStreamName: '2026/01/01/[$LATEST]abc', timestamp: 1_700_000_000_000 + i, message: `${message}\n`, ingestionTime: 1_700_000_000_500, eventId: String(i) }));
+    const events = lines.map((message, i) => ({
+      logStreamName: '2026/01/01/[$LATEST]abc',
+      timestamp: 1_700_000_000_000 + i,
+      message: `${message}\n`,
+      ingestionTime: 1_700_000_000_500,
+      eventId: String(i),
+    }));
     fs.writeFileSync(path.join(dir, 'filter-log-events.json'), JSON.stringify({ events, searchedLogStreams: [] }, null, 4));
     fs.writeFileSync(path.join(dir, '000000.gz'), zlib.gzipSync(lines.map((l) => `2026-01-01T00:00:00.000Z ${l}`).join('\n')));
 
@@ -135,10 +151,24 @@ describe('backfill of the records the table refused', () => {
     const extraRecord = { ...c.record, isAdmin: true };
     const extra = { ...c, record: extraRecord, recordSha256: recordChecksum(extraRecord) };
     const cut = JSON.stringify(d).slice(0, 200);
-    const fresh = { ...d, record: { ...d.record, requestId: 'backfill-fresh-1', ...keys.inference('backfill-fresh-1'), gsi1sk: `${d.record.createdAt}#backfill-fresh-1` } };
+    const fresh = {
+      ...d,
+      record: {
+        ...d.record,
+        requestId: 'backfill-fresh-1',
+        ...keys.inference('backfill-fresh-1'),
+        gsi1sk: `${d.record.createdAt}#backfill-fresh-1`,
+      },
+    };
     fresh.recordSha256 = recordChecksum(fresh.record);
     const file = path.join(dataDir, 'tampered.jsonl');
-    fs.writeFileSync(file, [edited, forged, extra].map((l) => JSON.stringify(l)).concat(cut, JSON.stringify(fresh), '{"level":"INFO","message":"inference summary"}').join('\n'));
+    fs.writeFileSync(
+      file,
+      [edited, forged, extra]
+        .map((l) => JSON.stringify(l))
+        .concat(cut, JSON.stringify(fresh), '{"level":"INFO","message":"inference summary"}')
+        .join('\n'),
+    );
 
     const result = await run({ from: file });
 
@@ -160,11 +190,18 @@ describe('backfill of the records the table refused', () => {
   test('as a command: `npm run backfill` prints the counts and exits 0; --log-group is refused with the way out', async () => {
     const exec = promisify(execFile);
     const bin = ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'tools', 'backfill', 'main.ts')];
-    const { stdout } = await exec(process.execPath, [...bin, '--table', assembly.tableName, '--from', logFile, '--endpoint-url', table.url], { cwd: ROOT, env: { PATH: process.env.PATH } });
+    const { stdout } = await exec(
+      process.execPath,
+      [...bin, '--table', assembly.tableName, '--from', logFile, '--endpoint-url', table.url],
+      { cwd: ROOT, env: { PATH: process.env.PATH } },
+    );
     expect(stdout).toContain('fallback lines found: 4');
     expect(stdout).toContain('already present:  4');
 
-    const refused = await exec(process.execPath, [...bin, '--table', 't', '--log-group', '/aws/lambda/x'], { cwd: ROOT, env: { PATH: process.env.PATH } }).catch((e) => e);
+    const refused = await exec(process.execPath, [...bin, '--table', 't', '--log-group', '/aws/lambda/x'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH },
+    }).catch((e) => e);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--log-group needs @aws-sdk/client-cloudwatch-logs');
   });

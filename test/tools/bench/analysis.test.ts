@@ -12,5 +12,7 @@ it('times the load and the queries of each size and the growth between sizes', a
   expect(measures[0].growth).toBeUndefined();
   expect(measures[1].growth).toBeCloseTo(measures[1].analysisMs / measures[0].analysisMs, 9);
   expect(lines).toHaveLength(2);
-  expect(formatAnalysis(measures)).toMatch(/^Analysis \(npm run analyze, local DuckDB engine, two versions compared\):\n\s+200 records: analysis/);
+  expect(formatAnalysis(measures)).toMatch(
+    /^Analysis \(npm run analyze, local DuckDB engine, two versions compared\):\n\s+200 records: analysis/,
+  );
 }, 60_000);

@@ -24,8 +24,33 @@ describe('bench arguments', () => {
 
   it('reads every flag', () => {
     expect(
-      parseBenchArgs(['--with-tests', '--skip-synth', '--cpu-requests', '100', '--latency-requests', '50', '--latency-rounds', '4', '--concurrency', '1, 8', '--synth-runs', '2', '--out', 'x.json']),
-    ).toEqual({ ...DEFAULT_OPTIONS, withTests: true, skipSynth: true, cpuRequests: 100, latencyRequests: 50, latencyRounds: 4, concurrency: [1, 8], synthRuns: 2, out: 'x.json' });
+      parseBenchArgs([
+        '--with-tests',
+        '--skip-synth',
+        '--cpu-requests',
+        '100',
+        '--latency-requests',
+        '50',
+        '--latency-rounds',
+        '4',
+        '--concurrency',
+        '1, 8',
+        '--synth-runs',
+        '2',
+        '--out',
+        'x.json',
+      ]),
+    ).toEqual({
+      ...DEFAULT_OPTIONS,
+      withTests: true,
+      skipSynth: true,
+      cpuRequests: 100,
+      latencyRequests: 50,
+      latencyRounds: 4,
+      concurrency: [1, 8],
+      synthRuns: 2,
+      out: 'x.json',
+    });
     expect(parseBenchArgs(['--skip-start', '--cpu-warmup', '0', '--start-cold-runs', '3', '--start-warm-runs', '7'])).toEqual({
       ...DEFAULT_OPTIONS,
       skipStart: true,

@@ -8,7 +8,10 @@ const s = (...xs: number[]) => summarize(xs);
 const level = (concurrency: number, direct: number[], optimized: number[], baseline: number[]) => ({
   concurrency,
   targets: Object.fromEntries(
-    Object.entries({ direct, optimized, baseline }).map(([name, xs]) => [name, { ...latencySummary(xs), throughput: s(100), roundP50: s(latencySummary(xs).p50), errors: 0 }]),
+    Object.entries({ direct, optimized, baseline }).map(([name, xs]) => [
+      name,
+      { ...latencySummary(xs), throughput: s(100), roundP50: s(latencySummary(xs).p50), errors: 0 },
+    ]),
   ),
 });
 const cpu = (perRequest: number[], warmup = perRequest.map((x) => x * 2)) => ({
@@ -45,16 +48,41 @@ type Overrides = {
 
 function results(overrides: Overrides = {}): BenchResults {
   const partial = {
-    bundles: { optimized: { bytes: overrides.bytes ?? 300 * KB, files: {} }, baseline: { bytes: 140 * KB, files: {} }, minimal: { bytes: 350 * KB, files: {} } },
+    bundles: {
+      optimized: { bytes: overrides.bytes ?? 300 * KB, files: {} },
+      baseline: { bytes: 140 * KB, files: {} },
+      minimal: { bytes: 350 * KB, files: {} },
+    },
     coldInit: {
       runs: 3,
       wallMs: { bare: s(50, 52, 54), optimized: s(100), baseline: s(200), minimal: s(150) },
       importMs: { bare: s(0), optimized: s(45), baseline: s(150), minimal: s(95) },
-      initMs: { optimized: s(...(overrides.initOpt ?? [40, 50, 60])), baseline: s(100, 110, 120), minimal: s(...(overrides.initMin ?? [90, 100, 110])), sdkFloor: s(60) },
+      initMs: {
+        optimized: s(...(overrides.initOpt ?? [40, 50, 60])),
+        baseline: s(100, 110, 120),
+        minimal: s(...(overrides.initMin ?? [90, 100, 110])),
+        sdkFloor: s(60),
+      },
       samples: {},
     },
-    handlerCpu: { optimized: cpu(overrides.cpuOpt ?? [0.8, 0.9, 1.0]), baseline: cpu([1.2, 1.2]), minimal: cpu([0.7, 0.7]), sdkFloor: cpu([0.6, 0.6]), httpFloor: cpu([0.2, 0.2]) },
-    latency: [level(1, ...(overrides.c1 ?? [[1, 1, 1], [3, 3.5, 4], [5, 5, 5]])), level(4, [2], [8], [9])],
+    handlerCpu: {
+      optimized: cpu(overrides.cpuOpt ?? [0.8, 0.9, 1.0]),
+      baseline: cpu([1.2, 1.2]),
+      minimal: cpu([0.7, 0.7]),
+      sdkFloor: cpu([0.6, 0.6]),
+      httpFloor: cpu([0.2, 0.2]),
+    },
+    latency: [
+      level(
+        1,
+        ...(overrides.c1 ?? [
+          [1, 1, 1],
+          [3, 3.5, 4],
+          [5, 5, 5],
+        ]),
+      ),
+      level(4, [2], [8], [9]),
+    ],
     start: overrides.start,
     tests: overrides.tests,
   };
@@ -109,11 +137,16 @@ describe('targets', () => {
     const withoutC1 = evaluateTargets({ ...r, latency: r.latency.filter((l) => l.concurrency !== 1) });
     expect(withoutC1.find((t) => t.id === 'addedP50')).toMatchObject({ pass: false, value: NaN });
     const { minimal: _minimal, ...initMs } = r.coldInit.initMs;
-    expect(evaluateTargets({ ...r, coldInit: { ...r.coldInit, initMs } }).find((t) => t.id === 'coldInitRatio')).toMatchObject({ pass: false, value: NaN });
+    expect(evaluateTargets({ ...r, coldInit: { ...r.coldInit, initMs } }).find((t) => t.id === 'coldInitRatio')).toMatchObject({
+      pass: false,
+      value: NaN,
+    });
   });
 
   it('npm start ready within 3 s warm (the median), and the test suite within 180 s, when the run measured them', () => {
-    const measured = evaluateTargets(results({ start: start([30_000, 34_000], [2_500, 3_000, 3_500]), tests: { ...jestTiming, wallMs: 180_000 } }));
+    const measured = evaluateTargets(
+      results({ start: start([30_000, 34_000], [2_500, 3_000, 3_500]), tests: { ...jestTiming, wallMs: 180_000 } }),
+    );
     expect(measured.slice(4).map((t) => [t.id, t.value, t.pass])).toEqual([
       ['warmStart', 3, true],
       ['testSuite', 180, true],
@@ -131,16 +164,22 @@ describe('the printed report', () => {
   it('puts optimized, baseline, minimal and the ratios side by side, and a PASS/MISS line per target', () => {
     const text = formatReport(results({ cpuOpt: [1.5] }));
     expect(text).toMatch(/bundle \(bytes, handler file\)\s+307200\s+143360\s+358400\s+2\.14×\s+0\.86×/);
-    expect(text).toMatch(/cold init, ms \(process − bare, 3 runs\)\s+50\.0 \(45\.0–55\.0\)\s+110\.0 \(105\.0–115\.0\)\s+100\.0 \(95\.0–105\.0\)\s+0\.45×\s+0\.50×/);
+    expect(text).toMatch(
+      /cold init, ms \(process − bare, 3 runs\)\s+50\.0 \(45\.0–55\.0\)\s+110\.0 \(105\.0–115\.0\)\s+100\.0 \(95\.0–105\.0\)\s+0\.45×\s+0\.50×/,
+    );
     expect(text).toMatch(/the two SDK calls alone, our bundling, ms\s+60\.0/);
-    expect(text).toMatch(/handler CPU \/ warm request, steady state, ms \(50 req\)\s+1\.500 \(1\.500–1\.500\)\s+1\.200 \(1\.200–1\.200\)\s+0\.700 \(0\.700–0\.700\)\s+1\.25×\s+2\.14×/);
+    expect(text).toMatch(
+      /handler CPU \/ warm request, steady state, ms \(50 req\)\s+1\.500 \(1\.500–1\.500\)\s+1\.200 \(1\.200–1\.200\)\s+0\.700 \(0\.700–0\.700\)\s+1\.25×\s+2\.14×/,
+    );
     expect(text).toMatch(/during the warm-up \(1000 req per run\), ms\s+3\.000/);
     expect(text).toMatch(/pipeline, optimized handler\s+1\s+3\.50/);
     expect(text).toContain('PASS  prediction bundle, minified: 300.00 KB (target < 350 KB)');
     expect(text).toContain('PASS  cold init vs the minimal ESM handler: 0.50 × (target <= 0.7 ×)');
     expect(text).toContain('MISS  handler CPU per warm request, steady state: 1.50 ms (target < 1 ms)');
     // 3.5 - 1 = 2.5 added: 6 ms in the function, and 3.5 - 6 = -2.5 of hops (the figures are made up).
-    expect(text).toContain("added p50 at concurrency 1: 2.50 ms = the function's duration 6.00 ms (handler CPU 1.50 ms, of which the two SDK calls alone 0.60;");
+    expect(text).toContain(
+      "added p50 at concurrency 1: 2.50 ms = the function's duration 6.00 ms (handler CPU 1.50 ms, of which the two SDK calls alone 0.60;",
+    );
     expect(text).not.toContain('npm start');
   });
 
@@ -163,8 +202,13 @@ describe('the printed report', () => {
 
 describe("npm start's ready line", () => {
   it('reads its own figure and whether the stacks came from the start cache', () => {
-    expect(parseReadyLine("\nLocal pipeline 'dev' is up in 1.9 s (stacks and bundles unchanged: from the start cache).\n")).toEqual({ reportedMs: 1900, cacheHit: true });
-    expect(parseReadyLine("Local pipeline 'dev' is up in 44.5 s (stacks synthesized and bundled in 39.5 s, cached for the next start).")).toEqual({ reportedMs: 44500, cacheHit: false });
+    expect(parseReadyLine("\nLocal pipeline 'dev' is up in 1.9 s (stacks and bundles unchanged: from the start cache).\n")).toEqual({
+      reportedMs: 1900,
+      cacheHit: true,
+    });
+    expect(
+      parseReadyLine("Local pipeline 'dev' is up in 44.5 s (stacks synthesized and bundled in 39.5 s, cached for the next start)."),
+    ).toEqual({ reportedMs: 44500, cacheHit: false });
     expect(parseReadyLine('Starting the local inference pipeline...')).toBeUndefined();
   });
 });

@@ -17,7 +17,7 @@ describe('quantile (linear interpolation between closest ranks)', () => {
     expect(() => quantile([1], 1.5)).toThrow('not within 0..1');
   });
 
-  it('does not reorder the caller\'s array', () => {
+  it("does not reorder the caller's array", () => {
     const samples = [3, 1, 2];
     quantile(samples, 0.5);
     expect(samples).toEqual([3, 1, 2]);

@@ -42,7 +42,12 @@ describe('the README table', () => {
       total: api + lambda,
       perMillionRequests: (api + lambda) / 2.628,
     });
-    expect(formatMatrix('dev', [{ rps: 1, estimate: estimate(9.2, 0.53) }, { rps: 10, estimate: estimate(92, 5.3) }])).toBe(
+    expect(
+      formatMatrix('dev', [
+        { rps: 1, estimate: estimate(9.2, 0.53) },
+        { rps: 10, estimate: estimate(92, 5.3) },
+      ]),
+    ).toBe(
       [
         '| dev | 1 rps | 10 rps |',
         '| --- | ---: | ---: |',

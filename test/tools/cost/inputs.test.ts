@@ -6,7 +6,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { alarmCounts, countCustomMetrics, customMetrics, deriveInputs, readBenchFigures, sampleRecord, stageConfig } from '../../../tools/cost/inputs';
+import {
+  alarmCounts,
+  countCustomMetrics,
+  customMetrics,
+  deriveInputs,
+  readBenchFigures,
+  sampleRecord,
+  stageConfig,
+} from '../../../tools/cost/inputs';
 import { dynamoItemBytes } from '../../../tools/cost/model';
 import { METRIC_NAMES } from '../../../contract/handlers';
 import { METRIC_FILTERS } from '../../../lib/monitoring/metric-filters';
@@ -18,7 +26,12 @@ describe('the record, as the handler builds it', () => {
 
   it('dev keeps full payloads inline up to maxInlineBytes, then an S3 URI; TTL gives expiresAt', () => {
     const small = sampleRecord(dev, 1024, 1024) as any;
-    expect(small).toMatchObject({ pk: expect.stringMatching(/^INFERENCE#/), input: { mode: 'full', sizeBytes: 1024 }, output: { mode: 'full' }, expiresAt: expect.any(Number) });
+    expect(small).toMatchObject({
+      pk: expect.stringMatching(/^INFERENCE#/),
+      input: { mode: 'full', sizeBytes: 1024 },
+      output: { mode: 'full' },
+      expiresAt: expect.any(Number),
+    });
     expect(small.input.body).toHaveLength(1024);
     const big = sampleRecord(dev, dev.records.maxInlineBytes + 1, 10) as any;
     expect(big.input).toMatchObject({ mode: 's3', s3Uri: expect.stringMatching(/^s3:\/\/inference-dev-payloads\/payloads\//) });
@@ -29,7 +42,11 @@ describe('the record, as the handler builds it', () => {
 
   it('prod keeps hashes only: the record does not grow with the payload', () => {
     expect(dynamoItemBytes(sampleRecord(prod, 100, 100))).toBe(dynamoItemBytes(sampleRecord(prod, 100_000, 100_000)));
-    expect((sampleRecord(prod, 100, 100) as any).input).toEqual({ mode: 'hash', sizeBytes: 100, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((sampleRecord(prod, 100, 100) as any).input).toEqual({
+      mode: 'hash',
+      sizeBytes: 100,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 });
 
@@ -37,7 +54,12 @@ describe('custom metrics', () => {
   const metrics = customMetrics();
 
   it('classifies every EMF metric of the contract and every metric filter', () => {
-    expect(metrics.filter((m) => m.source === 'EMF').map((m) => m.name).sort()).toEqual(Object.values(METRIC_NAMES).sort());
+    expect(
+      metrics
+        .filter((m) => m.source === 'EMF')
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(Object.values(METRIC_NAMES).sort());
     expect(metrics.filter((m) => m.source === 'metric filter')).toHaveLength(METRIC_FILTERS.length);
   });
 
@@ -53,10 +75,15 @@ describe('custom metrics', () => {
 describe('alarms: the catalog count is what the stacks create', () => {
   /** Metrics per alarm as CloudWatch bills them: 1 for a single-metric alarm, each MetricStat of a metric-math alarm. */
   const billed = (template: Template) => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: { MetricName?: string; Metrics?: { MetricStat?: unknown }[] } }[];
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: { MetricName?: string; Metrics?: { MetricStat?: unknown }[] };
+    }[];
     return {
       metricAlarms: alarms.length,
-      alarmMetrics: alarms.reduce((sum, a) => sum + (a.Properties.MetricName ? 1 : (a.Properties.Metrics ?? []).filter((m) => m.MetricStat).length), 0),
+      alarmMetrics: alarms.reduce(
+        (sum, a) => sum + (a.Properties.MetricName ? 1 : (a.Properties.Metrics ?? []).filter((m) => m.MetricStat).length),
+        0,
+      ),
       compositeAlarms: Object.keys(template.findResources('AWS::CloudWatch::CompositeAlarm')).length,
     };
   };
@@ -89,10 +116,19 @@ describe('bench figures', () => {
         lambdaDurationMs: { optimized: { median: 7.4 } },
         handlerCpu: { optimized: { logBytesPerRequest: 880 } },
         logBytesPerInvocation: { handler: 870, platform: 310, container: 190 },
-        latency: [{ concurrency: 4, targets: { direct: { p50: 9 } } }, { concurrency: 1, targets: { direct: { p50: 0.6 } } }],
+        latency: [
+          { concurrency: 4, targets: { direct: { p50: 9 } } },
+          { concurrency: 1, targets: { direct: { p50: 0.6 } } },
+        ],
       }),
     );
-    expect(readBenchFigures(file)).toMatchObject({ lambdaDurationMs: 7.4, handlerLogBytesPerRequest: 870, platformLogBytes: 310, containerLogBytes: 190, modelDurationMs: 0.6 });
+    expect(readBenchFigures(file)).toMatchObject({
+      lambdaDurationMs: 7.4,
+      handlerLogBytesPerRequest: 870,
+      platformLogBytes: 310,
+      containerLogBytes: 190,
+      modelDurationMs: 0.6,
+    });
     expect(readBenchFigures(path.join(dir, 'missing.json'))).toBeUndefined();
   });
 

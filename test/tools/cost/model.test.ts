@@ -1,5 +1,16 @@
 /** The cost model's arithmetic on hand-computed cases. */
-import { CostInputs, auditCostByBackend, dynamoItemBytes, estimateMonthlyCost, instancesForRate, numberBytes, Prices, storedRecords, tieredPerMillion, writeUnits } from '../../../tools/cost/model';
+import {
+  CostInputs,
+  auditCostByBackend,
+  dynamoItemBytes,
+  estimateMonthlyCost,
+  instancesForRate,
+  numberBytes,
+  Prices,
+  storedRecords,
+  tieredPerMillion,
+  writeUnits,
+} from '../../../tools/cost/model';
 
 /** Round prices so that each line is easy to compute by hand. */
 const PRICES: Prices = {
@@ -7,10 +18,23 @@ const PRICES: Prices = {
   currency: 'USD',
   date: '2026-01-01',
   hoursPerMonth: 730,
-  apiGateway: { restRequestsPerMillion: [{ upToMillions: 333, price: 3.5 }, { upToMillions: 1000, price: 2.8 }, { upToMillions: null, price: 1 }] },
+  apiGateway: {
+    restRequestsPerMillion: [
+      { upToMillions: 333, price: 3.5 },
+      { upToMillions: 1000, price: 2.8 },
+      { upToMillions: null, price: 1 },
+    ],
+  },
   lambda: { requestsPerMillion: 0.2, gbSecond: { arm64: 0.00001, x86_64: 0.00002 } },
   dynamodb: { onDemandWriteRequestUnitsPerMillion: 0.5, onDemandReadRequestUnitsPerMillion: 0.1, storageGbMonth: 0.25, pitrGbMonth: 0.2 },
-  cloudwatch: { logsIngestionPerGb: 0.5, logsArchivePerGbMonth: 0.03, customMetricMonth: 0.3, alarmMetricMonth: 0.1, compositeAlarmMonth: 0.5, dashboardMonth: 3 },
+  cloudwatch: {
+    logsIngestionPerGb: 0.5,
+    logsArchivePerGbMonth: 0.03,
+    customMetricMonth: 0.3,
+    alarmMetricMonth: 0.1,
+    compositeAlarmMonth: 0.5,
+    dashboardMonth: 3,
+  },
   cloudtrailLake: { ingestionPerGb: 0.75, extendedRetentionPerGbMonth: 0.023, includedRetentionDays: 366 },
   sagemaker: { serverlessPerGbSecond: 0.00002, dataProcessedPerGb: 0.016, instanceHour: { 'ml.m5.large': 0.1 } },
 };
@@ -109,20 +133,32 @@ describe('a whole month, by hand', () => {
   });
 
   it('the total is the sum of the lines, and per million requests divides it by 2.628', () => {
-    expect(e.total).toBeCloseTo(e.lines.reduce((s, l) => s + l.monthly, 0), 9);
+    expect(e.total).toBeCloseTo(
+      e.lines.reduce((s, l) => s + l.monthly, 0),
+      9,
+    );
     expect(e.perMillionRequests).toBeCloseTo(e.total / 2.628, 9);
   });
 
   it('instances: count x 730 h x hourly price, whatever the traffic; retention past the included year is extra', () => {
     const prod = estimateMonthlyCost(
-      { ...inputs, endpoint: { mode: 'instance', instanceType: 'ml.m5.large', instanceCount: 2, bytesPerRequest: 0 }, audit: { dataEventBytesPerRequest: 2048, managementEventBytesPerMonth: 0, retentionDays: 366 + 365 } },
+      {
+        ...inputs,
+        endpoint: { mode: 'instance', instanceType: 'ml.m5.large', instanceCount: 2, bytesPerRequest: 0 },
+        audit: { dataEventBytesPerRequest: 2048, managementEventBytesPerMonth: 0, retentionDays: 366 + 365 },
+      },
       PRICES,
     );
     expect(prod.lines.find((l) => l.component === 'SageMaker instances')!.monthly).toBeCloseTo(2 * 730 * 0.1, 9);
     const gb = (n * 2048) / GIB;
     // 365 extra days, at 30.4166 days a month: 12 months of extended retention for this month's events.
     expect(prod.lines.find((l) => l.component === 'CloudTrail Lake ingestion')!.monthly).toBeCloseTo(gb * 0.75 + gb * 12 * 0.023, 6);
-    expect(() => estimateMonthlyCost({ ...inputs, endpoint: { mode: 'instance', instanceType: 'ml.p5.48xlarge', instanceCount: 1, bytesPerRequest: 0 } }, PRICES)).toThrow('no hourly price for ml.p5.48xlarge');
+    expect(() =>
+      estimateMonthlyCost(
+        { ...inputs, endpoint: { mode: 'instance', instanceType: 'ml.p5.48xlarge', instanceCount: 1, bytesPerRequest: 0 } },
+        PRICES,
+      ),
+    ).toThrow('no hourly price for ml.p5.48xlarge');
   });
 });
 
@@ -144,7 +180,16 @@ describe('audit ingestion per backend', () => {
     endpoint: { mode: 'serverless', memoryMiB: 1024, durationMs: 1, provisionedConcurrency: 0, bytesPerRequest: 0 },
   };
   const n = 2_628_000;
-  const audit = { dataEventBytesPerRequest: 1500, managementEventBytesPerMonth: 0, retentionDays: 30, dataEventsPerRequest: 1, managementEventsPerMonth: 3000, logCompression: 0.1, queriesPerMonth: 30, kmsKeys: 2 };
+  const audit = {
+    dataEventBytesPerRequest: 1500,
+    managementEventBytesPerMonth: 0,
+    retentionDays: 30,
+    dataEventsPerRequest: 1,
+    managementEventsPerMonth: 3000,
+    logCompression: 0.1,
+    queriesPerMonth: 30,
+    kmsKeys: 2,
+  };
 
   it('trail: data events per event, management events free as the first copy, S3 for the retention, two keys, Athena per query with its 10 MB minimum', () => {
     const e = estimateMonthlyCost({ ...base, audit: { ...audit, backend: 'trail' } }, prices);
@@ -165,13 +210,21 @@ describe('audit ingestion per backend', () => {
     const e = estimateMonthlyCost({ ...base, audit: { ...audit, backend: 'lake' } }, prices);
     const gb = (n * 1500) / GIB;
     expect(e.lines.find((l) => l.component === 'CloudTrail Lake ingestion')!.monthly).toBeCloseTo(gb * 0.75, 6);
-    expect(e.lines.find((l) => l.component === 'CloudTrail Lake queries')!.monthly).toBeCloseTo(30 * (gb / ((730 * 3600) / 86_400)) * 0.005, 6);
+    expect(e.lines.find((l) => l.component === 'CloudTrail Lake queries')!.monthly).toBeCloseTo(
+      30 * (gb / ((730 * 3600) / 86_400)) * 0.005,
+      6,
+    );
     const both = auditCostByBackend({ ...base, audit }, prices)!;
-    expect(both.lake).toBeCloseTo(e.lines.filter((l) => l.component.startsWith('CloudTrail Lake')).reduce((s, l) => s + l.monthly, 0), 6);
+    expect(both.lake).toBeCloseTo(
+      e.lines.filter((l) => l.component.startsWith('CloudTrail Lake')).reduce((s, l) => s + l.monthly, 0),
+      6,
+    );
     expect(both.trail).toBeGreaterThan(2); // the keys alone
   });
 
   it('a price file without trail prices is a clear error for a trail stage', () => {
-    expect(() => estimateMonthlyCost({ ...base, audit: { ...audit, backend: 'trail' } }, PRICES)).toThrow('cost/prices.json has no cloudtrailTrail, athena, s3 or kms prices, which audit.backend=trail needs');
+    expect(() => estimateMonthlyCost({ ...base, audit: { ...audit, backend: 'trail' } }, PRICES)).toThrow(
+      'cost/prices.json has no cloudtrailTrail, athena, s3 or kms prices, which audit.backend=trail needs',
+    );
   });
 });

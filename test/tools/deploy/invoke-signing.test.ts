@@ -46,7 +46,10 @@ test('signs the prediction with SigV4 for execute-api in the region, covering ho
   expect(req.method).toBe('POST');
   expect(req.url).toBe('/dev/predict');
   expect(req.body).toBe(BODY);
-  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(String(req.headers.authorization));
+  const auth =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
+      String(req.headers.authorization),
+    );
   expect(auth).not.toBeNull();
   const [, keyId, date, region, service, signedHeaders] = auth!;
   expect(keyId).toBe(TEST_CREDENTIALS.AWS_ACCESS_KEY_ID);
@@ -75,7 +78,11 @@ test('signs for the region of an execute-api URL, and --region overrides it', as
   expect(regionOfApiUrl('https://a1b2c3.execute-api.ap-southeast-2.amazonaws.com/prod/')).toBe('ap-southeast-2');
   expect(regionOfApiUrl('http://127.0.0.1:3000/dev')).toBeUndefined();
 
-  const run = await runCli('invoke', ['--url', `${api.url}/dev`, '--file', 'test/tools/deploy/fixtures/request.json', '--region', 'us-west-2', '--json'], { env: credentials });
+  const run = await runCli(
+    'invoke',
+    ['--url', `${api.url}/dev`, '--file', 'test/tools/deploy/fixtures/request.json', '--region', 'us-west-2', '--json'],
+    { env: credentials },
+  );
   expect(run.code).toBe(0);
   expect(String(api.requests[0].headers.authorization)).toMatch(/\/us-west-2\/execute-api\/aws4_request/);
   expect(verifySigV4(api.requests[0], TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY)).toBeUndefined();
@@ -94,19 +101,29 @@ test('sends the API key instead of a signature in api-key mode, and nothing with
 });
 
 test('an error answer exits 1 with the status, the error, the message and the request id', async () => {
-  answer = { status: 400, body: { error: 'ValidationError', message: 'instances[0] has 3 values; the model takes 4 features per row', requestId: 'req-0002' } };
+  answer = {
+    status: 400,
+    body: { error: 'ValidationError', message: 'instances[0] has 3 values; the model takes 4 features per row', requestId: 'req-0002' },
+  };
   const run = await runCli('invoke', ['--url', `${api.url}/dev`, '--data', '{"instances":[[1,2,3]]}'], { env: credentials });
   expect(run.code).toBe(1);
   expect(run.stdout).toBe('');
-  expect(run.stderr).toBe('invoke: 400 ValidationError: instances[0] has 3 values; the model takes 4 features per row (request id req-0002)\n');
+  expect(run.stderr).toBe(
+    'invoke: 400 ValidationError: instances[0] has 3 values; the model takes 4 features per row (request id req-0002)\n',
+  );
 });
 
-test('a 403 on a signed request points at the caller\'s IAM permissions', async () => {
-  answer = { status: 403, body: { message: 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: execute-api:Invoke' } };
+test("a 403 on a signed request points at the caller's IAM permissions", async () => {
+  answer = {
+    status: 403,
+    body: { message: 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: execute-api:Invoke' },
+  };
   const run = await runCli('invoke', ['--url', `${api.url}/dev`, '--data', BODY], { env: credentials });
   expect(run.code).toBe(1);
   expect(run.stderr).toContain('invoke: 403 {"message":"User: arn:aws:sts::123456789012:assumed-role/x is not authorized');
-  expect(run.stderr).toContain('hint: the signature or the caller\'s IAM permissions were refused: the caller needs execute-api:Invoke on this API');
+  expect(run.stderr).toContain(
+    "hint: the signature or the caller's IAM permissions were refused: the caller needs execute-api:Invoke on this API",
+  );
   expect(run.stderr).not.toMatch(STACK_TRACE);
 });
 

@@ -1,5 +1,13 @@
 import { STACK_TRACE, TEST_CREDENTIALS, runCli } from '../../harness/deploy-cli';
-import { FakeStack, TEST_REGION, TestServer, describedStacks, startFakeAws, startTestServer, verifySigV4 } from '../../harness/deploy-fake-aws';
+import {
+  FakeStack,
+  TEST_REGION,
+  TestServer,
+  describedStacks,
+  startFakeAws,
+  startTestServer,
+  verifySigV4,
+} from '../../harness/deploy-fake-aws';
 
 /**
  * `npm run outputs` and `npm run invoke --stage` read the stage's stacks with the real
@@ -34,14 +42,27 @@ function deployDev(apiUrl: string, extra: Record<string, string> = {}): void {
   });
 }
 
-const env = () => ({ ...TEST_CREDENTIALS, AWS_REGION: TEST_REGION, AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url, AWS_ENDPOINT_URL_API_GATEWAY: aws.url });
+const env = () => ({
+  ...TEST_CREDENTIALS,
+  AWS_REGION: TEST_REGION,
+  AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url,
+  AWS_ENDPOINT_URL_API_GATEWAY: aws.url,
+});
 
 beforeAll(async () => {
   aws = await startFakeAws({ stacks, apiKeys: { 'key-id-1': 'the-api-key-value' } });
   api = await startTestServer((req) => ({
     status: 200,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ requestId: 'req-9', modelName: 'iris-classifier', modelVersion: '1.0.0', endpointName: 'e', variant: 'AllTraffic', predictions: [{ label: 'versicolor', probabilities: { versicolor: 1 } }], echo: req.url }),
+    body: JSON.stringify({
+      requestId: 'req-9',
+      modelName: 'iris-classifier',
+      modelVersion: '1.0.0',
+      endpointName: 'e',
+      variant: 'AllTraffic',
+      predictions: [{ label: 'versicolor', probabilities: { versicolor: 1 } }],
+      echo: req.url,
+    }),
   }));
 });
 afterAll(() => Promise.all([aws.close(), api.close()]));
@@ -70,7 +91,13 @@ describe('npm run outputs', () => {
         '',
       ].join('\n'),
     );
-    expect(describedStacks(aws).sort()).toEqual(['inference-dev-api', 'inference-dev-audit', 'inference-dev-data', 'inference-dev-endpoint', 'inference-dev-monitoring']);
+    expect(describedStacks(aws).sort()).toEqual([
+      'inference-dev-api',
+      'inference-dev-audit',
+      'inference-dev-data',
+      'inference-dev-endpoint',
+      'inference-dev-monitoring',
+    ]);
     for (const req of aws.requests) {
       expect(String(req.headers.authorization)).toContain(`/${TEST_REGION}/cloudformation/aws4_request`);
       expect(verifySigV4(req, TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY)).toBeUndefined();
@@ -115,14 +142,16 @@ describe('npm run outputs', () => {
     const run = await runCli('outputs', ['--stage', 'prod'], { env: env() });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual(
-      ['data', 'endpoint', 'api', 'monitoring', 'audit'].map((s) => `outputs: stack inference-prod-${s} is not deployed in eu-west-1 (deploy it: npm run deploy -- --stage prod)`),
+      ['data', 'endpoint', 'api', 'monitoring', 'audit'].map(
+        (s) => `outputs: stack inference-prod-${s} is not deployed in eu-west-1 (deploy it: npm run deploy -- --stage prod)`,
+      ),
     );
     expect(run.stderr).not.toMatch(STACK_TRACE);
   });
 });
 
 describe('npm run invoke --stage', () => {
-  test('finds the API URL in the outputs and signs for the API stack\'s region', async () => {
+  test("finds the API URL in the outputs and signs for the API stack's region", async () => {
     deployDev(`${api.url}/dev/`);
     const run = await runCli('invoke', ['--stage', 'dev', '--data', '{"instances":[[6.0,2.9,4.5,1.5]]}'], { env: env() });
     expect(run.stderr).toBe('');
@@ -136,9 +165,13 @@ describe('npm run invoke --stage', () => {
     expect(verifySigV4(api.requests[0], TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY)).toBeUndefined();
   });
 
-  test('in api-key mode, looks the key up by the stack\'s ApiKeyId and sends it', async () => {
+  test("in api-key mode, looks the key up by the stack's ApiKeyId and sends it", async () => {
     deployDev(`${api.url}/dev/`, { ApiKeyId: 'key-id-1' });
-    const run = await runCli('invoke', ['--stage', 'dev', '-c', 'api.authorization=api-key', '--data', '{"instances":[[6.0,2.9,4.5,1.5]]}'], { env: env() });
+    const run = await runCli(
+      'invoke',
+      ['--stage', 'dev', '-c', 'api.authorization=api-key', '--data', '{"instances":[[6.0,2.9,4.5,1.5]]}'],
+      { env: env() },
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lookup = aws.requests.find((r) => r.url.startsWith('/apikeys/'));
@@ -151,7 +184,9 @@ describe('npm run invoke --stage', () => {
     for (const key of Object.keys(stacks)) delete stacks[key];
     const run = await runCli('invoke', ['--stage', 'dev', '--data', '{"instances":[[6.0,2.9,4.5,1.5]]}'], { env: env() });
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('invoke: stage dev has no API in eu-west-1: stack inference-dev-api is not deployed\n  hint: deploy it first: npm run deploy -- --stage dev\n');
+    expect(run.stderr).toBe(
+      'invoke: stage dev has no API in eu-west-1: stack inference-dev-api is not deployed\n  hint: deploy it first: npm run deploy -- --stage dev\n',
+    );
     expect(api.requests).toHaveLength(0);
   });
 });

@@ -73,7 +73,9 @@ describe('smoke test against the local pipeline', () => {
     const port = await closedPort();
     const run = await runCli('smoke', ['--url', `http://127.0.0.1:${port}/dev`]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`smoke: POST http://127.0.0.1:${port}/dev/predict failed: ECONNREFUSED\n  hint: check the URL (npm run outputs -- --stage STAGE prints it) and your network\n`);
+    expect(run.stderr).toBe(
+      `smoke: POST http://127.0.0.1:${port}/dev/predict failed: ECONNREFUSED\n  hint: check the URL (npm run outputs -- --stage STAGE prints it) and your network\n`,
+    );
     expect(run.stderr).not.toMatch(STACK_TRACE);
   });
 });

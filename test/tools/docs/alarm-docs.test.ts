@@ -32,7 +32,9 @@ test('the committed alarm table is exactly what the generator prints', () => {
 test('the table has one row per catalog alarm and one threshold column per stage', () => {
   const stages = documentedStages();
   expect(stages.map((s) => s.stage)).toEqual(['dev', 'prod', 'staging']);
-  const rows = renderAlarmDocs().split('\n').filter((l) => l.startsWith('| `'));
+  const rows = renderAlarmDocs()
+    .split('\n')
+    .filter((l) => l.startsWith('| `'));
   expect(rows.map((r) => r.split(' | ')[0].slice(3, -1))).toEqual(resolveAlarms(stages[0]).map((a) => a.id));
   const latency = rows.find((r) => r.startsWith('| `ApiLatencyP99`'))!.split(' | ');
   expect(latency.slice(3, 6)).toEqual(['> 6,000 ms', '> 2,000 ms', '> 2,000 ms']);

@@ -24,7 +24,8 @@ function copyInputs(): string {
   const root = path.join(scratch, 'repo');
   for (const input of ASSEMBLY_INPUTS) {
     const from = path.join(REPO_ROOT, input);
-    if (fs.existsSync(from)) fs.cpSync(from, path.join(root, input), { recursive: true, filter: (src) => !src.split(path.sep).includes('node_modules') });
+    if (fs.existsSync(from))
+      fs.cpSync(from, path.join(root, input), { recursive: true, filter: (src) => !src.split(path.sep).includes('node_modules') });
   }
   return root;
 }
@@ -37,7 +38,14 @@ describe('the cache key', () => {
     const original = assemblyKey(root, config);
     expect(assemblyKey(REPO_ROOT, config)).toBe(original);
     const keys = new Set([original]);
-    for (const file of ['lambda/predict/index.ts', 'lib/stacks/api-stack.ts', 'contract/handlers.ts', 'cdk.json', 'package-lock.json', 'model/artifacts/model.tar.gz']) {
+    for (const file of [
+      'lambda/predict/index.ts',
+      'lib/stacks/api-stack.ts',
+      'contract/handlers.ts',
+      'cdk.json',
+      'package-lock.json',
+      'model/artifacts/model.tar.gz',
+    ]) {
       const full = path.join(root, file);
       const before = fs.readFileSync(full);
       fs.appendFileSync(full, '\n');
@@ -149,7 +157,11 @@ describe('the synthesized assembly through the cache', () => {
 
     const stored = storeCachedAssembly(cache, key, fresh);
     expect(stored.cache).toMatchObject({ hit: false, key, dir: path.join(scratch, 'cache', key) });
-    const withoutBundles = (a: typeof fresh) => ({ ...a, cache: undefined, functions: Object.fromEntries(Object.entries(a.functions).map(([k, f]) => [k, { ...f, bundleDir: '' }])) });
+    const withoutBundles = (a: typeof fresh) => ({
+      ...a,
+      cache: undefined,
+      functions: Object.fromEntries(Object.entries(a.functions).map(([k, f]) => [k, { ...f, bundleDir: '' }])),
+    });
     expect(withoutBundles(stored)).toEqual(withoutBundles(fresh));
     // Variables the stack wires by reference stay present (as undefined), for the pipeline to resolve.
     expect(Object.keys(stored.functions.recorder.environment)).toEqual(Object.keys(fresh.functions.recorder.environment));
@@ -158,7 +170,11 @@ describe('the synthesized assembly through the cache', () => {
       const files = fs.readdirSync(fresh.functions[role].bundleDir).sort();
       expect(fs.readdirSync(stored.functions[role].bundleDir).sort()).toEqual(files);
       for (const file of files) {
-        expect(fs.readFileSync(path.join(stored.functions[role].bundleDir, file)).equals(fs.readFileSync(path.join(fresh.functions[role].bundleDir, file)))).toBe(true);
+        expect(
+          fs
+            .readFileSync(path.join(stored.functions[role].bundleDir, file))
+            .equals(fs.readFileSync(path.join(fresh.functions[role].bundleDir, file))),
+        ).toBe(true);
       }
     }
 

@@ -47,7 +47,12 @@ describe('local pipeline: endpoint faults', () => {
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ error: kind, requestId: expect.any(String) });
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js|arn:aws|stack/i);
-    expect(await recordOf(res.body.requestId)).toMatchObject({ status: 'ERROR', errorCode: kind, httpStatus: status, gsi2pk: expect.stringMatching(/^FAILED#/) });
+    expect(await recordOf(res.body.requestId)).toMatchObject({
+      status: 'ERROR',
+      errorCode: kind,
+      httpStatus: status,
+      gsi2pk: expect.stringMatching(/^FAILED#/),
+    });
     expect(summaryOf(res.body.requestId)).toMatchObject({ outcome: 'error', errorKind: kind, statusCode: status });
   });
 

@@ -49,33 +49,44 @@ describe('local pipeline lifecycle', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      await expect(startPipeline(assembly, { port })).rejects.toThrow(new LocalError(`port ${port} is already in use (the local API); stop what is using it or choose another port with --port`));
+      await expect(startPipeline(assembly, { port })).rejects.toThrow(
+        new LocalError(`port ${port} is already in use (the local API); stop what is using it or choose another port with --port`),
+      );
     } finally {
       blocker.close();
     }
   });
 
   test('a missing model artifact is a clear error', async () => {
-    await expect(startPipeline(assembly, { modelArtifact: path.join(tmp, 'missing.tar.gz') })).rejects.toThrow(/model artifact .*missing\.tar\.gz not found: run `npm run train`/);
+    await expect(startPipeline(assembly, { modelArtifact: path.join(tmp, 'missing.tar.gz') })).rejects.toThrow(
+      /model artifact .*missing\.tar\.gz not found: run `npm run train`/,
+    );
   });
 
   test('a corrupt data folder, or one in use by another run, is a clear error', async () => {
     const dataDir = path.join(tmp, 'corrupt');
     fs.mkdirSync(path.join(dataDir, 'dynamodb'), { recursive: true });
     fs.writeFileSync(path.join(dataDir, 'dynamodb', 'CURRENT'), 'garbage-manifest\n');
-    await expect(startPipeline(assembly, { inMemory: false, dataDir })).rejects.toThrow(/data folder .* cannot be opened .* remove the folder, or use --in-memory/);
+    await expect(startPipeline(assembly, { inMemory: false, dataDir })).rejects.toThrow(
+      /data folder .* cannot be opened .* remove the folder, or use --in-memory/,
+    );
 
     const busyDir = path.join(tmp, 'busy');
     const running = await startPipeline(assembly, { inMemory: false, dataDir: busyDir });
     try {
-      await expect(startPipeline(assembly, { inMemory: false, dataDir: busyDir })).rejects.toThrow(/cannot be opened .*in use by another `npm start`/);
+      await expect(startPipeline(assembly, { inMemory: false, dataDir: busyDir })).rejects.toThrow(
+        /cannot be opened .*in use by another `npm start`/,
+      );
     } finally {
       await running.stop();
     }
   });
 
   test('npm start reports bad options without a stack trace and exits non-zero', () => {
-    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'tools/local/main.ts', '--port', 'eighty'], { cwd: path.join(__dirname, '..', '..', '..'), encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'tools/local/main.ts', '--port', 'eighty'], {
+      cwd: path.join(__dirname, '..', '..', '..'),
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("npm start: --port must be a port number, got 'eighty'");
     expect(run.stderr).not.toMatch(/\n\s+at /);

@@ -47,12 +47,15 @@ describe('local pipeline under concurrent load', () => {
     const days = [...new Set([started.slice(0, 10), new Date().toISOString().slice(0, 10)])];
     for (const day of days) {
       for (let shard = 0; shard < pipeline.config.records.shards; shard++) {
-        const pages = paginateQuery({ client: doc }, {
-          TableName: pipeline.tableName,
-          IndexName: INDEXES.byModelVersion.name,
-          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk >= :from',
-          ExpressionAttributeValues: { ':p': keys.modelVersionShardPartition('1.0.0', day, shard), ':from': started },
-        });
+        const pages = paginateQuery(
+          { client: doc },
+          {
+            TableName: pipeline.tableName,
+            IndexName: INDEXES.byModelVersion.name,
+            KeyConditionExpression: 'gsi1pk = :p AND gsi1sk >= :from',
+            ExpressionAttributeValues: { ':p': keys.modelVersionShardPartition('1.0.0', day, shard), ':from': started },
+          },
+        );
         for await (const page of pages) for (const item of page.Items ?? []) if (item.status === 'SUCCESS') stored.push(item.requestId);
       }
     }
@@ -60,6 +63,8 @@ describe('local pipeline under concurrent load', () => {
     expect(new Set(requestIds).size).toBe(REQUESTS);
     expect(stored.length).toBe(REQUESTS);
     expect(new Set(stored)).toEqual(new Set(requestIds));
-    console.log(`load: ${REQUESTS} requests, ${CONCURRENCY} connections: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.requests.average} req/s`);
+    console.log(
+      `load: ${REQUESTS} requests, ${CONCURRENCY} connections: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.requests.average} req/s`,
+    );
   }, 180_000);
 });

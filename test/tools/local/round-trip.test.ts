@@ -20,7 +20,16 @@ describe('local pipeline: a prediction round trip', () => {
 
   test('predicts with class probabilities and records every field', async () => {
     const started = Date.now();
-    const res = await postJson(`${pipeline.url}/predict`, { instances: [[5.1, 3.5, 1.4, 0.2], [7.7, 3.0, 6.1, 2.3]] }, { 'user-agent': 'round-trip-test' });
+    const res = await postJson(
+      `${pipeline.url}/predict`,
+      {
+        instances: [
+          [5.1, 3.5, 1.4, 0.2],
+          [7.7, 3.0, 6.1, 2.3],
+        ],
+      },
+      { 'user-agent': 'round-trip-test' },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe(res.body.requestId);
     expect(res.body).toMatchObject({
@@ -45,8 +54,21 @@ describe('local pipeline: a prediction round trip', () => {
       modelVersion: '1.0.0',
       endpointName: 'inference-dev-iris-classifier',
       variant: 'AllTraffic',
-      caller: { type: 'iam', principal: 'arn:aws:iam::000000000000:user/local-developer', sourceIp: '127.0.0.1', userAgent: 'round-trip-test' },
-      input: { mode: 'full', body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2], [7.7, 3.0, 6.1, 2.3]] }) },
+      caller: {
+        type: 'iam',
+        principal: 'arn:aws:iam::000000000000:user/local-developer',
+        sourceIp: '127.0.0.1',
+        userAgent: 'round-trip-test',
+      },
+      input: {
+        mode: 'full',
+        body: JSON.stringify({
+          instances: [
+            [5.1, 3.5, 1.4, 0.2],
+            [7.7, 3.0, 6.1, 2.3],
+          ],
+        }),
+      },
       output: { mode: 'full' },
       // Sharded by day and request id (contract/table-design.ts).
       gsi1pk: expect.stringMatching(/^MODEL#1\.0\.0#\d{4}-\d\d-\d\d#\d+$/),
@@ -91,7 +113,12 @@ describe('local pipeline: a prediction round trip', () => {
     const models = await getJson(`${pipeline.url}/models`);
     expect(models.status).toBe(200);
     const deployments = models.body.items ?? models.body.deployments ?? models.body.models;
-    expect(deployments[0]).toMatchObject({ modelName: 'iris-classifier', modelVersion: '1.0.0', endpointName: 'inference-dev-iris-classifier', stage: 'dev' });
+    expect(deployments[0]).toMatchObject({
+      modelName: 'iris-classifier',
+      modelVersion: '1.0.0',
+      endpointName: 'inference-dev-iris-classifier',
+      stage: 'dev',
+    });
   });
 
   test('a bad request gets a 4xx JSON error with the request id, recorded as an error', async () => {
@@ -113,7 +140,11 @@ describe('local pipeline: a prediction round trip', () => {
   });
 
   test('API Gateway behaviours: a body over 10 MB is 413 JSON; a malformed escape reaches the handler as it came', async () => {
-    const huge = await fetch(`${pipeline.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(10 * 1024 * 1024 + 1) });
+    const huge = await fetch(`${pipeline.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+    });
     expect(huge.status).toBe(413);
     expect(await huge.json()).toMatchObject({ error: 'REQUEST_TOO_LARGE', requestId: expect.any(String) });
     const malformed = await getJson(`${pipeline.url}/inferences/%E0%A4%A`);
@@ -121,7 +152,7 @@ describe('local pipeline: a prediction round trip', () => {
     expect(malformed.body).toMatchObject({ error: 'ValidationError', requestId: expect.any(String) });
   });
 
-  test('serves the local dashboard with this run\'s metrics', async () => {
+  test("serves the local dashboard with this run's metrics", async () => {
     const page = await fetch(pipeline.dashboardUrl);
     expect(page.status).toBe(200);
     const html = await page.text();

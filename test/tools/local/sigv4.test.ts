@@ -21,7 +21,12 @@ const PYTHON = '/usr/bin/python3';
 const BOTOCORE_CALL = path.join(__dirname, '..', '..', 'harness', 'botocore-call.py');
 const hasBotocore = existsSync(PYTHON);
 const ROW = '{"instances":[[5.1,3.5,1.4,0.2]]}';
-const OTHER: LocalIdentity = { accessKeyId: 'AKIAOTHERLOCALCALLER', secretAccessKey: 'other-caller-secret-abcdefghijklmnopqrstu', source: 'given', userName: 'data-scientist' };
+const OTHER: LocalIdentity = {
+  accessKeyId: 'AKIAOTHERLOCALCALLER',
+  secretAccessKey: 'other-caller-secret-abcdefghijklmnopqrstu',
+  source: 'given',
+  userName: 'data-scientist',
+};
 
 interface Answer {
   status: number;
@@ -50,10 +55,18 @@ describe('SigV4 verifier (the AWS specification, no SDK)', () => {
     method: 'GET',
     rawPath: '/',
     rawQuery: '',
-    rawHeaders: ['Host', 'example.amazonaws.com', 'X-Amz-Date', '20150830T123600Z', 'Authorization', 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'],
+    rawHeaders: [
+      'Host',
+      'example.amazonaws.com',
+      'X-Amz-Date',
+      '20150830T123600Z',
+      'Authorization',
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+    ],
     body: Buffer.alloc(0),
   };
-  const lookup = (id: string) => (id === 'AKIDEXAMPLE' ? { accessKeyId: id, secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' } : undefined);
+  const lookup = (id: string) =>
+    id === 'AKIDEXAMPLE' ? { accessKeyId: id, secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' } : undefined;
   const at = Date.parse('2015-08-30T12:36:00Z');
 
   test('accepts the AWS test suite vector get-vanilla', () => {
@@ -63,7 +76,10 @@ describe('SigV4 verifier (the AWS specification, no SDK)', () => {
   test('the signing key chain and the canonical URI and query follow the spec', () => {
     // The IAM guide's example signing key derivation, checked against a second computation.
     const key = signingKey('wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', '20150830', 'us-east-1', 'iam');
-    const manual = ['20150830', 'us-east-1', 'iam', 'aws4_request'].reduce<Buffer | string>((k, part) => createHmac('sha256', k).update(part).digest(), 'AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
+    const manual = ['20150830', 'us-east-1', 'iam', 'aws4_request'].reduce<Buffer | string>(
+      (k, part) => createHmac('sha256', k).update(part).digest(),
+      'AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    );
     expect(key.equals(manual as Buffer)).toBe(true);
     expect(canonicalUri('/dev/./inferences/../models')).toBe('/dev/models');
     expect(canonicalUri('/dev/inferences/a%20b')).toBe('/dev/inferences/a%2520b');
@@ -82,8 +98,22 @@ describe('SigV4 verifier (the AWS specification, no SDK)', () => {
   });
 
   test('host must be signed', () => {
-    const unsignedHost = { ...vanilla, rawHeaders: ['Host', 'example.amazonaws.com', 'X-Amz-Date', '20150830T123600Z', 'Authorization', 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=x-amz-date, Signature=00'] };
-    expect(verifySigV4(unsignedHost, { service: 'service', region: 'us-east-1', lookup, now: at })).toMatchObject({ ok: false, errorType: 'InvalidSignatureException', message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." });
+    const unsignedHost = {
+      ...vanilla,
+      rawHeaders: [
+        'Host',
+        'example.amazonaws.com',
+        'X-Amz-Date',
+        '20150830T123600Z',
+        'Authorization',
+        'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=x-amz-date, Signature=00',
+      ],
+    };
+    expect(verifySigV4(unsignedHost, { service: 'service', region: 'us-east-1', lookup, now: at })).toMatchObject({
+      ok: false,
+      errorType: 'InvalidSignatureException',
+      message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    });
   });
 });
 
@@ -98,10 +128,19 @@ describe('the local API in iam mode, called by independent clients', () => {
   });
   afterAll(() => pipeline?.stop());
 
-  const signedBy = (who: LocalIdentity, extra: Record<string, unknown> = {}) => botocore({ url, key: who.accessKeyId, secret: who.secretAccessKey, region: pipeline.region, ...extra });
+  const signedBy = (who: LocalIdentity, extra: Record<string, unknown> = {}) =>
+    botocore({ url, key: who.accessKeyId, secret: who.secretAccessKey, region: pipeline.region, ...extra });
 
   async function callerOf(requestId: string) {
-    const answer = await botocore({ method: 'GET', url: `${pipeline.url}/inferences/${requestId}`, body: '', headers: {}, key: TEST_CREDENTIALS.accessKeyId, secret: TEST_CREDENTIALS.secretAccessKey, region: pipeline.region });
+    const answer = await botocore({
+      method: 'GET',
+      url: `${pipeline.url}/inferences/${requestId}`,
+      body: '',
+      headers: {},
+      key: TEST_CREDENTIALS.accessKeyId,
+      secret: TEST_CREDENTIALS.secretAccessKey,
+      region: pipeline.region,
+    });
     expect(answer.status).toBe(200);
     return (answer.json.record ?? answer.json).caller;
   }
@@ -117,52 +156,111 @@ describe('the local API in iam mode, called by independent clients', () => {
 
   const botoTest = hasBotocore ? test : test.skip;
 
-  botoTest('a valid botocore signature: 200, and the record names the key\'s owner', async () => {
+  botoTest("a valid botocore signature: 200, and the record names the key's owner", async () => {
     const mine = await signedBy(TEST_CREDENTIALS);
     expect(mine.status).toBe(200);
     const other = await signedBy(OTHER);
     expect(other.status).toBe(200);
-    expect(await callerOf(mine.json.requestId)).toMatchObject({ type: 'iam', principal: `arn:aws:iam::000000000000:user/${LOCAL_USER_NAME}` });
+    expect(await callerOf(mine.json.requestId)).toMatchObject({
+      type: 'iam',
+      principal: `arn:aws:iam::000000000000:user/${LOCAL_USER_NAME}`,
+    });
     expect(await callerOf(other.json.requestId)).toMatchObject({ type: 'iam', principal: 'arn:aws:iam::000000000000:user/data-scientist' });
     // requestContext.identity as API Gateway fills it: the key that signed, its user id and ARN.
-    expect(identityFields(OTHER)).toMatchObject({ accessKey: OTHER.accessKeyId, caller: expect.stringMatching(/^AIDA[0-9A-F]{16}$/), userArn: 'arn:aws:iam::000000000000:user/data-scientist' });
+    expect(identityFields(OTHER)).toMatchObject({
+      accessKey: OTHER.accessKeyId,
+      caller: expect.stringMatching(/^AIDA[0-9A-F]{16}$/),
+      userArn: 'arn:aws:iam::000000000000:user/data-scientist',
+    });
   });
 
-  botoTest('a tampered signature: 403 with the canonical request API Gateway computed (quotes and newlines, still valid JSON)', async () => {
-    const answer = await signedBy(TEST_CREDENTIALS, { tamper: 'signature' });
-    expectRefused(answer, 'INVALID_SIGNATURE', 'InvalidSignatureException', /^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\.\n\nThe Canonical String for this request should have been\n'POST\n\/dev\/predict\n/);
-    expect(answer.json.message).toContain("\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n");
-  });
+  botoTest(
+    'a tampered signature: 403 with the canonical request API Gateway computed (quotes and newlines, still valid JSON)',
+    async () => {
+      const answer = await signedBy(TEST_CREDENTIALS, { tamper: 'signature' });
+      expectRefused(
+        answer,
+        'INVALID_SIGNATURE',
+        'InvalidSignatureException',
+        /^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\.\n\nThe Canonical String for this request should have been\n'POST\n\/dev\/predict\n/,
+      );
+      expect(answer.json.message).toContain("\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n");
+    },
+  );
 
   botoTest('the body changed after signing: 403 invalid signature', async () => {
-    expectRefused(await signedBy(TEST_CREDENTIALS, { tamper: 'body' }), 'INVALID_SIGNATURE', 'InvalidSignatureException', /^The request signature we calculated does not match/);
+    expectRefused(
+      await signedBy(TEST_CREDENTIALS, { tamper: 'body' }),
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      /^The request signature we calculated does not match/,
+    );
   });
 
   botoTest('a wrong secret: 403 invalid signature; an unknown key: the security token is invalid', async () => {
-    expectRefused(await botocore({ url, key: TEST_CREDENTIALS.accessKeyId, secret: 'not-the-secret', region: pipeline.region }), 'INVALID_SIGNATURE', 'InvalidSignatureException', /^The request signature we calculated does not match/);
-    expectRefused(await botocore({ url, key: 'AKIANOBODYKNOWSTHIS0', secret: 'x', region: pipeline.region }), 'UNAUTHORIZED', 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    expectRefused(
+      await botocore({ url, key: TEST_CREDENTIALS.accessKeyId, secret: 'not-the-secret', region: pipeline.region }),
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      /^The request signature we calculated does not match/,
+    );
+    expectRefused(
+      await botocore({ url, key: 'AKIANOBODYKNOWSTHIS0', secret: 'x', region: pipeline.region }),
+      'UNAUTHORIZED',
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    );
   });
 
   botoTest('garbage in the Authorization header: 403, named as API Gateway names it', async () => {
     const garbage = await botocore({ url, authorization: 'AWS4-HMAC-SHA256 garbage' });
-    expectRefused(garbage, 'INVALID_SIGNATURE', 'IncompleteSignatureException', "'garbage' not a valid key=value pair (missing equal-sign) in Authorization header: 'AWS4-HMAC-SHA256 garbage'");
+    expectRefused(
+      garbage,
+      'INVALID_SIGNATURE',
+      'IncompleteSignatureException',
+      "'garbage' not a valid key=value pair (missing equal-sign) in Authorization header: 'AWS4-HMAC-SHA256 garbage'",
+    );
     const partial = await botocore({ url, authorization: 'AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/execute-api/aws4_request' });
-    expectRefused(partial, 'INVALID_SIGNATURE', 'IncompleteSignatureException',
-      "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/execute-api/aws4_request");
+    expectRefused(
+      partial,
+      'INVALID_SIGNATURE',
+      'IncompleteSignatureException',
+      "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/execute-api/aws4_request",
+    );
   });
 
   botoTest('signed 10 minutes ago: 403 Signature expired, with the 5-minute window', async () => {
     const answer = await signedBy(TEST_CREDENTIALS, { skewSeconds: -600 });
-    expectRefused(answer, 'INVALID_SIGNATURE', 'InvalidSignatureException', /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
+    expectRefused(
+      answer,
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+    );
   });
 
   botoTest('signed for another region or service: 403, scoped wrongly', async () => {
-    expectRefused(await signedBy(TEST_CREDENTIALS, { region: 'eu-west-1' }), 'INVALID_SIGNATURE', 'InvalidSignatureException', "Credential should be scoped to a valid region, not 'eu-west-1'. ");
-    expectRefused(await signedBy(TEST_CREDENTIALS, { service: 'lambda' }), 'INVALID_SIGNATURE', 'InvalidSignatureException', "Credential should be scoped to correct service: 'execute-api'. ");
+    expectRefused(
+      await signedBy(TEST_CREDENTIALS, { region: 'eu-west-1' }),
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      "Credential should be scoped to a valid region, not 'eu-west-1'. ",
+    );
+    expectRefused(
+      await signedBy(TEST_CREDENTIALS, { service: 'lambda' }),
+      'INVALID_SIGNATURE',
+      'InvalidSignatureException',
+      "Credential should be scoped to correct service: 'execute-api'. ",
+    );
   });
 
   botoTest('unsigned: 403 Missing Authentication Token', async () => {
-    expectRefused(await botocore({ url }), 'MISSING_AUTHENTICATION_TOKEN', 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+    expectRefused(
+      await botocore({ url }),
+      'MISSING_AUTHENTICATION_TOKEN',
+      'MissingAuthenticationTokenException',
+      'Missing Authentication Token',
+    );
   });
 
   botoTest('the SageMaker runtime route checks signatures for service sagemaker and answers x-amzn-RequestId', async () => {
@@ -185,7 +283,7 @@ describe('the local API in iam mode, called by independent clients', () => {
     expect(tampered.status).toBe(403);
   });
 
-  test('the project\'s own `npm run invoke` signs what the local API accepts', async () => {
+  test("the project's own `npm run invoke` signs what the local API accepts", async () => {
     const env = { AWS_ACCESS_KEY_ID: OTHER.accessKeyId, AWS_SECRET_ACCESS_KEY: OTHER.secretAccessKey, AWS_REGION: pipeline.region };
     const ok = await runCli('invoke', ['--url', pipeline.url, '--data', ROW, '--json'], { env });
     expect(ok.stderr).toBe('');
@@ -200,7 +298,9 @@ describe('the local API in iam mode, called by independent clients', () => {
   curlTest('the curl line `npm start` prints works as printed (curl --aws-sigv4)', async () => {
     const banner = startBanner(pipeline, false);
     const line = /try it\s+(curl .+)$/m.exec(banner)![1];
-    expect(line).toContain(`--aws-sigv4 'aws:amz:${pipeline.region}:execute-api' --user '${TEST_CREDENTIALS.accessKeyId}:${TEST_CREDENTIALS.secretAccessKey}'`);
+    expect(line).toContain(
+      `--aws-sigv4 'aws:amz:${pipeline.region}:execute-api' --user '${TEST_CREDENTIALS.accessKeyId}:${TEST_CREDENTIALS.secretAccessKey}'`,
+    );
     const { stdout } = await run('/bin/bash', ['-c', line], { timeout: 30_000 });
     expect(JSON.parse(stdout)).toMatchObject({ predictions: [expect.anything(), expect.anything()], modelVersion: '1.0.0' });
     expect(banner).toContain('refused with 403 Missing Authentication Token');
@@ -215,10 +315,14 @@ describe('the documented switch: --allow-unsigned', () => {
   });
   afterAll(() => pipeline?.stop());
 
-  test('an unsigned call is taken as the configured caller\'s; a signed one is still checked', async () => {
+  test("an unsigned call is taken as the configured caller's; a signed one is still checked", async () => {
     const res = await fetch(`${pipeline.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ROW });
     expect(res.status).toBe(200);
-    const bad = await fetch(`${pipeline.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'AWS4-HMAC-SHA256 garbage' }, body: ROW });
+    const bad = await fetch(`${pipeline.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'AWS4-HMAC-SHA256 garbage' },
+      body: ROW,
+    });
     expect(bad.status).toBe(403);
     expect(startBanner(pipeline, true)).toContain('accepted (--allow-unsigned)');
   });

@@ -41,7 +41,11 @@ describe('local table TTL', () => {
   });
 
   test('a record the pipeline writes carries the TTL attribute the sweep reads', async () => {
-    const res = await fetch(`${pipeline.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"instances":[[5.1,3.5,1.4,0.2]]}' });
+    const res = await fetch(`${pipeline.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"instances":[[5.1,3.5,1.4,0.2]]}',
+    });
     const { requestId } = (await res.json()) as { requestId: string };
     const doc = DynamoDBDocumentClient.from(pipeline.dynamoDb.client);
     const { Item } = await doc.send(new GetCommand({ TableName: pipeline.tableName, Key: { pk: `INFERENCE#${requestId}`, sk: 'RECORD' } }));
@@ -51,9 +55,23 @@ describe('local table TTL', () => {
 
   test('TTL can be turned off and on again, as with UpdateTimeToLive', async () => {
     const client = pipeline.dynamoDb.client;
-    await client.send(new UpdateTimeToLiveCommand({ TableName: pipeline.tableName, TimeToLiveSpecification: { AttributeName: TABLE_KEYS.ttlAttribute, Enabled: false } }));
-    expect((await client.send(new DescribeTimeToLiveCommand({ TableName: pipeline.tableName }))).TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'DISABLED' });
-    await client.send(new UpdateTimeToLiveCommand({ TableName: pipeline.tableName, TimeToLiveSpecification: { AttributeName: TABLE_KEYS.ttlAttribute, Enabled: true } }));
-    expect((await client.send(new DescribeTimeToLiveCommand({ TableName: pipeline.tableName }))).TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: pipeline.tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE_KEYS.ttlAttribute, Enabled: false },
+      }),
+    );
+    expect((await client.send(new DescribeTimeToLiveCommand({ TableName: pipeline.tableName }))).TimeToLiveDescription).toEqual({
+      TimeToLiveStatus: 'DISABLED',
+    });
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: pipeline.tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE_KEYS.ttlAttribute, Enabled: true },
+      }),
+    );
+    expect(
+      (await client.send(new DescribeTimeToLiveCommand({ TableName: pipeline.tableName }))).TimeToLiveDescription?.TimeToLiveStatus,
+    ).toBe('ENABLED');
   });
 });

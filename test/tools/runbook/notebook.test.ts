@@ -29,7 +29,8 @@ describe('runbook notebook export', () => {
   test('the committed notebook the stack ships is exactly what the generator writes (npm run docs:notebook)', () => {
     expect(RUNBOOK_NOTEBOOK_FILE).toBe(path.join(ROOT, REPO_PATHS.runbookNotebook));
     const committed = fs.readFileSync(RUNBOOK_NOTEBOOK_FILE, 'utf8');
-    if (committed !== notebookJson(LIBRARY)) throw new Error(`${REPO_PATHS.runbookNotebook} is stale; regenerate it (npm run docs:notebook) and commit it`);
+    if (committed !== notebookJson(LIBRARY))
+      throw new Error(`${REPO_PATHS.runbookNotebook} is stale; regenerate it (npm run docs:notebook) and commit it`);
   });
 
   test('is an nbformat 4.5 notebook: unique cell ids, code cells without outputs, a Python 3 kernel', () => {
@@ -45,7 +46,9 @@ describe('runbook notebook export', () => {
 
   test('holds every query: its question in markdown, its SQL run on the chosen backend and shown as a DataFrame', () => {
     for (const query of LIBRARY) {
-      expect(notebook.cells.some((c) => c.cell_type === 'markdown' && source(c).startsWith(`### ${query.title}\n\n${query.description}`))).toBe(true);
+      expect(
+        notebook.cells.some((c) => c.cell_type === 'markdown' && source(c).startsWith(`### ${query.title}\n\n${query.description}`)),
+      ).toBe(true);
       const code = notebook.cells.find((c) => c.cell_type === 'code' && source(c).startsWith(`QUERIES["${query.id}"]`));
       expect(code).toBeDefined();
       expect(source(code!)).toContain(`df_${query.id.replace(/-/g, '_')} = run("${query.id}",`);
@@ -81,12 +84,20 @@ describe('runbook notebook export', () => {
   test('holds the containment calls and the restore, all dry runs by default', () => {
     const all = text(notebook);
     expect(all).toContain('DRY_RUN = True');
-    for (const call of ['"update_stage"', '"update_api_key"', '"put_function_concurrency"', '"delete_function_concurrency"', '"detach_role_policy"', '"attach_role_policy"', 'entry["undo_method"]']) {
+    for (const call of [
+      '"update_stage"',
+      '"update_api_key"',
+      '"put_function_concurrency"',
+      '"delete_function_concurrency"',
+      '"detach_role_policy"',
+      '"attach_role_policy"',
+      'entry["undo_method"]',
+    ]) {
       expect(all).toContain(call);
     }
   });
 
-  (python ? test : test.skip)('every code cell is valid Python, and its Lake and Athena statements are the CLI\'s', () => {
+  (python ? test : test.skip)("every code cell is valid Python, and its Lake and Athena statements are the CLI's", () => {
     const script = `
 import json, sys, types, ast, os
 nb = json.load(sys.stdin)
@@ -118,13 +129,19 @@ except ValueError as error:
     out["injection"] = str(error)
 print(json.dumps(out))
 `;
-    const run = spawnSync('python3', ['-c', script, JSON.stringify(PARAMS)], { input: JSON.stringify(buildNotebook(LIBRARY)), encoding: 'utf8' });
+    const run = spawnSync('python3', ['-c', script, JSON.stringify(PARAMS)], {
+      input: JSON.stringify(buildNotebook(LIBRARY)),
+      encoding: 'utf8',
+    });
     expect(run.stderr).toBe('');
     const rendered = JSON.parse(run.stdout.trim().split('\n').pop()!); // the config cell prints a summary line first
     for (const query of LIBRARY) {
       const given = Object.fromEntries(Object.entries(PARAMS).filter(([k]) => query.params.some((p) => p.name === k)));
       const params = resolveParams(query, given);
-      expect({ id: query.id, sql: rendered[query.id].lake }).toEqual({ id: query.id, sql: renderQuery(query, params, { kind: 'lake', eventDataStoreId: EDS_ARN }) });
+      expect({ id: query.id, sql: rendered[query.id].lake }).toEqual({
+        id: query.id,
+        sql: renderQuery(query, params, { kind: 'lake', eventDataStoreId: EDS_ARN }),
+      });
       expect({ id: query.id, sql: rendered[query.id].athena }).toEqual({
         id: query.id,
         sql: renderQuery(query, params, { kind: 'trail', table: '"inference_prod_audit"."cloudtrail"', dialect: 'athena' }),
@@ -142,7 +159,6 @@ print(json.dumps(out))
 const NBCONVERT = '/usr/bin/jupyter-nbconvert';
 const jupyter = fs.existsSync(NBCONVERT) && spawnSync('/usr/bin/python3', ['-c', 'import ipykernel, pandas']).status === 0;
 if (!jupyter) {
-  // eslint-disable-next-line no-console
   console.warn(`skipping the Jupyter run of the runbook notebook: ${NBCONVERT} or /usr/bin/python3 with ipykernel and pandas is absent`);
 }
 
@@ -155,25 +171,32 @@ if (!jupyter) {
     const day = path.join('AWSLogs', '111122223333', 'CloudTrail', 'eu-west-1', '2024', '05', '10');
     fs.cpSync(path.join(TRAIL_FIXTURES, day), path.join(work, 'trail', day), { recursive: true });
     fs.copyFileSync(RUNBOOK_NOTEBOOK_FILE, path.join(work, 'incident-runbook.ipynb'));
-    fs.writeFileSync(path.join(work, 'runbook-targets.json'), JSON.stringify({ backend: 'offline', offlineDir: 'trail', prefix: 'inference-prod', tableName: 'inference-prod-records' }));
+    fs.writeFileSync(
+      path.join(work, 'runbook-targets.json'),
+      JSON.stringify({ backend: 'offline', offlineDir: 'trail', prefix: 'inference-prod', tableName: 'inference-prod-records' }),
+    );
     const cli = `${process.execPath} ${require.resolve('ts-node/dist/bin.js')} ${path.join(ROOT, 'tools', 'runbook', 'main.ts')}`;
-    const run = spawnSync(NBCONVERT, ['--to', 'notebook', '--execute', 'incident-runbook.ipynb', '--output', 'executed.ipynb', '--ExecutePreprocessor.timeout=300'], {
-      cwd: work,
-      encoding: 'utf8',
-      timeout: 600_000,
-      env: {
-        ...process.env,
-        RUNBOOK_CLI: cli,
-        TS_NODE_TRANSPILE_ONLY: 'true',
-        TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
-        RUNBOOK_START_TIME: '2024-05-10',
-        RUNBOOK_END_TIME: '2024-05-11',
-        RUNBOOK_BASELINE_START: '2024-05-01',
-        RUNBOOK_PRINCIPAL_ARN: 'arn:aws:iam::111122223333:user/mallory',
-        RUNBOOK_ACCESS_KEY_ID: 'AKIAMALLORY000000002',
-        PYDEVD_DISABLE_FILE_VALIDATION: '1',
+    const run = spawnSync(
+      NBCONVERT,
+      ['--to', 'notebook', '--execute', 'incident-runbook.ipynb', '--output', 'executed.ipynb', '--ExecutePreprocessor.timeout=300'],
+      {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 600_000,
+        env: {
+          ...process.env,
+          RUNBOOK_CLI: cli,
+          TS_NODE_TRANSPILE_ONLY: 'true',
+          TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+          RUNBOOK_START_TIME: '2024-05-10',
+          RUNBOOK_END_TIME: '2024-05-11',
+          RUNBOOK_BASELINE_START: '2024-05-01',
+          RUNBOOK_PRINCIPAL_ARN: 'arn:aws:iam::111122223333:user/mallory',
+          RUNBOOK_ACCESS_KEY_ID: 'AKIAMALLORY000000002',
+          PYDEVD_DISABLE_FILE_VALIDATION: '1',
+        },
       },
-    });
+    );
     if (run.status !== 0) throw new Error(`jupyter-nbconvert failed (${run.status}): ${run.stderr}`);
     executed = JSON.parse(fs.readFileSync(path.join(work, 'executed.ipynb'), 'utf8'));
   }, 600_000);
@@ -185,9 +208,13 @@ if (!jupyter) {
   };
 
   test('every cell ran without an error', () => {
-    const errors = executed.cells.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === 'error').map((o) => `${o.ename}: ${o.evalue}`));
+    const errors = executed.cells.flatMap((c) =>
+      (c.outputs ?? []).filter((o) => o.output_type === 'error').map((o) => `${o.ename}: ${o.evalue}`),
+    );
     expect(errors).toEqual([]);
-    expect(outputOf('# Configuration')).toContain('backend: offline | region: None | prefix: inference-prod | window: 2024-05-10 to 2024-05-11');
+    expect(outputOf('# Configuration')).toContain(
+      'backend: offline | region: None | prefix: inference-prod | window: 2024-05-10 to 2024-05-11',
+    );
   });
 
   test('the queries return the incident rows, as DataFrames', () => {
@@ -199,6 +226,8 @@ if (!jupyter) {
   });
 
   test('containment cells send nothing offline', () => {
-    expect(outputOf('if BACKEND == "offline":\n    print("offline rehearsal')).toContain('offline rehearsal: containment needs AWS access; this cell sends nothing');
+    expect(outputOf('if BACKEND == "offline":\n    print("offline rehearsal')).toContain(
+      'offline rehearsal: containment needs AWS access; this cell sends nothing',
+    );
   });
 });

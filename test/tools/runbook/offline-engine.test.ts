@@ -61,7 +61,9 @@ describe('offline engine on the real invictus data set', () => {
       recipientAccountId: 'VARCHAR',
       eventJson: 'VARCHAR',
     });
-    expect(types.userIdentity).toMatch(/^STRUCT\(type VARCHAR, principalId VARCHAR, arn VARCHAR, accountId VARCHAR, accessKeyId VARCHAR, userName VARCHAR, sessionContext STRUCT\(attributes STRUCT\(creationDate TIMESTAMP, mfaAuthenticated VARCHAR\), sessionIssuer STRUCT\(type VARCHAR, principalId VARCHAR, arn VARCHAR/);
+    expect(types.userIdentity).toMatch(
+      /^STRUCT\(type VARCHAR, principalId VARCHAR, arn VARCHAR, accountId VARCHAR, accessKeyId VARCHAR, userName VARCHAR, sessionContext STRUCT\(attributes STRUCT\(creationDate TIMESTAMP, mfaAuthenticated VARCHAR\), sessionIssuer STRUCT\(type VARCHAR, principalId VARCHAR, arn VARCHAR/,
+    );
     expect(types.resources).toBe('STRUCT(accountId VARCHAR, type VARCHAR, ARN VARCHAR, arnPrefix VARCHAR)[]');
     expect(types.tlsDetails).toBe('STRUCT(tlsVersion VARCHAR, cipherSuite VARCHAR, clientProvidedHostHeader VARCHAR)');
   });
@@ -86,7 +88,10 @@ describe('offline engine input checks', () => {
 
   const fixtureFile = () => {
     const found: string[] = [];
-    const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : found.push(path.join(d, e.name))));
+    const walk = (d: string) =>
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : found.push(path.join(d, e.name))));
     walk(INCIDENT_FIXTURES);
     return found.sort()[0];
   };
@@ -134,7 +139,9 @@ describe('offline engine input checks', () => {
 
   test('JSON that is not a CloudTrail log, and records without a time, are refused', async () => {
     fs.writeFileSync(path.join(dir, 'a.json'), '{"records": []}');
-    expect((await loadError(path.join(dir, 'a.json'))).message).toContain('a.json: not a CloudTrail log file (expected an object with a "Records" array)');
+    expect((await loadError(path.join(dir, 'a.json'))).message).toContain(
+      'a.json: not a CloudTrail log file (expected an object with a "Records" array)',
+    );
     fs.writeFileSync(path.join(dir, 'b.json'), '{"Records": [{"eventName": "x"}]}');
     expect((await loadError(path.join(dir, 'b.json'))).message).toContain('b.json: record 0 has no valid eventTime');
     fs.writeFileSync(path.join(dir, 'c.json.gz'), 'plain text');

@@ -41,18 +41,35 @@ describe('runbook commands, offline', () => {
       ['GetItem', 'AccessDeniedException'],
     ]);
     const csv = (await runbook([...args, '--format=csv'])).stdout.trimEnd().split('\n');
-    expect(csv[0]).toBe('eventTime,eventSource,eventName,errorCode,errorMessage,principalArn,accessKeyId,sourceIPAddress,userAgent,eventID');
+    expect(csv[0]).toBe(
+      'eventTime,eventSource,eventName,errorCode,errorMessage,principalArn,accessKeyId,sourceIPAddress,userAgent,eventID',
+    );
     expect(csv).toHaveLength(3);
     // JSON text holds commas and quotes: the cell is quoted and its quotes doubled (RFC 4180).
-    const activity = await runbook(['run', 'principal-activity', '--offline', INCIDENT_FIXTURES, ...WINDOW, '--param', 'principalArn=arn:aws:iam::111122223333:user/mallory', '--format', 'csv']);
-    expect(activity.stdout).toContain(',"{""endpointName"":""inference-prod-endpoint"",""endpointConfigName"":""inference-prod-config-evil""}",');
+    const activity = await runbook([
+      'run',
+      'principal-activity',
+      '--offline',
+      INCIDENT_FIXTURES,
+      ...WINDOW,
+      '--param',
+      'principalArn=arn:aws:iam::111122223333:user/mallory',
+      '--format',
+      'csv',
+    ]);
+    expect(activity.stdout).toContain(
+      ',"{""endpointName"":""inference-prod-endpoint"",""endpointConfigName"":""inference-prod-config-evil""}",',
+    );
   });
 
   test('export-notebook writes an nbformat 4 notebook holding every query', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-nb-'));
     const out = path.join(dir, 'sub', 'runbook.ipynb');
     const result = await runbook(['export-notebook', '--out', out]);
-    expect(result).toMatchObject({ code: 0, stdout: `wrote ${out}: 12 queries and the containment cells, for every backend (chosen from runbook-targets.json)\n` });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: `wrote ${out}: 12 queries and the containment cells, for every backend (chosen from runbook-targets.json)\n`,
+    });
     const notebook = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(notebook.nbformat).toBe(4);
     expect(notebook.cells.filter((c: { source: string[] }) => c.source.join('').includes('QUERIES["'))).toHaveLength(12);
@@ -60,20 +77,72 @@ describe('runbook commands, offline', () => {
   });
 
   test.each([
-    [['run', 'who-did-it', '--offline', INCIDENT_FIXTURES], 2, /^runbook: unknown query 'who-did-it' \(known queries: access-key-activity, /],
-    [['run', 'principal-activity', '--offline', INCIDENT_FIXTURES], 2, /^runbook: query principal-activity: missing parameter 'principalArn' \(arn: .*\); pass --param principalArn=VALUE\n$/],
-    [['run', 'principal-activity', '--offline', INCIDENT_FIXTURES, '--param', "principalArn=' OR 1=1 --"], 2, /^runbook: query principal-activity: parameter 'principalArn' is '' OR 1=1 --', expected an ARN/],
-    [['run', 'access-key-activity', '--offline', INCIDENT_FIXTURES, '--param', 'accessKeyId=mallory'], 2, /parameter 'accessKeyId' is 'mallory', expected an access key id/],
-    [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--param', 'startTime=yesterday'], 2, /parameter 'startTime' is 'yesterday', expected an ISO-8601 UTC time/],
-    [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--param', 'startTime'], 2, /^runbook: --param expects NAME=VALUE, got 'startTime'\n$/],
-    [['run', 'denied-calls'], 2, /^runbook: run needs exactly one of --offline FILE\|DIR, --event-data-store ID\|ARN or --athena-workgroup NAME\n$/],
+    [
+      ['run', 'who-did-it', '--offline', INCIDENT_FIXTURES],
+      2,
+      /^runbook: unknown query 'who-did-it' \(known queries: access-key-activity, /,
+    ],
+    [
+      ['run', 'principal-activity', '--offline', INCIDENT_FIXTURES],
+      2,
+      /^runbook: query principal-activity: missing parameter 'principalArn' \(arn: .*\); pass --param principalArn=VALUE\n$/,
+    ],
+    [
+      ['run', 'principal-activity', '--offline', INCIDENT_FIXTURES, '--param', "principalArn=' OR 1=1 --"],
+      2,
+      /^runbook: query principal-activity: parameter 'principalArn' is '' OR 1=1 --', expected an ARN/,
+    ],
+    [
+      ['run', 'access-key-activity', '--offline', INCIDENT_FIXTURES, '--param', 'accessKeyId=mallory'],
+      2,
+      /parameter 'accessKeyId' is 'mallory', expected an access key id/,
+    ],
+    [
+      ['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--param', 'startTime=yesterday'],
+      2,
+      /parameter 'startTime' is 'yesterday', expected an ISO-8601 UTC time/,
+    ],
+    [
+      ['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--param', 'startTime'],
+      2,
+      /^runbook: --param expects NAME=VALUE, got 'startTime'\n$/,
+    ],
+    [
+      ['run', 'denied-calls'],
+      2,
+      /^runbook: run needs exactly one of --offline FILE\|DIR, --event-data-store ID\|ARN or --athena-workgroup NAME\n$/,
+    ],
     [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--athena-workgroup', 'w'], 2, /^runbook: run needs exactly one of /],
-    [['run', 'denied-calls', '--athena-workgroup', 'inference-prod-audit', '--region', 'eu-west-1'], 2, /^runbook: --athena-workgroup needs --athena-table DATABASE.TABLE \(the trail's Glue table; the audit stack outputs it as AthenaTable\)\n$/],
-    [['run', 'denied-calls', '--athena-workgroup', 'inference-prod-audit', '--athena-table', 'cloudtrail'], 2, /^runbook: --athena-table must be DATABASE.TABLE in lowercase letters, digits and underscores, got 'cloudtrail'\n$/],
-    [['run', 'denied-calls', '--athena-workgroup', 'w; drop', '--athena-table', 'a.b'], 2, /^runbook: --athena-workgroup 'w; drop' is not a workgroup name/],
-    [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--athena-table', 'a.b'], 2, /^runbook: --athena-table goes with --athena-workgroup\n$/],
-    [['export-notebook', '--out', '/tmp/x.ipynb', '--backend', 'splunk'], 2, /^runbook: --backend must be one of lake, athena, offline, got 'splunk'\n$/],
-    [['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--format', 'xml'], 2, /^runbook: --format must be one of table, csv, json, got 'xml'\n$/],
+    [
+      ['run', 'denied-calls', '--athena-workgroup', 'inference-prod-audit', '--region', 'eu-west-1'],
+      2,
+      /^runbook: --athena-workgroup needs --athena-table DATABASE.TABLE \(the trail's Glue table; the audit stack outputs it as AthenaTable\)\n$/,
+    ],
+    [
+      ['run', 'denied-calls', '--athena-workgroup', 'inference-prod-audit', '--athena-table', 'cloudtrail'],
+      2,
+      /^runbook: --athena-table must be DATABASE.TABLE in lowercase letters, digits and underscores, got 'cloudtrail'\n$/,
+    ],
+    [
+      ['run', 'denied-calls', '--athena-workgroup', 'w; drop', '--athena-table', 'a.b'],
+      2,
+      /^runbook: --athena-workgroup 'w; drop' is not a workgroup name/,
+    ],
+    [
+      ['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--athena-table', 'a.b'],
+      2,
+      /^runbook: --athena-table goes with --athena-workgroup\n$/,
+    ],
+    [
+      ['export-notebook', '--out', '/tmp/x.ipynb', '--backend', 'splunk'],
+      2,
+      /^runbook: --backend must be one of lake, athena, offline, got 'splunk'\n$/,
+    ],
+    [
+      ['run', 'denied-calls', '--offline', INCIDENT_FIXTURES, '--format', 'xml'],
+      2,
+      /^runbook: --format must be one of table, csv, json, got 'xml'\n$/,
+    ],
     [['run', 'denied-calls', '--offline', '/no/such/dir'], 1, /^runbook: \/no\/such\/dir: no such file or folder\n$/],
     [['run', 'denied-calls', '--event-data-store', EDS_ID], 2, /^runbook: no AWS region: pass --region or set AWS_REGION\n$/],
     [['frobnicate'], 2, /^runbook: unknown command 'frobnicate'/],
@@ -117,7 +186,14 @@ describe('runbook run on CloudTrail Lake (local fake speaking the CloudTrail JSO
     const args = ['run', 'endpoint-changes', ...WINDOW, '--param', 'prefix=inference-prod', '--format', 'json'];
     const lake = await runbook([...args, '--event-data-store', EDS_ARN], { endpoint: fake.url });
     expect(lake.code).toBe(0);
-    expect(fake.requests.map((r) => r.operation)).toEqual(['StartQuery', 'DescribeQuery', 'DescribeQuery', 'DescribeQuery', 'GetQueryResults', 'GetQueryResults']);
+    expect(fake.requests.map((r) => r.operation)).toEqual([
+      'StartQuery',
+      'DescribeQuery',
+      'DescribeQuery',
+      'DescribeQuery',
+      'GetQueryResults',
+      'GetQueryResults',
+    ]);
     const statement = fake.requests[0].input.QueryStatement as string;
     expect(statement).toContain(`FROM ${EDS_ID}\n`);
     expect(statement).toContain("AND eventTime >= '2024-05-10 00:00:00'");
@@ -146,14 +222,23 @@ describe('runbook run on CloudTrail Lake (local fake speaking the CloudTrail JSO
   });
 
   test('a failed query on Lake is a clear error, not a stack trace', async () => {
-    const result = await runbook(['run', 'denied-calls', '--event-data-store', 'OTHER-STORE', '--region', 'eu-west-1'], { endpoint: fake.url });
+    const result = await runbook(['run', 'denied-calls', '--event-data-store', 'OTHER-STORE', '--region', 'eu-west-1'], {
+      endpoint: fake.url,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('runbook: AWS error EventDataStoreNotFoundException: the statement does not read this event data store\n');
   });
 });
 
 describe('runbook run on Athena (local fake speaking the Athena JSON protocol, real @aws-sdk/client-athena)', () => {
-  const TABLE = ['--athena-workgroup', 'inference-prod-audit', '--athena-table', 'inference_prod_audit.cloudtrail', '--region', 'eu-west-1'];
+  const TABLE = [
+    '--athena-workgroup',
+    'inference-prod-audit',
+    '--athena-table',
+    'inference_prod_audit.cloudtrail',
+    '--region',
+    'eu-west-1',
+  ];
   let fake: FakeAws;
   let engine: TrailTableEngine;
   let restoreEnv: () => void;
@@ -163,7 +248,15 @@ describe('runbook run on Athena (local fake speaking the Athena JSON protocol, r
     await engine.load(TRAIL_FIXTURES);
     fake = await startFakeAws({
       ...pipelineState(),
-      athena: { engine, workGroup: 'inference-prod-audit', database: 'inference_prod_audit', table: 'cloudtrail', pageSize: 2, runningPolls: 2, bytesScanned: 25_000_000 },
+      athena: {
+        engine,
+        workGroup: 'inference-prod-audit',
+        database: 'inference_prod_audit',
+        table: 'cloudtrail',
+        pageSize: 2,
+        runningPolls: 2,
+        bytesScanned: 25_000_000,
+      },
     });
   });
   afterAll(async () => {
@@ -178,12 +271,20 @@ describe('runbook run on Athena (local fake speaking the Athena JSON protocol, r
     const athena = await runbook([...args, ...TABLE], { endpoint: fake.url });
     expect(athena.stderr).not.toContain('runbook:');
     expect(athena.code).toBe(0);
-    expect(fake.requests.map((r) => r.operation)).toEqual(['StartQueryExecution', 'GetQueryExecution', 'GetQueryExecution', 'GetQueryExecution', 'GetQueryResults']);
+    expect(fake.requests.map((r) => r.operation)).toEqual([
+      'StartQueryExecution',
+      'GetQueryExecution',
+      'GetQueryExecution',
+      'GetQueryExecution',
+      'GetQueryResults',
+    ]);
     const start = fake.requests[0].input;
     // The workgroup enforces the result location and encryption: the runner sends neither.
     expect(start).toMatchObject({ WorkGroup: 'inference-prod-audit', QueryExecutionContext: { Database: 'inference_prod_audit' } });
     expect(start).not.toHaveProperty('ResultConfiguration');
-    expect(start.QueryString).toContain(`FROM "inference_prod_audit"."cloudtrail" WHERE "timestamp" >= '2024/05/10' AND "timestamp" <= '2024/05/12')`);
+    expect(start.QueryString).toContain(
+      `FROM "inference_prod_audit"."cloudtrail" WHERE "timestamp" >= '2024/05/10' AND "timestamp" <= '2024/05/12')`,
+    );
     expect(start.QueryString).toContain("AND eventTime >= TIMESTAMP '2024-05-10 00:00:00'");
     expect(fake.requests[4].input).toEqual({ QueryExecutionId: 'exec-1', MaxResults: 1000 });
     expect(athena.stderr.split('\n')).toEqual([
@@ -202,7 +303,15 @@ describe('runbook run on Athena (local fake speaking the Athena JSON protocol, r
 
   test('every page of a long result is read, the header row skipped on the first page only', async () => {
     fake.requests.length = 0;
-    const pageArgs = ['run', 'principal-activity', ...WINDOW, '--param', 'principalArn=arn:aws:iam::111122223333:user/mallory', '--format', 'json'];
+    const pageArgs = [
+      'run',
+      'principal-activity',
+      ...WINDOW,
+      '--param',
+      'principalArn=arn:aws:iam::111122223333:user/mallory',
+      '--format',
+      'json',
+    ];
     const athena = await runbook([...pageArgs, ...TABLE], { endpoint: fake.url });
     const offline = await runbook([...pageArgs, '--offline', INCIDENT_FIXTURES]);
     expect(JSON.parse(athena.stdout)).toEqual(JSON.parse(offline.stdout));
@@ -211,9 +320,19 @@ describe('runbook run on Athena (local fake speaking the Athena JSON protocol, r
     try {
       fake.requests.length = 0;
       const query = findQuery(loadQueryLibrary(), 'principal-activity');
-      const params = resolveParams(query, { principalArn: 'arn:aws:iam::111122223333:user/mallory', startTime: '2024-05-10', endTime: '2024-05-11' });
+      const params = resolveParams(query, {
+        principalArn: 'arn:aws:iam::111122223333:user/mallory',
+        startTime: '2024-05-10',
+        endTime: '2024-05-11',
+      });
       const sql = renderQuery(query, params, { kind: 'trail', table: '"inference_prod_audit"."cloudtrail"', dialect: 'athena' });
-      const paged = await runOnAthena({ client: clients.athena, statement: sql, workGroup: 'inference-prod-audit', pollIntervalMs: 1, pageSize: 5 });
+      const paged = await runOnAthena({
+        client: clients.athena,
+        statement: sql,
+        workGroup: 'inference-prod-audit',
+        pollIntervalMs: 1,
+        pageSize: 5,
+      });
       expect(paged.rows).toEqual(JSON.parse(offline.stdout));
       const pages = fake.requests.filter((r) => r.operation === 'GetQueryResults').map((r) => r.input.NextToken ?? null);
       expect(pages).toEqual([null, '4', '9', '14']);
@@ -223,12 +342,14 @@ describe('runbook run on Athena (local fake speaking the Athena JSON protocol, r
     }
   });
 
-  test('a query past the workgroup cutoff fails with Athena\'s reason and the bytes scanned', async () => {
+  test("a query past the workgroup cutoff fails with Athena's reason and the bytes scanned", async () => {
     fake.state.athena!.cutoffBytes = 10_000_000;
     const result = await runbook(['run', 'denied-calls', ...TABLE], { endpoint: fake.url });
     delete fake.state.athena!.cutoffBytes;
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/runbook: query exec-\d+ failed: Query exhausted resources at this scale factor: the workgroup's data usage limit \(BytesScannedCutoffPerQuery\) was exceeded \(25\.0 MB scanned\)\n$/);
+    expect(result.stderr).toMatch(
+      /runbook: query exec-\d+ failed: Query exhausted resources at this scale factor: the workgroup's data usage limit \(BytesScannedCutoffPerQuery\) was exceeded \(25\.0 MB scanned\)\n$/,
+    );
   });
 
   test('a query still running at --timeout is stopped on Athena', async () => {
@@ -242,13 +363,30 @@ describe('runbook run on Athena (local fake speaking the Athena JSON protocol, r
   });
 
   test('an unknown workgroup is a clear AWS error', async () => {
-    const result = await runbook(['run', 'denied-calls', '--athena-workgroup', 'primary', '--athena-table', 'inference_prod_audit.cloudtrail', '--region', 'eu-west-1'], { endpoint: fake.url });
+    const result = await runbook(
+      [
+        'run',
+        'denied-calls',
+        '--athena-workgroup',
+        'primary',
+        '--athena-table',
+        'inference_prod_audit.cloudtrail',
+        '--region',
+        'eu-west-1',
+      ],
+      { endpoint: fake.url },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('runbook: AWS error InvalidRequestException: WorkGroup primary is not found.\n');
   });
 
-  test('column names come back in the query\'s spelling', () => {
-    expect(restoreCase(['eventtime', 'principalarn', 'events', 'unknown_col'], 'SELECT eventTime, userIdentity.arn AS principalArn, count(*) AS events')).toEqual(['eventTime', 'principalArn', 'events', 'unknown_col']);
+  test("column names come back in the query's spelling", () => {
+    expect(
+      restoreCase(
+        ['eventtime', 'principalarn', 'events', 'unknown_col'],
+        'SELECT eventTime, userIdentity.arn AS principalArn, count(*) AS events',
+      ),
+    ).toEqual(['eventTime', 'principalArn', 'events', 'unknown_col']);
   });
 });
 

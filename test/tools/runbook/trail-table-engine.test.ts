@@ -15,7 +15,9 @@ describe('the trail table, shaped like the Glue table', () => {
   afterAll(() => engine.close());
 
   test('has exactly the Glue columns (one definition), then the region and day partitions', async () => {
-    const described = await engine.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${TRAIL_TABLE}' ORDER BY ordinal_position`);
+    const described = await engine.query(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${TRAIL_TABLE}' ORDER BY ordinal_position`,
+    );
     expect(described.rows.map((r) => r.column_name)).toEqual([...TRAIL_COLUMNS.map((c) => c.name), 'region', 'timestamp']);
     const type = (name: string) => described.rows.find((r) => r.column_name === name)!.data_type;
     // Strings where AWS's DDL has strings; structs where it has structs.
@@ -49,7 +51,9 @@ describe('the trail table, shaped like the Glue table', () => {
     );
     expect(rows.rows).toEqual([{ t: 'TIMESTAMP', b: 'BOOLEAN', m: 'MAP(VARCHAR, VARCHAR)', n: '29' }]);
     // Day pruning: only the 2024/05/10 partition was read.
-    const batch = await engine.query(`SELECT element_at(requestParameters, 'requestItems') AS items FROM (${view}) WHERE eventName = 'BatchGetItem'`);
+    const batch = await engine.query(
+      `SELECT element_at(requestParameters, 'requestItems') AS items FROM (${view}) WHERE eventName = 'BatchGetItem'`,
+    );
     expect(JSON.parse(batch.rows[0].items!)).toEqual(expect.any(Object));
   });
 });
@@ -68,7 +72,9 @@ describe('delivery keys', () => {
     expect(partitionDay('2024-05-10 23:59:59')).toBe('2024/05/10');
     expect(partitionDay('2024-12-31 10:00:00', 1)).toBe('2025/01/01');
     expect(() => partitionDay('yesterday')).toThrow("not a UTC time: 'yesterday'");
-    expect(() => lakeViewSelect('athena', { table: 't', days: { from: "2024/05/10' OR 1=1", to: '2024/05/11' } })).toThrow("partition day must be yyyy/MM/dd, got '2024/05/10' OR 1=1'");
+    expect(() => lakeViewSelect('athena', { table: 't', days: { from: "2024/05/10' OR 1=1", to: '2024/05/11' } })).toThrow(
+      "partition day must be yyyy/MM/dd, got '2024/05/10' OR 1=1'",
+    );
   });
 
   test('a gzip trail file that is cut short stops the load with its name', async () => {

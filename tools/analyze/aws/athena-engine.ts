@@ -53,7 +53,9 @@ export class AthenaEngine implements AnalysisEngine {
   async query(sql: string): Promise<Rows> {
     const { client, workGroup, database } = this.props;
     const [statement] = splitStatements(sql);
-    const started = await client.send(new StartQueryExecutionCommand({ QueryString: statement, WorkGroup: workGroup, QueryExecutionContext: { Database: database } }));
+    const started = await client.send(
+      new StartQueryExecutionCommand({ QueryString: statement, WorkGroup: workGroup, QueryExecutionContext: { Database: database } }),
+    );
     const id = started.QueryExecutionId!;
     const sleep = this.props.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     for (;;) {
@@ -72,7 +74,7 @@ export class AthenaEngine implements AnalysisEngine {
   }
 
   private async results(id: string): Promise<Rows> {
-    let columns: string[] = [];
+    let columns: string[];
     const rows: Record<string, string | null>[] = [];
     let next: string | undefined;
     let first = true;

@@ -23,8 +23,14 @@ export interface AwsEngineOptions {
   readonly pollMs?: number;
 }
 
-export async function openAwsEngine(config: StageConfig, options: AwsEngineOptions): Promise<{ engine: AnalysisEngine; trainingStats: Map<string, TrainingStats> }> {
-  if (!config.analytics.enabled) throw new ExportError(`analytics is off in stage ${config.stage}: deploy with -c analytics.enabled=true (and table.pointInTimeRecovery=true) first`);
+export async function openAwsEngine(
+  config: StageConfig,
+  options: AwsEngineOptions,
+): Promise<{ engine: AnalysisEngine; trainingStats: Map<string, TrainingStats> }> {
+  if (!config.analytics.enabled)
+    throw new ExportError(
+      `analytics is off in stage ${config.stage}: deploy with -c analytics.enabled=true (and table.pointInTimeRecovery=true) first`,
+    );
   const prefix = resourcePrefix(config);
   const region = config.region ? { region: config.region } : {};
   const dynamodb = options.clients?.dynamodb ?? new DynamoDBClient(region);
@@ -42,10 +48,17 @@ export async function openAwsEngine(config: StageConfig, options: AwsEngineOptio
 
   const exports = await ensureExports(
     dynamodb,
-    { tableArn: table.TableArn, bucket, prefix: ANALYTICS_PREFIX.exports.replace(/\/$/, ''), kmsKeyArn: table.SSEDescription?.KMSMasterKeyArn },
+    {
+      tableArn: table.TableArn,
+      bucket,
+      prefix: ANALYTICS_PREFIX.exports.replace(/\/$/, ''),
+      kmsKeyArn: table.SSEDescription?.KMSMasterKeyArn,
+    },
     { maxExportAgeHours: options.maxExportAgeHours, progress: options.progress, now: options.now, pollMs: options.pollMs },
   );
-  options.progress(`analysing ${exports.itemCount} exported items (full export ${exports.fullExportId}, ${exports.incrementalExportIds.length} incremental), covering the table until ${exports.coversUntil}`);
+  options.progress(
+    `analysing ${exports.itemCount} exported items (full export ${exports.fullExportId}, ${exports.incrementalExportIds.length} incremental), covering the table until ${exports.coversUntil}`,
+  );
   const engine = new AthenaEngine({ client: athena, workGroup, database, pollMs: options.pollMs });
   await engine.prepare(exports);
 

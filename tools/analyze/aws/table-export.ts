@@ -62,23 +62,27 @@ export async function ensureExports(client: DynamoDBClient, target: ExportTarget
   const now = options.now();
   const all = await describeAll(client, target);
   const ours = all.filter((e) => e.S3Bucket === target.bucket && (e.S3Prefix ?? '') === target.prefix && e.ExportStatus !== 'FAILED');
-  const fulls = ours.filter((e) => (e.ExportType ?? 'FULL_EXPORT') === 'FULL_EXPORT').sort((a, b) => time(b.ExportTime) - time(a.ExportTime));
+  const fulls = ours
+    .filter((e) => (e.ExportType ?? 'FULL_EXPORT') === 'FULL_EXPORT')
+    .sort((a, b) => time(b.ExportTime) - time(a.ExportTime));
   let full = fulls.find((e) => now.getTime() - time(e.ExportTime) <= options.maxExportAgeHours * 3_600_000);
 
   if (full) {
     options.progress(`reusing full export ${exportIdOf(full.ExportArn!)} of ${full.ExportTime?.toISOString()} (${full.ExportStatus})`);
   } else {
     await requirePitr(client, target.tableArn);
-    const started = await client.send(new ExportTableToPointInTimeCommand({
-      TableArn: target.tableArn,
-      S3Bucket: target.bucket,
-      S3Prefix: target.prefix,
-      ExportFormat: 'DYNAMODB_JSON',
-      ExportType: 'FULL_EXPORT',
-      ExportTime: now,
-      ...(target.kmsKeyArn ? { S3SseAlgorithm: 'KMS', S3SseKmsKeyId: target.kmsKeyArn } : { S3SseAlgorithm: 'AES256' }),
-      ClientToken: `analyze-full-${Math.floor(now.getTime() / 60_000)}`,
-    }));
+    const started = await client.send(
+      new ExportTableToPointInTimeCommand({
+        TableArn: target.tableArn,
+        S3Bucket: target.bucket,
+        S3Prefix: target.prefix,
+        ExportFormat: 'DYNAMODB_JSON',
+        ExportType: 'FULL_EXPORT',
+        ExportTime: now,
+        ...(target.kmsKeyArn ? { S3SseAlgorithm: 'KMS', S3SseKmsKeyId: target.kmsKeyArn } : { S3SseAlgorithm: 'AES256' }),
+        ClientToken: `analyze-full-${Math.floor(now.getTime() / 60_000)}`,
+      }),
+    );
     full = started.ExportDescription!;
     options.progress(`started full export ${exportIdOf(full.ExportArn!)} of ${now.toISOString()}`);
   }
@@ -86,7 +90,9 @@ export async function ensureExports(client: DynamoDBClient, target: ExportTarget
 
   // Incremental exports since the full one: reuse those that chain, add one for the time since.
   const increments = ours
-    .filter((e) => e.ExportType === 'INCREMENTAL_EXPORT' && time(e.IncrementalExportSpecification?.ExportFromTime) >= time(full!.ExportTime))
+    .filter(
+      (e) => e.ExportType === 'INCREMENTAL_EXPORT' && time(e.IncrementalExportSpecification?.ExportFromTime) >= time(full!.ExportTime),
+    )
     .sort((a, b) => time(a.IncrementalExportSpecification?.ExportFromTime) - time(b.IncrementalExportSpecification?.ExportFromTime));
   const chain: ExportDescription[] = [];
   let until = time(full.ExportTime);
@@ -97,17 +103,21 @@ export async function ensureExports(client: DynamoDBClient, target: ExportTarget
   }
   while (now.getTime() - until >= MIN_INCREMENT_MS) {
     const to = Math.min(now.getTime(), until + MAX_INCREMENT_MS);
-    const started = await client.send(new ExportTableToPointInTimeCommand({
-      TableArn: target.tableArn,
-      S3Bucket: target.bucket,
-      S3Prefix: target.prefix,
-      ExportFormat: 'DYNAMODB_JSON',
-      ExportType: 'INCREMENTAL_EXPORT',
-      IncrementalExportSpecification: { ExportFromTime: new Date(until), ExportToTime: new Date(to), ExportViewType: 'NEW_IMAGE' },
-      ...(target.kmsKeyArn ? { S3SseAlgorithm: 'KMS', S3SseKmsKeyId: target.kmsKeyArn } : { S3SseAlgorithm: 'AES256' }),
-      ClientToken: `analyze-inc-${until}-${to}`,
-    }));
-    options.progress(`started incremental export ${exportIdOf(started.ExportDescription!.ExportArn!)} for ${new Date(until).toISOString()} to ${new Date(to).toISOString()}`);
+    const started = await client.send(
+      new ExportTableToPointInTimeCommand({
+        TableArn: target.tableArn,
+        S3Bucket: target.bucket,
+        S3Prefix: target.prefix,
+        ExportFormat: 'DYNAMODB_JSON',
+        ExportType: 'INCREMENTAL_EXPORT',
+        IncrementalExportSpecification: { ExportFromTime: new Date(until), ExportToTime: new Date(to), ExportViewType: 'NEW_IMAGE' },
+        ...(target.kmsKeyArn ? { S3SseAlgorithm: 'KMS', S3SseKmsKeyId: target.kmsKeyArn } : { S3SseAlgorithm: 'AES256' }),
+        ClientToken: `analyze-inc-${until}-${to}`,
+      }),
+    );
+    options.progress(
+      `started incremental export ${exportIdOf(started.ExportDescription!.ExportArn!)} for ${new Date(until).toISOString()} to ${new Date(to).toISOString()}`,
+    );
     chain.push(await waitFor(client, started.ExportDescription!, options));
     until = to;
   }
@@ -139,7 +149,9 @@ async function requirePitr(client: DynamoDBClient, tableArn: string): Promise<vo
   const tableName = tableArn.slice(tableArn.indexOf('/') + 1);
   const d = await client.send(new DescribeContinuousBackupsCommand({ TableName: tableName }));
   if (d.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus !== 'ENABLED') {
-    throw new ExportError(`table ${tableName} has point-in-time recovery off, and DynamoDB exports a table only from it: deploy with table.pointInTimeRecovery=true (analytics.enabled needs it)`);
+    throw new ExportError(
+      `table ${tableName} has point-in-time recovery off, and DynamoDB exports a table only from it: deploy with table.pointInTimeRecovery=true (analytics.enabled needs it)`,
+    );
   }
 }
 
@@ -148,13 +160,20 @@ async function waitFor(client: DynamoDBClient, e: ExportDescription, options: Ex
   const started = Date.now();
   let current = e;
   while (current.ExportStatus === 'IN_PROGRESS') {
-    if (Date.now() - started > (options.timeoutMs ?? 7_200_000)) throw new ExportError(`export ${exportIdOf(current.ExportArn!)} is still in progress after ${Math.round((Date.now() - started) / 60_000)} min; run again later to reuse it`);
+    if (Date.now() - started > (options.timeoutMs ?? 7_200_000))
+      throw new ExportError(
+        `export ${exportIdOf(current.ExportArn!)} is still in progress after ${Math.round((Date.now() - started) / 60_000)} min; run again later to reuse it`,
+      );
     await sleep(options.pollMs ?? 10_000);
     current = (await client.send(new DescribeExportCommand({ ExportArn: current.ExportArn }))).ExportDescription!;
-    options.progress(`export ${exportIdOf(current.ExportArn!)}: ${current.ExportStatus}${current.ItemCount !== undefined ? `, ${current.ItemCount} items` : ''} (${Math.round((Date.now() - started) / 1000)} s)`);
+    options.progress(
+      `export ${exportIdOf(current.ExportArn!)}: ${current.ExportStatus}${current.ItemCount !== undefined ? `, ${current.ItemCount} items` : ''} (${Math.round((Date.now() - started) / 1000)} s)`,
+    );
   }
   if (current.ExportStatus !== 'COMPLETED') {
-    throw new ExportError(`export ${exportIdOf(current.ExportArn!)} ended ${current.ExportStatus}: ${current.FailureCode ?? ''} ${current.FailureMessage ?? ''}`.trim());
+    throw new ExportError(
+      `export ${exportIdOf(current.ExportArn!)} ended ${current.ExportStatus}: ${current.FailureCode ?? ''} ${current.FailureMessage ?? ''}`.trim(),
+    );
   }
   return current;
 }

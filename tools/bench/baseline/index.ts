@@ -66,7 +66,12 @@ export const handler = async (event: APIGatewayProxyEvent, context?: Context): P
     const rows = parsePredictRequest(contentType, input, config);
     const invokedAt = Date.now();
     const response = await sagemaker.send(
-      new InvokeEndpointCommand({ EndpointName: config.endpointName, ContentType: 'application/json', Accept: 'application/json', Body: JSON.stringify({ instances: rows }) }),
+      new InvokeEndpointCommand({
+        EndpointName: config.endpointName,
+        ContentType: 'application/json',
+        Accept: 'application/json',
+        Body: JSON.stringify({ instances: rows }),
+      }),
     );
     modelLatencyMs = Date.now() - invokedAt;
     variant = response.InvokedProductionVariant;
@@ -123,11 +128,28 @@ export const handler = async (event: APIGatewayProxyEvent, context?: Context): P
 
   const body = error
     ? { error: error.code, message: error.message, requestId }
-    : { requestId, modelName: config.modelName, modelVersion: config.modelVersion, endpointName: config.endpointName, variant, predictions, latencyMs };
-  return { statusCode: status, headers: { 'content-type': 'application/json', 'x-request-id': requestId, 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+    : {
+        requestId,
+        modelName: config.modelName,
+        modelVersion: config.modelVersion,
+        endpointName: config.endpointName,
+        variant,
+        predictions,
+        latencyMs,
+      };
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId, 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
 };
 
-async function payloadRecord(bytes: Buffer | undefined, part: string, requestId: string, createdAt: string): Promise<PayloadRecord | undefined> {
+async function payloadRecord(
+  bytes: Buffer | undefined,
+  part: string,
+  requestId: string,
+  createdAt: string,
+): Promise<PayloadRecord | undefined> {
   if (!bytes) return undefined;
   const inline = inlinePayloadRecord(bytes, config.payloadMode, config.maxInlineBytes);
   if (inline !== 'overflow') return inline;

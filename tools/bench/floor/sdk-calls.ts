@@ -14,7 +14,12 @@ const table = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOpti
 
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   const answer = await sagemaker.send(
-    new InvokeEndpointCommand({ EndpointName: process.env.ENDPOINT_NAME, ContentType: 'application/json', Accept: 'application/json', Body: event.body ?? '' }),
+    new InvokeEndpointCommand({
+      EndpointName: process.env.ENDPOINT_NAME,
+      ContentType: 'application/json',
+      Accept: 'application/json',
+      Body: event.body ?? '',
+    }),
   );
   const id = event.requestContext.requestId;
   const createdAt = new Date().toISOString();
@@ -36,7 +41,12 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
         endpointName: process.env.ENDPOINT_NAME,
         variant: answer.InvokedProductionVariant,
         input: { mode: 'full', sizeBytes: 33, sha256: '0'.repeat(64), body: event.body },
-        output: { mode: 'full', sizeBytes: answer.Body?.length ?? 0, sha256: '0'.repeat(64), body: Buffer.from(answer.Body ?? []).toString('utf8') },
+        output: {
+          mode: 'full',
+          sizeBytes: answer.Body?.length ?? 0,
+          sha256: '0'.repeat(64),
+          body: Buffer.from(answer.Body ?? []).toString('utf8'),
+        },
         latencyMs: 5,
         modelLatencyMs: 4,
         expiresAt: Math.floor(Date.now() / 1000) + 7 * 86_400,

@@ -36,7 +36,12 @@ const measure = async (fn) => {
   const started = performance.now();
   await fn();
   const used = process.cpuUsage(cpu);
-  return { cpuMs: (used.user + used.system) / 1000, userMs: used.user / 1000, systemMs: used.system / 1000, wallMs: performance.now() - started };
+  return {
+    cpuMs: (used.user + used.system) / 1000,
+    userMs: used.user / 1000,
+    systemMs: used.system / 1000,
+    wallMs: performance.now() - started,
+  };
 };
 
 const event = () => {
@@ -115,7 +120,13 @@ emit(
     warmupBatches,
     batches,
     logBytesPerRequest: (logBytes - logStart) / requests,
-    oneRequest: { bytes: oneRequestBytes, lines: kept.join('').split('\n').filter((l) => l.trim()) },
+    oneRequest: {
+      bytes: oneRequestBytes,
+      lines: kept
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim()),
+    },
     failures,
     statuses,
   })}\n`,

@@ -16,14 +16,10 @@ const payload = Buffer.from(body);
 function send() {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
-    const req = http.request(
-      target,
-      { method: 'POST', agent, headers: { ...headers, 'content-length': payload.length } },
-      (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
-      },
-    );
+    const req = http.request(target, { method: 'POST', agent, headers: { ...headers, 'content-length': payload.length } }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+    });
     req.on('error', () => resolve({ status: 0, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
     req.end(payload);
   });

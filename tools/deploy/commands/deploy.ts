@@ -19,9 +19,13 @@ const options = {
   stage: { type: 'string', value: 'NAME', description: 'stage to deploy: dev, prod, or one defined in cdk.json' },
   diff: { type: 'boolean', description: 'show what a deploy would change (cdk diff), change nothing' },
   'template-only': { type: 'boolean', description: 'with --diff: compare templates only (needs only the read-only CDK lookup role)' },
-  destroy: { type: 'boolean', description: 'delete the stage\'s stacks (cdk destroy), after a confirmation' },
+  destroy: { type: 'boolean', description: "delete the stage's stacks (cdk destroy), after a confirmation" },
   force: { type: 'boolean', description: 'with --destroy: do not ask for confirmation' },
-  'require-approval': { type: 'string', value: 'LEVEL', description: 'never | any-change | broadening | destructive (default: broadening, cdk asks before widening IAM)' },
+  'require-approval': {
+    type: 'string',
+    value: 'LEVEL',
+    description: 'never | any-change | broadening | destructive (default: broadening, cdk asks before widening IAM)',
+  },
   profile: { type: 'string', value: 'NAME', description: 'AWS profile for cdk and the checks' },
   context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk (e.g. -c model.version=1.1.0)' },
   'dry-run': { type: 'boolean', description: 'run the checks and print the cdk command without running it' },
@@ -32,9 +36,9 @@ void runCommand({
   options,
   help: {
     usage: 'npm run deploy -- --stage NAME [--diff | --destroy] [options]',
-    summary: 'Deploys (or diffs, or destroys) every stack of a stage with the project\'s CDK CLI.',
+    summary: "Deploys (or diffs, or destroys) every stack of a stage with the project's CDK CLI.",
     notes: [
-      'Needs AWS credentials for the stage\'s account, a bootstrapped account/region (npx cdk bootstrap),',
+      "Needs AWS credentials for the stage's account, a bootstrapped account/region (npx cdk bootstrap),",
       'and Docker for the model image unless the stage sets model.imageUri. Outputs go to cdk.out/outputs-STAGE.json.',
     ],
     examples: [
@@ -78,7 +82,10 @@ void runCommand({
     if (action === 'deploy') {
       const docker = dockerProblem(config);
       if (docker && !o['dry-run']) {
-        throw new CliError(`${docker}: it builds the model image`, 'start Docker, or set model.imageUri to a prebuilt image (-c model.imageUri=ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG)');
+        throw new CliError(
+          `${docker}: it builds the model image`,
+          'start Docker, or set model.imageUri to a prebuilt image (-c model.imageUri=ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG)',
+        );
       }
       if (docker) console.log(`warning: ${docker}; a real deploy would stop here`);
     }
@@ -103,7 +110,8 @@ void runCommand({
     }
     const code = await runCdk(args);
     if (code !== 0) throw new CliError(`cdk ${action} failed (exit ${code}); its messages are above`);
-    if (action === 'deploy') console.log(`\noutputs: ${outputsFile(config.stage)}; print them any time with npm run outputs -- --stage ${config.stage}`);
+    if (action === 'deploy')
+      console.log(`\noutputs: ${outputsFile(config.stage)}; print them any time with npm run outputs -- --stage ${config.stage}`);
     return 0;
   },
 });

@@ -16,9 +16,13 @@ const options = {
   url: { type: 'string', value: 'URL', description: 'call this API base URL instead of looking it up' },
   data: { type: 'string', value: 'JSON', description: 'request body, for example \'{"instances":[[5.1,3.5,1.4,0.2]]}\'' },
   file: { type: 'string', value: 'PATH', description: 'read the request body from a file' },
-  'api-key': { type: 'string', value: 'KEY', description: 'API key (api-key stages; default: looked up from the stack\'s ApiKeyId)' },
+  'api-key': { type: 'string', value: 'KEY', description: "API key (api-key stages; default: looked up from the stack's ApiKeyId)" },
   unsigned: { type: 'boolean', description: 'send without signing (the local pipeline accepts it)' },
-  region: { type: 'string', value: 'REGION', description: 'region to sign for and read outputs in (default: the stage\'s, else AWS_REGION)' },
+  region: {
+    type: 'string',
+    value: 'REGION',
+    description: "region to sign for and read outputs in (default: the stage's, else AWS_REGION)",
+  },
   profile: { type: 'string', value: 'NAME', description: 'AWS profile to use' },
   json: { type: 'boolean', description: 'print the whole response body as JSON' },
   context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk' },
@@ -59,9 +63,13 @@ void runCommand({
       return 0;
     }
     console.log(`request id: ${requestId}`);
-    console.log(`model: ${answer.modelName ?? '?'} ${answer.modelVersion ?? '?'} (endpoint ${answer.endpointName ?? '?'}, variant ${answer.variant ?? '?'})`);
+    console.log(
+      `model: ${answer.modelName ?? '?'} ${answer.modelVersion ?? '?'} (endpoint ${answer.endpointName ?? '?'}, variant ${answer.variant ?? '?'})`,
+    );
     (answer.predictions as Array<{ label?: string; probabilities?: Record<string, number> }>).forEach((p, i) => {
-      const probabilities = Object.entries(p.probabilities ?? {}).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
+      const probabilities = Object.entries(p.probabilities ?? {})
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ');
       console.log(`[${i}] ${p.label ?? JSON.stringify(p)}${probabilities ? `  (${probabilities})` : ''}`);
     });
     return 0;
@@ -87,7 +95,10 @@ async function targetFromStage(stage: string, o: Options): Promise<Target> {
   const region = await resolveRegion(config, o.region);
   const out = await readStageOutputs(config, region, ['api']);
   if (!out.apiUrl) {
-    throw new CliError(`stage ${stage} has no API in ${region}: stack ${out.missing[0] ?? 'api'} is not deployed`, `deploy it first: npm run deploy -- --stage ${stage}`);
+    throw new CliError(
+      `stage ${stage} has no API in ${region}: stack ${out.missing[0] ?? 'api'} is not deployed`,
+      `deploy it first: npm run deploy -- --stage ${stage}`,
+    );
   }
   if (o.unsigned) return { url: out.apiUrl, auth: { kind: 'none' } };
   if (config.api.authorization === 'api-key' || o['api-key']) {
@@ -130,8 +141,10 @@ function checkJson(body: string, where: string): void {
 }
 
 function hintFor(status: number, auth: ApiAuth): string | undefined {
-  if (status === 403 && auth.kind === 'sigv4') return 'the signature or the caller\'s IAM permissions were refused: the caller needs execute-api:Invoke on this API';
-  if (status === 403 && auth.kind === 'api-key') return 'the API key was refused: check --api-key, or that the key is in the stage\'s usage plan';
+  if (status === 403 && auth.kind === 'sigv4')
+    return "the signature or the caller's IAM permissions were refused: the caller needs execute-api:Invoke on this API";
+  if (status === 403 && auth.kind === 'api-key')
+    return "the API key was refused: check --api-key, or that the key is in the stage's usage plan";
   if (status === 403 && auth.kind === 'none') return 'the deployed API needs signed requests: drop --unsigned';
   if (status === 429) return 'throttled: slow down, or raise api.throttleRateLimit for the stage';
   return undefined;

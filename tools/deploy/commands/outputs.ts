@@ -10,7 +10,7 @@ import { StageOutputs, readStageOutputs } from '../stack-outputs';
 const options = {
   stage: { type: 'string', value: 'NAME', description: 'stage to read: dev, prod, or one defined in cdk.json' },
   json: { type: 'boolean', description: 'print one JSON object (for scripts: ... --json | jq -r .apiUrl)' },
-  region: { type: 'string', value: 'REGION', description: 'region of the stacks (default: the stage\'s, else AWS_REGION)' },
+  region: { type: 'string', value: 'REGION', description: "region of the stacks (default: the stage's, else AWS_REGION)" },
   profile: { type: 'string', value: 'NAME', description: 'AWS profile to use (default: AWS_PROFILE or the default chain)' },
   context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk (e.g. -c project=other)' },
 } as const;
@@ -20,7 +20,7 @@ void runCommand({
   options,
   help: {
     usage: 'npm run outputs -- --stage NAME [--json]',
-    summary: 'Prints the deployed stage\'s API URL, region, table, endpoint, dashboard URL and alarm topic (CloudFormation DescribeStacks).',
+    summary: "Prints the deployed stage's API URL, region, table, endpoint, dashboard URL and alarm topic (CloudFormation DescribeStacks).",
     examples: ['npm run outputs -- --stage dev', 'npm run --silent outputs -- --stage prod --json | jq -r .apiUrl'],
   },
   async run(o) {

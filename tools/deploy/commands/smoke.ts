@@ -15,7 +15,11 @@ const options = {
   'api-key': { type: 'string', value: 'KEY', description: 'send this x-api-key, for api-key stages' },
   region: { type: 'string', value: 'REGION', description: 'signing region (default: from the URL, else AWS_REGION)' },
   instances: { type: 'string', value: 'JSON', description: 'rows of the valid request (default: two iris flowers)' },
-  'expect-labels': { type: 'string', value: 'A,B', description: 'labels the rows must get, in order (default with the iris rows: setosa,virginica)' },
+  'expect-labels': {
+    type: 'string',
+    value: 'A,B',
+    description: 'labels the rows must get, in order (default with the iris rows: setosa,virginica)',
+  },
 } as const;
 
 void runCommand({
@@ -33,7 +37,10 @@ void runCommand({
     if (!o.url) throw new UsageError('missing --url (the API base URL, for example https://ID.execute-api.REGION.amazonaws.com/dev/)');
     oneOf(o, ['sign', 'api-key'], false);
     const instances = o.instances ? parseInstances(o.instances) : undefined;
-    const expectLabels = o['expect-labels']?.split(',').map((l) => l.trim()).filter(Boolean);
+    const expectLabels = o['expect-labels']
+      ?.split(',')
+      .map((l) => l.trim())
+      .filter(Boolean);
 
     const auth: ApiAuth = o.sign
       ? { kind: 'sigv4', region: await resolveRegion({}, o.region ?? regionOfApiUrl(o.url)) }
@@ -41,14 +48,18 @@ void runCommand({
         ? { kind: 'api-key', key: o['api-key'] }
         : { kind: 'none' };
 
-    console.log(`smoke test of ${o.url} (${auth.kind === 'sigv4' ? `SigV4, ${auth.region}` : auth.kind === 'api-key' ? 'x-api-key' : 'unsigned'})`);
+    console.log(
+      `smoke test of ${o.url} (${auth.kind === 'sigv4' ? `SigV4, ${auth.region}` : auth.kind === 'api-key' ? 'x-api-key' : 'unsigned'})`,
+    );
     const print = (r: SmokeResult) => console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.check} — ${r.detail}`);
     const results = await runSmoke({ baseUrl: o.url, auth, instances, expectLabels, onResult: print });
 
     const failed = results.filter((r) => !r.ok);
-    console.log(failed.length === 0
-      ? `smoke: all ${results.length} checks passed`
-      : `smoke: ${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.check).join('; ')}`);
+    console.log(
+      failed.length === 0
+        ? `smoke: all ${results.length} checks passed`
+        : `smoke: ${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.check).join('; ')}`,
+    );
     return failed.length === 0 ? 0 : 1;
   },
 });

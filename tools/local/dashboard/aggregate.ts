@@ -20,7 +20,15 @@ export interface LocalLine {
 export type LocalAlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'CLOUDWATCH_ONLY';
 
 /** Sources whose metrics the local run produces. */
-const LOCAL_SOURCES: ReadonlySet<MetricSource> = new Set<MetricSource>(['logs', 'emf', 'api', 'predictFunction', 'readFunction', 'endpoint', 'table']);
+const LOCAL_SOURCES: ReadonlySet<MetricSource> = new Set<MetricSource>([
+  'logs',
+  'emf',
+  'api',
+  'predictFunction',
+  'readFunction',
+  'endpoint',
+  'table',
+]);
 
 export function isLocal(ref: SeriesRef): boolean {
   return ref.kind === 'search' ? true : metricsOf(ref).every((m) => LOCAL_SOURCES.has(m.source));
@@ -30,11 +38,16 @@ export function isLocal(ref: SeriesRef): boolean {
 export function statistic(values: readonly number[], stat: string): number | undefined {
   if (values.length === 0) return undefined;
   switch (stat) {
-    case 'Sum': return values.reduce((a, b) => a + b, 0);
-    case 'Average': return values.reduce((a, b) => a + b, 0) / values.length;
-    case 'Minimum': return Math.min(...values);
-    case 'Maximum': return Math.max(...values);
-    case 'SampleCount': return values.length;
+    case 'Sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'Minimum':
+      return Math.min(...values);
+    case 'Maximum':
+      return Math.max(...values);
+    case 'SampleCount':
+      return values.length;
   }
   const p = /^p(\d+(\.\d+)?)$/.exec(stat);
   if (!p) throw new Error(`unsupported statistic '${stat}'`);
@@ -57,17 +70,33 @@ export function localLines(ref: SeriesRef, series: LocalSeries, starts: readonly
       return [{ label: ref.label, points: starts.flatMap((t) => pointOf(t, valueIn(ref, series, t, periodMs))) }];
     case 'math': {
       const math = compileMath(ref.expression);
-      return [{
-        label: ref.label,
-        points: starts.flatMap((t) => pointOf(t, math(Object.fromEntries(Object.entries(ref.using).map(([id, m]) => [id, valueIn(m, series, t, periodMs)]))))),
-      }];
+      return [
+        {
+          label: ref.label,
+          points: starts.flatMap((t) =>
+            pointOf(t, math(Object.fromEntries(Object.entries(ref.using).map(([id, m]) => [id, valueIn(m, series, t, periodMs)])))),
+          ),
+        },
+      ];
     }
     case 'search': {
-      const values = [...new Set(series.filter((e) => e.source === ref.source && e.metricName === ref.metricName).map((e) => e.dimensions[ref.dimensionKey]))]
+      const values = [
+        ...new Set(
+          series.filter((e) => e.source === ref.source && e.metricName === ref.metricName).map((e) => e.dimensions[ref.dimensionKey]),
+        ),
+      ]
         .filter((v) => v !== undefined)
         .sort();
       return values.map((value) => {
-        const one: MetricRef = { kind: 'metric', source: ref.source, metricName: ref.metricName, stat: ref.stat, label: value, unit: ref.unit, dimensions: { [ref.dimensionKey]: value } };
+        const one: MetricRef = {
+          kind: 'metric',
+          source: ref.source,
+          metricName: ref.metricName,
+          stat: ref.stat,
+          label: value,
+          unit: ref.unit,
+          dimensions: { [ref.dimensionKey]: value },
+        };
         return { label: value, points: starts.flatMap((t) => pointOf(t, valueIn(one, series, t, periodMs))) };
       });
     }

@@ -34,17 +34,34 @@ export function createAnalysisPageHandler(props: AnalysisPageProps): (req: Incom
     const versions = url.searchParams.getAll('version');
     const hours = Number(url.searchParams.get('hours') ?? '24');
     const problem =
-      versions.length > 2 ? 'give version at most twice' : !versions.every((v) => VERSION.test(v)) ? 'version must be 1 to 32 letters, digits, ., _ or -' : !(hours > 0 && hours <= 24 * 90) ? 'hours must be a number from 1 to 2160' : undefined;
+      versions.length > 2
+        ? 'give version at most twice'
+        : !versions.every((v) => VERSION.test(v))
+          ? 'version must be 1 to 32 letters, digits, ., _ or -'
+          : !(hours > 0 && hours <= 24 * 90)
+            ? 'hours must be a number from 1 to 2160'
+            : undefined;
     if (problem) {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'ValidationError', message: problem }));
       return true;
     }
     const now = props.now?.() ?? Date.now();
-    analyseLocalTable({ client: props.client, tableName: props.tableName, versions, from: new Date(now - hours * 3_600_000).toISOString(), to: new Date(now).toISOString(), fallbackStats: props.fallbackStats })
+    analyseLocalTable({
+      client: props.client,
+      tableName: props.tableName,
+      versions,
+      from: new Date(now - hours * 3_600_000).toISOString(),
+      to: new Date(now).toISOString(),
+      fallbackStats: props.fallbackStats,
+    })
       .then((report) => {
         const body = 'empty' in report ? emptyPage(report.empty) : renderHtml(report, { nav: NAV });
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': REPORT_CSP });
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': REPORT_CSP,
+        });
         res.end(req.method === 'HEAD' ? undefined : body);
       })
       .catch((error: Error) => {

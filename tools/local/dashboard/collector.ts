@@ -70,7 +70,13 @@ export class SeriesStore {
   }
 
   /** One datum of an AWS service's metric, as the local part standing in for the service emits it. */
-  addMetric(source: MetricSource, metricName: string, value: number, dimensions: Record<string, string> = {}, t: number = this.options.now()): void {
+  addMetric(
+    source: MetricSource,
+    metricName: string,
+    value: number,
+    dimensions: Record<string, string> = {},
+    t: number = this.options.now(),
+  ): void {
     if (Number.isFinite(value)) this.point(source, metricName, dimensions, { t, v: value });
   }
 

@@ -101,7 +101,12 @@ export function collectLocalMetrics(options: LocalMetricsOptions = {}): LocalMet
     alarmStates,
     latestErrors: () => store.latestErrors(),
     now,
-    snapshot: () => ({ generatedAt: new Date(now()).toISOString(), series: store.series(), alarmStates: alarmStates(), latestErrors: store.latestErrors() }),
+    snapshot: () => ({
+      generatedAt: new Date(now()).toISOString(),
+      series: store.series(),
+      alarmStates: alarmStates(),
+      latestErrors: store.latestErrors(),
+    }),
   };
 }
 
@@ -132,9 +137,15 @@ export function createLocalDashboardHandler(
       res.end(JSON.stringify({ error: 'MethodNotAllowed', message: `${req.method} is not supported on ${path}; use GET` }));
       return true;
     }
-    const body = path === '/dashboard'
-      ? renderLocalDashboard(collector.layout, collector.series(), collector.alarmStates(), { windowMinutes: collector.windowMinutes, ...options, latestErrors: collector.latestErrors(), now: collector.now() })
-      : JSON.stringify(collector.snapshot());
+    const body =
+      path === '/dashboard'
+        ? renderLocalDashboard(collector.layout, collector.series(), collector.alarmStates(), {
+            windowMinutes: collector.windowMinutes,
+            ...options,
+            latestErrors: collector.latestErrors(),
+            now: collector.now(),
+          })
+        : JSON.stringify(collector.snapshot());
     res.writeHead(200, {
       'content-type': path === '/dashboard' ? 'text/html; charset=utf-8' : 'application/json',
       'cache-control': 'no-store',

@@ -20,7 +20,8 @@ export function compileMath(expression: string): Node {
     let left = product();
     while (peek() === '+' || peek() === '-') {
       const op = tokens[pos++];
-      const l = left, r = product();
+      const l = left,
+        r = product();
       left = (v) => both(l(v), r(v), (a, b) => (op === '+' ? a + b : a - b));
     }
     return left;
@@ -29,7 +30,8 @@ export function compileMath(expression: string): Node {
     let left = factor();
     while (peek() === '*' || peek() === '/') {
       const op = tokens[pos++];
-      const l = left, r = factor();
+      const l = left,
+        r = factor();
       left = (v) => both(l(v), r(v), (a, b) => (op === '*' ? a * b : b === 0 ? undefined : a / b));
     }
     return left;
@@ -62,7 +64,8 @@ export function compileMath(expression: string): Node {
       const otherwise = sum();
       expect(')');
       return (v) => {
-        const a = left(v), b = right(v);
+        const a = left(v),
+          b = right(v);
         if (a === undefined || b === undefined) return undefined;
         return compare(a, op, b) ? then(v) : otherwise(v);
       };
@@ -82,12 +85,19 @@ function both(a: number | undefined, b: number | undefined, f: (a: number, b: nu
 
 function compare(a: number, op: string, b: number): boolean {
   switch (op) {
-    case '>=': return a >= b;
-    case '>': return a > b;
-    case '<=': return a <= b;
-    case '<': return a < b;
-    case '==': return a === b;
-    case '!=': return a !== b;
-    default: throw new Error(`unsupported comparison '${op}' in metric math`);
+    case '>=':
+      return a >= b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '<':
+      return a < b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    default:
+      throw new Error(`unsupported comparison '${op}' in metric math`);
   }
 }

@@ -12,7 +12,10 @@ test('defaults: 5% 5XX and a 2 s (2,000,000 µs) p99 model latency', () => {
 });
 
 test('a threshold override of the monitoring alarm moves the rollback alarm with it', () => {
-  const tuned = config({ 'monitoring.alarms.EndpointErrorRate.threshold': '0.1', 'monitoring.alarms.EndpointModelLatencyP99.threshold': '1500000' });
+  const tuned = config({
+    'monitoring.alarms.EndpointErrorRate.threshold': '0.1',
+    'monitoring.alarms.EndpointModelLatencyP99.threshold': '1500000',
+  });
   expect(rollbackThresholds(tuned)).toEqual({ errorRate: 0.1, modelLatencyP99Micros: 1_500_000 });
 });
 

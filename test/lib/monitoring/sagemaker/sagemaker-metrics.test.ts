@@ -2,7 +2,11 @@
 import { instanceMetrics, vcpusOf } from '../../../../lib/monitoring/sagemaker/sagemaker-metrics';
 
 test.each([
-  ['ml.t2.medium', 2], ['ml.m5.large', 2], ['ml.c5.xlarge', 4], ['ml.m5.2xlarge', 8], ['ml.r5.12xlarge', 48],
+  ['ml.t2.medium', 2],
+  ['ml.m5.large', 2],
+  ['ml.c5.xlarge', 4],
+  ['ml.m5.2xlarge', 8],
+  ['ml.r5.12xlarge', 48],
 ])('%s has %d vCPUs', (type, vcpus) => {
   expect(vcpusOf(type)).toBe(vcpus);
 });

@@ -30,7 +30,10 @@ describe('local alarms driven by injected faults, watched in a browser', () => {
     offset = Math.ceil(Date.now() / 60_000) * 60_000 - Date.now() + 1_000;
     pipeline = await startPipeline(assembly, { metricsClock: clock });
     if (existsSync(CHROMIUM)) {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+      });
     }
   });
   afterAll(async () => {
@@ -47,7 +50,14 @@ describe('local alarms driven by injected faults, watched in a browser', () => {
   const nextMinute = (minutes = 1) => {
     offset += minutes * 60_000;
   };
-  const traffic = (n: number) => Promise.all(Array.from({ length: n }, () => fetch(`${pipeline.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ROW }).then((r) => r.status)));
+  const traffic = (n: number) =>
+    Promise.all(
+      Array.from({ length: n }, () =>
+        fetch(`${pipeline.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ROW }).then(
+          (r) => r.status,
+        ),
+      ),
+    );
 
   /** The alarm's tile on the page, as a user sees it; a full-page screenshot of that moment. */
   async function tileState(alarmId: string, shot: string): Promise<string | null> {
@@ -79,12 +89,15 @@ describe('local alarms driven by injected faults, watched in a browser', () => {
       expect(await page.getByText('CloudWatch only').count()).toBe(0);
       expect(await page.locator('figure.graph p.empty').count()).toBe(0);
       expect(await page.locator('figure.graph svg').count()).toBe(await page.locator('figure.graph').count());
-      const states = await page.locator('[data-alarm]').evaluateAll((tiles) => tiles.map((t) => `${t.getAttribute('data-alarm')}=${t.getAttribute('data-state')}`));
+      const states = await page
+        .locator('[data-alarm]')
+        .evaluateAll((tiles) => tiles.map((t) => `${t.getAttribute('data-alarm')}=${t.getAttribute('data-state')}`));
       expect(states.filter((s) => !s.endsWith('=OK'))).toEqual([]);
       // Every enabled alarm of the stage, and the composite.
       expect(states.length).toBe(dashboardLayout(pipeline.config).alarms.length + 1);
       // AWS's own series, under AWS's names, drawn: API Gateway, Lambda, SageMaker, DynamoDB.
-      const last = (widget: string, series: string) => page.locator(`figure[data-widget="${widget}"] li[data-series="${series}"]`).first().getAttribute('data-last');
+      const last = (widget: string, series: string) =>
+        page.locator(`figure[data-widget="${widget}"] li[data-series="${series}"]`).first().getAttribute('data-last');
       expect(Number(await last('Requests', 'Requests'))).toBeGreaterThanOrEqual(12);
       expect(Number(await last('Invocations', 'predict invocations'))).toBeGreaterThanOrEqual(12);
       expect(Number(await last('Model latency (µs)', 'Model latency p99'))).toBeGreaterThan(100); // microseconds
@@ -139,9 +152,14 @@ describe('local alarms driven by injected faults, watched in a browser', () => {
     nextMinute(5);
     expect(await traffic(2)).toEqual([200, 200]);
     expect(await tileState('TableThrottledRequests', 'alarm-table-throttled-OK')).toBe('OK');
-    const snapshot = (await (await fetch(`${pipeline.dashboardUrl}/metrics.json`)).json()) as { series: Array<{ source: string; metricName: string; dimensions: Record<string, string> }> };
+    const snapshot = (await (await fetch(`${pipeline.dashboardUrl}/metrics.json`)).json()) as {
+      series: Array<{ source: string; metricName: string; dimensions: Record<string, string> }>;
+    };
     const table = snapshot.series.filter((s) => s.source === 'table');
-    expect(table.find((s) => s.metricName === 'ThrottledRequests')?.dimensions).toEqual({ TableName: pipeline.tableName, Operation: 'PutItem' });
+    expect(table.find((s) => s.metricName === 'ThrottledRequests')?.dimensions).toEqual({
+      TableName: pipeline.tableName,
+      Operation: 'PutItem',
+    });
     expect(table.find((s) => s.metricName === 'SystemErrors')?.dimensions).toEqual({ TableName: pipeline.tableName, Operation: 'PutItem' });
   });
 });

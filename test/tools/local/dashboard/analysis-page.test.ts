@@ -40,12 +40,34 @@ beforeAll(async () => {
   client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
   await dynamo.createTable('records');
   await dynamo.createTable('empty');
-  const items = [...syntheticRecords({ cohorts: [{ modelVersion: '1.0.0', records: 1500 }, { modelVersion: '1.1.0', records: 1500, drift: 1 }], start: '2024-05-01T01:00:00.000Z', spanMs: 20 * 3_600_000, indexShards: 4 })];
+  const items = [
+    ...syntheticRecords({
+      cohorts: [
+        { modelVersion: '1.0.0', records: 1500 },
+        { modelVersion: '1.1.0', records: 1500, drift: 1 },
+      ],
+      start: '2024-05-01T01:00:00.000Z',
+      spanMs: 20 * 3_600_000,
+      indexShards: 4,
+    }),
+  ];
   for (let i = 0; i < items.length; i += 25) {
-    await client.send(new BatchWriteItemCommand({ RequestItems: { records: items.slice(i, i + 25).map((r) => ({ PutRequest: { Item: toDynamoJson(r) } })) } }));
+    await client.send(
+      new BatchWriteItemCommand({
+        RequestItems: { records: items.slice(i, i + 25).map((r) => ({ PutRequest: { Item: toDynamoJson(r) } })) },
+      }),
+    );
   }
   for (const [i, version] of ['1.0.0', '1.1.0'].entries()) {
-    await recordDeployment(dynamo.client, 'records', { modelName: 'iris-classifier', modelVersion: version, endpointName: 'e', capacity: {}, stage: 'dev', deployedAt: `2024-05-01T0${i}:00:00.000Z`, trainingStats: stats });
+    await recordDeployment(dynamo.client, 'records', {
+      modelName: 'iris-classifier',
+      modelVersion: version,
+      endpointName: 'e',
+      capacity: {},
+      stage: 'dev',
+      deployedAt: `2024-05-01T0${i}:00:00.000Z`,
+      trainingStats: stats,
+    });
   }
   await startPage('records');
 }, 120_000);
@@ -88,7 +110,9 @@ describe('GET /dashboard/analysis', () => {
     await new Promise<void>((resolve) => empty.listen(0, '127.0.0.1', resolve));
     try {
       const res = await fetch(`http://127.0.0.1:${(empty.address() as AddressInfo).port}/dashboard/analysis?version=1.0.0`);
-      expect(await res.text()).toContain('The table holds no inference records yet: send a few predictions (npm start -- --demo) and reload.');
+      expect(await res.text()).toContain(
+        'The table holds no inference records yet: send a few predictions (npm start -- --demo) and reload.',
+      );
     } finally {
       empty.closeAllConnections();
       await new Promise<void>((resolve) => empty.close(() => resolve()));
@@ -96,28 +120,44 @@ describe('GET /dashboard/analysis', () => {
   });
 
   const browserTest = existsSync(CHROMIUM) ? test : test.skip;
-  browserTest('renders in headless Chromium with the verdict, both versions, every feature and the drift scores', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const external: string[] = [];
-      page.on('request', (r) => {
-        if (!r.url().startsWith(base)) external.push(r.url());
+  browserTest(
+    'renders in headless Chromium with the verdict, both versions, every feature and the drift scores',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+        ],
       });
-      await page.goto(`${base}/dashboard/analysis?hours=48`);
-      expect(await page.locator('nav a').getAttribute('href')).toBe('/dashboard');
-      expect(await page.locator('[data-testid="cohort"] h3').allTextContents()).toEqual(['1.0.0', '1.1.0']);
-      expect(await page.locator('[data-testid="cohort"]').first().locator('.figures b').first().textContent()).toBe('1,500');
-      const verdict = await page.locator('[data-testid="verdict"] li').allTextContents();
-      expect(verdict.some((v) => /^1\.1\.0: input petal_length has drifted from the training data/.test(v))).toBe(true);
-      expect(await page.locator('[data-testid="feature"] h3').evaluateAll((els) => els.map((e) => e.firstChild?.textContent?.trim()))).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
-      expect(await page.locator('[data-testid="drift-table"] tr').count()).toBe(6);
-      expect(external).toEqual([]);
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-analysis.png'), fullPage: true });
-      expect(existsSync(path.join(ARTIFACTS, 'dashboard-analysis.png'))).toBe(true);
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const external: string[] = [];
+        page.on('request', (r) => {
+          if (!r.url().startsWith(base)) external.push(r.url());
+        });
+        await page.goto(`${base}/dashboard/analysis?hours=48`);
+        expect(await page.locator('nav a').getAttribute('href')).toBe('/dashboard');
+        expect(await page.locator('[data-testid="cohort"] h3').allTextContents()).toEqual(['1.0.0', '1.1.0']);
+        expect(await page.locator('[data-testid="cohort"]').first().locator('.figures b').first().textContent()).toBe('1,500');
+        const verdict = await page.locator('[data-testid="verdict"] li').allTextContents();
+        expect(verdict.some((v) => /^1\.1\.0: input petal_length has drifted from the training data/.test(v))).toBe(true);
+        expect(
+          await page.locator('[data-testid="feature"] h3').evaluateAll((els) => els.map((e) => e.firstChild?.textContent?.trim())),
+        ).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+        expect(await page.locator('[data-testid="drift-table"] tr').count()).toBe(6);
+        expect(external).toEqual([]);
+        mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-analysis.png'), fullPage: true });
+        expect(existsSync(path.join(ARTIFACTS, 'dashboard-analysis.png'))).toBe(true);
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
 });

@@ -63,8 +63,10 @@ describe('collector', () => {
   test('metric filters and EMF blobs become the series CloudWatch would have', () => {
     const series = collector.series();
     const sumOf = (source: string, metricName: string, dims: Record<string, string> = {}) =>
-      series.filter((s) => s.source === source && s.metricName === metricName && Object.entries(dims).every(([k, v]) => s.dimensions[k] === v))
-        .flatMap((s) => s.points).reduce((a, p) => a + p.v, 0);
+      series
+        .filter((s) => s.source === source && s.metricName === metricName && Object.entries(dims).every(([k, v]) => s.dimensions[k] === v))
+        .flatMap((s) => s.points)
+        .reduce((a, p) => a + p.v, 0);
     expect(summaries).toHaveLength(12);
     expect(sumOf('logs', 'Inferences')).toBe(3 * 12);
     expect(sumOf('logs', 'InferenceServerErrors')).toBe(3 * 6);
@@ -112,7 +114,12 @@ describe('collector', () => {
 describe('aggregation', () => {
   test('statistics as CloudWatch defines them (nearest-rank percentiles)', () => {
     const values = [5, 1, 4, 2, 3, 10, 7, 6, 9, 8];
-    expect([statistic(values, 'Sum'), statistic(values, 'Average'), statistic(values, 'Maximum'), statistic(values, 'SampleCount')]).toEqual([55, 5.5, 10, 10]);
+    expect([
+      statistic(values, 'Sum'),
+      statistic(values, 'Average'),
+      statistic(values, 'Maximum'),
+      statistic(values, 'SampleCount'),
+    ]).toEqual([55, 5.5, 10, 10]);
     expect([statistic(values, 'p50'), statistic(values, 'p90'), statistic(values, 'p99')]).toEqual([5, 9, 10]);
     expect(statistic([], 'Sum')).toBeUndefined();
     expect(() => statistic(values, 'Median')).toThrow("unsupported statistic 'Median'");
@@ -159,7 +166,12 @@ describe('HTTP handler', () => {
 
   test('GET /dashboard/metrics.json has the series, alarm states and latest errors', async () => {
     const res = await fetch(`${base}/dashboard/metrics.json`);
-    const body = (await res.json()) as { generatedAt: string; series: unknown[]; alarmStates: Record<string, string>; latestErrors: Array<{ from: string }> };
+    const body = (await res.json()) as {
+      generatedAt: string;
+      series: unknown[];
+      alarmStates: Record<string, string>;
+      latestErrors: Array<{ from: string }>;
+    };
     expect(body.generatedAt).toBe('2026-03-01T10:07:30.000Z');
     expect(body.alarmStates.HandlerServerErrorRate).toBe('ALARM');
     expect(body.series.length).toBeGreaterThan(10);
@@ -181,7 +193,16 @@ describe('HTTP handler', () => {
   browserTest('in headless Chromium the page shows every row and chart of the layout, with the fed values', async () => {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -198,7 +219,8 @@ describe('HTTP handler', () => {
 
       // Values drawn from the fed lines: the last minute's statistics.
       const latencies = summaries.map((s) => s.latencyMs as number);
-      const last = (widget: string, series: string) => page.locator(`figure[data-widget="${widget}"] li[data-series="${series}"]`).getAttribute('data-last');
+      const last = (widget: string, series: string) =>
+        page.locator(`figure[data-widget="${widget}"] li[data-series="${series}"]`).getAttribute('data-last');
       expect(await last('Requests', 'Inferences')).toBe('12');
       expect(await last('Prediction outcomes', 'Server errors (5xx)')).toBe('6');
       expect(await last('Server error rate', 'Server error rate')).toBe('0.5');
@@ -208,12 +230,16 @@ describe('HTTP handler', () => {
       expect(await last('Cold starts', 'Cold starts (platform report)')).toBe('1');
       expect(await last('Duration (ms)', 'predict init p99')).toBe('180');
       expect(await last('Errors by kind', 'EndpointTimeout')).toBe('1');
-      expect(await page.locator('figure[data-widget="Cold starts"] g.series[data-series="ColdStart (Powertools EMF)"] circle').count()).toBe(3);
+      expect(
+        await page.locator('figure[data-widget="Cold starts"] g.series[data-series="ColdStart (Powertools EMF)"] circle').count(),
+      ).toBe(3);
       // The alarm threshold is drawn on its chart.
       expect(await page.locator('figure[data-widget="Server error rate"] line.threshold').getAttribute('data-threshold')).toBe('0.05');
       // Service metrics are charted from local data (none fed here): no placeholder.
       expect(await page.locator('figure.graph p.empty').count()).toBe(0);
-      expect(await page.locator('figure[data-widget="Invocations"]').first().locator('li[data-series="predict invocations"] b').textContent()).toBe('no data');
+      expect(
+        await page.locator('figure[data-widget="Invocations"]').first().locator('li[data-series="predict invocations"] b').textContent(),
+      ).toBe('no data');
 
       expect(await page.locator('[data-alarm="PipelineUnhealthy"]').getAttribute('data-state')).toBe('ALARM');
       expect(await page.locator('[data-alarm="HandlerServerErrorRate"] .state').textContent()).toBe('ALARM');
