@@ -97,6 +97,7 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
         table: data.table,
         functions,
         buckets: [data.payloadBucket, ...(endpoint.dataCaptureBucket ? [endpoint.dataCaptureBucket] : [])],
+        accessLogsBucket: data.accessLogsBucket,
         roles: [...functions.map((f) => f.role!), endpoint.modelEndpoint.role],
         restApi: api.api,
         apiKeys: api.apiKey ? [api.apiKey] : [],

@@ -11,12 +11,17 @@ import {
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledge, wildcardResourceFinding } from '../constructs/acknowledge';
+import { acknowledge, acknowledgeControl, wildcardResourceFinding } from '../constructs/acknowledge';
 import { ManagementEvents, advancedEventSelectors } from './event-selectors';
 
 export interface AuditTrailProps {
   /** Name of the trail (3 to 128 letters, digits, `.`, `_`, `-`); its ARN scopes the bucket and key policies. */
   readonly trailName: string;
+  /**
+   * Where the trail bucket's S3 server access logs go (CT.S3.PR.2): who read the audit record.
+   * @default - no server access logging
+   */
+  readonly accessLogs?: { readonly bucket: s3.IBucket; readonly prefix: string };
   /**
    * Management events to keep: read and write, or write only.
    * @default 'write-only'
@@ -143,12 +148,21 @@ export class AuditTrail extends Construct {
       // itself goes one day later (S3 cannot remove a version before its retain-until date).
       lifecycleRules: [{ expiration: lockDays, noncurrentVersionExpiration: Duration.days(1) }],
       removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: props.accessLogs?.bucket,
+      serverAccessLogsPrefix: props.accessLogs?.prefix,
     });
-    acknowledge(
+    acknowledgeControl(
       this.bucket,
-      'AwsSolutions-S1',
-      'The audit log bucket: only CloudTrail writes (bucket policy, aws:SourceArn of this trail), every file is under Object Lock and covered by signed digest files (log file validation), and an Object Lock bucket cannot be a server access log destination, so reads are recorded by adding it to the data events if needed.',
+      'CT.S3.PR.4',
+      'Nothing consumes the audit files as they arrive: responders query them with Athena, and a notification target would be one more thing an intruder could watch for.',
     );
+    // Without a log destination (the construct alone), say why it has no access logs.
+    if (!props.accessLogs)
+      acknowledge(
+        this.bucket,
+        'AwsSolutions-S1',
+        'The audit log bucket: only CloudTrail writes (bucket policy, aws:SourceArn of this trail), every file is under Object Lock and covered by signed digest files (log file validation), and an Object Lock bucket cannot be a server access log destination, so reads are recorded by adding it to the data events if needed.',
+      );
     // "Amazon S3 bucket policy for CloudTrail"
     // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html).
     this.bucket.addToResourcePolicy(
@@ -196,6 +210,11 @@ export class AuditTrail extends Construct {
     // CloudTrail checks the bucket policy and the key when the trail is created.
     trail.node.addDependency(this.bucket.policy!);
     trail.node.addDependency(this.encryptionKey);
+    acknowledgeControl(
+      trail,
+      'CT.CLOUDTRAIL.PR.3',
+      'The record is the Object Lock bucket, queried with Athena; a second copy in CloudWatch Logs would bill every event again as log ingestion and could be deleted, unlike the locked files. The alarms watch the pipeline, not this trail.',
+    );
   }
 
   /**

@@ -23,6 +23,11 @@ export interface TrailQueryTableProps {
   /** Athena workgroup name (1 to 128 letters, digits, `.`, `_`, `-`). */
   readonly workGroupName: string;
   /**
+   * Where the results bucket's S3 server access logs go (CT.S3.PR.2).
+   * @default - no server access logging
+   */
+  readonly accessLogs?: { readonly bucket: s3.IBucket; readonly prefix: string };
+  /**
    * Regions whose log files the table covers. A multi-region trail delivers each region under
    * its own prefix, and global service events (IAM, STS) under us-east-1.
    * @default - the stack's region
@@ -140,16 +145,28 @@ export class TrailQueryTable extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(resultDays), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      // Versioned (CT.S3.PR.11): an overwritten or deleted result stays recoverable for a day.
+      versioned: true,
+      lifecycleRules: [
+        {
+          expiration: Duration.days(resultDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      serverAccessLogsBucket: props.accessLogs?.bucket,
+      serverAccessLogsPrefix: props.accessLogs?.prefix,
       // Results are copies, kept for resultDays at most; the bucket outlives the stack only
       // until its objects expire (deleting a non-empty bucket would fail the stack deletion).
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    acknowledge(
-      this.resultsBucket,
-      'AwsSolutions-S1',
-      'Athena query results: written and read only through the workgroup by the query role (its Athena calls are management events of the trail), expiring after the result retention.',
-    );
+    // Without a log destination (the construct alone), say why it has no access logs.
+    if (!props.accessLogs)
+      acknowledge(
+        this.resultsBucket,
+        'AwsSolutions-S1',
+        'Athena query results: written and read only through the workgroup by the query role (its Athena calls are management events of the trail), expiring after the result retention.',
+      );
 
     const workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: props.workGroupName,

@@ -47,6 +47,7 @@ function flatten(node: unknown): string {
  * these names true). Control catalog: https://docs.aws.amazon.com/controltower/latest/controlreference/proactive-controls.html
  */
 export const CONTROL_RULES = {
+  'CT.CLOUDTRAIL.PR.3': 'cloud_trail_cloud_watch_logs_enabled_check',
   'CT.CLOUDWATCH.PR.1': 'cloudwatch_alarm_action_check',
   'CT.CLOUDWATCH.PR.2': 'cloudwatch_log_group_retention_period_check',
   'CT.CLOUDWATCH.PR.3': 'cloudwatch_log_group_encrypted_check',

@@ -13,6 +13,6 @@ const BY_DAYS: ReadonlyMap<number, logs.RetentionDays> = new Map(
  */
 export function retentionDays(days: number): logs.RetentionDays {
   const retention = BY_DAYS.get(days);
-  if (retention === undefined) throw new Error(`CloudWatch Logs has no retention of ${days} days`);
+  if (retention === undefined) throw new Error(`${days} days is not a CloudWatch Logs retention period`);
   return retention;
 }

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,7 @@ import { AuditTrail } from '../audit/audit-trail';
 import { ResponderWorkspace, WorkspaceAuditBackend } from '../audit/responder-workspace';
 import { TrailQueryTable } from '../audit/trail-query-table';
 import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { ACCESS_LOG_PREFIX } from './data-stack';
 
 export interface AuditStackProps extends StackProps {
   readonly config: StageConfig;
@@ -21,6 +22,8 @@ export interface AuditStackProps extends StackProps {
   readonly functions: lambda.IFunction[];
   /** Buckets whose object reads and writes are recorded (data capture, payload overflow). */
   readonly buckets: s3.IBucket[];
+  /** The stage's S3 server access logs bucket (data stack), for the trail and results buckets. */
+  readonly accessLogsBucket?: s3.IBucket;
   /** The pipeline's roles: the only roles the workspace may detach policies from. */
   readonly roles: iam.IRole[];
   /**
@@ -96,6 +99,10 @@ export class AuditStack extends Stack {
       });
       backend = { kind: 'lake', eventDataStore: this.eventDataStore };
     } else {
+      // Referenced by name only, as the data capture bucket does: the data stack's policy already
+      // admits this account's deliveries under the audit prefixes, and a grant from here would
+      // make the data stack depend on this one.
+      const accessLogs = props.accessLogsBucket && s3.Bucket.fromBucketName(this, 'AccessLogsBucket', props.accessLogsBucket.bucketName);
       this.trail = new AuditTrail(this, 'Trail', {
         trailName: `${prefix}-audit`,
         managementEvents: audit.managementEvents,
@@ -106,6 +113,7 @@ export class AuditStack extends Stack {
         retentionDays: audit.retentionDays,
         objectLockMode: audit.trail.objectLockMode,
         multiRegion: audit.multiRegion,
+        accessLogs: accessLogs && { bucket: accessLogs, prefix: ACCESS_LOG_PREFIX.auditTrail },
       });
       this.trailTable = new TrailQueryTable(this, 'Query', {
         trail: this.trail,
@@ -115,7 +123,15 @@ export class AuditStack extends Stack {
         regions: audit.multiRegion ? [this.region, 'us-east-1'] : [this.region],
         resultRetentionDays: audit.trail.queryResultRetentionDays,
         bytesScannedCutoffPerQuery: audit.trail.bytesScannedCutoffPerQueryMb * 1_000_000,
+        accessLogs: accessLogs && { bucket: accessLogs, prefix: ACCESS_LOG_PREFIX.auditResults },
       });
+      for (const bucket of [this.trail.bucket, this.trailTable.resultsBucket]) {
+        Validations.of(bucket).acknowledge({
+          id: '@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
+          reason:
+            "The access logs bucket policy (data stack, S3ServerAccessLogsFromThisAccount) admits this account's log deliveries under the audit prefixes.",
+        });
+      }
       backend = { kind: 'athena', table: this.trailTable };
     }
 

@@ -33,6 +33,8 @@ export const ACCESS_LOG_PREFIX = {
   payloads: 'payload-bucket/',
   dataCapture: 'data-capture-bucket/',
   analytics: 'analytics-bucket/',
+  auditTrail: 'audit-trail-bucket/',
+  auditResults: 'audit-results-bucket/',
 } as const;
 
 /**
@@ -143,14 +145,17 @@ export class DataStack extends Stack {
       'CT.S3.PR.2',
       "This bucket is the destination of the stage's S3 server access logs; logging it into itself would log every log delivery, and logging it elsewhere would need another destination without end.",
     );
-    // Buckets of other stacks (data capture) log here too. Their ARNs cannot be named without a
-    // cycle, so delivery is limited to this account and to the data capture prefix.
+    // Buckets of other stacks (data capture, the audit trail and its query results) log here too.
+    // Their ARNs cannot be named without a cycle, so delivery is limited to this account and to
+    // those buckets' prefixes.
     this.accessLogsBucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'S3ServerAccessLogsFromThisAccount',
         principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
         actions: ['s3:PutObject'],
-        resources: [this.accessLogsBucket.arnForObjects(`${ACCESS_LOG_PREFIX.dataCapture}*`)],
+        resources: [ACCESS_LOG_PREFIX.dataCapture, ACCESS_LOG_PREFIX.auditTrail, ACCESS_LOG_PREFIX.auditResults].map((p) =>
+          this.accessLogsBucket.arnForObjects(`${p}*`),
+        ),
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );

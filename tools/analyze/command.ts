@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { ParsedOptions, UsageError, formatHelp, parseContextPairs, parseOptions } from '../cli';
 import { resolveStageConfig } from '../../lib/config/load-config';
 import { resourcePrefix, StageConfig } from '../../lib/config/stage-config';
 import { REPO_PATHS } from '../../contract/repo-paths';
@@ -20,25 +20,30 @@ import { renderHtml } from './render-html';
 import { renderCsv, renderJson, renderText } from './render-text';
 import { syntheticRecords, toDynamoJson } from './synthetic';
 
-export const HELP = `Usage: npm run analyze -- [options]
+export const ANALYZE_OPTIONS = {
+  version: { type: 'list', value: 'V', description: "model version to analyse; give it twice to compare two (default: the stage's)" },
+  from: { type: 'string', value: 'ISO', description: 'window start (default: 24 hours before --to)' },
+  to: { type: 'string', value: 'ISO', description: 'window end (default: now)' },
+  'baseline-from': { type: 'string', value: 'ISO', description: 'compare one version with itself over an earlier window: its start' },
+  'baseline-to': { type: 'string', value: 'ISO', description: 'the earlier window\'s end (default: --from)' },
+  format: { type: 'string', value: 'F', description: 'table (default), json, csv or html' },
+  out: { type: 'string', value: 'FILE', description: 'write there instead of stdout (html defaults to analysis-report.html)' },
+  stage: { type: 'string', value: 'NAME', description: 'stage whose table and settings to use (default dev)' },
+  'data-dir': { type: 'string', value: 'DIR', description: "the local pipeline's data folder (default .local/STAGE)" },
+  'export-dir': { type: 'string', value: 'DIR', description: 'analyse DynamoDB export files already on disk (AWSDynamoDB/<id>/data/*.json.gz)' },
+  synthetic: { type: 'string', value: 'N', description: 'analyse N generated records: versions 1.0.0 and 1.1.0 (drifted), last 24 hours' },
+  'payload-mode': { type: 'string', value: 'M', description: 'with --synthetic: full (default), hash or none' },
+  aws: { type: 'boolean', description: 'the deployed table: start or reuse its S3 export, then query it with Athena' },
+  'max-export-age-hours': { type: 'string', value: 'H', description: 'with --aws: reuse an export younger than this (default 24)' },
+  context: { type: 'list', short: 'c', value: 'KEY=VALUE', description: 'override a setting, as with cdk' },
+  'fail-on-drift': { type: 'boolean', description: "exit 3 when any feature's verdict is drift" },
+} as const;
 
-  --version V        model version to analyse; give it twice to compare two (default: the stage's)
-  --from ISO         window start (default: 24 hours before --to)
-  --to ISO           window end (default: now)
-  --baseline-from ISO, --baseline-to ISO
-                     compare one version with itself over an earlier window
-  --format F         table (default), json, csv or html
-  --out FILE         write there instead of stdout (html defaults to analysis-report.html)
-  --stage NAME       stage whose table and settings to use (default dev)
-  --data-dir DIR     the local pipeline's data folder (default .local/STAGE)
-  --export-dir DIR   analyse DynamoDB export files already on disk (AWSDynamoDB/<id>/data/*.json.gz)
-  --synthetic N      analyse N generated records: versions 1.0.0 and 1.1.0 (drifted), last 24 hours
-  --payload-mode M   with --synthetic: full (default), hash or none
-  --aws              the deployed table: start or reuse its S3 export, then query it with Athena
-  --max-export-age-hours H   with --aws: reuse an export younger than this (default 24)
-  -c key=value       override a setting, as with cdk
-  --fail-on-drift    exit 3 when any feature's verdict is drift
-  --help`;
+export const ANALYZE_HELP = {
+  usage: 'npm run analyze -- [options]',
+  summary: 'Compares model versions (requests, errors, latency, predictions) and scores input drift against the training data.',
+  examples: ['npm run analyze -- --version 1.0.0 --version 1.1.0', 'npm run analyze -- --synthetic 100000 --format html'],
+};
 
 export interface CommandIo {
   readonly out: (text: string) => void;
@@ -47,51 +52,33 @@ export interface CommandIo {
   readonly cwd?: string;
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 const REPO_ROOT = path.join(__dirname, '..', '..');
 
+/** Runs the analysis for a command line (the tests' entry; `main.ts` goes through the kit). */
 export async function runAnalyze(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      version: { type: 'string', multiple: true, default: [] },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'baseline-from': { type: 'string' },
-      'baseline-to': { type: 'string' },
-      format: { type: 'string', default: 'table' },
-      out: { type: 'string' },
-      stage: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'export-dir': { type: 'string' },
-      synthetic: { type: 'string' },
-      'payload-mode': { type: 'string', default: 'full' },
-      aws: { type: 'boolean', default: false },
-      'max-export-age-hours': { type: 'string', default: '24' },
-      c: { type: 'string', multiple: true, default: [] },
-      'fail-on-drift': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    io.out(HELP);
+  const options = parseOptions(argv, ANALYZE_OPTIONS);
+  if (options.help) {
+    io.out(formatHelp(ANALYZE_HELP, ANALYZE_OPTIONS));
     return 0;
   }
+  return analyzeWith(options, io);
+}
+
+export async function analyzeWith(o: ParsedOptions<typeof ANALYZE_OPTIONS>, io: CommandIo): Promise<number> {
+  const values = {
+    ...o,
+    version: o.version ?? [],
+    format: o.format ?? 'table',
+    'payload-mode': o['payload-mode'] ?? 'full',
+    aws: o.aws ?? false,
+    'max-export-age-hours': o['max-export-age-hours'] ?? '24',
+    'fail-on-drift': o['fail-on-drift'] ?? false,
+  };
   const format = values.format!;
   if (!['table', 'json', 'csv', 'html'].includes(format))
     throw new UsageError(`--format must be table, json, csv or html, got '${format}'`);
-  const context: Record<string, unknown> = {};
+  const context: Record<string, unknown> = parseContextPairs(values.context ?? []);
   if (values.stage) context.stage = values.stage;
-  for (const pair of values.c ?? []) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`-c takes key=value, got '${pair}'`);
-    context[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
   const config = resolveStageConfig(context);
   const now = io.now ?? (() => new Date());
   const to = values.to ? isoArg('--to', values.to) : now().toISOString();

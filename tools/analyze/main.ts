@@ -1,18 +1,14 @@
 #!/usr/bin/env node
 /** `npm run analyze`: see command.ts, or `npm run analyze -- --help`. */
 import { ConfigError } from '../../lib/config/validate';
+import { runCommand } from '../cli';
 import { LocalError } from '../local/local-error';
-import { runAnalyze, UsageError } from './command';
+import { ANALYZE_HELP, ANALYZE_OPTIONS, analyzeWith } from './command';
 
-runAnalyze(process.argv.slice(2), { out: (t) => console.log(t), err: (t) => console.error(t) }).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    const expected =
-      error instanceof UsageError ||
-      error instanceof ConfigError ||
-      error instanceof LocalError ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    console.error(`npm run analyze: ${expected ? '' : 'unexpected failure: '}${error.message}`);
-    process.exit(expected ? 2 : 1);
-  },
-);
+void runCommand({
+  name: 'analyze',
+  options: ANALYZE_OPTIONS,
+  help: ANALYZE_HELP,
+  usageErrors: [ConfigError, LocalError],
+  run: (options) => analyzeWith(options, { out: (t) => console.log(t), err: (t) => console.error(t) }),
+}).then((code) => process.exit(code));

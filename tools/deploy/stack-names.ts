@@ -29,7 +29,15 @@ export function stageStacks(config: StageConfig): StageStack[] {
   ];
   if (config.monitoring.enabled)
     stacks.push({ role: 'monitoring', name: `${prefix}-monitoring`, holds: 'metric filters, alarms, alarm topic, dashboard' });
-  if (config.audit.enabled) stacks.push({ role: 'audit', name: `${prefix}-audit`, holds: 'CloudTrail Lake event data store' });
+  if (config.audit.enabled)
+    stacks.push({
+      role: 'audit',
+      name: `${prefix}-audit`,
+      holds:
+        config.audit.backend === 'lake'
+          ? 'CloudTrail Lake event data store'
+          : 'CloudTrail trail (Object Lock bucket), Glue table, Athena workgroup',
+    });
   if (config.ci)
     stacks.push({
       role: 'ci',

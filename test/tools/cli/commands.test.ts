@@ -40,7 +40,21 @@ function run(entry: string, args: readonly string[]): Promise<{ code: number | n
 
 test('the tool scripts are found (every tool folder with an entry)', () => {
   expect(TOOL_SCRIPTS.map((s) => s.name).sort()).toEqual(
-    ['backfill', 'bench', 'cost', 'demo', 'deploy', 'docs:alarms', 'invoke', 'outputs', 'runbook', 'smoke', 'start'].sort(),
+    [
+      'analyze',
+      'backfill',
+      'bench',
+      'cost',
+      'demo',
+      'deploy',
+      'docs:alarms',
+      'docs:notebook',
+      'invoke',
+      'outputs',
+      'runbook',
+      'smoke',
+      'start',
+    ].sort(),
   );
 });
 
@@ -58,8 +72,8 @@ describe.each(TOOL_SCRIPTS)('npm run $name ($entry)', ({ name, entry, args }) =>
     const bad = await run(entry, [...args, '--no-such-option']);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
-    const prefix = name === 'runbook' ? 'runbook' : name === 'start' || name === 'demo' ? 'npm start' : name;
-    const hint = name === 'runbook' ? '' : 'run with --help for the options\n';
+    const prefix = entry === 'tools/runbook/main.ts' ? 'runbook' : name === 'start' || name === 'demo' ? 'npm start' : name;
+    const hint = entry === 'tools/runbook/main.ts' ? '' : 'run with --help for the options\n';
     expect(bad.stderr).toBe(`${prefix}: unknown option --no-such-option\n${hint}`);
   });
 });

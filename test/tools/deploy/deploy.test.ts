@@ -32,7 +32,7 @@ test('prints where and what it deploys, in dependency order, then the cdk comman
       '  2. inference-dev-endpoint    SageMaker endpoint: iris-classifier 1.1.0 (serverless, 2048 MiB, all-at-once rollout)',
       '  3. inference-dev-api         REST API (iam auth), prediction and read functions',
       '  4. inference-dev-monitoring  metric filters, alarms, alarm topic, dashboard',
-      '  5. inference-dev-audit       CloudTrail Lake event data store',
+      '  5. inference-dev-audit       CloudTrail trail (Object Lock bucket), Glue table, Athena workgroup',
       '$ npx cdk deploy --all -c stage=dev -c model.version=1.1.0 --require-approval broadening --outputs-file cdk.out/outputs-dev.json --no-color',
       '',
     ].join('\n'),

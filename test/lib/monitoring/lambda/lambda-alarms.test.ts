@@ -8,8 +8,8 @@ const alarm = (id: string, overrides: Record<string, unknown> = {}) =>
   lambdaAlarms(resolveStageConfig({ ...cdkContext, stage: 'prod', ...overrides })).find((a) => a.id === id)!;
 
 test('duration p99 fires at 80% of the function timeout, gated by invocations', () => {
-  const a = alarm('PredictDurationP99', { 'functions.timeoutSec': '20' });
-  expect(a).toMatchObject({ kind: 'latency', unit: 'ms', threshold: 16000, gate: { metricName: 'Invocations', stat: 'Sum' } });
+  const a = alarm('PredictDurationP99', { 'functions.timeoutSec': '15' });
+  expect(a).toMatchObject({ kind: 'latency', unit: 'ms', threshold: 12000, gate: { metricName: 'Invocations', stat: 'Sum' } });
 });
 
 test('concurrency fires at 80% of the reserved concurrency, or of the account default of 1000 when unreserved', () => {
