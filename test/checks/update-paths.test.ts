@@ -252,15 +252,44 @@ describe('changes SageMaker refuses are refused at synth with their safe procedu
       throw error;
     }
   };
-  it.todo(
-    'instance -> serverless on the deployed endpoint name is refused with the two-step procedure (needs the refusal in lib/config/validate.ts)',
-  );
-  it.todo(
-    'an instance-type change while the variant is registered for autoscaling is refused, or deregisters and re-registers scaling (needs item 4 in lib/config/validate.ts or the endpoint construct)',
-  );
-  it.todo(
-    'a model update keeps the scaled instance count: the endpoint sets RetainAllVariantProperties (needs item 4 in the endpoint construct)',
-  );
+  // What `npm run deploy` passes as `-c endpoint.previous` for the prod endpoint as deployed.
+  const deployedProd = JSON.stringify({
+    endpointName: 'inference-prod-iris-classifier',
+    capacity: {
+      mode: 'instance',
+      instanceType: 'ml.m5.large',
+      initialInstanceCount: 2,
+      minInstanceCount: 2,
+      maxInstanceCount: 4,
+      targetInvocationsPerInstance: 600,
+    },
+  });
+  test('instance -> serverless on the deployed endpoint name is refused with the procedure', () => {
+    const error = refusal({
+      'endpoint.previous': deployedProd,
+      'endpoint.capacity.mode': 'serverless',
+      'endpoint.dataCapture.enabled': 'false',
+      'endpoint.networkIsolation': 'false',
+      'endpoint.deployment.type': 'all-at-once',
+    });
+    expect(error?.message).toMatch(/serverless/);
+    expect(error?.message).toMatch(/model\.name/);
+  });
+  test('an instance-type change while the variant is registered for autoscaling is refused with the three deploys', () => {
+    const error = refusal({ 'endpoint.previous': deployedProd, 'endpoint.capacity.instanceType': 'ml.c5.xlarge' });
+    expect(error?.message).toMatch(/instanceType/);
+    expect(error?.message).toMatch(/minInstanceCount/);
+  });
+  test('a model update keeps the scaled instance count: the endpoint retains its variant properties', () => {
+    const after = variant('prod', { 'model.version': '1.1.0' });
+    const endpoints = Object.values(after.templates).flatMap((t) =>
+      Object.values((t as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }).Resources).filter(
+        (r) => r.Type === 'AWS::SageMaker::Endpoint',
+      ),
+    );
+    expect(endpoints).toHaveLength(1);
+    expect(endpoints[0].Properties.RetainAllVariantProperties).toBe(true);
+  });
   test('a serverless stage cannot turn on data capture or the VPC: refused with the setting to change', () => {
     const error = (() => {
       try {
