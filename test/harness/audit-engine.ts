@@ -12,7 +12,7 @@ export const INCIDENT_FIXTURES = path.resolve(__dirname, '..', 'tools', 'runbook
  * (the last events of 2024-05-10 delivered after midnight, in 2024/05/11), plus a digest file.
  */
 export const TRAIL_FIXTURES = path.resolve(__dirname, '..', 'tools', 'runbook', 'fixtures', 'trail');
-/** 2,900 real CloudTrail records from a simulated attack (see ../shared/README.md). */
+/** 2,900 real CloudTrail records from a simulated attack (vendored in test/fixtures/cloudtrail/invictus-aws-dataset, MIT, with its LICENSE and SOURCE). */
 export const INVICTUS = path.resolve(__dirname, '..', 'fixtures', 'cloudtrail', 'invictus-aws-dataset');
 
 export const LIBRARY = loadQueryLibrary();
