@@ -157,7 +157,8 @@ describe('backfill of the records the table refused', () => {
         ...d.record,
         requestId: 'backfill-fresh-1',
         ...keys.inference('backfill-fresh-1'),
-        gsi1sk: `${d.record.createdAt}#backfill-fresh-1`,
+        // The index keys follow from the new id: its shard is a hash of the id, not the old record's.
+        ...keys.byModelVersion(d.record.modelVersion, d.record.createdAt, 'backfill-fresh-1', assembly.config.records.shards),
       },
     };
     fresh.recordSha256 = recordChecksum(fresh.record);
