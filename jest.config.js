@@ -8,6 +8,10 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   snapshotSerializers: ['<rootDir>/test/harness/asset-hash-serializer.js'],
+  setupFiles: ['<rootDir>/test/harness/skip-template-validation.js'],
+  // Jest's default on this 2-core machine is cores - 1 = one worker; two keep both cores busy
+  // while suites wait on servers, Chromium or Python.
+  maxWorkers: 2,
   testTimeout: 60_000,
   // Every suite closes the servers and workers it starts; this only keeps a leak in a failing
   // test from holding CI until its time limit.

@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..', '..');
-const REGISTER = path.join(__dirname, 'deploy-register.js');
+const REGISTER = path.join(__dirname, 'swc-register.js'); // SWC_REGISTER in repo.ts
 
 export interface CliRun {
   readonly code: number | null;
@@ -40,7 +40,7 @@ function isolatedEnv(extra: Record<string, string | undefined>): NodeJS.ProcessE
 
 /**
  * Runs one of the deploy commands as a user would (`npm run NAME -- ...` is `tsx tools/deploy/commands/NAME.ts`;
- * here the same source is transpiled by SWC, see deploy-register.js), asynchronously so fake
+ * here the same source is transpiled by SWC, see swc-register.js), asynchronously so fake
  * servers in this process keep answering while it runs.
  */
 export function runCli(

@@ -199,9 +199,9 @@ describe('npm run analyze on the local table', () => {
 
 describe('npm run analyze on bulk synthetic records', () => {
   it('compares 1.0.0 with a drifted 1.1.0, as a table, csv and an HTML report that renders in Chromium', async () => {
-    const table = await run(['--synthetic', '20000']);
+    const table = await run(['--synthetic', '4000']);
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/requests\s+10000\s+10000/);
+    expect(table.out).toMatch(/requests\s+2000\s+2000/);
     expect(table.out).toMatch(/1\.1\.0: input petal_length has drifted from the training data/);
 
     const csv = await run(['--synthetic', '2000', '--format', 'csv']);
@@ -210,7 +210,7 @@ describe('npm run analyze on bulk synthetic records', () => {
     expect(lines).toContain('requests,1.0.0,,requests,1000');
     expect(lines.some((l) => /^drift_vs_other,1\.1\.0 vs 1\.0\.0,petal_length,verdict,drift$/.test(l))).toBe(true);
 
-    const html = await run(['--synthetic', '20000', '--format', 'html', '--out', 'report.html']);
+    const html = await run(['--synthetic', '4000', '--format', 'html', '--out', 'report.html']);
     expect(html.code).toBe(0);
     expect(html.err).toContain(`wrote ${path.join(work, 'report.html')}`);
     if (!existsSync(CHROMIUM)) return;

@@ -20,6 +20,7 @@ import { LocalDynamoDb, startLocalDynamoDb } from '../../../tools/local/local-dy
 import type { LocalPipeline } from '../../../tools/local/local-pipeline';
 import { UNTHROTTLED, captureLogs, startFaultyModelServer, startPipeline, synthesizeOnce } from '../../harness/local-harness';
 import { predict } from '../../harness/security-pipeline';
+import { SWC_REGISTER } from '../../harness/repo';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const ROW = { instances: [[5.1, 3.5, 1.4, 0.2]] };
@@ -190,7 +191,7 @@ describe('backfill of the records the table refused', () => {
 
   test('as a command: `npm run backfill` prints the counts and exits 0; --log-group is refused with the way out', async () => {
     const exec = promisify(execFile);
-    const bin = ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'tools', 'backfill', 'main.ts')];
+    const bin = ['-r', SWC_REGISTER, path.join(ROOT, 'tools', 'backfill', 'main.ts')];
     const { stdout } = await exec(
       process.execPath,
       [...bin, '--table', assembly.tableName, '--from', logFile, '--endpoint-url', table.url],

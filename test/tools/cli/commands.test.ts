@@ -6,10 +6,10 @@ import * as path from 'path';
  * Every npm script that runs a tool (`tsx tools/...`) is on the shared kit: `--help` prints
  * its usage and exits 0 without doing any work, and an unknown option exits 2 with one line
  * and no stack trace. The entries run as the scripts run them, their TypeScript transpiled by
- * SWC (test/harness/deploy-register.js) instead of tsx, which costs a second less per start.
+ * SWC (test/harness/swc-register.js) instead of tsx, which costs a second less per start.
  */
 const ROOT = path.join(__dirname, '..', '..', '..');
-const REGISTER = path.join(ROOT, 'test', 'harness', 'deploy-register.js');
+const REGISTER = path.join(ROOT, 'test', 'harness', 'swc-register.js');
 const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
 
 /** `tsx tools/x/main.ts --a b` -> the entry and the arguments the script always passes. */

@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { LocalError } from '../../../tools/local/local-error';
 import { UNTHROTTLED, getJson, postJson, startFaultyModelServer, startPipeline, synthesizeOnce } from '../../harness/local-harness';
+import { SWC_REGISTER } from '../../harness/repo';
 
 const ROW = { instances: [[5.1, 3.5, 1.4, 0.2]] };
 
@@ -83,7 +84,7 @@ describe('local pipeline lifecycle', () => {
   });
 
   test('npm start reports bad options without a stack trace and exits non-zero', () => {
-    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'tools/local/main.ts', '--port', 'eighty'], {
+    const run = spawnSync(process.execPath, ['-r', SWC_REGISTER, 'tools/local/main.ts', '--port', 'eighty'], {
       cwd: path.join(__dirname, '..', '..', '..'),
       encoding: 'utf8',
     });

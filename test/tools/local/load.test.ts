@@ -6,7 +6,8 @@ import { UNTHROTTLED, startPipeline, synthesizeOnce } from '../../harness/local-
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- autocannon has no ES module entry and no types
 const autocannon = require('autocannon');
 
-const REQUESTS = 2_000;
+// Enough for every connection to overlap many times; throughput and latency figures are npm run bench's.
+const REQUESTS = 500;
 const CONCURRENCY = 16;
 
 /** A bounded load on loopback: every 2xx has exactly one record, nothing lost or duplicated. */
@@ -63,8 +64,5 @@ describe('local pipeline under concurrent load', () => {
     expect(new Set(requestIds).size).toBe(REQUESTS);
     expect(stored.length).toBe(REQUESTS);
     expect(new Set(stored)).toEqual(new Set(requestIds));
-    console.log(
-      `load: ${REQUESTS} requests, ${CONCURRENCY} connections: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.requests.average} req/s`,
-    );
   }, 180_000);
 });

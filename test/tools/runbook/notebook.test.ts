@@ -7,6 +7,7 @@ import { RUNBOOK_NOTEBOOK_FILE } from '../../../lib/stacks/audit-stack';
 import { Notebook, buildNotebook, notebookJson } from '../../../tools/runbook/notebook';
 import { renderQuery, resolveParams } from '../../../tools/runbook/query-library';
 import { LIBRARY, TRAIL_FIXTURES } from '../../harness/audit-engine';
+import { SWC_REGISTER } from '../../harness/repo';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const EDS_ARN = 'arn:aws:cloudtrail:eu-west-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE';
@@ -154,7 +155,7 @@ print(json.dumps(out))
 /**
  * The committed notebook run by Debian's real Jupyter (jupyter-nbconvert --execute with
  * /usr/bin/python3's ipykernel), offline, over one delivery day of trail files: the rehearsal a
- * responder does without AWS. Its queries go through the runbook CLI (ts-node, transpile only).
+ * responder does without AWS. Its queries go through the runbook CLI (transpiled by SWC).
  */
 const NBCONVERT = '/usr/bin/jupyter-nbconvert';
 const jupyter = fs.existsSync(NBCONVERT) && spawnSync('/usr/bin/python3', ['-c', 'import ipykernel, pandas']).status === 0;
@@ -175,7 +176,7 @@ if (!jupyter) {
       path.join(work, 'runbook-targets.json'),
       JSON.stringify({ backend: 'offline', offlineDir: 'trail', prefix: 'inference-prod', tableName: 'inference-prod-records' }),
     );
-    const cli = `${process.execPath} ${require.resolve('ts-node/dist/bin.js')} ${path.join(ROOT, 'tools', 'runbook', 'main.ts')}`;
+    const cli = `${process.execPath} -r ${SWC_REGISTER} ${path.join(ROOT, 'tools', 'runbook', 'main.ts')}`;
     const run = spawnSync(
       NBCONVERT,
       ['--to', 'notebook', '--execute', 'incident-runbook.ipynb', '--output', 'executed.ipynb', '--ExecutePreprocessor.timeout=300'],
@@ -186,8 +187,6 @@ if (!jupyter) {
         env: {
           ...process.env,
           RUNBOOK_CLI: cli,
-          TS_NODE_TRANSPILE_ONLY: 'true',
-          TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
           RUNBOOK_START_TIME: '2024-05-10',
           RUNBOOK_END_TIME: '2024-05-11',
           RUNBOOK_BASELINE_START: '2024-05-01',

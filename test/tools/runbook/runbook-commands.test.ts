@@ -10,6 +10,7 @@ import { restoreCase, runOnAthena } from '../../../tools/runbook/athena-runner';
 import { createClients, destroyClients } from '../../../tools/runbook/aws-calls';
 import { findQuery, loadQueryLibrary, renderQuery, resolveParams } from '../../../tools/runbook/query-library';
 import { pipelineState, runbook } from '../../harness/audit-runbook';
+import { SWC_REGISTER } from '../../harness/repo';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const EDS_ID = 'EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE';
@@ -390,12 +391,12 @@ describe('runbook run on Athena (local fake speaking the Athena JSON protocol, r
   });
 });
 
-describe('the runbook as a process (tools/runbook/main.ts through ts-node)', () => {
+describe('the runbook as a process (tools/runbook/main.ts, transpiled by SWC)', () => {
   const spawn = (...argv: string[]) =>
-    spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), path.join(ROOT, 'tools', 'runbook', 'main.ts'), ...argv], {
+    spawnSync(process.execPath, ['-r', SWC_REGISTER, path.join(ROOT, 'tools', 'runbook', 'main.ts'), ...argv], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      env: process.env,
       timeout: 60_000,
     });
 

@@ -1,7 +1,7 @@
 /**
- * Loads the bin/ commands' TypeScript with SWC alone. `ts-node` (what the npm scripts use)
- * loads the TypeScript compiler on every start, which costs about a second per command run;
- * the tests run the commands dozens of times, so they transpile the same sources this way.
+ * `node -r test/harness/swc-register.js tools/x/main.ts`: runs a tool's TypeScript transpiled by
+ * SWC alone, for the tests that start the tools as processes. `tsx` (what the npm scripts use)
+ * costs about a second more per start; the tests start the tools dozens of times.
  */
 const fs = require('fs');
 const { transformSync } = require('@swc/core');

@@ -1,0 +1,60 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CfnResource } from 'aws-cdk-lib';
+import { NAG_CONFIGURATIONS, NagConfiguration } from '../harness/nag-stages';
+import { synthStage } from '../harness/synth';
+
+/**
+ * CDK's built-in CloudFormation template validation (the CloudFormation Validate engine: the
+ * resource schemas, broken references, best-practice rules; "Validate templates with
+ * cloudformation-validate", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-validate.html)
+ * runs on every `cdk synth`. cdk.json sets `@aws-cdk/core:validateAgainstDefaultRules`, so a
+ * finding fails the synth instead of printing a warning ("When this flag is explicitly set to
+ * `true`, violations are treated as errors and will fail synthesis", aws-cdk-lib
+ * cx-api/FEATURE_FLAGS.md). The other suites skip the engine (test/harness/skip-template-validation.js);
+ * this one runs it on every configuration the security checks cover, and on the Lake backend.
+ */
+const CONFIGURATIONS: Readonly<Record<string, NagConfiguration>> = {
+  ...NAG_CONFIGURATIONS,
+  'prod+lake': { stage: 'prod', overrides: { 'audit.backend': 'lake' } },
+};
+
+interface ValidationReport {
+  readonly pluginReports: readonly { pluginName: string; violations: readonly { ruleName: string; description: string }[] }[];
+}
+
+function synthesizeValidated(c: NagConfiguration, edit?: (stacks: ReturnType<typeof synthStage>['pipeline']) => void) {
+  const { app, pipeline } = synthStage(c.stage, c.overrides, { stageSettings: c.stageSettings });
+  edit?.(pipeline);
+  const assembly = app.synth();
+  return JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as ValidationReport;
+}
+
+describe('CloudFormation template validation at synth', () => {
+  beforeAll(() => {
+    delete process.env.CDK_VALIDATION; // this suite's own copy of the environment (jest gives each file one)
+  });
+
+  test('cdk.json turns findings into synth errors', () => {
+    const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+    expect(context['@aws-cdk/core:validateAgainstDefaultRules']).toBe(true);
+  });
+
+  test.each(Object.keys(CONFIGURATIONS))('%s: every template passes, with no finding of any severity', (name) => {
+    const report = synthesizeValidated(CONFIGURATIONS[name]);
+    expect(report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName} ${v.ruleName}: ${v.description}`))).toEqual([]);
+  });
+
+  test('a property the resource schema does not have fails the synth and names the resource', () => {
+    const broken = () =>
+      synthesizeValidated(NAG_CONFIGURATIONS.dev, (stacks) => {
+        const table = stacks.data.node
+          .findAll()
+          .find((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::DynamoDB::Table')!;
+        table.addPropertyOverride('ReadCapacityUnitz', 5);
+      });
+    expect(broken).toThrow(
+      /ERROR ReadCapacityUnitz: Additional properties are not allowed[^]*inference-dev-data\/InferenceTable\/Resource/,
+    );
+  });
+});
