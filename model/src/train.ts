@@ -2,7 +2,7 @@
  * Trains the iris classifier and writes `model/artifacts/model.tar.gz`, the artifact the
  * stack deploys.
  *
- *   npx ts-node model/src/train.ts [--out path]
+ *   npm run train [-- --out path]      (tools/train/main.ts, the command line)
  *
  * Deterministic end to end (seeded split, seeded forest, reproducible archive), so the
  * committed artifact is exactly what this script produces; a test retrains and compares.
@@ -174,19 +174,4 @@ function formatConfusionMatrix(labels: readonly string[], matrix: readonly (read
 function packageVersion(name: string): string {
   const manifest = JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string };
   return manifest.version;
-}
-
-function parseArgs(argv: readonly string[]): TrainOptions {
-  if (argv.length === 0) return {};
-  if (argv.length === 2 && argv[0] === '--out' && argv[1] !== '') return { outPath: argv[1] };
-  throw new Error(`unknown arguments: ${argv.join(' ')}; usage: train.ts [--out path]`);
-}
-
-if (require.main === module) {
-  try {
-    train(parseArgs(process.argv.slice(2)));
-  } catch (error) {
-    console.error(`training failed: ${(error as Error).message}`);
-    process.exitCode = 1;
-  }
 }

@@ -54,6 +54,7 @@ test('the tool scripts are found (every tool folder with an entry)', () => {
       'runbook',
       'smoke',
       'start',
+      'train',
     ].sort(),
   );
 });
