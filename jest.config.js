@@ -1,6 +1,7 @@
 /**
- * Tests are transpiled by SWC (no type-check per file: `npm test` runs `tsc --noEmit` once
- * up front instead), which keeps the whole suite fast on a 2-core machine.
+ * `npm test` is this: every suite, including the type check, ESLint and the Prettier check
+ * (test/checks/typecheck.test.ts, lint.test.ts), which run beside the others instead of before
+ * them. Tests are transpiled by SWC (no type check per file: the typecheck suite does it once).
  */
 module.exports = {
   testEnvironment: 'node',
@@ -9,6 +10,7 @@ module.exports = {
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   snapshotSerializers: ['<rootDir>/test/harness/asset-hash-serializer.js'],
   setupFiles: ['<rootDir>/test/harness/skip-template-validation.js'],
+  testSequencer: '<rootDir>/test/harness/test-sequencer.js',
   // Jest's default on this 2-core machine is cores - 1 = one worker; two keep both cores busy
   // while suites wait on servers, Chromium or Python.
   maxWorkers: 2,

@@ -7,7 +7,7 @@ import { UNTHROTTLED, startPipeline, synthesizeOnce } from '../../harness/local-
 const autocannon = require('autocannon');
 
 // Enough for every connection to overlap many times; throughput and latency figures are npm run bench's.
-const REQUESTS = 500;
+const REQUESTS = 200;
 const CONCURRENCY = 16;
 
 /** A bounded load on loopback: every 2xx has exactly one record, nothing lost or duplicated. */
