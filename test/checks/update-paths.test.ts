@@ -1,6 +1,7 @@
 import { ResourceImpact, fullDiff } from '@aws-cdk/cloudformation-diff';
 import { ConfigError } from '../../lib/config/validate';
 import { NagConfiguration, SynthesizedApp, synthApp } from '../harness/nag-stages';
+import { DEPLOYED_PROD_ENDPOINT } from '../harness/deployed-endpoint';
 
 /**
  * The changes a user commonly makes to a deployed stage, each synthesized before and after (once
@@ -253,17 +254,7 @@ describe('changes SageMaker refuses are refused at synth with their safe procedu
     }
   };
   // What `npm run deploy` passes as `-c endpoint.previous` for the prod endpoint as deployed.
-  const deployedProd = JSON.stringify({
-    endpointName: 'inference-prod-iris-classifier',
-    capacity: {
-      mode: 'instance',
-      instanceType: 'ml.m5.large',
-      initialInstanceCount: 2,
-      minInstanceCount: 2,
-      maxInstanceCount: 4,
-      targetInvocationsPerInstance: 600,
-    },
-  });
+  const deployedProd = JSON.stringify(DEPLOYED_PROD_ENDPOINT);
   test('instance -> serverless on the deployed endpoint name is refused with the procedure', () => {
     const error = refusal({
       'endpoint.previous': deployedProd,

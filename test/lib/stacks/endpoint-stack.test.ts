@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { actionsOf, statementsOfRole, synthStage } from '../../harness/synth';
+import { DEPLOYED_PROD_ENDPOINT } from '../../harness/deployed-endpoint';
 
 const ENDPOINT_ROLE = 'ModelEndpointExecutionRole';
 
@@ -306,15 +307,5 @@ describe('what a real account would refuse or get wrong', () => {
 test('records what it leaves running in the DeployedEndpoint output, the shape endpoint.previous takes', () => {
   const { endpoint } = synthStage('prod');
   const output = endpoint.findOutputs('DeployedEndpoint').DeployedEndpoint;
-  expect(JSON.parse(output.Value)).toEqual({
-    endpointName: 'inference-prod-iris-classifier',
-    capacity: {
-      mode: 'instance',
-      instanceType: 'ml.m5.large',
-      initialInstanceCount: 2,
-      minInstanceCount: 2,
-      maxInstanceCount: 4,
-      targetInvocationsPerInstance: 600,
-    },
-  });
+  expect(JSON.parse(output.Value)).toEqual(DEPLOYED_PROD_ENDPOINT);
 });

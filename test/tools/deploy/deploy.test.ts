@@ -1,5 +1,6 @@
 import { STACK_TRACE, TEST_CREDENTIALS, runCli } from '../../harness/deploy-cli';
 import { TEST_REGION, TestServer, startFakeAws } from '../../harness/deploy-fake-aws';
+import { DEPLOYED_PROD_ENDPOINT } from '../../harness/deployed-endpoint';
 
 /**
  * `npm run deploy`: the checks before cdk runs (stage, credentials, account), the plan it
@@ -121,17 +122,7 @@ test('no Docker and no prebuilt image: the deploy stops with what to do', async 
 });
 
 describe('the deployed endpoint is checked before cdk runs', () => {
-  const running = {
-    endpointName: 'inference-prod-iris-classifier',
-    capacity: {
-      mode: 'instance',
-      instanceType: 'ml.m5.large',
-      initialInstanceCount: 2,
-      minInstanceCount: 2,
-      maxInstanceCount: 4,
-      targetInvocationsPerInstance: 600,
-    },
-  };
+  const running = DEPLOYED_PROD_ENDPOINT;
   let aws: TestServer;
   beforeAll(async () => {
     aws = await startFakeAws({ stacks: { 'inference-prod-endpoint': { outputs: { DeployedEndpoint: JSON.stringify(running) } } } });
