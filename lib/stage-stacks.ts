@@ -92,7 +92,11 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
   const functions = [api.predictFunction.function, api.readFunction.function, endpoint.deploymentRecorder.function];
   const audit = config.audit.enabled
     ? new AuditStack(app, `${prefix}-audit`, {
-        ...common,
+        env,
+        prefix,
+        stage: config.stage,
+        audit: config.audit,
+        logRetentionDays: config.logRetentionDays,
         description: `${prefix}: ${config.audit.backend === 'lake' ? 'CloudTrail Lake event data store' : 'CloudTrail trail, Object Lock bucket and Athena table'} for incident response`,
         table: data.table,
         functions,
@@ -101,7 +105,7 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
         roles: [...functions.map((f) => f.role!), endpoint.modelEndpoint.role],
         restApi: api.api,
         apiKeys: api.apiKey ? [api.apiKey] : [],
-        endpointName: endpoint.modelEndpoint.endpointName,
+        endpoint: endpoint.modelEndpoint,
       })
     : undefined;
 
