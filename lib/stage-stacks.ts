@@ -6,6 +6,7 @@ import { ApiStack } from './stacks/api-stack';
 import { AuditStack } from './stacks/audit-stack';
 import { CiStack } from './stacks/ci-stack';
 import { DataStack } from './stacks/data-stack';
+import { dashboardLayout } from './monitoring/dashboard-layout';
 import { rollbackThresholds } from './monitoring/sagemaker/rollback-thresholds';
 import { EndpointStack } from './stacks/endpoint-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
@@ -81,11 +82,16 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
 
   const monitoring = config.monitoring.enabled
     ? new MonitoringStack(app, `${prefix}-monitoring`, {
-        ...common,
+        env,
+        prefix,
+        monitoring: config.monitoring,
+        layout: dashboardLayout(config),
         description: `${prefix}: metric filters, alarms, notifications and dashboard`,
-        api,
-        endpoint,
-        data,
+        restApi: api.api,
+        predictFunction: api.predictFunction,
+        readFunction: api.readFunction,
+        endpoint: endpoint.modelEndpoint,
+        table: data.table,
       })
     : undefined;
 
