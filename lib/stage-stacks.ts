@@ -6,6 +6,7 @@ import { ApiStack } from './stacks/api-stack';
 import { AuditStack } from './stacks/audit-stack';
 import { CiStack } from './stacks/ci-stack';
 import { DataStack } from './stacks/data-stack';
+import { dashboardLayout } from './monitoring/dashboard-layout';
 import { rollbackThresholds } from './monitoring/sagemaker/rollback-thresholds';
 import { EndpointStack } from './stacks/endpoint-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
@@ -81,18 +82,27 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
 
   const monitoring = config.monitoring.enabled
     ? new MonitoringStack(app, `${prefix}-monitoring`, {
-        ...common,
+        env,
+        prefix,
+        monitoring: config.monitoring,
+        layout: dashboardLayout(config),
         description: `${prefix}: metric filters, alarms, notifications and dashboard`,
-        api,
-        endpoint,
-        data,
+        restApi: api.api,
+        predictFunction: api.predictFunction,
+        readFunction: api.readFunction,
+        endpoint: endpoint.modelEndpoint,
+        table: data.table,
       })
     : undefined;
 
   const functions = [api.predictFunction.function, api.readFunction.function, endpoint.deploymentRecorder.function];
   const audit = config.audit.enabled
     ? new AuditStack(app, `${prefix}-audit`, {
-        ...common,
+        env,
+        prefix,
+        stage: config.stage,
+        audit: config.audit,
+        logRetentionDays: config.logRetentionDays,
         description: `${prefix}: ${config.audit.backend === 'lake' ? 'CloudTrail Lake event data store' : 'CloudTrail trail, Object Lock bucket and Athena table'} for incident response`,
         table: data.table,
         functions,
@@ -101,7 +111,7 @@ export function createStageStacks(app: App, config: StageConfig): StageStacks {
         roles: [...functions.map((f) => f.role!), endpoint.modelEndpoint.role],
         restApi: api.api,
         apiKeys: api.apiKey ? [api.apiKey] : [],
-        endpointName: endpoint.modelEndpoint.endpointName,
+        endpoint: endpoint.modelEndpoint,
       })
     : undefined;
 

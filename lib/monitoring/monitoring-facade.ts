@@ -1,7 +1,7 @@
 /**
  * The pipeline's monitoring, assembled layer by layer with a fluent facade:
  *
- *   new MonitoringFacade(stack, 'Monitoring', { config, targets, topic })
+ *   new MonitoringFacade(stack, 'Monitoring', { alarms, minSampleCount, targets, topic })
  *     .addMetricFilters()
  *     .monitorServices()
  *     .addPipelineUnhealthyAlarm()
@@ -18,8 +18,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { StageConfig } from '../config/stage-config';
-import { Comparison, ResolvedAlarm, Severity, TreatMissingData, enabledAlarms, gatedSignal } from './alarm-catalog';
+import { Comparison, ResolvedAlarm, Severity, TreatMissingData, gatedSignal } from './alarm-catalog';
 import { buildCloudWatchDashboard } from './cdk/dashboard-builder';
 import { MetricResolver } from './cdk/metric-resolver';
 import { MonitoringTargets } from './cdk/monitoring-targets';
@@ -40,7 +39,10 @@ const MISSING_DATA: Record<TreatMissingData, cloudwatch.TreatMissingData> = {
 };
 
 export interface MonitoringFacadeProps {
-  readonly config: StageConfig;
+  /** The stage's enabled alarms, resolved against its overrides (`enabledAlarms`). */
+  readonly alarms: readonly ResolvedAlarm[];
+  /** Requests per alarm period under which rate and percentile alarms stay quiet (`monitoring.minSampleCount`). */
+  readonly minSampleCount: number;
   readonly targets: MonitoringTargets;
   readonly topic: sns.ITopic;
 }
@@ -53,7 +55,7 @@ export class MonitoringFacade extends Construct {
   dashboard?: cloudwatch.Dashboard;
 
   private readonly resolver: MetricResolver;
-  private readonly catalog: ResolvedAlarm[];
+  private readonly catalog: readonly ResolvedAlarm[];
   private readonly action: actions.SnsAction;
   /** Filters and alarms share ids (PredictTimeouts is both), so each kind has its own scope. */
   private readonly filterScope = new Construct(this, 'MetricFilters');
@@ -66,7 +68,7 @@ export class MonitoringFacade extends Construct {
   ) {
     super(scope, id);
     this.resolver = new MetricResolver(props.targets);
-    this.catalog = enabledAlarms(props.config);
+    this.catalog = props.alarms;
     this.action = new actions.SnsAction(props.topic);
   }
 
@@ -147,7 +149,7 @@ export class MonitoringFacade extends Construct {
     return new cloudwatch.Alarm(this.alarmScope, def.id, {
       alarmName: `${this.props.targets.prefix}-${def.id}`,
       alarmDescription: this.describe(def),
-      metric: this.resolver.resolve(gatedSignal(def, this.props.config.monitoring.minSampleCount), def.periodSec),
+      metric: this.resolver.resolve(gatedSignal(def, this.props.minSampleCount), def.periodSec),
       threshold: def.threshold,
       comparisonOperator: COMPARISON[def.comparison],
       evaluationPeriods: def.evaluationPeriods,

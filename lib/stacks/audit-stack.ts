@@ -11,11 +11,19 @@ import { AuditEventDataStore } from '../audit/audit-event-data-store';
 import { AuditTrail } from '../audit/audit-trail';
 import { ResponderWorkspace, WorkspaceAuditBackend } from '../audit/responder-workspace';
 import { TrailQueryTable } from '../audit/trail-query-table';
-import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { AuditConfig } from '../config/stage-config';
+import type { ServedEndpoint } from './api-stack';
 import { ACCESS_LOG_PREFIX } from './data-stack';
 
 export interface AuditStackProps extends StackProps {
-  readonly config: StageConfig;
+  /** `project-stage`: the trail's, store's, workspace's and Athena names start with it. */
+  readonly prefix: string;
+  /** The stage's name, for the refusal of a disabled audit. */
+  readonly stage: string;
+  /** What is recorded, where, and for how long (`audit`). */
+  readonly audit: AuditConfig;
+  /** Days the responder workspace's flow log is kept. */
+  readonly logRetentionDays: number;
   /** The inference table: its item reads, writes and deletes are recorded as data events. */
   readonly table: dynamodb.ITable;
   /** The pipeline's functions: direct invocations are recorded; the workspace may stop them. */
@@ -42,8 +50,8 @@ export interface AuditStackProps extends StackProps {
    * @default - none
    */
   readonly apiKeys?: apigateway.IApiKey[];
-  /** The SageMaker endpoint's name, for the runbook's configuration. */
-  readonly endpointName: string;
+  /** The SageMaker endpoint the pipeline serves: the runbook's configuration names it. */
+  readonly endpoint: ServedEndpoint;
 }
 
 /** The committed runbook notebook the responder workspace ships (`npm run docs:notebook`). */
@@ -77,10 +85,8 @@ export class AuditStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AuditStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    const audit = config.audit;
-    if (!audit.enabled) throw new Error(`audit stack of stage ${config.stage}: audit.enabled is false, do not create the stack`);
-    const prefix = resourcePrefix(config);
+    const { audit, prefix } = props;
+    if (!audit.enabled) throw new Error(`audit stack of stage ${props.stage}: audit.enabled is false, do not create the stack`);
     const excludedRoles = audit.excludeServiceRoleDataEvents ? (props.serviceRoles ?? props.roles) : [];
 
     let backend: WorkspaceAuditBackend;
@@ -143,12 +149,12 @@ export class AuditStack extends Stack {
         notebookInstanceName: `${prefix}-responder`,
         prefix,
         tableName: props.table.tableName,
-        endpointName: props.endpointName,
+        endpointName: props.endpoint.endpointName,
         functions: props.functions,
         roles: props.roles,
         restApi: props.restApi,
         apiKeys: props.apiKeys,
-        logRetentionDays: config.logRetentionDays,
+        logRetentionDays: props.logRetentionDays,
       });
       new CfnOutput(this, 'ResponderNotebookName', {
         value: this.workspace.notebookInstanceName,

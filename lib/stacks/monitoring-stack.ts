@@ -1,19 +1,19 @@
 import { Aws, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { StageConfig, resourcePrefix } from '../config/stage-config';
+import { MonitoringConfig } from '../config/stage-config';
 import { AlarmTopic } from '../monitoring/cdk/alarm-topic';
-import { MonitoringTargets, targetsFromStacks } from '../monitoring/cdk/monitoring-targets';
-import { DashboardLayout, dashboardLayout } from '../monitoring/dashboard-layout';
+import { MonitoredResources, MonitoringTargets, monitoringTargets } from '../monitoring/cdk/monitoring-targets';
+import { DashboardLayout } from '../monitoring/dashboard-layout';
 import { MonitoringFacade } from '../monitoring/monitoring-facade';
-import type { ApiStack } from './api-stack';
-import type { DataStack } from './data-stack';
-import type { EndpointStack } from './endpoint-stack';
 
-export interface MonitoringStackProps extends StackProps {
-  readonly config: StageConfig;
-  readonly api: ApiStack;
-  readonly endpoint: EndpointStack;
-  readonly data: DataStack;
+export interface MonitoringStackProps extends StackProps, MonitoredResources {
+  /** Whether monitoring is on, who is notified, the low-traffic gate and the dashboard (`monitoring`). */
+  readonly monitoring: Pick<MonitoringConfig, 'enabled' | 'alarmEmails' | 'minSampleCount' | 'dashboard'>;
+  /**
+   * The stage's alarms and dashboard, resolved from its configuration (`dashboardLayout`):
+   * the stack creates `layout.alarms`, and draws the layout when `monitoring.dashboard` is on.
+   */
+  readonly layout: DashboardLayout;
 }
 
 /**
@@ -21,8 +21,8 @@ export interface MonitoringStackProps extends StackProps {
  * every service's alarms (lib/monitoring/layers.ts) notifying an encrypted SNS topic,
  * a composite "pipeline unhealthy" alarm over the Critical ones, and the dashboard.
  *
- * It reads the other stacks' resources by name and deploys after them, so it can be
- * changed, or removed, without touching them.
+ * It reads the watched resources' names and deploys after the stacks that hold them, so it
+ * can be changed, or removed, without touching them.
  */
 export class MonitoringStack extends Stack {
   readonly targets: MonitoringTargets;
@@ -32,24 +32,30 @@ export class MonitoringStack extends Stack {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    if (!config.monitoring.enabled) throw new Error('monitoring.enabled is false: do not create the monitoring stack');
+    const { monitoring } = props;
+    if (!monitoring.enabled) throw new Error('monitoring.enabled is false: do not create the monitoring stack');
     // The log groups must exist before their filters, the alarms before the composite reads them.
-    for (const watched of [props.data, props.endpoint, props.api]) this.addStackDependency(watched);
+    const watched = [props.table, props.endpoint, props.restApi, props.predictFunction, props.readFunction].map((r) => Stack.of(r));
+    for (const stack of new Set(watched)) this.addStackDependency(stack);
 
-    this.targets = targetsFromStacks(config, props.api, props.endpoint, props.data);
-    this.layout = dashboardLayout(config);
+    this.targets = monitoringTargets(props);
+    this.layout = props.layout;
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
-      topicName: `${resourcePrefix(config)}-alarms`,
-      emails: config.monitoring.alarmEmails,
+      topicName: `${props.prefix}-alarms`,
+      emails: monitoring.alarmEmails,
     });
 
-    this.monitoring = new MonitoringFacade(this, 'Monitoring', { config, targets: this.targets, topic: this.alarmTopic.topic })
+    this.monitoring = new MonitoringFacade(this, 'Monitoring', {
+      alarms: this.layout.alarms,
+      minSampleCount: monitoring.minSampleCount,
+      targets: this.targets,
+      topic: this.alarmTopic.topic,
+    })
       .addMetricFilters()
       .monitorServices()
       .addPipelineUnhealthyAlarm();
 
-    if (config.monitoring.dashboard) {
+    if (monitoring.dashboard) {
       this.monitoring.addDashboard(this.layout);
       new CfnOutput(this, 'DashboardUrl', {
         value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.layout.title}`,

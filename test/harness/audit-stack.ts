@@ -6,6 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { resolveStageConfig } from '../../lib/config/load-config';
+import { resourcePrefix } from '../../lib/config/stage-config';
+import type { ServedEndpoint } from '../../lib/stacks/api-stack';
 import { AuditStack } from '../../lib/stacks/audit-stack';
 
 /** A stand-in for the pipeline's stacks: the resources the audit stack is given. */
@@ -16,6 +18,7 @@ export class PipelineFixtureStack extends Stack {
   readonly role: iam.Role;
   readonly api: apigateway.RestApi;
   readonly apiKey: apigateway.IApiKey;
+  readonly endpoint: ServedEndpoint;
 
   constructor(app: App, region: string) {
     super(app, 'PipelineFixture', { env: { account: '111122223333', region } });
@@ -32,6 +35,10 @@ export class PipelineFixtureStack extends Stack {
     this.api = new apigateway.RestApi(this, 'Api', { deployOptions: { stageName: 'dev' } });
     this.api.root.addMethod('GET');
     this.apiKey = this.api.addApiKey('Key');
+    this.endpoint = {
+      endpointName: 'inference-dev-iris-classifier',
+      endpointArn: this.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: 'inference-dev-iris-classifier' }),
+    };
   }
 }
 
@@ -49,14 +56,17 @@ export function synthAudit(stage: string, overrides: Record<string, string> = {}
   const fixture = new PipelineFixtureStack(app, region);
   const stack = new AuditStack(app, 'Audit', {
     env: { account: '111122223333', region },
-    config,
+    prefix: resourcePrefix(config),
+    stage: config.stage,
+    audit: config.audit,
+    logRetentionDays: config.logRetentionDays,
     table: fixture.table,
     functions: [fixture.fn],
     buckets: [fixture.bucket],
     roles: [fixture.role],
     restApi: fixture.api,
     apiKeys: [fixture.apiKey],
-    endpointName: 'inference-dev-iris-classifier',
+    endpoint: fixture.endpoint,
   });
   return { app, fixture, stack, template: Template.fromStack(stack) };
 }

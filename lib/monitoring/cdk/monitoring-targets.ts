@@ -1,17 +1,28 @@
 /**
- * The physical names of what the monitoring watches, read from the stacks that create it.
+ * The physical names of what the monitoring watches, read from the constructs that create it.
  *
  * Names, not references: every name in the pipeline is literal, so the monitoring stack
  * never pins a CloudFormation export on the stacks it watches, and either side can be
  * replaced or deleted on its own. The monitoring stack declares its dependencies instead.
  */
 import { CfnResource, Stack, Token } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { IConstruct } from 'constructs';
-import { StageConfig, resourcePrefix } from '../../config/stage-config';
-import type { ApiStack } from '../../stacks/api-stack';
-import type { DataStack } from '../../stacks/data-stack';
-import type { EndpointStack } from '../../stacks/endpoint-stack';
+import type { ModelEndpoint } from '../../constructs/model-endpoint/model-endpoint';
+import type { PipelineFunction } from '../../constructs/pipeline-function';
 import { LogSource, logMetricsNamespace } from '../metric-filters';
+
+/** What the monitoring watches; each must carry a literal name (its metrics and log groups are found by name). */
+export interface MonitoredResources {
+  /** `project-stage`: the alarms' names and the log metrics' namespace start with it. */
+  readonly prefix: string;
+  readonly restApi: apigateway.IRestApi;
+  readonly predictFunction: PipelineFunction;
+  readonly readFunction: PipelineFunction;
+  readonly endpoint: ModelEndpoint;
+  readonly table: dynamodb.ITable;
+}
 
 export interface MonitoringTargets {
   readonly prefix: string;
@@ -29,26 +40,26 @@ export interface MonitoringTargets {
   readonly logMetricsNamespace: string;
 }
 
-export function targetsFromStacks(config: StageConfig, api: ApiStack, endpoint: EndpointStack, data: DataStack): MonitoringTargets {
-  const prefix = resourcePrefix(config);
-  const predict = api.predictFunction.function;
+export function monitoringTargets(resources: MonitoredResources): MonitoringTargets {
+  const { prefix, restApi, endpoint } = resources;
+  const predict = resources.predictFunction.function;
   const environment = Stack.of(predict).resolve((predict.node.defaultChild as CfnResource & { environment?: unknown }).environment) as {
     variables?: Record<string, unknown>;
   };
   return {
     prefix,
-    apiName: literal(api.api.restApiName, api.api),
-    apiStage: literalProperty(api.api.deploymentStage, 'stageName'),
+    apiName: literal(restApi.restApiName, restApi),
+    apiStage: literalProperty(restApi.deploymentStage, 'stageName'),
     predictFunctionName: literalProperty(predict, 'functionName'),
-    readFunctionName: literalProperty(api.readFunction.function, 'functionName'),
+    readFunctionName: literalProperty(resources.readFunction.function, 'functionName'),
     predictServiceName: literal(String(environment.variables?.POWERTOOLS_SERVICE_NAME ?? ''), predict),
-    endpointName: literal(endpoint.modelEndpoint.endpointName, endpoint.modelEndpoint),
-    variantName: endpoint.modelEndpoint.variantName,
-    tableName: literalProperty(data.table, 'tableName'),
+    endpointName: literal(endpoint.endpointName, endpoint),
+    variantName: endpoint.variantName,
+    tableName: literalProperty(resources.table, 'tableName'),
     logGroupNames: {
-      predictFunction: literalProperty(api.predictFunction.logGroup, 'logGroupName'),
-      readFunction: literalProperty(api.readFunction.logGroup, 'logGroupName'),
-      endpoint: literalProperty(endpoint.modelEndpoint.logGroup, 'logGroupName'),
+      predictFunction: literalProperty(resources.predictFunction.logGroup, 'logGroupName'),
+      readFunction: literalProperty(resources.readFunction.logGroup, 'logGroupName'),
+      endpoint: literalProperty(endpoint.logGroup, 'logGroupName'),
     },
     logMetricsNamespace: logMetricsNamespace(prefix),
   };

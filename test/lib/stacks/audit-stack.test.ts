@@ -192,7 +192,18 @@ describe('audit stack options from configuration', () => {
     const fixture = new PipelineFixtureStack(app, 'eu-west-1');
     const config = resolveStageConfig({ stage: 'dev', 'audit.enabled': 'false' });
     expect(
-      () => new AuditStack(app, 'Off', { config, table: fixture.table, functions: [], buckets: [], roles: [], endpointName: 'e' }),
+      () =>
+        new AuditStack(app, 'Off', {
+          prefix: 'inference-dev',
+          stage: config.stage,
+          audit: config.audit,
+          logRetentionDays: config.logRetentionDays,
+          table: fixture.table,
+          functions: [],
+          buckets: [],
+          roles: [],
+          endpoint: fixture.endpoint,
+        }),
     ).toThrow('audit stack of stage dev: audit.enabled is false, do not create the stack');
     const stack = new Stack(app, 'Bare');
     expect(() => new AuditEventDataStore(stack, 'A', { retentionDays: 5 })).toThrow(

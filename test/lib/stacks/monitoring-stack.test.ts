@@ -4,11 +4,14 @@
  * from configuration; the composite alarm; the topic; the metric filters; the outputs.
  * Expected values are written out here, not read back from the catalog.
  */
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { resolveAlarms } from '../../../lib/monitoring/alarm-catalog';
 import { LATEST_ERRORS_QUERY, dashboardLayout, graphsOf } from '../../../lib/monitoring/dashboard-layout';
 import { MONITORED_SERVICES } from '../../../lib/monitoring/layers';
 import { METRIC_FILTERS } from '../../../lib/monitoring/metric-filters';
+import { MonitoringStack, MonitoringStackProps } from '../../../lib/stacks/monitoring-stack';
 import { SynthesizedMonitoring, synthMonitoring } from '../../harness/synth';
 import { AlarmMetric, Props, alarmMetrics, alarmsByName, compositeMembers, flatten, only } from '../../harness/monitoring-template';
 
@@ -532,6 +535,38 @@ describe('metric filters and log groups', () => {
       'inference-prod-data',
       'inference-prod-endpoint',
     ]);
+  });
+});
+
+describe('refusals', () => {
+  let refusals = 0;
+  /** A second monitoring stack over dev's resources, in dev's app (the watched stacks must share it). */
+  const watching = (overrides: Partial<MonitoringStackProps>) => {
+    const { pipeline, config } = dev;
+    return () =>
+      new MonitoringStack(pipeline.data.node.root as App, `Refused${++refusals}`, {
+        prefix: 'inference-dev',
+        monitoring: config.monitoring,
+        layout: dev.stack.layout,
+        restApi: pipeline.api.api,
+        predictFunction: pipeline.api.predictFunction,
+        readFunction: pipeline.api.readFunction,
+        endpoint: pipeline.endpoint.modelEndpoint,
+        table: pipeline.data.table,
+        ...overrides,
+      });
+  };
+
+  test('a stage with monitoring off', () => {
+    expect(watching({ monitoring: { ...dev.config.monitoring, enabled: false } })).toThrow(
+      'monitoring.enabled is false: do not create the monitoring stack',
+    );
+  });
+
+  test('a watched resource without a literal name (its metrics are found by name)', () => {
+    const scratch = new Stack(dev.pipeline.data.node.root as App, 'Scratch');
+    const table = dynamodb.Table.fromTableArn(scratch, 'Imported', 'arn:aws:dynamodb:eu-west-1:111122223333:table/t');
+    expect(watching({ table })).toThrow('monitoring needs the literal tableName of Scratch/Imported; give it a fixed name');
   });
 });
 
