@@ -8,13 +8,11 @@ import {
   aws_kms as kms,
   aws_s3 as s3,
 } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeControl, wildcardResourceFinding } from '../constructs/acknowledge';
-import { ManagementEvents, advancedEventSelectors } from './event-selectors';
+import { AuditScope, scopeSelectors } from './event-selectors';
 
-export interface AuditTrailProps {
+export interface AuditTrailProps extends AuditScope {
   /** Name of the trail (3 to 128 letters, digits, `.`, `_`, `-`); its ARN scopes the bucket and key policies. */
   readonly trailName: string;
   /**
@@ -22,31 +20,6 @@ export interface AuditTrailProps {
    * @default - no server access logging
    */
   readonly accessLogs?: { readonly bucket: s3.IBucket; readonly prefix: string };
-  /**
-   * Management events to keep: read and write, or write only.
-   * @default 'write-only'
-   */
-  readonly managementEvents?: ManagementEvents;
-  /**
-   * Record data events on these tables, scoped by ARN.
-   * @default - no table data events
-   */
-  readonly tables?: readonly dynamodb.ITable[];
-  /**
-   * Record data events (Invoke) on these functions, scoped by ARN.
-   * @default - no function data events
-   */
-  readonly functions?: readonly lambda.IFunction[];
-  /**
-   * Record data events on every object of these buckets.
-   * @default - no object data events
-   */
-  readonly buckets?: readonly s3.IBucket[];
-  /**
-   * Leave these roles' sessions out of the data events (`userIdentity.arn` NotStartsWith).
-   * @default - every caller is recorded
-   */
-  readonly excludedRoles?: readonly iam.IRole[];
   /**
    * Days every log file is locked (S3 Object Lock default retention) and then kept before expiry.
    * @default 7
@@ -184,12 +157,6 @@ export class AuditTrail extends Construct {
       }),
     );
 
-    const arns = {
-      tableArns: (props.tables ?? []).map((t) => t.tableArn),
-      functionArns: (props.functions ?? []).map((f) => f.functionArn),
-      bucketArns: (props.buckets ?? []).map((b) => b.bucketArn),
-    };
-    const hasData = arns.tableArns.length + arns.functionArns.length + arns.bucketArns.length > 0;
     const trail = new cloudtrail.CfnTrail(this, 'Resource', {
       trailName: props.trailName,
       isLogging: true,
@@ -201,11 +168,7 @@ export class AuditTrail extends Construct {
       // IAM and STS calls are global service events: without them iam-changes sees nothing.
       includeGlobalServiceEvents: true,
       isMultiRegionTrail: props.multiRegion ?? false,
-      advancedEventSelectors: advancedEventSelectors(props.managementEvents ?? 'write-only', hasData ? arns : undefined, {
-        excludedRoleNames: (props.excludedRoles ?? []).map((r) => r.roleName),
-        account: stack.account,
-        partition: stack.partition,
-      }),
+      advancedEventSelectors: scopeSelectors(this, props),
     });
     // CloudTrail checks the bucket policy and the key when the trail is created.
     trail.node.addDependency(this.bucket.policy!);

@@ -1,4 +1,9 @@
-import { aws_cloudtrail as cloudtrail } from 'aws-cdk-lib';
+import { Stack, aws_cloudtrail as cloudtrail } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
 
 /**
  * The advanced event selectors of the pipeline's event data store, in CloudTrail's documented
@@ -100,4 +105,49 @@ export function advancedEventSelectors(
     );
   }
   return selectors;
+}
+
+/** What both audit backends (the Lake event data store and the trail) record, and whose calls they leave out. */
+export interface AuditScope {
+  /**
+   * Management events to keep: read and write, or write only (about half the ingestion).
+   * @default 'write-only'
+   */
+  readonly managementEvents?: ManagementEvents;
+  /**
+   * Record data events on these tables (item reads, writes, deletes), scoped by ARN.
+   * @default - no table data events
+   */
+  readonly tables?: readonly dynamodb.ITable[];
+  /**
+   * Record data events (Invoke) on these functions, scoped by ARN.
+   * @default - no function data events
+   */
+  readonly functions?: readonly lambda.IFunction[];
+  /**
+   * Record data events on every object of these buckets.
+   * @default - no object data events
+   */
+  readonly buckets?: readonly s3.IBucket[];
+  /**
+   * Leave these roles' sessions out of the data events (`userIdentity.arn` NotStartsWith).
+   * @default - every caller is recorded
+   */
+  readonly excludedRoles?: readonly iam.IRole[];
+}
+
+/** The advanced event selectors of a scope, in the account and partition of `scope`'s stack. */
+export function scopeSelectors(scope: IConstruct, audited: AuditScope): Selector[] {
+  const data: DataEventResources = {
+    tableArns: (audited.tables ?? []).map((t) => t.tableArn),
+    functionArns: (audited.functions ?? []).map((f) => f.functionArn),
+    bucketArns: (audited.buckets ?? []).map((b) => b.bucketArn),
+  };
+  const hasData = data.tableArns.length + data.functionArns.length + data.bucketArns.length > 0;
+  const stack = Stack.of(scope);
+  return advancedEventSelectors(audited.managementEvents ?? 'write-only', hasData ? data : undefined, {
+    excludedRoleNames: (audited.excludedRoles ?? []).map((r) => r.roleName),
+    account: stack.account,
+    partition: stack.partition,
+  });
 }
