@@ -181,6 +181,10 @@ export class PipelineFunction extends Construct {
    * - credentials come from the environment only: `@aws-sdk/credential-provider-node` (the
    *   default chain, which brings the STS, SSO and sign-in clients) is aliased to
    *   `lambda/shared/env-credentials.ts`. Lambda and the local pipeline put them there.
+   * - no event streams (used by streaming operations only, which no function calls):
+   *   `@smithy/core/event-streams` is aliased to `lambda/shared/no-event-streams.ts`. The
+   *   protocols' dynamic import of it made esbuild wrap some 170 SDK modules in lazy
+   *   initializers, each compiled twice at init.
    * - code that only rare requests need lives in a file of its own next to `index.mjs`: the
    *   main bundle leaves each `LAZY` specifier external (a `require` at the first use) and
    *   `afterBundling` builds the file, with the same settings, into the asset of any
@@ -192,8 +196,12 @@ export class PipelineFunction extends Construct {
     const target = 'node22';
     const mainFields = ['module', 'main'];
     /** Paths are relative to the project root: the working directory of CDK's local esbuild run, and the hooks' inputDir. */
-    const CREDENTIALS = 'lambda/shared/env-credentials.ts';
-    const credentialsAlias = (file: string) => `@aws-sdk/credential-provider-node=${file}`;
+    const ALIASES: Record<string, string> = {
+      '@aws-sdk/credential-provider-node': 'lambda/shared/env-credentials.ts',
+      '@smithy/core/event-streams': 'lambda/shared/no-event-streams.ts',
+    };
+    /** `--alias` values, each file as `where` spells it (esbuild resolves an aliased path from its working directory). */
+    const aliases = (where: (file: string) => string) => Object.entries(ALIASES).map(([module, file]) => `${module}=${where(file)}`);
     /** External specifier (as imported) -> its source; built as `<specifier>.js` next to `index.mjs`. */
     const LAZY: Record<string, string> = { './s3-put': 'lambda/predict/s3-put.ts' };
     const sh = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
@@ -205,7 +213,8 @@ export class PipelineFunction extends Construct {
       mainFields,
       // Bundle the SDK instead of using the runtime's copy: a smaller, faster cold start.
       externalModules: Object.keys(LAZY),
-      esbuildArgs: { '--alias': credentialsAlias(`./${CREDENTIALS}`) },
+      // An array: CDK passes each item as its own `--alias:` option.
+      esbuildArgs: { '--alias': aliases((file) => `./${file}`) },
       sourceMap: true,
       sourceMapMode: SourceMapMode.EXTERNAL,
       sourcesContent: false,
@@ -232,7 +241,7 @@ export class PipelineFunction extends Construct {
               '--sourcemap=external',
               '--sources-content=false',
               '--log-level=warning',
-              sh(`--alias:${credentialsAlias(path.join(inputDir, CREDENTIALS))}`),
+              ...aliases((file) => path.join(inputDir, file)).map((alias) => sh(`--alias:${alias}`)),
               sh(`--outfile=${out}`),
             ].join(' ');
             return `if grep -qF ${sh(`"${specifier}"`)} ${sh(path.join(outputDir, 'index.mjs'))}; then ${esbuild}; fi`;

@@ -7,16 +7,25 @@
  *   SDK's default credential chain is aliased to lambda/shared/env-credentials.ts, and the
  *   S3 client of overflowing payloads is a file of its own (`s3-put.js`) that only the
  *   first overflow loads.
+ * - No event streams: @smithy/core/event-streams is aliased to lambda/shared/no-event-streams.ts;
+ *   plain calls work through it, a streaming call fails on the call with EventStreamsNotBundled.
  * - The split must keep working: a payload over the inline limit still reaches S3 through
  *   the staged bundle in the local pipeline.
  * `npm run bench` measures what this buys (size, cold init, CPU per request).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { resolveEventStreamSerdeConfig as smithyResolveEventStreamSerdeConfig } from '@smithy/core/event-streams';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { credentialsFromEnv, credentialsTreatedAsExpired, defaultProvider } from '../../lambda/shared/env-credentials';
+import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from '../../lambda/shared/no-event-streams';
 import { PipelineFunction } from '../../lib/constructs/pipeline-function';
 import type { LocalPipeline } from '../../tools/local/local-pipeline';
 import { UNTHROTTLED, getJson, postJson, startPipeline, synthesizeOnce } from '../harness/local-harness';
@@ -69,6 +78,12 @@ describe('as the stacks bundle them (PipelineFunction.bundling)', () => {
       const staging = fn.node.findAll().find((c): c is AssetStaging => c instanceof AssetStaging);
       staged[entry] = staging!.absoluteStagedPath;
     }
+    const calls = new NodejsFunction(stack, 'SageMakerCalls', {
+      entry: path.join(ROOT, 'test', 'fixtures', 'bundling', 'sagemaker-calls.ts'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      bundling: PipelineFunction.bundling,
+    });
+    staged.sagemakerCalls = calls.node.findAll().find((c): c is AssetStaging => c instanceof AssetStaging)!.absoluteStagedPath;
   }, 120_000);
   const sizeOf = (entry: string, file: string) => statSync(path.join(staged[entry], file)).size;
   const textOf = (entry: string, file: string) => readFileSync(path.join(staged[entry], file), 'utf8');
@@ -104,6 +119,58 @@ describe('as the stacks bundle them (PipelineFunction.bundling)', () => {
       expect(text).not.toContain(marker);
     }
     expect(text).toContain('this bundle reads credentials from the environment only');
+  });
+
+  it.each([
+    ['predict', 'index.mjs'],
+    ['predict', 's3-put.js'],
+    ['read', 'index.mjs'],
+    ['record-deployment', 'index.mjs'],
+  ])('%s %s: no event-stream codec, the stand-in that refuses streaming calls instead', (entry, file) => {
+    const text = textOf(entry, file);
+    // Error messages of the codec's frame and header readers.
+    for (const marker of ['Truncated event message received', 'Unrecognized header type tag']) expect(text).not.toContain(marker);
+    expect(text).toContain('event streams are not bundled');
+  });
+
+  it('a plain SageMaker call works through the stand-in; a streaming one fails on the call with EventStreamsNotBundled', async () => {
+    // Any request gets a JSON 200: the plain call reads it, the streaming call would read it as its event stream.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end('{"ok":true}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const call = async (streaming: boolean) => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(`file://${path.join(staged.sagemakerCalls, 'index.mjs')}`)});
+           process.stdout.write(JSON.stringify(await m.handler({ streaming: ${streaming} })));`,
+        ],
+        {
+          env: {
+            PATH: process.env.PATH,
+            NODE_NO_WARNINGS: '1',
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'AKIA',
+            AWS_SECRET_ACCESS_KEY: 's',
+            AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          },
+          encoding: 'utf8',
+        },
+      );
+      return JSON.parse(stdout);
+    };
+    try {
+      expect(await call(false)).toEqual({ body: '{"ok":true}' });
+      expect(await call(true)).toEqual({
+        error: { name: 'EventStreamsNotBundled', message: expect.stringContaining('lambda/shared/no-event-streams.ts') },
+      });
+    } finally {
+      server.close();
+    }
   });
 
   it('predict: importing index.mjs (the cold start) loads neither s3-put.js nor anything else beside it, and sends nothing', () => {
@@ -171,6 +238,24 @@ describe('env-credentials (the alias of @aws-sdk/credential-provider-node)', () 
     } finally {
       process.env = saved;
     }
+  });
+});
+
+describe('no-event-streams (the alias of @smithy/core/event-streams)', () => {
+  it("gives a client's configuration its marshaller as @smithy/core's resolver does", () => {
+    const provider = (input: { region: string }) => ({ madeFor: input.region });
+    const ours = resolveEventStreamSerdeConfig({ region: 'r', eventStreamSerdeProvider: provider });
+    const smithy = smithyResolveEventStreamSerdeConfig({ region: 'r', eventStreamSerdeProvider: provider } as never);
+    expect(ours).toEqual(smithy);
+    expect(ours.eventStreamMarshaller).toEqual({ madeFor: 'r' });
+  });
+
+  it('refuses to frame, read or serve an event stream, with EventStreamsNotBundled naming the alias', () => {
+    const refusal = { name: 'EventStreamsNotBundled', message: expect.stringContaining('drop the alias in PipelineFunction.bundling') };
+    const marshaller = eventStreamSerdeProvider({});
+    expect(() => marshaller.serialize()).toThrow(expect.objectContaining(refusal));
+    expect(() => marshaller.deserialize()).toThrow(expect.objectContaining(refusal));
+    expect(() => new EventStreamSerde({})).toThrow(expect.objectContaining(refusal));
   });
 });
 

@@ -9,8 +9,9 @@
  *   from the project's node_modules, as the runtime's /var/runtime/node_modules would.
  * - minimal: the same two SDK calls alone (bench/floor/sdk-calls.ts) bundled the way a careful
  *   first version would be: ESM, minified, tree-shaken, the SDK bundled (`bundleAwsSDK`), and
- *   nothing else of ours (the default credential chain, no lazy files). The cold-init target
- *   compares the whole prediction handler with this.
+ *   nothing else of ours (the SDK as it is: its default credential chain and event streams,
+ *   none of PipelineFunction's aliases, no lazy files). The cold-init target compares the
+ *   whole prediction handler with this.
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -26,9 +26,14 @@ export interface ColdInitResult {
   readonly wallMs: Readonly<Record<string, Summary>>;
   /** The probe's own clock around the import, in ms. */
   readonly importMs: Readonly<Record<string, Summary>>;
-  /** Wall time minus the bare process of the same round: the cold init, in ms. */
+  /**
+   * CPU time (user + system, every thread of the process) of the import, in ms: the figure
+   * the cold-init target compares (report.ts, coldInitTarget says why).
+   */
+  readonly importCpuMs: Readonly<Record<string, Summary>>;
+  /** Wall time minus the bare process of the same round, in ms. */
   readonly initMs: Readonly<Record<string, Summary>>;
-  readonly samples: Readonly<Record<string, { wallMs: number[]; importMs: number[] }>>;
+  readonly samples: Readonly<Record<string, { wallMs: number[]; importMs: number[]; importCpuMs: number[] }>>;
 }
 
 /**
@@ -37,8 +42,8 @@ export interface ColdInitResult {
  */
 export function measureColdInit(targets: readonly ColdInitTarget[], env: NodeJS.ProcessEnv, runs: number): ColdInitResult {
   const all: ColdInitTarget[] = [{ name: 'bare' }, ...targets];
-  const samples: Record<string, { wallMs: number[]; importMs: number[] }> = Object.fromEntries(
-    all.map((t) => [t.name, { wallMs: [], importMs: [] }]),
+  const samples: Record<string, { wallMs: number[]; importMs: number[]; importCpuMs: number[] }> = Object.fromEntries(
+    all.map((t) => [t.name, { wallMs: [], importMs: [], importCpuMs: [] }]),
   );
   for (let round = 0; round < runs; round++) {
     const order = all.map((_, i) => all[(i + round) % all.length]);
@@ -51,8 +56,10 @@ export function measureColdInit(targets: readonly ColdInitTarget[], env: NodeJS.
       });
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
       if (res.status !== 0) throw new Error(`cold-init probe of ${target.name} failed (${res.status}): ${res.stderr}`);
+      const probe = JSON.parse(res.stdout) as { importMs: number; importCpuMs: number };
       samples[target.name].wallMs.push(wallMs);
-      samples[target.name].importMs.push(JSON.parse(res.stdout).importMs);
+      samples[target.name].importMs.push(probe.importMs);
+      samples[target.name].importCpuMs.push(probe.importCpuMs);
     }
   }
   const map = <T>(f: (name: string) => T) => Object.fromEntries(all.map((t) => [t.name, f(t.name)]));
@@ -60,6 +67,7 @@ export function measureColdInit(targets: readonly ColdInitTarget[], env: NodeJS.
     runs,
     wallMs: map((n) => summarize(samples[n].wallMs)),
     importMs: map((n) => summarize(samples[n].importMs)),
+    importCpuMs: map((n) => summarize(samples[n].importCpuMs)),
     initMs: Object.fromEntries(targets.map((t) => [t.name, summarize(pairedDifferences(samples[t.name].wallMs, samples.bare.wallMs))])),
     samples,
   };

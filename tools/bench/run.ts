@@ -7,6 +7,7 @@
  * (tools/bench/baseline/index.ts, NodejsFunction's defaults) and the minimal ESM handler (the
  * same two SDK calls alone, ESM, minified, tree-shaken; tools/bench/bundles.ts). Prints a table
  * with the targets (PASS/MISS) and writes bench-results/latest.json, which `npm run cost` reads.
+ * `--cold-init-only` stops after the bundles and the cold init (bench-results/cold-init.json).
  *
  * Everything runs on this machine, on loopback, with a bounded number of requests: the
  * stage's stacks are synthesized (the bundles `cdk deploy` ships), the local pipeline runs
@@ -27,7 +28,7 @@ import { BENCH_HELP, BENCH_OPTIONS, BenchOptions, benchOptionsFrom } from './arg
 import { buildBenchBundles, buildOptimized } from './bundles';
 import { formatAnalysis, runAnalysisBench } from './analysis';
 import { measureColdInit, measureLatency, measureStart, measureSynth, measureTests, runCpuProbe, summarizeCpuRuns } from './measures';
-import { BenchResults, evaluateTargets, formatReport } from './report';
+import { BenchResults, ColdInitResults, coldInitTarget, evaluateTargets, formatColdInitReport, formatReport } from './report';
 import { summarize } from './stats';
 
 /** One iris row: the typical single prediction. */
@@ -93,6 +94,35 @@ async function main(options: BenchOptions): Promise<void> {
       functionEnv({ dynamodb: nowhere, s3: nowhere, sagemaker: nowhere }),
       options.coldRuns,
     );
+    const bundles = {
+      optimized: { bytes: optimized.bytes, files: optimized.files },
+      baseline: { bytes: baseline.bytes, files: baseline.files },
+      minimal: { bytes: minimal.bytes, files: minimal.files },
+    };
+    /** Where and when it ran, and what it measured first: the head of either file. */
+    const head = () => ({
+      version: 2 as const,
+      date: new Date().toISOString(),
+      machine: {
+        node: process.version,
+        platform: `${os.platform()} ${os.arch()}`,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? '?',
+        loadAvgStart,
+        loadAvgEnd: os.loadavg(),
+      },
+      git: gitState(),
+      stage: STAGE,
+      options,
+      bundles,
+      coldInit,
+    });
+    if (options.coldInitOnly) {
+      const results: ColdInitResults = { ...head(), targets: [coldInitTarget(coldInit)] };
+      const out = writeResults(options.out, results);
+      process.stdout.write(`${formatColdInitReport(results)}\n\nwritten ${path.relative(process.cwd(), out)}\n`);
+      return;
+    }
 
     progress('starting the local pipeline (dynalite, local S3, model server, SageMaker invoke route)');
     const durations = { optimized: [] as number[], baseline: [] as number[] };
@@ -230,27 +260,11 @@ async function main(options: BenchOptions): Promise<void> {
       progress('analysis of 10k, 100k and 1M synthetic records (DuckDB)');
       const analysis = await runAnalysisBench(path.join(path.dirname(path.resolve(REPO_ROOT, options.out)), 'analysis.json'));
 
-      const bundles = {
-        optimized: { bytes: optimized.bytes, files: optimized.files },
-        baseline: { bytes: baseline.bytes, files: baseline.files },
-        minimal: { bytes: minimal.bytes, files: minimal.files },
-      };
       const partial = { bundles, coldInit, handlerCpu, latency };
       const results: BenchResults = {
-        version: 2,
-        date: new Date().toISOString(),
-        machine: {
-          node: process.version,
-          platform: `${os.platform()} ${os.arch()}`,
-          cpus: os.cpus().length,
-          cpuModel: os.cpus()[0]?.model ?? '?',
-          loadAvgStart,
-          loadAvgEnd: os.loadavg(),
-        },
-        git: gitState(),
-        stage: STAGE,
-        options,
-        ...partial,
+        ...head(),
+        handlerCpu,
+        latency,
         lambdaDurationMs: { optimized: summarize(durations.optimized), baseline: summarize(durations.baseline) },
         logBytesPerInvocation: {
           handler: handlerCpu.optimized.logBytesPerRequest,
@@ -263,9 +277,7 @@ async function main(options: BenchOptions): Promise<void> {
         emfMetrics: [...emf].sort(),
         targets: evaluateTargets({ ...partial, start, tests }),
       };
-      const out = path.resolve(REPO_ROOT, options.out);
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+      const out = writeResults(options.out, results);
       process.stdout.write(`${formatReport(results)}\n\n${formatAnalysis(analysis)}\n\nwritten ${path.relative(process.cwd(), out)}\n`);
     } finally {
       await stopServers();
@@ -273,6 +285,14 @@ async function main(options: BenchOptions): Promise<void> {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Writes the run's JSON (`out` is relative to the repository) and returns its absolute path. */
+function writeResults(out: string, results: ColdInitResults): string {
+  const file = path.resolve(REPO_ROOT, out);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
 }
 
 function gitState(): { commit: string; dirty: boolean } {

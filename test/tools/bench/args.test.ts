@@ -1,5 +1,5 @@
 /** `npm run bench` options: defaults, --quick, and refusals. */
-import { DEFAULT_OPTIONS, parseBenchArgs } from '../../../tools/bench/args';
+import { COLD_INIT_OUT, DEFAULT_OPTIONS, parseBenchArgs } from '../../../tools/bench/args';
 import { UsageError } from '../../../tools/cli';
 
 describe('bench arguments', () => {
@@ -60,7 +60,20 @@ describe('bench arguments', () => {
     });
   });
 
+  it('--cold-init-only writes to its own file, so the full run that npm run cost reads stays; --out still wins', () => {
+    expect(DEFAULT_OPTIONS.coldInitOnly).toBe(false);
+    expect(parseBenchArgs(['--cold-init-only', '--cold-runs', '41'])).toEqual({
+      ...DEFAULT_OPTIONS,
+      coldInitOnly: true,
+      coldRuns: 41,
+      out: COLD_INIT_OUT,
+    });
+    expect(COLD_INIT_OUT).not.toBe(DEFAULT_OPTIONS.out);
+    expect(parseBenchArgs(['--cold-init-only', '--out', 'ci.json']).out).toBe('ci.json');
+  });
+
   it.each([
+    [['--cold-init-only', '--with-tests'], '--with-tests: a --cold-init-only run times nothing but the cold init'],
     [['--cold-runs', '10'], 'at least 15'],
     [['--cold-runs'], 'missing value for --cold-runs'],
     [['--cpu-requests', 'many'], "got 'many'"],
