@@ -18,7 +18,7 @@ export interface BenchOptions {
   readonly concurrency: readonly number[];
   /** `cdk synth` runs. */
   readonly synthRuns: number;
-  /** Also time the test suite (about two minutes). */
+  /** Also time the test suite (about three minutes). */
   readonly withTests: boolean;
   /** Leave out the `cdk synth` timing. */
   readonly skipSynth: boolean;
@@ -75,7 +75,7 @@ const QUICK: Partial<BenchOptions> = {
 
 export const BENCH_OPTIONS = {
   quick: { type: 'boolean', description: 'fewer repeats of the same measures, for a quick look (later options still win)' },
-  'with-tests': { type: 'boolean', description: 'also time the test suite (about two minutes)' },
+  'with-tests': { type: 'boolean', description: 'also time the test suite (about three minutes)' },
   'skip-synth': { type: 'boolean', description: 'leave out the cdk synth timing' },
   'skip-start': { type: 'boolean', description: 'leave out the npm start timing' },
   'cold-init-only': {

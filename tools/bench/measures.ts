@@ -345,7 +345,7 @@ export function parseJestReport(report: unknown, wallMs: number): TestSuiteTimin
   };
 }
 
-/** The whole jest suite (`npm test` minus its type check), timed from outside. */
+/** `npm test`: every jest suite, the type check and lint suites included, timed from outside. */
 export function measureTests(): TestSuiteTiming {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-jest-')), 'report.json');
   const res = timeCommand(path.join(REPO_ROOT, 'node_modules', '.bin', 'jest'), ['--silent', '--json', `--outputFile=${out}`]);

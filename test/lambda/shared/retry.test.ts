@@ -45,8 +45,12 @@ const ENV = {
   IDEMPOTENCY_WINDOW_SEC: '60',
 };
 const ROWS = { instances: [[5.1, 3.5, 1.4, 0.2]] };
-/** Scheduling slack of a busy 2-core machine, for timing assertions. */
-const SLACK_MS = 40;
+/**
+ * Scheduling slack for the wall-clock bounds read off the wire: what the handler and the
+ * servers add to a delay on a 2-core machine running three other suites (up to ~300 ms seen
+ * at four workers, under 40 ms idle). The exact delays are backoffDelay's, tested without a clock.
+ */
+const SLACK_MS = 150;
 
 let dynamo: LocalDynamo;
 let ddb: ThrottlingServer;
