@@ -4,9 +4,10 @@
  * project's own `npm run invoke`. Every refusal is API Gateway's: status, error type header,
  * message, in the stack's gateway-response body (valid JSON whatever the message holds).
  */
-import { execFile } from 'child_process';
+import { ChildProcessWithoutNullStreams, execFile, spawn } from 'child_process';
 import { existsSync } from 'fs';
 import * as path from 'path';
+import { createInterface } from 'readline';
 import { promisify } from 'util';
 import { LOCAL_USER_NAME, LocalIdentity, identityFields } from '../../../tools/local/local-credentials';
 import type { LocalPipeline } from '../../../tools/local/local-pipeline';
@@ -34,18 +35,28 @@ interface Answer {
   body: string;
 }
 
+/** One botocore process for the suite (test/harness/botocore-call.py): a job a line, an answer a line, in order. */
+let botocoreProcess: { child: ChildProcessWithoutNullStreams; waiting: ((line: string) => void)[] } | undefined;
+afterAll(() => botocoreProcess?.child.stdin.end());
+
 /** One request through botocore: signed with `key` (none: unsigned), optionally tampered. */
 async function botocore(job: Record<string, unknown>): Promise<Answer & { json: any }> {
-  const child = execFile(PYTHON, [BOTOCORE_CALL], { timeout: 30_000 });
-  const out = new Promise<string>((resolve, reject) => {
-    let text = '';
+  if (!botocoreProcess) {
+    const child = spawn(PYTHON, [BOTOCORE_CALL]);
+    const waiting: ((line: string) => void)[] = [];
     let err = '';
-    child.stdout!.on('data', (c) => (text += c));
-    child.stderr!.on('data', (c) => (err += c));
-    child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`botocore-call exited ${code}: ${err}`))));
-  });
-  child.stdin!.end(JSON.stringify({ method: 'POST', headers: { 'content-type': 'application/json' }, body: ROW, ...job }));
-  const answer = JSON.parse(await out) as Answer;
+    child.stderr.on('data', (c) => (err += c));
+    createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(line));
+    child.on('close', (code) => {
+      for (const resolve of waiting.splice(0)) resolve(JSON.stringify({ error: `botocore-call exited ${code}: ${err}` }));
+    });
+    botocoreProcess = { child, waiting };
+  }
+  const { child, waiting } = botocoreProcess;
+  const line = new Promise<string>((resolve) => waiting.push(resolve));
+  child.stdin.write(`${JSON.stringify({ method: 'POST', headers: { 'content-type': 'application/json' }, body: ROW, ...job })}\n`);
+  const answer = JSON.parse(await line) as Answer & { error?: string };
+  if (answer.error) throw new Error(answer.error);
   return { ...answer, json: JSON.parse(answer.body) };
 }
 
