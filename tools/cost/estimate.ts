@@ -4,7 +4,7 @@
  * a stage at a steady request rate, per component, at the list prices of cost/prices.json.
  * Measured figures (Lambda duration, log bytes per request, model time) come from
  * bench-results/latest.json when it exists (`npm run bench`), else from documented
- * assumptions (cost/inputs.ts). `--matrix` prints the README's tables (dev and prod at 1, 10
+ * assumptions (tools/cost/inputs.ts). `--matrix` prints the README's tables (dev and prod at 1, 10
  * and 100 rps).
  */
 import * as path from 'path';
@@ -140,25 +140,31 @@ export function formatMatrix(stage: string, columns: readonly { rps: number; est
   return [header, rule, ...body, total, perMillion].join('\n');
 }
 
+/** `--matrix`: dev and prod at 1, 10 and 100 rps, each table with its record size, provenance and notes. */
+export function costMatrix(args: CostArgs): { text: string; json: Record<string, unknown> } {
+  const json: Record<string, unknown> = {};
+  const text: string[] = [];
+  for (const stage of ['dev', 'prod']) {
+    const columns = [1, 10, 100].map((rps) => ({ rps, ...run(args, stage, rps) }));
+    json[stage] = columns.map((c) => ({ rps: c.rps, ...c.estimate }));
+    text.push(formatMatrix(stage, columns), '');
+    const first = columns[0];
+    const notes = [...new Set(columns.flatMap((c) => c.derived.notes.map((n) => (n.includes('capped') ? `${c.rps} rps: ${n}` : n))))];
+    text.push(
+      `${stage}: record ${first.derived.itemBytes} B; ${Object.entries(first.derived.provenance)
+        .map(([k, v]) => `${k} ${v}`)
+        .join('; ')}`,
+      ...notes.map((n) => `note: ${n}`),
+      '',
+    );
+  }
+  return { text: text.join('\n'), json };
+}
+
 function main(args: CostArgs): number {
   if (args.matrix) {
-    const out: Record<string, unknown> = {};
-    const text: string[] = [];
-    for (const stage of ['dev', 'prod']) {
-      const columns = [1, 10, 100].map((rps) => ({ rps, ...run(args, stage, rps) }));
-      out[stage] = columns.map((c) => ({ rps: c.rps, ...c.estimate }));
-      text.push(formatMatrix(stage, columns), '');
-      const first = columns[0];
-      const notes = [...new Set(columns.flatMap((c) => c.derived.notes.map((n) => (n.includes('capped') ? `${c.rps} rps: ${n}` : n))))];
-      text.push(
-        `${stage}: record ${first.derived.itemBytes} B; ${Object.entries(first.derived.provenance)
-          .map(([k, v]) => `${k} ${v}`)
-          .join('; ')}`,
-        ...notes.map((n) => `note: ${n}`),
-        '',
-      );
-    }
-    process.stdout.write(args.json ? `${JSON.stringify(out, null, 2)}\n` : `${text.join('\n')}\n`);
+    const { text, json } = costMatrix(args);
+    process.stdout.write(args.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
     return 0;
   }
   const r = run(args, args.stage, args.rps);

@@ -233,7 +233,7 @@ const FILTER_WHEN: Record<string, MetricWhen> = {
 export function customMetrics(): CustomMetric[] {
   const classify = (table: Record<string, MetricWhen>, key: string, what: string) => {
     const when = table[key];
-    if (!when) throw new Error(`cost/inputs.ts does not know when the ${what} ${key} is published: add it to its table`);
+    if (!when) throw new Error(`tools/cost/inputs.ts does not know when the ${what} ${key} is published: add it to its table`);
     return when;
   };
   return [
@@ -309,7 +309,7 @@ export function deriveInputs(o: EstimateOptions): DerivedInputs {
   const pick = (name: string, explicit: number | undefined, measured: number | undefined, assumed: number): number => {
     if (explicit !== undefined) return ((provenance[name] = 'command line'), explicit);
     if (measured !== undefined) return ((provenance[name] = `measured: ${bench!.source}`), measured);
-    provenance[name] = 'assumption (cost/inputs.ts)';
+    provenance[name] = 'assumption (tools/cost/inputs.ts)';
     return assumed;
   };
   const durationMs = pick('Lambda duration', o.durationMs, bench?.lambdaDurationMs, ASSUMPTIONS.lambdaDurationMs);

@@ -1,7 +1,7 @@
 /**
  * The cost model's arithmetic: monthly cost per component from quantities and prices. Pure
  * functions (no configuration, no I/O), so that test/cost can check them on hand-computed
- * cases. Where the quantities come from is cost/inputs.ts.
+ * cases. Where the quantities come from is tools/cost/inputs.ts.
  */
 
 export interface Prices {

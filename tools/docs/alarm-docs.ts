@@ -7,7 +7,6 @@
  *
  * test/tools/docs/alarm-docs.test.ts fails when the committed table differs from this output.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { BUILT_IN_STAGES } from '../../lib/config/defaults';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
 import { ResolvedAlarm, resolveAlarms } from '../../lib/monitoring/alarm-catalog';
@@ -15,10 +14,12 @@ import { PIPELINE_UNHEALTHY_ID } from '../../lib/monitoring/dashboard-layout';
 import { MetricRef, SignalRef } from '../../lib/monitoring/metric-ref';
 import { ROLLBACK_SIGNALS } from '../../lib/monitoring/sagemaker/rollback-thresholds';
 import { sourceNamespace } from '../../lib/monitoring/sources';
-import { CliError, loadStage, readCdkContext, runCommand } from '../cli';
+import { loadStage, readCdkContext, runCommand } from '../cli';
+import { GeneratedSection, writeSection } from './generated-section';
 
 export const DOCS_START = '<!-- alarms:start -->';
 export const DOCS_END = '<!-- alarms:end -->';
+export const ALARM_SECTION: GeneratedSection = { start: DOCS_START, end: DOCS_END };
 
 /** The built-in stages and those cdk.json defines, each as the CLI would resolve it. */
 export function documentedStages(): StageConfig[] {
@@ -120,11 +121,7 @@ function cell(text: string): string {
 
 /** Replaces the section between the markers in `file` with the generated one. */
 export function writeAlarmDocs(file: string): void {
-  const text = readFileSync(file, 'utf8');
-  const start = text.indexOf(DOCS_START);
-  const end = text.indexOf(DOCS_END);
-  if (start < 0 || end < 0) throw new CliError(`${file} has no ${DOCS_START} ... ${DOCS_END} section`);
-  writeFileSync(file, text.slice(0, start) + renderAlarmDocs().trimEnd() + text.slice(end + DOCS_END.length));
+  writeSection(file, ALARM_SECTION, renderAlarmDocs());
 }
 
 if (require.main === module) {

@@ -48,6 +48,7 @@ test('the tool scripts are found (every tool folder with an entry)', () => {
       'demo',
       'deploy',
       'docs:alarms',
+      'docs:cost',
       'docs:notebook',
       'invoke',
       'outputs',

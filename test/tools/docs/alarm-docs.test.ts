@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DOCS_END, DOCS_START, documentedStages, renderAlarmDocs } from '../../../tools/docs/alarm-docs';
+import { ALARM_SECTION, documentedStages, renderAlarmDocs } from '../../../tools/docs/alarm-docs';
+import { readSection } from '../../../tools/docs/generated-section';
 import { resolveAlarms } from '../../../lib/monitoring/alarm-catalog';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -13,11 +14,7 @@ const REGENERATE = 'npm run docs:alarms';
 
 function section(file: string): string | undefined {
   const full = path.join(ROOT, file);
-  if (!existsSync(full)) return undefined;
-  const text = readFileSync(full, 'utf8');
-  const start = text.indexOf(DOCS_START);
-  const end = text.indexOf(DOCS_END);
-  return start < 0 || end < 0 ? undefined : `${text.slice(start, end + DOCS_END.length)}\n`;
+  return existsSync(full) ? readSection(readFileSync(full, 'utf8'), ALARM_SECTION) : undefined;
 }
 
 test('the committed alarm table is exactly what the generator prints', () => {
