@@ -9,7 +9,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   snapshotSerializers: ['<rootDir>/test/harness/asset-hash-serializer.js'],
-  setupFiles: ['<rootDir>/test/harness/skip-template-validation.js'],
+  setupFiles: ['<rootDir>/test/harness/synth-environment.js'],
   testSequencer: '<rootDir>/test/harness/test-sequencer.js',
   // Jest's default on this 2-core machine is cores - 1 = one worker. Three keep both cores busy
   // while suites wait on servers, Chromium, Python or tsc (measured: 1 worker 8 min, 2 workers
