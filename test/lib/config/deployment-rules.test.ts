@@ -1,6 +1,7 @@
 import { resolveStageConfig } from '../../../lib/config/load-config';
 import { ConfigError } from '../../../lib/config/validate';
 import { readCdkContext } from '../../../tools/cli';
+import { DEPLOYED_PROD_ENDPOINT } from '../../harness/deployed-endpoint';
 
 /**
  * The deployment changes SageMaker refuses, refused in config validation instead, each with
@@ -89,14 +90,7 @@ describe('traffic routing sizes (SageMaker TrafficRoutingConfig)', () => {
 });
 
 describe('capacity changes checked against what is deployed (endpoint.previous)', () => {
-  const prodCapacity = {
-    mode: 'instance',
-    instanceType: 'ml.m5.large',
-    initialInstanceCount: 2,
-    minInstanceCount: 2,
-    maxInstanceCount: 4,
-    targetInvocationsPerInstance: 600,
-  };
+  const prodCapacity = DEPLOYED_PROD_ENDPOINT.capacity;
   const previous = (capacity: object, endpointName = 'inference-prod-iris-classifier') => ({
     'endpoint.previous': JSON.stringify({ endpointName, capacity }),
   });
