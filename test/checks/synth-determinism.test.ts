@@ -27,7 +27,10 @@ interface Synthesized {
 function synth(stage: string, overrides: Record<string, unknown> = {}, bundlingStacks: string[] = []): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-determinism-'));
   dirs.push(outdir);
-  const app = new App({ outdir, context: { ...cdkJson, stage, ...overrides, 'aws:cdk:bundling-stacks': bundlingStacks } });
+  const app = new App({
+    outdir,
+    context: { ...cdkJson, stage, ...overrides, 'aws:cdk:bundling-stacks': bundlingStacks, 'aws:cdk:disable-creation-stack-traces': true },
+  });
   const pipeline = createStageStacks(app, resolveStageConfig(app.node.getAllContext()));
   app.synth();
   const files: Record<string, string> = {};

@@ -140,6 +140,8 @@ function synthesize(config: StageConfig, outdir: string): LocalAssembly {
       ...cdkFeatureFlags(),
       // Only the stacks whose functions run locally need their bundles built.
       'aws:cdk:bundling-stacks': [`${prefix}-api`, `${prefix}-endpoint`],
+      // The stack trace of every resource's creation is for `cdk` error reports, not read here.
+      'aws:cdk:disable-creation-stack-traces': true,
     },
   });
   const pipeline = createStageStacks(app, config);
