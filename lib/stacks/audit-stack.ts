@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { REPO_PATHS } from '../../contract/repo-paths';
 import { AuditEventDataStore } from '../audit/audit-event-data-store';
 import { AuditTrail } from '../audit/audit-trail';
+import type { AuditScope } from '../audit/event-selectors';
 import { ResponderWorkspace, WorkspaceAuditBackend } from '../audit/responder-workspace';
 import { TrailQueryTable } from '../audit/trail-query-table';
 import { AuditConfig } from '../config/stage-config';
@@ -87,17 +88,20 @@ export class AuditStack extends Stack {
     super(scope, id, props);
     const { audit, prefix } = props;
     if (!audit.enabled) throw new Error(`audit stack of stage ${props.stage}: audit.enabled is false, do not create the stack`);
-    const excludedRoles = audit.excludeServiceRoleDataEvents ? (props.serviceRoles ?? props.roles) : [];
+    // What either backend records: the same selectors on the Lake store and on the trail.
+    const recorded: AuditScope = {
+      managementEvents: audit.managementEvents,
+      tables: audit.dataEvents ? [props.table] : [],
+      functions: audit.dataEvents ? props.functions : [],
+      buckets: audit.dataEvents ? props.buckets : [],
+      excludedRoles: audit.excludeServiceRoleDataEvents ? (props.serviceRoles ?? props.roles) : [],
+    };
 
     let backend: WorkspaceAuditBackend;
     if (audit.backend === 'lake') {
       this.eventDataStore = new AuditEventDataStore(this, 'EventDataStore', {
         eventDataStoreName: `${prefix}-audit`,
-        managementEvents: audit.managementEvents,
-        tables: audit.dataEvents ? [props.table] : [],
-        functions: audit.dataEvents ? props.functions : [],
-        buckets: audit.dataEvents ? props.buckets : [],
-        excludedRoles,
+        ...recorded,
         retentionDays: audit.retentionDays,
         terminationProtection: audit.terminationProtection,
         multiRegion: audit.multiRegion,
@@ -111,11 +115,7 @@ export class AuditStack extends Stack {
       const accessLogs = props.accessLogsBucket && s3.Bucket.fromBucketName(this, 'AccessLogsBucket', props.accessLogsBucket.bucketName);
       this.trail = new AuditTrail(this, 'Trail', {
         trailName: `${prefix}-audit`,
-        managementEvents: audit.managementEvents,
-        tables: audit.dataEvents ? [props.table] : [],
-        functions: audit.dataEvents ? props.functions : [],
-        buckets: audit.dataEvents ? props.buckets : [],
-        excludedRoles,
+        ...recorded,
         retentionDays: audit.retentionDays,
         objectLockMode: audit.trail.objectLockMode,
         multiRegion: audit.multiRegion,
