@@ -10,4 +10,5 @@ export type { Command, CommandIo } from './run-command';
 export { EXIT, executeCommand, runCommand } from './run-command';
 export type { Progress, ProgressOptions } from './progress';
 export { createProgress } from './progress';
+export { sleep } from './sleep';
 export { REPO_ROOT, cdkFeatureFlags, loadStage, parseContextPairs, readCdkContext, resolveContextConfig } from './cdk-context';

@@ -6,6 +6,7 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { QueryRows } from './query-result';
+import { sleep } from '../cli';
 
 /**
  * Runs one statement on Athena in the audit workgroup: StartQueryExecution, GetQueryExecution
@@ -147,18 +148,4 @@ function sameNames(values: readonly (string | undefined)[], labels: readonly str
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

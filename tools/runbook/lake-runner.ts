@@ -6,6 +6,7 @@ import {
   StartQueryCommand,
 } from '@aws-sdk/client-cloudtrail';
 import { QueryRows } from './query-result';
+import { sleep } from '../cli';
 
 /**
  * Runs one statement on CloudTrail Lake: StartQuery, DescribeQuery until it ends (reporting
@@ -86,18 +87,4 @@ export async function runOnLake(options: LakeRunOptions): Promise<QueryRows> {
   progress(`query ${QueryId}: ${rows.length} row(s)`);
   // A row may leave out a column (a null cell); give every row every column.
   return { columns, rows: rows.map((row) => Object.fromEntries(columns.map((c) => [c, row[c] ?? null]))) };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
