@@ -6,21 +6,19 @@
  * mode (no input values: the analysis says so and reports the rest); every output format,
  * the HTML report in headless Chromium; and every refused argument.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
-import { chromium } from 'playwright-core';
 import { recordDeployment } from '../../../lambda/record-deployment/deployment-record';
 import { buildInferenceRecord, InferenceRecord } from '../../../lambda/shared/record';
 import { startLocalDynamoDb } from '../../../tools/local/local-dynamodb';
 import { runAnalyze } from '../../../tools/analyze/command';
 import { toDynamoJson } from '../../../tools/analyze/synthetic';
 import type { AnalysisReport } from '../../../tools/analyze/analysis';
+import { ARTIFACTS, HAS_CHROMIUM, launchChromium } from '../../harness/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(__dirname, '../../../test-artifacts');
 const stats = JSON.parse(readFileSync(path.join(__dirname, '../../../model/artifacts/training-stats.json'), 'utf8'));
 const NOW = new Date('2024-05-02T00:00:00.000Z');
 let dataDir: string;
@@ -213,11 +211,8 @@ describe('npm run analyze on bulk synthetic records', () => {
     const html = await run(['--synthetic', '4000', '--format', 'html', '--out', 'report.html']);
     expect(html.code).toBe(0);
     expect(html.err).toContain(`wrote ${path.join(work, 'report.html')}`);
-    if (!existsSync(CHROMIUM)) return;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    if (!HAS_CHROMIUM) return;
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const external: string[] = [];

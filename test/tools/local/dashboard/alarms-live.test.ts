@@ -5,17 +5,16 @@
  * Chromium, then back to OK. The metrics clock is moved a minute at a time, so minutes of
  * alarm evaluation take seconds; screenshots go to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { dashboardLayout } from '../../../../lib/monitoring/dashboard-layout';
 import type { LocalPipeline } from '../../../../tools/local/local-pipeline';
 import { UNTHROTTLED, startPipeline, synthesizeOnce } from '../../../harness/local-harness';
+import { ARTIFACTS, HAS_CHROMIUM, launchChromium } from '../../../harness/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(__dirname, '..', '..', '..', '..', 'test-artifacts');
 const ROW = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
-const browserTest = existsSync(CHROMIUM) ? test : test.skip;
+const browserTest = HAS_CHROMIUM ? test : test.skip;
 
 describe('local alarms driven by injected faults, watched in a browser', () => {
   // The model-latency alarm's threshold lowered through the stage's own override, so a 300 ms model breaches it.
@@ -29,11 +28,8 @@ describe('local alarms driven by injected faults, watched in a browser', () => {
   beforeAll(async () => {
     offset = Math.ceil(Date.now() / 60_000) * 60_000 - Date.now() + 1_000;
     pipeline = await startPipeline(assembly, { metricsClock: clock });
-    if (existsSync(CHROMIUM)) {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-      });
+    if (HAS_CHROMIUM) {
+      browser = await launchChromium();
     }
   });
   afterAll(async () => {

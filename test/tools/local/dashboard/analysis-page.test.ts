@@ -10,15 +10,13 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { chromium } from 'playwright-core';
 import { recordDeployment } from '../../../../lambda/record-deployment/deployment-record';
 import { createAnalysisPageHandler } from '../../../../tools/local/dashboard/analysis-page';
 import { syntheticRecords, toDynamoJson } from '../../../../tools/analyze/synthetic';
 import { LocalDynamo, startDynalite } from '../../../harness/lambda-dynamo';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../../harness/lambda-env';
+import { ARTIFACTS, HAS_CHROMIUM, launchChromium } from '../../../harness/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(__dirname, '../../../../test-artifacts');
 const stats = JSON.parse(readFileSync(path.join(__dirname, '../../../../model/artifacts/training-stats.json'), 'utf8'));
 const NOW = Date.parse('2024-05-02T00:00:00.000Z');
 let dynamo: LocalDynamo;
@@ -119,21 +117,11 @@ describe('GET /dashboard/analysis', () => {
     }
   });
 
-  const browserTest = existsSync(CHROMIUM) ? test : test.skip;
+  const browserTest = HAS_CHROMIUM ? test : test.skip;
   browserTest(
     'renders in headless Chromium with the verdict, both versions, every feature and the drift scores',
     async () => {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
         const external: string[] = [];

@@ -9,7 +9,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { chromium } from 'playwright-core';
 import { SUMMARY_MESSAGE } from '../../../../contract/handlers';
 import { resolveStageConfig } from '../../../../lib/config/load-config';
 import { graphsOf } from '../../../../lib/monitoring/dashboard-layout';
@@ -20,9 +19,8 @@ import { compileMath } from '../../../../tools/local/dashboard/metric-math';
 import { captureContainerLines } from '../../../harness/monitoring-container-lines';
 import { HandlerLines, captureHandlerLines } from '../../../harness/monitoring-handler-lines';
 import { PLATFORM_LINES } from '../../../harness/monitoring-platform-lines';
+import { ARTIFACTS, CHROMIUM, HAS_CHROMIUM, launchChromium } from '../../../harness/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(__dirname, '..', '..', '..', '..', 'test-artifacts');
 /** The page is drawn at this time; the lines are stamped in the three minutes before it. */
 const NOW = Date.parse('2026-03-01T10:07:30.000Z');
 const MINUTES = [Date.parse('2026-03-01T10:05:10.000Z'), Date.parse('2026-03-01T10:06:10.000Z'), Date.parse('2026-03-01T10:07:10.000Z')];
@@ -185,25 +183,13 @@ describe('HTTP handler', () => {
     expect(await post.json()).toEqual({ error: 'MethodNotAllowed', message: 'POST is not supported on /dashboard; use GET' });
   });
 
-  const browserTest = existsSync(CHROMIUM) ? test : test.skip;
-  if (!existsSync(CHROMIUM)) {
+  const browserTest = HAS_CHROMIUM ? test : test.skip;
+  if (!HAS_CHROMIUM) {
     console.warn(`skipping the headless browser test: ${CHROMIUM} is missing (apt-get install -y chromium); CI must install it`);
   }
 
   browserTest('in headless Chromium the page shows every row and chart of the layout, with the fed values', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       const external: string[] = [];
