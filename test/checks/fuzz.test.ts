@@ -21,6 +21,7 @@ fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED ?? 20261123) });
 import { FakeSageMaker } from '../harness/lambda-sagemaker';
 import { StdoutCapture } from '../harness/lambda-stdout';
 import { leaksIn } from '../harness/security-scan';
+import { predictEnv } from '../harness/lambda-env';
 
 const LIMITS = { maxRequestBytes: 65_536, featureCount: 4 };
 /** Finite doubles, -0 as 0 (JSON and CSV both write -0 as 0). */
@@ -157,22 +158,13 @@ describe('the handlers, in-process, on arbitrary requests', () => {
     fixture = await startHandlerFixture({
       tables: [TABLE],
       sagemaker: true,
-      env: {
+      env: predictEnv({
         TABLE_NAME: TABLE,
-        ENDPOINT_NAME: 'iris-endpoint',
-        MODEL_NAME: 'iris-classifier',
-        MODEL_VERSION: '1.0.0',
-        MODEL_CONTENT_TYPE: 'application/json',
-        MODEL_FEATURE_COUNT: '4',
         MAX_REQUEST_BYTES: '4096',
-        INVOKE_TIMEOUT_MS: '1000',
-        MAX_ATTEMPTS: '2',
         PAYLOAD_MODE: 'hash',
         PAYLOAD_OVERFLOW: 'truncate',
         MAX_INLINE_BYTES: '1024',
-        RECORD_TTL_DAYS: '1',
-        IDEMPOTENCY_WINDOW_SEC: '60',
-      },
+      }),
     });
     sagemaker = fixture.sagemaker!;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set

@@ -16,7 +16,7 @@ import { loadPredictConfig, PredictConfig } from '../../lambda/shared/env';
 import type { LocalPipeline } from '../../tools/local/local-pipeline';
 import { LOCAL_CREDENTIALS } from '../../tools/local/local-aws';
 import { HandlerFixture, startHandlerFixture } from '../harness/handler-fixture';
-import { TEST_ACCOUNT } from '../harness/lambda-env';
+import { TEST_ACCOUNT, predictEnv } from '../harness/lambda-env';
 import { apiEvent, IAM_CALLER, lambdaContext, predictEvent } from '../harness/lambda-events';
 import { StdoutCapture } from '../harness/lambda-stdout';
 import { UNTHROTTLED, captureLogs, LogCapture, startPipeline, synthesizeOnce } from '../harness/local-harness';
@@ -171,24 +171,7 @@ describe('in-process, against services whose errors name roles, resources and ke
         [ddb, sm, s3] = await Promise.all([startThrottlingDynamo(table.endpoint), startThrottlingSageMaker(), startThrottlingS3()]);
         return { dynamodb: ddb.url, sagemakerRuntime: sm.url, s3: s3.url };
       },
-      env: {
-        ...CREDENTIALS,
-        TABLE_NAME: TABLE,
-        ENDPOINT_NAME: 'iris-endpoint',
-        MODEL_NAME: 'iris-classifier',
-        MODEL_VERSION: '1.0.0',
-        MODEL_CONTENT_TYPE: 'application/json',
-        MODEL_FEATURE_COUNT: '4',
-        MAX_REQUEST_BYTES: '65536',
-        INVOKE_TIMEOUT_MS: '1000',
-        MAX_ATTEMPTS: '2',
-        PAYLOAD_MODE: 'full',
-        PAYLOAD_OVERFLOW: 's3',
-        MAX_INLINE_BYTES: '16',
-        PAYLOAD_BUCKET: 'payloads',
-        RECORD_TTL_DAYS: '1',
-        IDEMPOTENCY_WINDOW_SEC: '60',
-      },
+      env: { ...CREDENTIALS, ...predictEnv({ TABLE_NAME: TABLE, MAX_INLINE_BYTES: '16', PAYLOAD_BUCKET: 'payloads' }) },
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler module is loaded after the environment it reads at import is set
     predictModule = require('../../lambda/predict');

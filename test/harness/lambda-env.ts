@@ -50,3 +50,27 @@ export function useLocalAws(endpoints: LocalEndpoints, extra: Record<string, str
     ...extra,
   });
 }
+
+/**
+ * The prediction function's environment as the handler tests start from (the variables the api
+ * stack sets, with small test values); each suite overrides what it exercises.
+ */
+export function predictEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    TABLE_NAME: 'inferences',
+    ENDPOINT_NAME: 'iris-endpoint',
+    MODEL_NAME: 'iris-classifier',
+    MODEL_VERSION: '1.0.0',
+    MODEL_CONTENT_TYPE: 'application/json',
+    MODEL_FEATURE_COUNT: '4',
+    MAX_REQUEST_BYTES: '65536',
+    INVOKE_TIMEOUT_MS: '1000',
+    MAX_ATTEMPTS: '2',
+    PAYLOAD_MODE: 'full',
+    PAYLOAD_OVERFLOW: 's3',
+    MAX_INLINE_BYTES: '65536',
+    RECORD_TTL_DAYS: '1',
+    IDEMPOTENCY_WINDOW_SEC: '60',
+    ...overrides,
+  };
+}

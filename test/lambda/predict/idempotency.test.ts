@@ -11,7 +11,7 @@ import { callerTag } from '../../../lambda/predict/idempotency';
 import { loadPredictConfig } from '../../../lambda/shared/env';
 import type { LocalPipeline } from '../../../tools/local/local-pipeline';
 import { startHandlerFixture } from '../../harness/handler-fixture';
-import { TEST_ACCOUNT } from '../../harness/lambda-env';
+import { TEST_ACCOUNT, predictEnv } from '../../harness/lambda-env';
 import { lambdaContext, predictEvent } from '../../harness/lambda-events';
 import { UNTHROTTLED, captureLogs, startFaultyModelServer, startPipeline, synthesizeOnce } from '../../harness/local-harness';
 import { inferenceRecord, predict, scanTable, sleep, withPredictSettings } from '../../harness/security-pipeline';
@@ -309,22 +309,15 @@ describe('Idempotency-Key between callers (in-process)', () => {
     const fixture = await startHandlerFixture({
       tables: ['callers'],
       sagemaker: true,
-      env: {
+      env: predictEnv({
         TABLE_NAME: 'callers',
         ENDPOINT_NAME: 'e',
         MODEL_NAME: 'm',
-        MODEL_VERSION: '1.0.0',
-        MODEL_CONTENT_TYPE: 'application/json',
-        MODEL_FEATURE_COUNT: '4',
         MAX_REQUEST_BYTES: '4096',
-        INVOKE_TIMEOUT_MS: '1000',
-        MAX_ATTEMPTS: '2',
         PAYLOAD_MODE: 'hash',
         PAYLOAD_OVERFLOW: 'truncate',
         MAX_INLINE_BYTES: '1024',
-        RECORD_TTL_DAYS: '1',
-        IDEMPOTENCY_WINDOW_SEC: '60',
-      },
+      }),
     });
     const sagemaker = fixture.sagemaker!;
     fixture.captureOutput();

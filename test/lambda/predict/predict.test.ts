@@ -17,7 +17,7 @@ import { putNewItem } from '../../../lambda/shared/table';
 import { keys } from '../../../contract/table-design';
 import { HandlerFixture, startHandlerFixture } from '../../harness/handler-fixture';
 import { LocalDynamo } from '../../harness/lambda-dynamo';
-import { TEST_ACCOUNT } from '../../harness/lambda-env';
+import { TEST_ACCOUNT, predictEnv } from '../../harness/lambda-env';
 import { apiEvent, IAM_CALLER, lambdaContext, predictEvent } from '../../harness/lambda-events';
 import { HttpRecorder } from '../../harness/lambda-http-recorder';
 import { FakeSageMaker } from '../../harness/lambda-sagemaker';
@@ -27,23 +27,14 @@ type PredictModule = typeof import('../../../lambda/predict');
 
 const TABLE = 'inference-records';
 const BUCKET = 'payload-bucket';
-const BASE_ENV = {
+const BASE_ENV = predictEnv({
   TABLE_NAME: TABLE,
-  ENDPOINT_NAME: 'iris-endpoint',
-  MODEL_NAME: 'iris-classifier',
-  MODEL_VERSION: '1.0.0',
-  MODEL_CONTENT_TYPE: 'application/json',
-  MODEL_FEATURE_COUNT: '4',
-  MAX_REQUEST_BYTES: '65536',
   INVOKE_TIMEOUT_MS: '2000',
-  MAX_ATTEMPTS: '2',
-  PAYLOAD_MODE: 'full',
-  PAYLOAD_OVERFLOW: 's3',
   MAX_INLINE_BYTES: '1024',
   PAYLOAD_BUCKET: BUCKET,
   RECORD_TTL_DAYS: '7',
   IDEMPOTENCY_WINDOW_SEC: '3600',
-};
+});
 const ROWS = [
   [5.1, 3.5, 1.4, 0.2],
   [6.7, 3.1, 5.6, 2.4],

@@ -22,28 +22,13 @@ import {
   startThrottlingSageMaker,
   ThrottlingServer,
 } from '../../harness/security-throttle';
+import { predictEnv } from '../../harness/lambda-env';
 
 type PredictModule = typeof import('../../../lambda/predict');
 type ReadModule = typeof import('../../../lambda/read');
 
 const TABLE = 'retry-records';
-const ENV = {
-  TABLE_NAME: TABLE,
-  ENDPOINT_NAME: 'iris-endpoint',
-  MODEL_NAME: 'iris-classifier',
-  MODEL_VERSION: '1.0.0',
-  MODEL_CONTENT_TYPE: 'application/json',
-  MODEL_FEATURE_COUNT: '4',
-  MAX_REQUEST_BYTES: '65536',
-  INVOKE_TIMEOUT_MS: '1000',
-  MAX_ATTEMPTS: '3',
-  PAYLOAD_MODE: 'full',
-  PAYLOAD_OVERFLOW: 's3',
-  MAX_INLINE_BYTES: '65536',
-  PAYLOAD_BUCKET: 'payloads',
-  RECORD_TTL_DAYS: '1',
-  IDEMPOTENCY_WINDOW_SEC: '60',
-};
+const ENV = predictEnv({ TABLE_NAME: TABLE, MAX_ATTEMPTS: '3', PAYLOAD_BUCKET: 'payloads' });
 const ROWS = { instances: [[5.1, 3.5, 1.4, 0.2]] };
 /**
  * Scheduling slack for the wall-clock bounds read off the wire: what the handler and the
