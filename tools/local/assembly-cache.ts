@@ -88,6 +88,33 @@ export interface AssemblyCacheOptions {
   readonly keep?: number;
   /** An entry used this recently is never pruned (another run may still be starting workers from it). @default 1 hour */
   readonly minAgeMs?: number;
+  /**
+   * How long a miss waits for another process that is producing the same key before producing
+   * it itself. @default 10 minutes
+   */
+  readonly maxWaitMs?: number;
+}
+
+/** Who holds a key's lock: written into the lock folder by the process that took it. */
+const LOCK_OWNER = 'owner.json';
+/** A lock folder without an owner file is being taken; older than this, its taker died first. */
+const OWNERLESS_LOCK_MS = 30_000;
+const POLL_MS = 100;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks the thread (the cache's callers are synchronous: a synth is). */
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -146,6 +173,71 @@ export class AssemblyCache {
     const stored = this.read<T>(key);
     if (!stored) throw new Error(`assembly cache: entry ${key} was not stored in ${this.cacheDir}`);
     return stored;
+  }
+
+  /**
+   * The entry for `key`, produced once however many processes miss it at the same time
+   * (parallel test files, two `npm start`s): the first takes the key's lock (a folder, which
+   * `mkdir` creates atomically) and runs `produce`; the others wait for its entry instead of
+   * synthesizing and bundling the same stacks again. A lock whose owner process is gone is taken
+   * over; a wait longer than `maxWaitMs` produces anyway (the rename in `write` keeps either
+   * result whole). `onWait` is told once when this process starts waiting, with the owner's pid.
+   */
+  obtain<T>(key: string, produce: () => T, lookup: () => T | undefined, onWait?: (ownerPid: number | undefined) => void): T {
+    const found = lookup();
+    if (found !== undefined) return found;
+    fs.mkdirSync(this.cacheDir, { recursive: true });
+    const lock = path.join(this.cacheDir, `.lock-${key}`);
+    const deadline = Date.now() + (this.options.maxWaitMs ?? 600_000);
+    let told = false;
+    for (;;) {
+      if (this.tryLock(lock)) {
+        try {
+          // The owner before this one may have stored the entry just before releasing the lock.
+          return lookup() ?? produce();
+        } finally {
+          fs.rmSync(lock, { recursive: true, force: true });
+        }
+      }
+      const owner = this.lockOwner(lock);
+      if (owner === 'stale') {
+        fs.rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!told) {
+        onWait?.(owner);
+        told = true;
+      }
+      if (Date.now() >= deadline) return produce();
+      sleepSync(POLL_MS);
+      const stored = lookup();
+      if (stored !== undefined) return stored;
+    }
+  }
+
+  private tryLock(lock: string): boolean {
+    try {
+      fs.mkdirSync(lock);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+    fs.writeFileSync(path.join(lock, LOCK_OWNER), JSON.stringify({ pid: process.pid, since: new Date().toISOString() }));
+    return true;
+  }
+
+  /** The pid holding `lock`, undefined while it is being taken, 'stale' when its owner is gone. */
+  private lockOwner(lock: string): number | undefined | 'stale' {
+    try {
+      const { pid } = JSON.parse(fs.readFileSync(path.join(lock, LOCK_OWNER), 'utf8')) as { pid: number };
+      return isAlive(pid) ? pid : 'stale';
+    } catch {
+      try {
+        return Date.now() - fs.statSync(lock).mtimeMs > OWNERLESS_LOCK_MS ? 'stale' : undefined;
+      } catch {
+        return undefined; // released meanwhile: the next try takes it
+      }
+    }
   }
 
   /** Removes the least recently used entries beyond `keep`, except recent ones and `current`. */

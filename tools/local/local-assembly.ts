@@ -55,6 +55,11 @@ export interface SynthesizeOptions {
    * @default - `LOCAL_ASSEMBLY_CACHE` if set (`off` disables), else .local/assembly-cache
    */
   readonly cacheDir?: string | false;
+  /**
+   * Told when another process is synthesizing the same assembly and this one waits for its result.
+   * @default - waits silently
+   */
+  readonly onWait?: (ownerPid: number | undefined) => void;
 }
 
 type FunctionRole = keyof LocalAssembly['functions'];
@@ -77,8 +82,12 @@ export function synthesizeLocalAssembly(config: StageConfig, outdir: string, opt
   const started = performance.now();
   const cache = new AssemblyCache(cacheDir);
   const key = assemblyKey(REPO_ROOT, config);
-  const hit = loadCachedAssembly(cache, key, config, started);
-  return hit ?? storeCachedAssembly(cache, key, synthesize(config, outdir), started);
+  return cache.obtain(
+    key,
+    () => storeCachedAssembly(cache, key, synthesize(config, outdir), started),
+    () => loadCachedAssembly(cache, key, config, started),
+    options.onWait,
+  );
 }
 
 /** The assembly cached under `key`, its bundle folders inside the cache entry; undefined on a miss. */

@@ -136,7 +136,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   };
 
   try {
-    const assembly = options.assembly ?? synthesizeLocalAssembly(config, path.join(workDir, 'cdk.out'));
+    const assembly =
+      options.assembly ??
+      synthesizeLocalAssembly(config, path.join(workDir, 'cdk.out'), {
+        onWait: (pid) => emit('pipeline', `another start (pid ${pid ?? 'unknown'}) is synthesizing these stacks; using its result`),
+      });
     const prefix = resourcePrefix(config);
 
     const dynamoDb = await startLocalDynamoDb({

@@ -3,12 +3,15 @@
  * never runs), an entry round-trips the assembly and its bundles byte for byte, a hit does not
  * synthesize, and entries are written atomically and pruned by last use.
  */
+import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { promisify } from 'util';
 import { resolveStageConfig } from '../../../lib/config/load-config';
 import { AssemblyCache, ASSEMBLY_INPUTS, assemblyKey, defaultAssemblyCacheDir } from '../../../tools/local/assembly-cache';
 import { loadCachedAssembly, storeCachedAssembly, synthesizeLocalAssembly } from '../../../tools/local/local-assembly';
+import { SWC_REGISTER } from '../../harness/repo';
 
 const REPO_ROOT = path.join(__dirname, '..', '..', '..');
 const cdkJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
@@ -143,6 +146,115 @@ describe('entries', () => {
     fs.utimesSync(path.join(dir, 'd'), hoursAgo(2), hoursAgo(2));
     old.write('e', {}, {});
     expect(fs.readdirSync(dir).sort()).toEqual(['c', 'e']);
+  });
+});
+
+describe('one producer per key (obtain)', () => {
+  const lockOf = (dir: string, key: string) => path.join(dir, `.lock-${key}`);
+  /** A lock folder as a process takes it, with `pid` as its owner (none: being taken). */
+  const holdLock = (dir: string, key: string, pid?: number) => {
+    fs.mkdirSync(lockOf(dir, key), { recursive: true });
+    if (pid !== undefined) fs.writeFileSync(path.join(lockOf(dir, key), 'owner.json'), JSON.stringify({ pid }));
+  };
+
+  it('three processes that miss the same key at once: one produces, the other two wait and get its entry', async () => {
+    const dir = path.join(scratch, 'cache');
+    const producers = path.join(scratch, 'producers.log');
+    // Each process produces slowly (a synth takes seconds), so all three miss while the first holds the lock.
+    const script = `
+      const fs = require('fs');
+      const { AssemblyCache } = require(${JSON.stringify(path.join(REPO_ROOT, 'tools', 'local', 'assembly-cache.ts'))});
+      const cache = new AssemblyCache(${JSON.stringify(dir)});
+      const entry = cache.obtain('k', () => {
+        fs.appendFileSync(${JSON.stringify(producers)}, process.pid + '\\n');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+        return cache.write('k', { producer: process.pid }, {});
+      }, () => cache.read('k'));
+      process.stdout.write(JSON.stringify(entry.data));`;
+    const run = () => promisify(execFile)(process.execPath, ['-r', SWC_REGISTER, '-e', script], { cwd: REPO_ROOT });
+    const results = await Promise.all([run(), run(), run()]);
+    const producedBy = fs.readFileSync(producers, 'utf8').trim().split('\n');
+    expect(producedBy).toHaveLength(1);
+    for (const { stdout } of results) expect(JSON.parse(stdout)).toEqual({ producer: Number(producedBy[0]) });
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
+  }, 60_000);
+
+  it('a hit neither takes the lock nor produces', () => {
+    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    cache.write('k', { v: 1 }, {});
+    holdLock(cache.cacheDir, 'k', process.pid);
+    const produce = jest.fn();
+    expect(cache.obtain('k', produce, () => cache.read('k'))!.data).toEqual({ v: 1 });
+    expect(produce).not.toHaveBeenCalled();
+  });
+
+  it('takes over a lock whose owner process has exited, and releases it after producing', () => {
+    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    const exited = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    holdLock(cache.cacheDir, 'k', Number(exited.stdout));
+    const onWait = jest.fn();
+    const entry = cache.obtain(
+      'k',
+      () => cache.write('k', { v: 2 }, {}),
+      () => cache.read('k'),
+      onWait,
+    );
+    expect(entry.data).toEqual({ v: 2 });
+    expect(onWait).not.toHaveBeenCalled();
+    expect(fs.existsSync(lockOf(cache.cacheDir, 'k'))).toBe(false);
+  });
+
+  it('takes over an ownerless lock older than 30 s (its taker died before writing its pid)', () => {
+    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    holdLock(cache.cacheDir, 'k');
+    const minuteAgo = new Date(Date.now() - 60_000);
+    fs.utimesSync(lockOf(cache.cacheDir, 'k'), minuteAgo, minuteAgo);
+    expect(
+      cache.obtain(
+        'k',
+        () => cache.write('k', { v: 3 }, {}),
+        () => cache.read('k'),
+      ).data,
+    ).toEqual({ v: 3 });
+  });
+
+  it('waits for a live owner, says so once with its pid, and produces itself after maxWaitMs', () => {
+    const cache = new AssemblyCache(path.join(scratch, 'cache'), { maxWaitMs: 300 });
+    holdLock(cache.cacheDir, 'k', process.pid);
+    const onWait = jest.fn();
+    const started = Date.now();
+    const entry = cache.obtain(
+      'k',
+      () => cache.write('k', { v: 4 }, {}),
+      () => cache.read('k'),
+      onWait,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(entry.data).toEqual({ v: 4 });
+    expect(onWait.mock.calls).toEqual([[process.pid]]);
+    // The lock is the live owner's: the process that gave up waiting leaves it alone.
+    expect(fs.existsSync(lockOf(cache.cacheDir, 'k'))).toBe(true);
+  });
+
+  it('a producer that throws releases the lock and the error reaches the caller; the next miss produces', () => {
+    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    expect(() =>
+      cache.obtain(
+        'k',
+        () => {
+          throw new Error('synth failed');
+        },
+        () => cache.read('k'),
+      ),
+    ).toThrow('synth failed');
+    expect(fs.existsSync(lockOf(cache.cacheDir, 'k'))).toBe(false);
+    expect(
+      cache.obtain(
+        'k',
+        () => cache.write('k', { v: 5 }, {}),
+        () => cache.read('k'),
+      ).data,
+    ).toEqual({ v: 5 });
   });
 });
 
