@@ -347,7 +347,9 @@ describe('model server: internal errors', () => {
           },
         }),
       }));
-      const { startModelServer: start } = await import('../../model/src/server');
+      // Required inside the isolated registry, after the mock: a static import would load the real predictor.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after jest.doMock, see above
+      const { startModelServer: start }: typeof import('../../model/src/server') = require('../../model/src/server');
       internal = await start({ modelDir, port: 0, host: '127.0.0.1', logSink: failing });
     });
     try {

@@ -132,7 +132,9 @@ export async function analyzeWith(o: ParsedOptions<typeof ANALYZE_OPTIONS>, io: 
   const temp: string[] = [];
   try {
     if (values.aws) {
-      const { openAwsEngine } = await import('./aws/aws-engine');
+      // Loaded only for --aws: the local analysis never loads the AWS SDK clients.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see above
+      const { openAwsEngine }: typeof import('./aws/aws-engine') = require('./aws/aws-engine');
       const aws = await openAwsEngine(config, { maxExportAgeHours: Number(values['max-export-age-hours']), progress: io.err, now });
       engine = aws.engine;
       cohorts = cohortsWith((v) => aws.trainingStats.get(v) ?? (v === config.model.version ? bundled : undefined));
