@@ -61,12 +61,15 @@ export const LAMBDA_ROOT = path.join(__dirname, '..', '..', REPO_PATHS.lambdaDir
  * and in a VPC manages network interfaces only in its own subnets and security group.
  */
 export class PipelineFunction extends Construct {
+  /** Folder under `lambda/` of its handler (`props.entry`): what its bundle is built from. */
+  readonly entry: string;
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/lambda/${props.functionName}`,

@@ -31,6 +31,28 @@ export const ASSEMBLY_INPUTS: readonly string[] = [
   'tools/local/assembly-cache.ts',
 ];
 
+/**
+ * What a function's bundle is made from: its handler and what it imports (lambda/, contract/),
+ * the locked dependency versions, the bundling options (PipelineFunction.bundling), the
+ * compiler settings esbuild reads, and the code that builds and caches it. Not the stage config:
+ * every stage bundles a handler the same way, so one bundle serves every stage's assembly.
+ */
+export const BUNDLE_INPUTS: readonly string[] = [
+  'lambda',
+  'contract',
+  'lib/constructs/pipeline-function.ts',
+  'cdk.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tools/local/local-assembly.ts',
+  'tools/local/assembly-cache.ts',
+];
+
+/** The key of the bundle of the handler in `lambda/<entry>`: entries of both kinds share one folder. */
+export function bundleKey(root: string, entry: string): string {
+  return `bundle-${entry}-${assemblyKey(root, { bundle: entry }, BUNDLE_INPUTS)}`;
+}
+
 /** Environment variables the stacks read while synthesizing (lib/stage-stacks.ts). */
 const ENV_INPUTS = ['CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION'];
 

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { StageConfig, resourcePrefix } from '../../lib/config/stage-config';
 import type { PipelineFunction } from '../../lib/constructs/pipeline-function';
 import { cdkFeatureFlags } from '../cli/cdk-context';
-import { AssemblyCache, assemblyKey, defaultAssemblyCacheDir } from './assembly-cache';
+import { AssemblyCache, assemblyKey, bundleKey, defaultAssemblyCacheDir } from './assembly-cache';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 
@@ -74,7 +74,9 @@ type CachedAssembly = Omit<LocalAssembly, 'config' | 'cache'>;
  *
  * When neither the config nor any input file (tools/local/assembly-cache.ts, ASSEMBLY_INPUTS)
  * changed since the last synthesis, the result and its bundles come from the start cache
- * instead, without loading aws-cdk-lib: the same files, in a fraction of the time.
+ * instead, without loading aws-cdk-lib: the same files, in a fraction of the time. A miss still
+ * reuses each handler's bundle when its own inputs (BUNDLE_INPUTS) are unchanged: another stage
+ * or setting synthesizes its stacks but bundles nothing.
  */
 export function synthesizeLocalAssembly(config: StageConfig, outdir: string, options: SynthesizeOptions = {}): LocalAssembly {
   const cacheDir = options.cacheDir === undefined ? defaultAssemblyCacheDir(REPO_ROOT) : options.cacheDir || undefined;
@@ -82,9 +84,12 @@ export function synthesizeLocalAssembly(config: StageConfig, outdir: string, opt
   const started = performance.now();
   const cache = new AssemblyCache(cacheDir);
   const key = assemblyKey(REPO_ROOT, config);
+  // A miss synthesizes without bundling and takes each handler's bundle from the cache, where
+  // the first stage that needed it built it: another stage or setting does not bundle again.
+  const bundleOf = (entry: string) => cachedBundle(cache, entry, path.join(outdir, 'bundles'));
   return cache.obtain(
     key,
-    () => storeCachedAssembly(cache, key, synthesize(config, outdir), started),
+    () => storeCachedAssembly(cache, key, synthesize(config, outdir, bundleOf), started),
     () => loadCachedAssembly(cache, key, config, started),
     options.onWait,
   );
@@ -102,7 +107,7 @@ export function loadCachedAssembly(
 }
 
 /** Stores a synthesized assembly (and copies of its bundles) under `key`; returns it as served from the entry. */
-export function storeCachedAssembly(cache: AssemblyCache, key: string, fresh: LocalAssembly, started = performance.now()): LocalAssembly {
+function storeCachedAssembly(cache: AssemblyCache, key: string, fresh: LocalAssembly, started = performance.now()): LocalAssembly {
   const roles = Object.keys(fresh.functions) as FunctionRole[];
   const { config, cache: _cache, ...data } = fresh;
   const cached: CachedAssembly = {
@@ -135,7 +140,49 @@ function fromCache(config: StageConfig, data: CachedAssembly, cache: NonNullable
   };
 }
 
-function synthesize(config: StageConfig, outdir: string): LocalAssembly {
+/** The bundle of `lambda/<entry>` as PipelineFunction builds it, from the cache or built once into it. */
+function cachedBundle(cache: AssemblyCache, entry: string, outdir: string): string {
+  const key = bundleKey(REPO_ROOT, entry);
+  const stored = cache.obtain(
+    key,
+    () => cache.write(key, { entry }, { bundle: bundleHandler(entry, outdir) }),
+    () => cache.read(key),
+  );
+  return path.join(stored.dir, 'bundle');
+}
+
+/**
+ * Bundles one handler with the house bundling (PipelineFunction, alone in an app): the same
+ * esbuild run, options and output as in any stage's stack, whose bundling depends only on the
+ * handler's entry.
+ */
+function bundleHandler(entry: string, outdir: string): string {
+  /* eslint-disable @typescript-eslint/no-require-imports -- lazy load of aws-cdk-lib, see synthesize */
+  const { App, Stack }: typeof import('aws-cdk-lib') = require('aws-cdk-lib');
+  const {
+    PipelineFunction: Fn,
+  }: typeof import('../../lib/constructs/pipeline-function') = require('../../lib/constructs/pipeline-function');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const app = new App({
+    outdir: path.join(outdir, entry),
+    context: { ...cdkFeatureFlags(), 'aws:cdk:disable-creation-stack-traces': true },
+    builtinCloudFormationValidation: false,
+  });
+  const fn = new Fn(new Stack(app, 'LocalBundle'), 'Function', {
+    entry,
+    functionName: `local-bundle-${entry}`,
+    description: `bundle of lambda/${entry}`,
+    serviceName: entry,
+    logRetentionDays: 1,
+  });
+  return stagedBundle(fn.function);
+}
+
+/**
+ * Synthesizes the stage. With `bundleOf`, the stacks are not bundled and each function runs the
+ * bundle `bundleOf` gives for its entry; without, CDK bundles the functions as `cdk synth` does.
+ */
+function synthesize(config: StageConfig, outdir: string, bundleOf?: (entry: string) => string): LocalAssembly {
   // Loaded here, not at the top: a start served from the cache never loads aws-cdk-lib (seconds).
   /* eslint-disable @typescript-eslint/no-require-imports -- lazy load of aws-cdk-lib and the stacks, see above */
   const { App, Stack }: typeof import('aws-cdk-lib') = require('aws-cdk-lib');
@@ -147,11 +194,16 @@ function synthesize(config: StageConfig, outdir: string): LocalAssembly {
     context: {
       // cdk.json's feature flags, as `cdk synth` reads them: the same templates as a deploy.
       ...cdkFeatureFlags(),
-      // Only the stacks whose functions run locally need their bundles built.
-      'aws:cdk:bundling-stacks': [`${prefix}-api`, `${prefix}-endpoint`],
+      // Only the stacks whose functions run locally need their bundles built, and none when
+      // the bundles come from the cache.
+      'aws:cdk:bundling-stacks': bundleOf ? [] : [`${prefix}-api`, `${prefix}-endpoint`],
       // The stack trace of every resource's creation is for `cdk` error reports, not read here.
       'aws:cdk:disable-creation-stack-traces': true,
     },
+    // The templates are read, not deployed: `cdk synth` and `cdk deploy` run CDK's template
+    // validation (and test/checks/cloudformation-validate.test.ts does); here it would be about
+    // half of the start's synthesis (its WebAssembly engine's start-up and rules).
+    builtinCloudFormationValidation: false,
   });
   const pipeline = createStageStacks(app, config);
   const assembly = app.synth();
@@ -166,7 +218,7 @@ function synthesize(config: StageConfig, outdir: string): LocalAssembly {
     return {
       logicalId,
       functionName: String(props.FunctionName),
-      bundleDir: stagedBundle(fn.function),
+      bundleDir: bundleOf ? bundleOf(fn.entry) : stagedBundle(fn.function),
       handler: String(props.Handler),
       timeoutSec: Number(props.Timeout),
       memorySizeMiB: Number(props.MemorySize),

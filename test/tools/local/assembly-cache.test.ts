@@ -9,8 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import { resolveStageConfig } from '../../../lib/config/load-config';
-import { AssemblyCache, ASSEMBLY_INPUTS, assemblyKey, defaultAssemblyCacheDir } from '../../../tools/local/assembly-cache';
-import { loadCachedAssembly, storeCachedAssembly, synthesizeLocalAssembly } from '../../../tools/local/local-assembly';
+import { AssemblyCache, ASSEMBLY_INPUTS, assemblyKey, bundleKey, defaultAssemblyCacheDir } from '../../../tools/local/assembly-cache';
+import { LocalAssembly, loadCachedAssembly, synthesizeLocalAssembly } from '../../../tools/local/local-assembly';
 import { SWC_REGISTER } from '../../harness/repo';
 
 const REPO_ROOT = path.join(__dirname, '..', '..', '..');
@@ -259,36 +259,56 @@ describe('one producer per key (obtain)', () => {
 });
 
 describe('the synthesized assembly through the cache', () => {
-  it('round-trips the assembly and its bundles, and a hit serves them without synthesizing', () => {
-    const config = resolveStageConfig({ ...cdkJson, stage: 'dev' });
+  const config = resolveStageConfig({ ...cdkJson, stage: 'dev' });
+  // Besides the bundle folders, the templates differ in the name of each function's code asset
+  // only: stacks synthesized without bundling hash the sources, not the bundle. Nothing local reads it.
+  const withoutBundles = (a: LocalAssembly) => ({
+    ...a,
+    cache: undefined,
+    functions: Object.fromEntries(Object.entries(a.functions).map(([k, f]) => [k, { ...f, bundleDir: '' }])),
+    templates: JSON.parse(JSON.stringify(a.templates).replace(/"S3Key":"[0-9a-f]{64}\.zip"/g, '"S3Key":"ASSET.zip"')),
+  });
+  /**
+   * A bundle folder's files. A source map names its sources relative to the folder esbuild wrote
+   * it in (a temporary one under the outdir), so the number of leading `../` depends on the outdir;
+   * the rest of every map, and every other file, is compared byte for byte.
+   */
+  const filesOf = (dir: string) =>
+    Object.fromEntries(
+      fs.readdirSync(dir).map((f) => {
+        const bytes = fs.readFileSync(path.join(dir, f));
+        if (!f.endsWith('.map')) return [f, bytes];
+        const map = JSON.parse(bytes.toString('utf8'));
+        return [f, { ...map, sources: map.sources.map((s: string) => s.replace(/^(\.\.\/)+/, '')) }];
+      }),
+    );
+
+  it("a miss gives what a synthesis without the cache gives, the bundles' code byte for byte; a hit serves it without synthesizing", () => {
+    // Without the cache: CDK bundles each function inside the stage's stacks, as `cdk synth` does.
     const fresh = synthesizeLocalAssembly(config, path.join(scratch, 'cdk.out'), { cacheDir: false });
     expect(fresh.cache).toBeUndefined();
     const cache = new AssemblyCache(path.join(scratch, 'cache'));
     const key = assemblyKey(REPO_ROOT, config);
     expect(loadCachedAssembly(cache, key, config)).toBeUndefined();
 
-    const stored = storeCachedAssembly(cache, key, fresh);
+    // A miss: the stacks synthesized without bundling, each handler bundled alone, both stored.
+    const stored = synthesizeLocalAssembly(config, path.join(scratch, 'miss.out'), { cacheDir: cache.cacheDir });
     expect(stored.cache).toMatchObject({ hit: false, key, dir: path.join(scratch, 'cache', key) });
-    const withoutBundles = (a: typeof fresh) => ({
-      ...a,
-      cache: undefined,
-      functions: Object.fromEntries(Object.entries(a.functions).map(([k, f]) => [k, { ...f, bundleDir: '' }])),
-    });
     expect(withoutBundles(stored)).toEqual(withoutBundles(fresh));
     // Variables the stack wires by reference stay present (as undefined), for the pipeline to resolve.
     expect(Object.keys(stored.functions.recorder.environment)).toEqual(Object.keys(fresh.functions.recorder.environment));
     expect(Object.values(fresh.functions.recorder.environment)).toContain(undefined);
     for (const role of ['predict', 'read', 'recorder'] as const) {
-      const files = fs.readdirSync(fresh.functions[role].bundleDir).sort();
-      expect(fs.readdirSync(stored.functions[role].bundleDir).sort()).toEqual(files);
-      for (const file of files) {
-        expect(
-          fs
-            .readFileSync(path.join(stored.functions[role].bundleDir, file))
-            .equals(fs.readFileSync(path.join(fresh.functions[role].bundleDir, file))),
-        ).toBe(true);
-      }
+      expect(stored.functions[role].bundleDir.startsWith(stored.cache!.dir)).toBe(true);
+      expect(filesOf(stored.functions[role].bundleDir)).toEqual(filesOf(fresh.functions[role].bundleDir));
     }
+    expect(
+      fs
+        .readdirSync(cache.cacheDir)
+        .filter((n) => n.startsWith('bundle-'))
+        .map((n) => n.replace(/-[0-9a-f]{32}$/, ''))
+        .sort(),
+    ).toEqual(['bundle-predict', 'bundle-read', 'bundle-record-deployment']);
 
     // The same config and sources: served from the entry, in well under the seconds a synthesis takes.
     const hit = synthesizeLocalAssembly(config, path.join(scratch, 'unused.out'), { cacheDir: cache.cacheDir });
@@ -302,4 +322,36 @@ describe('the synthesized assembly through the cache', () => {
     const other = resolveStageConfig({ ...cdkJson, stage: 'dev', 'model.version': '9.9.9' });
     expect(loadCachedAssembly(cache, assemblyKey(REPO_ROOT, other), other)).toBeUndefined();
   }, 180_000);
+
+  it("another stage's miss synthesizes its stacks but takes the handlers' bundles from the cache", () => {
+    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    const dev = synthesizeLocalAssembly(config, path.join(scratch, 'dev.out'), { cacheDir: cache.cacheDir });
+    // Mark the cached bundle of predict: a stage that bundled again would not carry the mark.
+    const bundle = fs.readdirSync(cache.cacheDir).find((n) => n.startsWith('bundle-predict-'))!;
+    fs.appendFileSync(path.join(cache.cacheDir, bundle, 'bundle', 'index.mjs'), '\n// from the bundle cache\n');
+    const prod = synthesizeLocalAssembly(resolveStageConfig({ ...cdkJson, stage: 'prod' }), path.join(scratch, 'prod.out'), {
+      cacheDir: cache.cacheDir,
+    });
+    expect(prod.cache).toMatchObject({ hit: false });
+    expect(prod.cache!.key).not.toBe(dev.cache!.key);
+    expect(prod.functions.predict.functionName).toBe('inference-prod-predict');
+    expect(fs.readFileSync(path.join(prod.functions.predict.bundleDir, 'index.mjs'), 'utf8')).toMatch(/\/\/ from the bundle cache\n$/);
+  }, 180_000);
+
+  it('a handler source change is a new bundle key; the stage config is not part of it', () => {
+    const root = copyInputs();
+    const original = bundleKey(root, 'predict');
+    expect(bundleKey(REPO_ROOT, 'predict')).toBe(original);
+    expect(bundleKey(root, 'read')).not.toBe(original);
+    for (const file of ['lambda/predict/index.ts', 'contract/handlers.ts', 'lib/constructs/pipeline-function.ts', 'package-lock.json']) {
+      const full = path.join(root, file);
+      const before = fs.readFileSync(full);
+      fs.appendFileSync(full, '\n');
+      expect(bundleKey(root, 'predict')).not.toBe(original);
+      fs.writeFileSync(full, before);
+    }
+    // A stack or the stage settings change the assembly, not how a handler is bundled.
+    fs.appendFileSync(path.join(root, 'lib', 'stacks', 'api-stack.ts'), '\n');
+    expect(bundleKey(root, 'predict')).toBe(original);
+  });
 });
