@@ -260,6 +260,12 @@ describe('one producer per key (obtain)', () => {
 
 describe('the synthesized assembly through the cache', () => {
   const config = resolveStageConfig({ ...cdkJson, stage: 'dev' });
+  // One cache for the describe: the second test starts from the dev entry the first one stored.
+  let cacheRoot: string;
+  beforeAll(() => {
+    cacheRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'assembly-cache-synth-'));
+  });
+  afterAll(() => fs.rmSync(cacheRoot, { recursive: true, force: true }));
   // Besides the bundle folders, the templates differ in the name of each function's code asset
   // only: stacks synthesized without bundling hash the sources, not the bundle. Nothing local reads it.
   const withoutBundles = (a: LocalAssembly) => ({
@@ -287,13 +293,13 @@ describe('the synthesized assembly through the cache', () => {
     // Without the cache: CDK bundles each function inside the stage's stacks, as `cdk synth` does.
     const fresh = synthesizeLocalAssembly(config, path.join(scratch, 'cdk.out'), { cacheDir: false });
     expect(fresh.cache).toBeUndefined();
-    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    const cache = new AssemblyCache(cacheRoot);
     const key = assemblyKey(REPO_ROOT, config);
     expect(loadCachedAssembly(cache, key, config)).toBeUndefined();
 
     // A miss: the stacks synthesized without bundling, each handler bundled alone, both stored.
     const stored = synthesizeLocalAssembly(config, path.join(scratch, 'miss.out'), { cacheDir: cache.cacheDir });
-    expect(stored.cache).toMatchObject({ hit: false, key, dir: path.join(scratch, 'cache', key) });
+    expect(stored.cache).toMatchObject({ hit: false, key, dir: path.join(cacheRoot, key) });
     expect(withoutBundles(stored)).toEqual(withoutBundles(fresh));
     // Variables the stack wires by reference stay present (as undefined), for the pipeline to resolve.
     expect(Object.keys(stored.functions.recorder.environment)).toEqual(Object.keys(fresh.functions.recorder.environment));
@@ -324,8 +330,9 @@ describe('the synthesized assembly through the cache', () => {
   }, 180_000);
 
   it("another stage's miss synthesizes its stacks but takes the handlers' bundles from the cache", () => {
-    const cache = new AssemblyCache(path.join(scratch, 'cache'));
+    const cache = new AssemblyCache(cacheRoot);
     const dev = synthesizeLocalAssembly(config, path.join(scratch, 'dev.out'), { cacheDir: cache.cacheDir });
+    expect(dev.cache).toMatchObject({ hit: true });
     // Mark the cached bundle of predict: a stage that bundled again would not carry the mark.
     const bundle = fs.readdirSync(cache.cacheDir).find((n) => n.startsWith('bundle-predict-'))!;
     fs.appendFileSync(path.join(cache.cacheDir, bundle, 'bundle', 'index.mjs'), '\n// from the bundle cache\n');
