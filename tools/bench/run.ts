@@ -19,14 +19,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { resourcePrefix } from '../../lib/config/stage-config';
-import { LocalApi } from '../local/local-api';
-import { LocalFunction } from '../local/local-lambda';
-import { startLocalPipeline } from '../local/local-pipeline';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
 import { REPO_ROOT, createProgress, readCdkContext, runCommand } from '../cli';
 import { BENCH_HELP, BENCH_OPTIONS, BenchOptions, benchOptionsFrom } from './args';
-import { buildBenchBundles, buildOptimized } from './bundles';
-import { formatAnalysis, runAnalysisBench } from './analysis';
 import { measureColdInit, measureLatency, measureStart, measureSynth, measureTests, runCpuProbe, summarizeCpuRuns } from './measures';
 import { BenchResults, ColdInitResults, coldInitTarget, evaluateTargets, formatColdInitReport, formatReport } from './report';
 import { summarize } from './stats';
@@ -36,6 +31,14 @@ const REQUEST_BODY = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
 const STAGE = 'dev';
 
 async function main(options: BenchOptions): Promise<void> {
+  // What measures loads once the options are good: `--help` and a usage error start at once.
+  /* eslint-disable @typescript-eslint/no-require-imports -- lazy loads, see above */
+  const { LocalApi }: typeof import('../local/local-api') = require('../local/local-api');
+  const { LocalFunction }: typeof import('../local/local-lambda') = require('../local/local-lambda');
+  const { startLocalPipeline }: typeof import('../local/local-pipeline') = require('../local/local-pipeline');
+  const { buildBenchBundles, buildOptimized }: typeof import('./bundles') = require('./bundles');
+  const { formatAnalysis, runAnalysisBench }: typeof import('./analysis') = require('./analysis');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   // A line per step with the time since the start, on stderr (quiet with --quiet or off a terminal).
   const { step: progress } = createProgress('bench', { quiet: options.quiet });
   const loadAvgStart = os.loadavg();

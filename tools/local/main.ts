@@ -4,8 +4,7 @@
  * artifact `cdk deploy` ships. `npm start -- --help` lists the options.
  */
 import { ParsedOptions, UsageError, parseContextPairs, runCommand } from '../cli';
-import { runDemo } from './demo';
-import { startLocalPipeline, type LocalPipeline } from './local-pipeline';
+import type { LocalPipeline } from './local-pipeline';
 import { startBanner } from './start-banner';
 import { prettyLogLine } from './pretty-log';
 
@@ -37,6 +36,11 @@ async function main(values: ParsedOptions<typeof OPTIONS>): Promise<number> {
   console.log(
     'Starting the local inference pipeline (synthesizing the stacks and bundling the functions, unless unchanged since the last start)...',
   );
+  // Loaded once the options are good: `--help` and a usage error start without the SDK and CDK.
+  /* eslint-disable @typescript-eslint/no-require-imports -- lazy load, see above */
+  const { startLocalPipeline }: typeof import('./local-pipeline') = require('./local-pipeline');
+  const { runDemo }: typeof import('./demo') = require('./demo');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const pipeline = await startLocalPipeline({
     context,
     port: values.demo ? 0 : port,

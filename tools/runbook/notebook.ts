@@ -1,7 +1,7 @@
 import { PREDICT_ENV } from '../../contract/handlers';
 import { lakeViewSelect } from '../../lib/audit/lake-view';
 import { RunbookBackend, TARGETS_FILE } from '../../lib/audit/runbook-targets';
-import { REVOKE_POLICY_NAME } from './containment';
+import { REVOKE_POLICY_NAME } from './containment-actions';
 import { PARAM_FORMATS, ParamSpec, QueryDefinition } from './query-library';
 
 /**

@@ -1,11 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AwsClients, createClients, describeCall, destroyClients } from './aws-calls';
-import { CONTAINMENT_ACTIONS, ContainmentError, applyPlan, applyRestore, planContainment, planRestore, readRecord } from './containment';
-import { runOnAthena } from './athena-runner';
-import { runOnLake } from './lake-runner';
+import type { AwsClients } from './aws-calls';
+import { CONTAINMENT_ACTIONS, ContainmentError } from './containment-actions';
 import { NOTEBOOK_BACKENDS, NotebookBackend, notebookJson } from './notebook';
-import { OFFLINE_TABLE, OfflineEngine } from './offline-engine';
 import { DEFAULT_QUERY_DIR, QueryInputError, findQuery, loadQueryLibrary, renderQuery, resolveParams } from './query-library';
 import { OUTPUT_FORMATS, OutputFormat, formatRows } from './query-result';
 import { ParsedOptions, UsageError, executeCommand, formatHelp } from '../cli';
@@ -185,6 +182,7 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
   const timeoutMs = timeout ? Number(timeout) * 1000 : undefined;
 
   if (offline) {
+    const { OfflineEngine, OFFLINE_TABLE } = offlineEngine();
     const engine = await OfflineEngine.create();
     try {
       const loaded = await engine.load(offline);
@@ -210,7 +208,7 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
     const statement = renderQuery(query, params, { kind: 'trail', table: `"${parts[1]}"."${parts[2]}"`, dialect: 'athena' });
     const clients = makeClients(io, args, regionOf(io, args));
     try {
-      const result = await runOnAthena({
+      const result = await athenaRunner().runOnAthena({
         client: clients.athena,
         statement,
         workGroup,
@@ -222,7 +220,7 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
       });
       io.stdout(formatRows(result, format));
     } finally {
-      destroyClients(clients);
+      awsCalls().destroyClients(clients);
     }
     return 0;
   }
@@ -230,7 +228,7 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
   const statement = renderQuery(query, params, { kind: 'lake', eventDataStoreId: eds! });
   const clients = makeClients(io, args, regionOf(io, args, eds!));
   try {
-    const rows = await runOnLake({
+    const rows = await lakeRunner().runOnLake({
       client: clients.cloudtrail,
       statement,
       pollIntervalMs: io.lakePollIntervalMs,
@@ -240,7 +238,7 @@ async function run(io: RunbookIo, id: string, args: ParsedArgs): Promise<number>
     });
     io.stdout(formatRows(rows, format));
   } finally {
-    destroyClients(clients);
+    awsCalls().destroyClients(clients);
   }
   return 0;
 }
@@ -272,7 +270,7 @@ async function contain(io: RunbookIo, action: string, args: ParsedArgs): Promise
   const now = io.now?.() ?? new Date();
   const clients = makeClients(io, args, regionOf(io, args));
   try {
-    const plan = await planContainment(clients, {
+    const plan = await containment().planContainment(clients, {
       action,
       stack,
       role: option(args, 'role'),
@@ -286,8 +284,8 @@ async function contain(io: RunbookIo, action: string, args: ParsedArgs): Promise
     io.stdout(`contain ${action} on stack ${stack} (${clients.region})${confirm ? '' : ': DRY RUN, nothing is sent'}\n`);
     io.stdout(`targets:\n${plan.targets.map((t) => `  - ${t}\n`).join('')}`);
     io.stdout(`prior state:\n${indent(JSON.stringify(plan.prior, null, 2))}\n`);
-    io.stdout(`${confirm ? 'sending' : 'would send'}:\n${numbered(plan.changes.map(describeCall))}`);
-    io.stdout(`undo (restore):\n${numbered(plan.undo.map(describeCall))}`);
+    io.stdout(`${confirm ? 'sending' : 'would send'}:\n${numbered(plan.changes.map(awsCalls().describeCall))}`);
+    io.stdout(`undo (restore):\n${numbered(plan.undo.map(awsCalls().describeCall))}`);
     if (plan.notes.length > 0) io.stdout(`notes:\n${plan.notes.map((n) => `  - ${n}\n`).join('')}`);
     if (plan.changes.length === 0) {
       io.stdout('nothing to change; no record written\n');
@@ -297,37 +295,37 @@ async function contain(io: RunbookIo, action: string, args: ParsedArgs): Promise
       io.stdout(`run again with --confirm to send; the prior state will be recorded in ${recordFile}\n`);
       return 0;
     }
-    await applyPlan(clients, plan, recordFile);
+    await containment().applyPlan(clients, plan, recordFile);
     io.stdout(
       `sent ${plan.changes.length} change(s); record: ${recordFile}\nundo with: runbook restore --record ${recordFile} --confirm\n`,
     );
     return 0;
   } finally {
-    destroyClients(clients);
+    awsCalls().destroyClients(clients);
   }
 }
 
 async function restore(io: RunbookIo, args: ParsedArgs): Promise<number> {
   const file = option(args, 'record');
   if (!file) throw new UsageError('restore needs --record FILE (written by contain --confirm)');
-  const record = readRecord(file);
+  const record = containment().readRecord(file);
   const clients = makeClients(io, args, option(args, 'region') ?? record.region);
   try {
-    const calls = await planRestore(clients, record);
+    const calls = await containment().planRestore(clients, record);
     const confirm = args.confirm;
     io.stdout(
       `restore ${record.action} on stack ${record.stack} (${clients.region}) from ${file}${confirm ? '' : ': DRY RUN, nothing is sent'}\n`,
     );
-    io.stdout(`${confirm ? 'sending' : 'would send'}:\n${numbered(calls.map(describeCall))}`);
+    io.stdout(`${confirm ? 'sending' : 'would send'}:\n${numbered(calls.map(awsCalls().describeCall))}`);
     if (!confirm) {
       io.stdout('run again with --confirm to send\n');
       return 0;
     }
-    await applyRestore(clients, record, file, calls, io.now?.() ?? new Date());
+    await containment().applyRestore(clients, record, file, calls, io.now?.() ?? new Date());
     io.stdout(`restored: ${calls.length} call(s) sent; ${file} marked restored\n`);
     return 0;
   } finally {
-    destroyClients(clients);
+    awsCalls().destroyClients(clients);
   }
 }
 
@@ -342,7 +340,7 @@ function regionOf(io: RunbookIo, args: ParsedArgs, arn?: string): string {
 
 function makeClients(io: RunbookIo, args: ParsedArgs, region: string): AwsClients {
   const endpoint = option(args, 'endpoint-url');
-  return (io.clients ?? createClients)({ region, endpoint });
+  return (io.clients ?? awsCalls().createClients)({ region, endpoint });
 }
 
 function numbered(items: readonly string[]): string {
@@ -355,3 +353,26 @@ function indent(text: string): string {
     .map((line) => `  ${line}`)
     .join('\n');
 }
+
+/*
+ * The engines and the AWS clients load with the command that uses them: `help`, a usage error,
+ * the notebook export and an offline query start without the AWS SDK (about a third of a second
+ * each; the notebook's offline cells start this CLI once per query).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loads, see above */
+function awsCalls(): typeof import('./aws-calls') {
+  return require('./aws-calls');
+}
+function containment(): typeof import('./containment') {
+  return require('./containment');
+}
+function athenaRunner(): typeof import('./athena-runner') {
+  return require('./athena-runner');
+}
+function lakeRunner(): typeof import('./lake-runner') {
+  return require('./lake-runner');
+}
+function offlineEngine(): typeof import('./offline-engine') {
+  return require('./offline-engine');
+}
+/* eslint-enable @typescript-eslint/no-require-imports */

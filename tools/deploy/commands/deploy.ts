@@ -9,11 +9,9 @@
  */
 import * as readline from 'readline';
 import { CliError, UsageError, loadStage, oneOf, parseContextPairs, runCommand } from '../../cli';
-import { callerIdentity, checkAccount, resolveRegion } from '../aws-env';
 import { APPROVAL_LEVELS, CdkAction, cdkArguments, dockerProblem, outputsFile, runCdk, shellLine } from '../cdk-command';
 import { describePlan, destroyWarnings } from '../deploy-plan';
 import { stageStacks } from '../stack-names';
-import { readDeployedEndpoint } from '../stack-outputs';
 
 const options = {
   stage: { type: 'string', value: 'NAME', description: 'stage to deploy: dev, prod, or one defined in cdk.json' },
@@ -65,13 +63,13 @@ void runCommand({
     let context = parseContextPairs(o.context);
     let config = loadStage(o.stage, context);
     const stacks = stageStacks(config);
-    const region = await resolveRegion(config);
-    const identity = await callerIdentity(region);
-    checkAccount(config, identity);
+    const region = await awsEnv().resolveRegion(config);
+    const identity = await awsEnv().callerIdentity(region);
+    awsEnv().checkAccount(config, identity);
     if (action === 'deploy' && context['endpoint.previous'] === undefined) {
       // What runs now, so the capacity changes SageMaker refuses are refused here, with their
       // safe procedure, instead of half way through the deploy (lib/config/validate.ts).
-      const previous = await readDeployedEndpoint(config, region);
+      const previous = await stackOutputs().readDeployedEndpoint(config, region);
       if (previous !== undefined) {
         context = { ...context, 'endpoint.previous': previous };
         config = loadStage(o.stage, context);
@@ -132,3 +130,15 @@ function confirm(question: string, expected: string): Promise<boolean> {
     });
   });
 }
+
+/*
+ * The AWS SDK loads once the options are good: `--help` and a usage error start without it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loads, see above */
+function awsEnv(): typeof import('../aws-env') {
+  return require('../aws-env');
+}
+function stackOutputs(): typeof import('../stack-outputs') {
+  return require('../stack-outputs');
+}
+/* eslint-enable @typescript-eslint/no-require-imports */

@@ -4,12 +4,9 @@
  * through the deployed API, signed with your AWS credentials (or with the API key in
  * api-key mode); prints the predictions and the request id, exits 1 on an error answer.
  */
-import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import * as fs from 'fs';
-import { ApiAuth, callApi, regionOfApiUrl } from '../api-request';
+import type { ApiAuth } from '../api-request';
 import { CliError, UsageError, loadStage, oneOf, parseContextPairs, runCommand } from '../../cli';
-import { asAwsError, defaultCredentials, resolveRegion } from '../aws-env';
-import { readStageOutputs } from '../stack-outputs';
 
 const options = {
   stage: { type: 'string', value: 'NAME', description: 'deployed stage to call (its API URL comes from the stack outputs)' },
@@ -49,7 +46,11 @@ void runCommand({
     checkJson(body, source === 'data' ? '--data' : `--file ${o.file}`);
 
     const target = o.url ? await targetFromUrl(o.url, o) : await targetFromStage(o.stage!, o);
-    const res = await callApi(target.url, { method: 'POST', path: '/predict', body, contentType: 'application/json' }, target.auth);
+    const res = await apiRequest().callApi(
+      target.url,
+      { method: 'POST', path: '/predict', body, contentType: 'application/json' },
+      target.auth,
+    );
     const answer = res.json;
     const requestId = answer?.requestId ?? res.headers.get('x-request-id') ?? res.headers.get('x-amzn-requestid') ?? 'unknown';
 
@@ -86,14 +87,14 @@ type Options = { 'api-key'?: string; unsigned: boolean; region?: string; context
 async function targetFromUrl(url: string, o: Options): Promise<Target> {
   if (o['api-key']) return { url, auth: { kind: 'api-key', key: o['api-key'] } };
   if (o.unsigned) return { url, auth: { kind: 'none' } };
-  return { url, auth: { kind: 'sigv4', region: await resolveRegion({}, o.region ?? regionOfApiUrl(url)) } };
+  return { url, auth: { kind: 'sigv4', region: await awsEnv().resolveRegion({}, o.region ?? apiRequest().regionOfApiUrl(url)) } };
 }
 
 /** The stage's API URL and region from its stack outputs; its API key too in api-key mode. */
 async function targetFromStage(stage: string, o: Options): Promise<Target> {
   const config = loadStage(stage, parseContextPairs(o.context));
-  const region = await resolveRegion(config, o.region);
-  const out = await readStageOutputs(config, region, ['api']);
+  const region = await awsEnv().resolveRegion(config, o.region);
+  const out = await stackOutputs().readStageOutputs(config, region, ['api']);
   if (!out.apiUrl) {
     throw new CliError(
       `stage ${stage} has no API in ${region}: stack ${out.missing[0] ?? 'api'} is not deployed`,
@@ -110,14 +111,15 @@ async function targetFromStage(stage: string, o: Options): Promise<Target> {
 /** The key's value, as `aws apigateway get-api-key --include-value` reads it. */
 async function lookUpApiKey(apiKeyId: string | undefined, region: string): Promise<string> {
   if (!apiKeyId) throw new CliError('the API stack has no ApiKeyId output', 'pass the key with --api-key');
-  const client = new APIGatewayClient({ region, credentials: defaultCredentials(), maxAttempts: 3 });
+  const { APIGatewayClient, GetApiKeyCommand } = apiGateway();
+  const client = new APIGatewayClient({ region, credentials: awsEnv().defaultCredentials(), maxAttempts: 3 });
   try {
     const key = await client.send(new GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true }));
     if (!key.value) throw new CliError(`API key ${apiKeyId} has no readable value`, 'pass the key with --api-key');
     return key.value;
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw asAwsError(error, `could not read API key ${apiKeyId}`);
+    throw awsEnv().asAwsError(error, `could not read API key ${apiKeyId}`);
   } finally {
     client.destroy();
   }
@@ -149,3 +151,21 @@ function hintFor(status: number, auth: ApiAuth): string | undefined {
   if (status === 429) return 'throttled: slow down, or raise api.throttleRateLimit for the stage';
   return undefined;
 }
+
+/*
+ * The AWS SDK loads once the options are good: `--help` and a usage error start without it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loads, see above */
+function apiGateway(): typeof import('@aws-sdk/client-api-gateway') {
+  return require('@aws-sdk/client-api-gateway');
+}
+function apiRequest(): typeof import('../api-request') {
+  return require('../api-request');
+}
+function awsEnv(): typeof import('../aws-env') {
+  return require('../aws-env');
+}
+function stackOutputs(): typeof import('../stack-outputs') {
+  return require('../stack-outputs');
+}
+/* eslint-enable @typescript-eslint/no-require-imports */

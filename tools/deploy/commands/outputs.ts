@@ -4,8 +4,7 @@
  * region, table, endpoint, dashboard, alarm topic — read from the deployed stacks' outputs.
  */
 import { UsageError, loadStage, parseContextPairs, runCommand } from '../../cli';
-import { resolveRegion } from '../aws-env';
-import { StageOutputs, readStageOutputs } from '../stack-outputs';
+import type { StageOutputs } from '../stack-outputs';
 
 const options = {
   stage: { type: 'string', value: 'NAME', description: 'stage to read: dev, prod, or one defined in cdk.json' },
@@ -27,8 +26,8 @@ void runCommand({
     if (!o.stage) throw new UsageError('missing --stage (dev, prod, or a stage defined in cdk.json)');
     if (o.profile) process.env.AWS_PROFILE = o.profile;
     const config = loadStage(o.stage, parseContextPairs(o.context));
-    const region = await resolveRegion(config, o.region);
-    const out = await readStageOutputs(config, region);
+    const region = await awsEnv().resolveRegion(config, o.region);
+    const out = await stackOutputs().readStageOutputs(config, region);
 
     if (o.json) {
       console.log(JSON.stringify(out, null, 2));
@@ -63,3 +62,15 @@ function printTable(out: StageOutputs): void {
   console.log(`stage ${out.stage}`);
   for (const [k, v] of shown) console.log(`  ${k.padEnd(width)}  ${v}`);
 }
+
+/*
+ * The AWS SDK loads once the options are good: `--help` and a usage error start without it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loads, see above */
+function awsEnv(): typeof import('../aws-env') {
+  return require('../aws-env');
+}
+function stackOutputs(): typeof import('../stack-outputs') {
+  return require('../stack-outputs');
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
