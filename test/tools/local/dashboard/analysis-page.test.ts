@@ -41,8 +41,8 @@ beforeAll(async () => {
   const items = [
     ...syntheticRecords({
       cohorts: [
-        { modelVersion: '1.0.0', records: 1500 },
-        { modelVersion: '1.1.0', records: 1500, drift: 1 },
+        { modelVersion: '1.0.0', records: 600 },
+        { modelVersion: '1.1.0', records: 600, drift: 1 },
       ],
       start: '2024-05-01T01:00:00.000Z',
       spanMs: 20 * 3_600_000,
@@ -131,7 +131,7 @@ describe('GET /dashboard/analysis', () => {
         await page.goto(`${base}/dashboard/analysis?hours=48`);
         expect(await page.locator('nav a').getAttribute('href')).toBe('/dashboard');
         expect(await page.locator('[data-testid="cohort"] h3').allTextContents()).toEqual(['1.0.0', '1.1.0']);
-        expect(await page.locator('[data-testid="cohort"]').first().locator('.figures b').first().textContent()).toBe('1,500');
+        expect(await page.locator('[data-testid="cohort"]').first().locator('.figures b').first().textContent()).toBe('600');
         const verdict = await page.locator('[data-testid="verdict"] li').allTextContents();
         expect(verdict.some((v) => /^1\.1\.0: input petal_length has drifted from the training data/.test(v))).toBe(true);
         expect(
