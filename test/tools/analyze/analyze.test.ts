@@ -197,18 +197,18 @@ describe('npm run analyze on the local table', () => {
 
 describe('npm run analyze on bulk synthetic records', () => {
   it('compares 1.0.0 with a drifted 1.1.0, as a table, csv and an HTML report that renders in Chromium', async () => {
-    const table = await run(['--synthetic', '4000']);
+    const table = await run(['--synthetic', '1200']);
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/requests\s+2000\s+2000/);
+    expect(table.out).toMatch(/requests\s+600\s+600/);
     expect(table.out).toMatch(/1\.1\.0: input petal_length has drifted from the training data/);
 
-    const csv = await run(['--synthetic', '2000', '--format', 'csv']);
+    const csv = await run(['--synthetic', '600', '--format', 'csv']);
     const lines = csv.out.trim().split('\n');
     expect(lines[0]).toBe('section,cohort,name,metric,value');
-    expect(lines).toContain('requests,1.0.0,,requests,1000');
+    expect(lines).toContain('requests,1.0.0,,requests,300');
     expect(lines.some((l) => /^drift_vs_other,1\.1\.0 vs 1\.0\.0,petal_length,verdict,drift$/.test(l))).toBe(true);
 
-    const html = await run(['--synthetic', '4000', '--format', 'html', '--out', 'report.html']);
+    const html = await run(['--synthetic', '1200', '--format', 'html', '--out', 'report.html']);
     expect(html.code).toBe(0);
     expect(html.err).toContain(`wrote ${path.join(work, 'report.html')}`);
     if (!HAS_CHROMIUM) return;
