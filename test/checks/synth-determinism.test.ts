@@ -30,6 +30,7 @@ function synth(stage: string, overrides: Record<string, unknown> = {}, bundlingS
   const app = new App({
     outdir,
     context: { ...cdkJson, stage, ...overrides, 'aws:cdk:bundling-stacks': bundlingStacks, 'aws:cdk:disable-creation-stack-traces': true },
+    treeMetadata: false, // tree.json is not what `cdk diff` compares
   });
   const pipeline = createStageStacks(app, resolveStageConfig(app.node.getAllContext()));
   app.synth();

@@ -45,6 +45,8 @@ export function synthStage(stage: string, overrides: Readonly<Record<string, unk
       // a fifth of a synth through the tests' source maps.
       'aws:cdk:disable-creation-stack-traces': true,
     },
+    // tree.json (the construct tree for the console's tree view) is read by no test: a tenth of a synth.
+    treeMetadata: false,
   });
   const config = resolveStageConfig(app.node.getAllContext());
   const pipeline = createStageStacks(app, config);

@@ -204,6 +204,8 @@ function synthesize(config: StageConfig, outdir: string, bundleOf?: (entry: stri
     // validation (and test/checks/cloudformation-validate.test.ts does); here it would be about
     // half of the start's synthesis (its WebAssembly engine's start-up and rules).
     builtinCloudFormationValidation: false,
+    // Nor is the construct tree (tree.json) read.
+    treeMetadata: false,
   });
   const pipeline = createStageStacks(app, config);
   const assembly = app.synth();
