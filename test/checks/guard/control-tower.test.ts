@@ -3,7 +3,7 @@ import * as path from 'path';
 import { CONTROL_RULES } from '../../../lib/constructs/acknowledge';
 import { MIN_COMPLIANT_RETENTION_DAYS } from '../../../lib/constructs/stage-guardrails';
 import { NAG_CONFIGURATIONS, SynthesizedApp, synthApp } from '../../harness/nag-stages';
-import { GuardFinding, RULES_DIR, guardAcknowledgements, guardFindings, resolveLikeDeploy, resolveTemplateLikeDeploy } from './run-guard';
+import { GuardFinding, RULES_DIR, guardAcknowledgements, guardReport, resolveLikeDeploy, resolveTemplateLikeDeploy } from './run-guard';
 
 /**
  * AWS Control Tower's proactive controls (AWS's own CloudFormation Guard rules) over every stack
@@ -20,8 +20,7 @@ const remaining: Record<string, GuardFinding[]> = {};
 beforeAll(() => {
   for (const [name, configuration] of Object.entries(NAG_CONFIGURATIONS)) {
     synthesized[name] = synthApp(configuration);
-    raw[name] = guardFindings(synthesized[name], { ignoreAcknowledgements: true });
-    remaining[name] = guardFindings(synthesized[name]);
+    ({ raw: raw[name], remaining: remaining[name] } = guardReport(synthesized[name]));
   }
 });
 

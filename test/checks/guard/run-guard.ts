@@ -123,12 +123,19 @@ export function applicableRuleFiles(templates: readonly unknown[]): string[] {
   return files.sort();
 }
 
+export interface GuardReport {
+  /** Every finding, acknowledged or not: what the acknowledgements must each match. */
+  readonly raw: GuardFinding[];
+  /** The findings no acknowledgement covers, as CDK leaves acknowledged ones out of a plugin's report. */
+  readonly remaining: GuardFinding[];
+}
+
 /**
- * Every finding of the applicable Control Tower rules on the stage's templates, with the construct
- * path of the resource. Unless `ignoreAcknowledgements`, findings acknowledged on the resource or
- * one of its scopes (`acknowledgeControl`) are left out, as CDK leaves them out of a plugin's report.
+ * The applicable Control Tower rules on the stage's templates (one cfn-guard run), each finding
+ * with the construct path of its resource; `remaining` leaves out those acknowledged on the
+ * resource or one of its scopes (`acknowledgeControl`).
  */
-export function guardFindings(synthesized: SynthesizedApp, options: { ignoreAcknowledgements?: boolean } = {}): GuardFinding[] {
+export function guardReport(synthesized: SynthesizedApp): GuardReport {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-'));
   const templates: Record<string, unknown> = {};
   const paths: string[] = [];
@@ -148,16 +155,21 @@ export function guardFindings(synthesized: SynthesizedApp, options: { ignoreAckn
   fs.rmSync(dir, { recursive: true, force: true });
 
   const constructs = constructsByLogicalId(synthesized.pipeline.all);
-  const findings: GuardFinding[] = [];
+  const raw: GuardFinding[] = [];
+  const remaining: GuardFinding[] = [];
   for (const violation of report.violations) {
     for (const resource of violation.violatingResources) {
       const stackName = path.basename(resource.templatePath).replace(/\.template\.json$/, '');
       const construct = constructs.get(`${stackName}/${resource.resourceLogicalId}`);
-      const constructPath = construct?.node.path ?? `${stackName}/${resource.resourceLogicalId}`;
-      if (!options.ignoreAcknowledgements && construct && isAcknowledged(construct, violation.ruleName)) continue;
-      findings.push({ rule: violation.ruleName, path: constructPath });
+      const finding = { rule: violation.ruleName, path: construct?.node.path ?? `${stackName}/${resource.resourceLogicalId}` };
+      raw.push(finding);
+      if (!(construct && isAcknowledged(construct, violation.ruleName))) remaining.push(finding);
     }
   }
+  return { raw: uniqueSorted(raw), remaining: uniqueSorted(remaining) };
+}
+
+function uniqueSorted(findings: readonly GuardFinding[]): GuardFinding[] {
   const unique = new Map(findings.map((f) => [`${f.path} ${f.rule}`, f]));
   return [...unique.values()].sort((a, b) => `${a.path} ${a.rule}`.localeCompare(`${b.path} ${b.rule}`));
 }
