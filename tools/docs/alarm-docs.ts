@@ -14,8 +14,8 @@ import { PIPELINE_UNHEALTHY_ID } from '../../lib/monitoring/dashboard-layout';
 import { MetricRef, SignalRef } from '../../lib/monitoring/metric-ref';
 import { ROLLBACK_SIGNALS } from '../../lib/monitoring/sagemaker/rollback-thresholds';
 import { sourceNamespace } from '../../lib/monitoring/sources';
-import { loadStage, readCdkContext, runCommand } from '../cli';
-import { GeneratedSection, writeSection } from './generated-section';
+import { loadStage, readCdkContext } from '../cli';
+import { GeneratedSection, runSectionCommand } from './generated-section';
 
 export const DOCS_START = '<!-- alarms:start -->';
 export const DOCS_END = '<!-- alarms:end -->';
@@ -119,25 +119,13 @@ function cell(text: string): string {
     .replace(/\n/g, ' ');
 }
 
-/** Replaces the section between the markers in `file` with the generated one. */
-export function writeAlarmDocs(file: string): void {
-  writeSection(file, ALARM_SECTION, renderAlarmDocs());
-}
-
 if (require.main === module) {
-  void runCommand({
+  runSectionCommand({
     name: 'docs:alarms',
-    options: {
-      write: { type: 'string', value: 'FILE', description: 'replace the section between the alarm markers in FILE (default: print it)' },
-    },
-    help: {
-      usage: 'npm run docs:alarms  (tsx tools/docs/alarm-docs.ts [--write FILE])',
-      summary: "Generates the README's alarm table from the alarm catalog, for every built-in stage and each stage cdk.json defines.",
-    },
-    run: (o) => {
-      if (o.write === undefined) process.stdout.write(renderAlarmDocs());
-      else writeAlarmDocs(o.write);
-      return 0;
-    },
+    section: ALARM_SECTION,
+    markers: 'alarm',
+    usage: 'npm run docs:alarms  (tsx tools/docs/alarm-docs.ts [--write FILE])',
+    summary: "Generates the README's alarm table from the alarm catalog, for every built-in stage and each stage cdk.json defines.",
+    render: renderAlarmDocs,
   });
 }

@@ -8,9 +8,9 @@
  * test/tools/docs/cost-docs.test.ts fails when the committed section differs from this output.
  */
 import * as path from 'node:path';
-import { REPO_ROOT, runCommand } from '../cli';
+import { REPO_ROOT } from '../cli';
 import { costMatrix } from '../cost/estimate';
-import { GeneratedSection, writeSection } from './generated-section';
+import { GeneratedSection, runSectionCommand } from './generated-section';
 
 export const COST_SECTION: GeneratedSection = { start: '<!-- cost:start -->', end: '<!-- cost:end -->' };
 
@@ -28,19 +28,12 @@ export function renderCostDocs(): string {
 }
 
 if (require.main === module) {
-  void runCommand({
+  runSectionCommand({
     name: 'docs:cost',
-    options: {
-      write: { type: 'string', value: 'FILE', description: 'replace the section between the cost markers in FILE (default: print it)' },
-    },
-    help: {
-      usage: 'npm run docs:cost  (tsx tools/docs/cost-docs.ts [--write FILE])',
-      summary: "Generates the README's cost tables (npm run cost -- --matrix, with the documented assumptions).",
-    },
-    run: (o) => {
-      if (o.write === undefined) process.stdout.write(renderCostDocs());
-      else writeSection(o.write, COST_SECTION, renderCostDocs());
-      return 0;
-    },
+    section: COST_SECTION,
+    markers: 'cost',
+    usage: 'npm run docs:cost  (tsx tools/docs/cost-docs.ts [--write FILE])',
+    summary: "Generates the README's cost tables (npm run cost -- --matrix, with the documented assumptions).",
+    render: renderCostDocs,
   });
 }
