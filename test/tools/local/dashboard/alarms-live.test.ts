@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { dashboardLayout } from '../../../../lib/monitoring/dashboard-layout';
 import type { LocalPipeline } from '../../../../tools/local/local-pipeline';
 import { UNTHROTTLED, startPipeline, synthesizeOnce } from '../../../harness/local-harness';
@@ -21,6 +21,8 @@ describe('local alarms driven by injected faults, watched in a browser', () => {
   const assembly = synthesizeOnce({ stage: 'dev', ...UNTHROTTLED, 'monitoring.alarms.EndpointModelLatencyP99.threshold': '200000' });
   let pipeline: LocalPipeline;
   let browser: Browser;
+  // One tab for the whole suite, navigated afresh for each look (a new tab is a new renderer process).
+  let page: Page;
   // The clock starts one second into a minute, so a burst of requests stays inside one period.
   let offset = 0;
   const clock = () => Date.now() + offset;
@@ -30,6 +32,7 @@ describe('local alarms driven by injected faults, watched in a browser', () => {
     pipeline = await startPipeline(assembly, { metricsClock: clock });
     if (HAS_CHROMIUM) {
       browser = await launchChromium();
+      page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     }
   });
   afterAll(async () => {
@@ -57,16 +60,11 @@ describe('local alarms driven by injected faults, watched in a browser', () => {
 
   /** The alarm's tile on the page, as a user sees it; a full-page screenshot of that moment. */
   async function tileState(alarmId: string, shot: string): Promise<string | null> {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    try {
-      await page.goto(pipeline.dashboardUrl);
-      const state = await page.locator(`[data-alarm="${alarmId}"]`).getAttribute('data-state');
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, `${shot}.png`), fullPage: true });
-      return state;
-    } finally {
-      await page.close();
-    }
+    await page.goto(pipeline.dashboardUrl);
+    const state = await page.locator(`[data-alarm="${alarmId}"]`).getAttribute('data-state');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, `${shot}.png`), fullPage: true });
+    return state;
   }
 
   test('the admin route refuses what it cannot do', async () => {
@@ -79,30 +77,25 @@ describe('local alarms driven by injected faults, watched in a browser', () => {
   browserTest('healthy traffic: every widget draws from local data, no tile reads "CloudWatch only", every alarm OK', async () => {
     // One at a time: on a loaded machine, a dozen cold starts at once can miss the 500 ms record write.
     for (let i = 0; i < 12; i++) expect(await traffic(1)).toEqual([200]);
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    try {
-      await page.goto(pipeline.dashboardUrl);
-      expect(await page.getByText('CloudWatch only').count()).toBe(0);
-      expect(await page.locator('figure.graph p.empty').count()).toBe(0);
-      expect(await page.locator('figure.graph svg').count()).toBe(await page.locator('figure.graph').count());
-      const states = await page
-        .locator('[data-alarm]')
-        .evaluateAll((tiles) => tiles.map((t) => `${t.getAttribute('data-alarm')}=${t.getAttribute('data-state')}`));
-      expect(states.filter((s) => !s.endsWith('=OK'))).toEqual([]);
-      // Every enabled alarm of the stage, and the composite.
-      expect(states.length).toBe(dashboardLayout(pipeline.config).alarms.length + 1);
-      // AWS's own series, under AWS's names, drawn: API Gateway, Lambda, SageMaker, DynamoDB.
-      const last = (widget: string, series: string) =>
-        page.locator(`figure[data-widget="${widget}"] li[data-series="${series}"]`).first().getAttribute('data-last');
-      expect(Number(await last('Requests', 'Requests'))).toBeGreaterThanOrEqual(12);
-      expect(Number(await last('Invocations', 'predict invocations'))).toBeGreaterThanOrEqual(12);
-      expect(Number(await last('Model latency (µs)', 'Model latency p99'))).toBeGreaterThan(100); // microseconds
-      expect(Number(await last('Capacity used', 'Write capacity units'))).toBeGreaterThanOrEqual(12);
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-local-services.png'), fullPage: true });
-    } finally {
-      await page.close();
-    }
+    await page.goto(pipeline.dashboardUrl);
+    expect(await page.getByText('CloudWatch only').count()).toBe(0);
+    expect(await page.locator('figure.graph p.empty').count()).toBe(0);
+    expect(await page.locator('figure.graph svg').count()).toBe(await page.locator('figure.graph').count());
+    const states = await page
+      .locator('[data-alarm]')
+      .evaluateAll((tiles) => tiles.map((t) => `${t.getAttribute('data-alarm')}=${t.getAttribute('data-state')}`));
+    expect(states.filter((s) => !s.endsWith('=OK'))).toEqual([]);
+    // Every enabled alarm of the stage, and the composite.
+    expect(states.length).toBe(dashboardLayout(pipeline.config).alarms.length + 1);
+    // AWS's own series, under AWS's names, drawn: API Gateway, Lambda, SageMaker, DynamoDB.
+    const last = (widget: string, series: string) =>
+      page.locator(`figure[data-widget="${widget}"] li[data-series="${series}"]`).first().getAttribute('data-last');
+    expect(Number(await last('Requests', 'Requests'))).toBeGreaterThanOrEqual(12);
+    expect(Number(await last('Invocations', 'predict invocations'))).toBeGreaterThanOrEqual(12);
+    expect(Number(await last('Model latency (µs)', 'Model latency p99'))).toBeGreaterThan(100); // microseconds
+    expect(Number(await last('Capacity used', 'Write capacity units'))).toBeGreaterThanOrEqual(12);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-local-services.png'), fullPage: true });
   });
 
   browserTest('the model answering 5xx: EndpointErrorRate goes to ALARM (2 of 3 minutes), then back to OK', async () => {
