@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { checkCacheDir } from '../harness/check-cache';
 import { REPO_ROOT } from '../harness/repo';
 
 /**
@@ -16,7 +17,19 @@ test('tsc --noEmit reports no error', () => {
     process.execPath,
     // One checker: the other suites keep both cores busy, and each extra checker re-checks the
     // shared declarations.
-    [path.join(REPO_ROOT, 'node_modules', 'typescript-go', 'bin', 'tsc'), '--noEmit', '--pretty', 'false', '--checkers', '1'],
+    // Incremental: the build info (every file's hash and what its check found) lets the next run
+    // re-check only the files a change can affect; a missing or foreign one means a full check.
+    [
+      path.join(REPO_ROOT, 'node_modules', 'typescript-go', 'bin', 'tsc'),
+      '--noEmit',
+      '--pretty',
+      'false',
+      '--checkers',
+      '1',
+      '--incremental',
+      '--tsBuildInfoFile',
+      path.join(checkCacheDir('tsc'), 'tsconfig.tsbuildinfo'),
+    ],
     {
       cwd: REPO_ROOT,
       encoding: 'utf8',
