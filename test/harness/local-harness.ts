@@ -7,6 +7,7 @@ import { resolveContextConfig } from '../../tools/cli/cdk-context';
 import { LocalAssembly, synthesizeLocalAssembly } from '../../tools/local/local-assembly';
 import { LocalPipeline, LocalPipelineOptions, startLocalPipeline } from '../../tools/local/local-pipeline';
 import { LOCAL_USER_NAME, LocalIdentity } from '../../tools/local/local-credentials';
+import { atNodeStackDepth } from './stack-depth';
 
 /** Stage throttling out of the way: the tests measure the pipeline, not the limiter. */
 export const UNTHROTTLED = { 'api.throttleRateLimit': '10000', 'api.throttleBurstLimit': '10000' };
@@ -15,7 +16,7 @@ export const UNTHROTTLED = { 'api.throttleRateLimit': '10000', 'api.throttleBurs
 export function synthesizeOnce(context: Record<string, unknown>): LocalAssembly {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-assembly-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return synthesizeLocalAssembly(resolveContextConfig(context), dir);
+  return atNodeStackDepth(() => synthesizeLocalAssembly(resolveContextConfig(context), dir));
 }
 
 export interface LogCapture {

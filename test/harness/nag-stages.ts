@@ -9,6 +9,7 @@ import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { StageConfig } from '../../lib/config/stage-config';
 import { StageStacks } from '../../lib/stage-stacks';
+import { atNodeStackDepth } from './stack-depth';
 import { synthStage } from './synth';
 
 export interface NagConfiguration {
@@ -50,7 +51,7 @@ export interface SynthesizedApp {
 /** Synthesizes a configuration offline without bundling (the checks read templates), with the shared helper. */
 export function synthApp(c: NagConfiguration): SynthesizedApp {
   const { app, config, pipeline } = synthStage(c.stage, c.overrides, { stageSettings: c.stageSettings });
-  const assembly = app.synth();
+  const assembly = atNodeStackDepth(() => app.synth());
   const templates: Record<string, any> = {};
   for (const stack of assembly.stacks) templates[stack.stackName] = stack.template;
   return { app, config, pipeline, assembly, templates };

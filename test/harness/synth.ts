@@ -11,6 +11,7 @@ import { StageConfig } from '../../lib/config/stage-config';
 import { MonitoringStack } from '../../lib/stacks/monitoring-stack';
 import { StageStacks, createStageStacks } from '../../lib/stage-stacks';
 import { readCdkContext } from '../../tools/cli/cdk-context';
+import { atNodeStackDepth } from './stack-depth';
 
 export interface SynthOptions {
   /** Build the functions' bundles (default: no; the tests that run bundles use the local pipeline). */
@@ -49,12 +50,15 @@ export function synthStage(stage: string, overrides: Readonly<Record<string, unk
     treeMetadata: false,
   });
   const config = resolveStageConfig(app.node.getAllContext());
-  const pipeline = createStageStacks(app, config);
+  const pipeline = atNodeStackDepth(() => createStageStacks(app, config));
   const templates = new Map<string, Template>();
   const template = (name: 'data' | 'endpoint' | 'api' | 'monitoring' | 'audit') => {
     const stack = pipeline[name];
     if (!stack) return undefined;
-    if (!templates.has(name)) templates.set(name, Template.fromStack(stack));
+    if (!templates.has(name)) {
+      const synthesized = atNodeStackDepth(() => Template.fromStack(stack));
+      templates.set(name, synthesized);
+    }
     return templates.get(name);
   };
   return {
