@@ -6,6 +6,7 @@ import { resolveStageConfig } from '../../lib/config/load-config';
 import { stageStacks } from '../../tools/deploy/stack-names';
 import { StageStacks, createStageStacks } from '../../lib/stage-stacks';
 import { readCdkContext } from '../../tools/cli';
+import { atNodeStackDepth } from '../harness/stack-depth';
 
 /**
  * `cdk diff` after a redeploy with nothing changed must be empty: synthesizing twice gives
@@ -32,8 +33,11 @@ function synth(stage: string, overrides: Record<string, unknown> = {}, bundlingS
     context: { ...cdkJson, stage, ...overrides, 'aws:cdk:bundling-stacks': bundlingStacks, 'aws:cdk:disable-creation-stack-traces': true },
     treeMetadata: false, // tree.json is not what `cdk diff` compares
   });
-  const pipeline = createStageStacks(app, resolveStageConfig(app.node.getAllContext()));
-  app.synth();
+  const pipeline = atNodeStackDepth(() => {
+    const stacks = createStageStacks(app, resolveStageConfig(app.node.getAllContext()));
+    app.synth();
+    return stacks;
+  });
   const files: Record<string, string> = {};
   for (const name of fs.readdirSync(outdir)) {
     // manifest.json is left out: it carries construct stack traces, which name the caller's lines.

@@ -9,6 +9,7 @@ import { resolveStageConfig } from '../../lib/config/load-config';
 import { resourcePrefix } from '../../lib/config/stage-config';
 import type { ServedEndpoint } from '../../lib/stacks/api-stack';
 import { AuditStack } from '../../lib/stacks/audit-stack';
+import { atNodeStackDepth } from './stack-depth';
 
 /** A stand-in for the pipeline's stacks: the resources the audit stack is given. */
 export class PipelineFixtureStack extends Stack {
@@ -51,22 +52,24 @@ export interface AuditSynth {
 
 /** The audit stack of a stage, built from the stage's real configuration (plus `-c` style overrides). */
 export function synthAudit(stage: string, overrides: Record<string, string> = {}, region = 'eu-west-1'): AuditSynth {
-  const app = new App();
-  const config = resolveStageConfig({ stage, ...overrides });
-  const fixture = new PipelineFixtureStack(app, region);
-  const stack = new AuditStack(app, 'Audit', {
-    env: { account: '111122223333', region },
-    prefix: resourcePrefix(config),
-    stage: config.stage,
-    audit: config.audit,
-    logRetentionDays: config.logRetentionDays,
-    table: fixture.table,
-    functions: [fixture.fn],
-    buckets: [fixture.bucket],
-    roles: [fixture.role],
-    restApi: fixture.api,
-    apiKeys: [fixture.apiKey],
-    endpoint: fixture.endpoint,
+  return atNodeStackDepth(() => {
+    const app = new App();
+    const config = resolveStageConfig({ stage, ...overrides });
+    const fixture = new PipelineFixtureStack(app, region);
+    const stack = new AuditStack(app, 'Audit', {
+      env: { account: '111122223333', region },
+      prefix: resourcePrefix(config),
+      stage: config.stage,
+      audit: config.audit,
+      logRetentionDays: config.logRetentionDays,
+      table: fixture.table,
+      functions: [fixture.fn],
+      buckets: [fixture.bucket],
+      roles: [fixture.role],
+      restApi: fixture.api,
+      apiKeys: [fixture.apiKey],
+      endpoint: fixture.endpoint,
+    });
+    return { app, fixture, stack, template: Template.fromStack(stack) };
   });
-  return { app, fixture, stack, template: Template.fromStack(stack) };
 }
