@@ -14,44 +14,23 @@ import { REPO_ROOT } from '../harness/repo';
  * processed files in order to only operate on the changed ones", ESLint's and Prettier's CLI
  * docs). From an empty cache (a fresh clone, CI) every file is checked.
  */
-function run(bin: string, args: readonly string[]) {
-  return spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', ...bin.split('/')), ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
+/** Runs a check with its results cache (both tools take the same three flags); its whole output must be empty. */
+function expectCleanRun(tool: 'eslint' | 'prettier', bin: string, args: readonly string[]) {
+  const cache = path.join(checkCacheDir(tool), `${tool}cache`);
+  const result = spawnSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'node_modules', ...bin.split('/')), ...args, '--cache', '--cache-strategy', 'content', '--cache-location', cache],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
+  expect(result.error).toBeUndefined();
+  expect(result.stdout + result.stderr).toBe('');
+  expect(result.status).toBe(0);
 }
 
 test('eslint . reports no problem', () => {
-  const cache = path.join(checkCacheDir('eslint'), 'eslintcache');
-  const eslint = run('eslint/bin/eslint.js', [
-    '.',
-    '--max-warnings',
-    '0',
-    '--cache',
-    '--cache-strategy',
-    'content',
-    '--cache-location',
-    cache,
-  ]);
-  expect(eslint.error).toBeUndefined();
-  expect(eslint.stdout + eslint.stderr).toBe('');
-  expect(eslint.status).toBe(0);
+  expectCleanRun('eslint', 'eslint/bin/eslint.js', ['.', '--max-warnings', '0']);
 }, 300_000);
 
 test('prettier --check . finds every file formatted', () => {
-  const cache = path.join(checkCacheDir('prettier'), 'prettiercache');
-  const prettier = run('prettier/bin/prettier.cjs', [
-    '--check',
-    '.',
-    '--log-level',
-    'warn',
-    '--cache',
-    '--cache-strategy',
-    'content',
-    '--cache-location',
-    cache,
-  ]);
-  expect(prettier.error).toBeUndefined();
-  expect(prettier.stdout + prettier.stderr).toBe('');
-  expect(prettier.status).toBe(0);
+  expectCleanRun('prettier', 'prettier/bin/prettier.cjs', ['--check', '.', '--log-level', 'warn']);
 }, 300_000);
